@@ -1,0 +1,85 @@
+// The shape of a command-table row. The table is data: the dispatcher, the read-only token,
+// journaling, COMMAND replies, MULTI rules and the docs all read these rows, so a command family
+// only declares rows and writes handlers (see STYLE.md, example 1).
+
+import type { Clock } from "../../util/clock.ts";
+import type { Random } from "../../util/random.ts";
+import type { Database } from "./database.ts";
+import type { Keyspace } from "./keyspace.ts";
+import type { Reply } from "./reply.ts";
+
+export type CommandFlag =
+  | "write" // may change the keyspace: journaled, refused to read-only tokens
+  | "readonly" // never changes the keyspace
+  | "fast" // O(1) or O(log n)
+  | "admin"
+  | "noscript" // not callable from Lua
+  | "pubsub"
+  | "denyoom"
+  | "loading"
+  | "stale"
+  | "restricted" // a read Upstash refuses to read-only tokens (SCAN, KEYS)
+  | "no-multi"; // refused inside /multi-exec
+
+export interface KeySpec {
+  /** Index of the first key in argv (argv[0] is the command name), 0 when there is none. */
+  first: number;
+  /** Index of the last key; negative counts from the end (-1 = last argument). */
+  last: number;
+  step: number;
+}
+
+export interface CommandContext {
+  readonly db: Database;
+  readonly keyspace: Keyspace;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly session: Session;
+  /** The command's own row (for names in error texts). */
+  readonly spec: CommandSpec;
+  /** Count of changes this command made; the dispatcher journals the command when it is > 0. */
+  dirty: number;
+  /**
+   * Replay-safe form(s) to journal instead of argv (relative TTLs made absolute, random choices
+   * made explicit). Set it with `ctx.propagate(...)`; each entry is one argv.
+   */
+  propagated: string[][] | undefined;
+  propagate(...commands: string[][]): void;
+}
+
+export type CommandHandler = (ctx: CommandContext, argv: string[]) => Reply;
+
+export interface CommandSpec {
+  /** Lowercase; a subcommand's name is "container|sub" as Redis's fullname. */
+  name: string;
+  /** Redis convention: N = exactly N arguments including the name, -N = at least N. */
+  arity: number;
+  flags: CommandFlag[];
+  keys?: KeySpec;
+  group: string;
+  summary: string;
+  since: string;
+  run?: CommandHandler;
+  /** Container commands (MEMORY, OBJECT, CLIENT, COMMAND ...) dispatch on argv[1]. */
+  subcommands?: CommandSpec[];
+}
+
+/** Who is running commands: an HTTP request, a transaction, a script. */
+export interface Session {
+  readOnly: boolean;
+  inTransaction: boolean;
+}
+
+export function hasFlag(spec: CommandSpec, flag: CommandFlag): boolean {
+  return spec.flags.includes(flag);
+}
+
+/** The keys a command touches, from its KeySpec. */
+export function commandKeys(spec: CommandSpec, argv: string[]): string[] {
+  const keys = spec.keys;
+  if (keys === undefined || keys.first === 0 || keys.first >= argv.length) return [];
+  const last = keys.last < 0 ? argv.length + keys.last : Math.min(keys.last, argv.length - 1);
+  const out: string[] = [];
+  for (let i = keys.first; i <= last; i += keys.step) out.push(argv[i]!);
+  return out;
+}

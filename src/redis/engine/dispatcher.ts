@@ -1,0 +1,107 @@
+// The one way into the engine. REST, pipelines, transactions, and later RESP, Lua and replica
+// apply all call `dispatch`, which applies the table-driven checks in a fixed order — lookup,
+// arity, access — then runs the handler and journals the write. Handlers never repeat these checks.
+
+import type { CommandContext, CommandSpec, Session } from "./command.ts";
+import { hasFlag } from "./command.ts";
+import type { Database } from "./database.ts";
+import { RedisError, errors } from "./errors.ts";
+import { ErrorReply, type Reply } from "./reply.ts";
+
+export class CommandTable {
+  private readonly byName = new Map<string, CommandSpec>();
+
+  constructor(specs: CommandSpec[]) {
+    for (const spec of specs) {
+      if (this.byName.has(spec.name)) throw new Error(`command ${spec.name} is declared twice`);
+      if (hasFlag(spec, "write") && hasFlag(spec, "readonly")) throw new Error(`${spec.name} is both write and readonly`);
+      this.byName.set(spec.name, spec);
+    }
+  }
+
+  get(name: string): CommandSpec | undefined {
+    return this.byName.get(name);
+  }
+
+  all(): CommandSpec[] {
+    return [...this.byName.values()];
+  }
+}
+
+export type InternalErrorHandler = (error: unknown, command: string) => void;
+
+export class Dispatcher {
+  constructor(
+    readonly table: CommandTable,
+    readonly onInternalError: InternalErrorHandler = (error) => {
+      throw error;
+    },
+  ) {}
+
+  /**
+   * Finds the row for argv and checks arity and access, without running anything: /multi-exec
+   * validates every command this way before the first one runs.
+   */
+  resolve(argv: string[], session: Session): CommandSpec {
+    if (argv.length === 0) throw errors.emptyCommand();
+    let spec = this.table.get(argv[0]!.toLowerCase());
+    if (spec === undefined) throw errors.unknownCommand(argv[0]!, argv.slice(1));
+    if (spec.subcommands !== undefined && argv.length >= 2) {
+      const sub = argv[1]!.toLowerCase();
+      const found = spec.subcommands.find((s) => s.name === `${spec!.name}|${sub}`);
+      if (found === undefined) throw errors.unknownSubcommand(argv[1]!, argv[0]!);
+      spec = found;
+    }
+    const arity = spec.arity;
+    if ((arity > 0 && argv.length !== arity) || argv.length < -arity) throw errors.wrongArity(spec.name);
+    if (session.readOnly && (hasFlag(spec, "write") || hasFlag(spec, "restricted"))) {
+      throw errors.noPermission(spec.name.split("|")[0]!);
+    }
+    if (session.inTransaction && hasFlag(spec, "no-multi")) throw errors.commandNotAllowedInTransaction(spec.name);
+    return spec;
+  }
+
+  /** Runs one command to a reply; errors become ErrorReply values and never escape. */
+  dispatch(db: Database, argv: string[], session: Session): Reply {
+    try {
+      return this.run(db, this.resolve(argv, session), argv, session);
+    } catch (error) {
+      return this.errorReply(error, argv);
+    }
+  }
+
+  /** A RedisError as its reply; anything else is a bug: reported, then answered generically. */
+  errorReply(error: unknown, argv: string[]): ErrorReply {
+    if (error instanceof RedisError) return new ErrorReply(error.message);
+    this.onInternalError(error, argv[0] ?? "");
+    return new ErrorReply("ERR internal error");
+  }
+
+  /** Runs a resolved command and journals its effect. Errors thrown by the handler propagate. */
+  run(db: Database, spec: CommandSpec, argv: string[], session: Session): Reply {
+    if (spec.run === undefined) throw errors.wrongArity(spec.name); // a container called without subcommand
+    const ctx: CommandContext = {
+      db,
+      keyspace: db.keyspace,
+      clock: db.clock,
+      random: db.random,
+      session,
+      spec,
+      dirty: 0,
+      propagated: undefined,
+      propagate(...commands) {
+        this.propagated = commands;
+      },
+    };
+    try {
+      return spec.run(ctx, argv);
+    } finally {
+      // A handler validates before it changes anything, so a throw normally leaves dirty at 0;
+      // anything it did change is still journaled, never silently dropped.
+      if (ctx.dirty > 0) {
+        if (ctx.propagated === undefined) db.journal(argv);
+        else for (const command of ctx.propagated) db.journal(command);
+      }
+    }
+  }
+}

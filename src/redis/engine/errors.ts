@@ -1,0 +1,72 @@
+// Every error text the engine sends, in one place: clients match on these strings, so a test pins
+// them. A command throws a RedisError before its first change; the dispatcher turns it into a reply.
+
+export class RedisError extends Error {
+  constructor(message: string) {
+    super(message);
+  }
+}
+
+const fail = (message: string) => new RedisError(message);
+
+export const errors = {
+  unknownCommand: (name: string, args: string[]) =>
+    fail(`ERR unknown command '${sanitize(name.slice(0, 128))}', with args beginning with: ${quoteArgs(args)}`),
+  unknownSubcommand: (sub: string, container: string) =>
+    fail(`ERR unknown subcommand '${sanitize(sub.slice(0, 128))}'. Try ${container.toUpperCase()} HELP.`),
+  wrongArity: (name: string) => fail(`ERR wrong number of arguments for '${name.toLowerCase()}' command`),
+  syntax: () => fail("ERR syntax error"),
+  wrongType: () => fail("WRONGTYPE Operation against a key holding the wrong kind of value"),
+  notInteger: () => fail("ERR value is not an integer or out of range"),
+  notFloat: () => fail("ERR value is not a valid float"),
+  notPositive: (what = "value") => fail(`ERR ${what} is out of range, must be positive`),
+  overflow: () => fail("ERR increment or decrement would overflow"),
+  nanOrInfinity: () => fail("ERR increment would produce NaN or Infinity"),
+  hashNotInteger: () => fail("ERR hash value is not an integer"),
+  hashNotFloat: () => fail("ERR hash value is not a float"),
+  invalidExpire: (command: string) => fail(`ERR invalid expire time in '${command.toLowerCase()}' command`),
+  noSuchKey: () => fail("ERR no such key"),
+  offsetOutOfRange: () => fail("ERR offset is out of range"),
+  stringTooLong: () => fail("ERR string exceeds maximum allowed size (proto-max-bulk-len)"),
+  noPermission: (name: string) =>
+    fail(`NOPERM this user has no permissions to run the '${name.toLowerCase()}' command or its subcommand`),
+  commandNotAllowedInTransaction: (name: string) => fail(`ERR Command not allowed inside a transaction: '${name}'`),
+  nestedMulti: () => fail("ERR MULTI calls can not be nested"),
+  execAbort: () => fail("EXECABORT Transaction discarded because of previous errors."),
+  nxAndXx: () => fail("ERR XX and NX options at the same time are not compatible"),
+  gtLtNx: () => fail("ERR GT, LT, and/or NX options at the same time are not compatible"),
+  invalidCursor: () => fail("ERR invalid cursor"),
+  numFieldsMismatch: () => fail("ERR The `numfields` parameter must match the number of arguments"),
+  numFieldsPositive: () => fail("ERR Parameter `numFields` should be greater than 0"),
+  mandatoryFields: () => fail("ERR Mandatory argument FIELDS is missing or not at the right position"),
+  countPositive: () => fail("ERR COUNT must be > 0"),
+  valueOutOfRange: (what: string) => fail(`ERR value is out of range, ${what}`),
+  // Upstash REST specific texts (spec/redis-rest.md §4)
+  nullArgument: () => fail("ERR null is not a valid command argument"),
+  nestedArgument: () => fail("ERR nested arrays and objects are not valid command arguments"),
+  unsafeNumber: () => fail("ERR numeric argument beyond 2^53 is not exact; send it as a string"),
+  notCommandArray: () => fail("ERR failed to parse command: the body must be a JSON array of arguments"),
+  notPipelineArray: () => fail("ERR failed to parse pipeline request: the body must be a JSON array of commands"),
+  emptyCommand: () => fail("ERR empty command"),
+  emptyPipeline: () => fail("ERR empty pipeline request"),
+  invalidJson: () => fail("ERR failed to parse request body: invalid JSON"),
+  maxRequestSize: () => fail("ERR max request size exceeded"),
+  unauthorized: () => fail("WRONGPASS invalid or missing auth token"),
+  invalidPath: () => fail("ERR invalid percent-encoding in request path"),
+  transactionCommand: (name: string) => fail(`ERR ${name.toUpperCase()} is not supported over REST; use /multi-exec`),
+} as const;
+
+// Redis lists the first arguments, each quoted, until the list reaches 128 bytes.
+function quoteArgs(args: string[]): string {
+  let out = "";
+  for (const arg of args) {
+    if (out.length >= 128) break;
+    out += `'${arg.slice(0, 128 - out.length)}' `;
+  }
+  return sanitize(out);
+}
+
+// An error reply is one line: Redis replaces CR and LF in it with spaces.
+function sanitize(text: string): string {
+  return text.replace(/[\r\n]/g, " ");
+}

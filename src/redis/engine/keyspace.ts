@@ -1,0 +1,160 @@
+// One database's keys. Keys live in 16384 per-slot maps (slot = CRC16 of the key, see slot.ts);
+// slots group into shards, the unit of active expiry and, later, of incremental snapshots.
+//
+// Invariants:
+// - a key is in exactly one slot map; `size` counts them all;
+// - `expiresAtMs` is 0 for a persistent key, else an absolute instant; every key with a TTL is
+//   in its shard's `volatileKeys` set and no other key is;
+// - a key is logically gone once `now > expiresAtMs` (Redis's rule). Reads delete such keys lazily
+//   and report the deletion through `onExpired`, so the change log records it like Redis does.
+// SCAN cursors are slot numbers: a call walks whole slots, so every key present for the whole
+// scan is returned exactly once, whatever is added or removed meanwhile.
+
+import type { Clock } from "../../util/clock.ts";
+import { errors } from "./errors.ts";
+import { SLOT_COUNT, keySlot } from "./slot.ts";
+
+/** Names as TYPE reports them. */
+export type RedisType = "string" | "hash" | "list" | "set" | "zset" | "stream" | "ReJSON-RL";
+
+export interface Entry {
+  type: RedisType;
+  /** The type's own structure (a binary string for "string"); see src/redis/types. */
+  value: any;
+  expiresAtMs: number;
+}
+
+export const SHARD_COUNT = 16;
+const shardOf = (slot: number) => slot >> 10; // 16384 slots / 16 shards = 1024 slots each
+
+export class Keyspace {
+  private readonly slots: (Map<string, Entry> | undefined)[] = new Array(SLOT_COUNT);
+  readonly volatileKeys: Set<string>[] = Array.from({ length: SHARD_COUNT }, () => new Set());
+  private count = 0;
+
+  constructor(
+    readonly clock: Clock,
+    private readonly onExpired: (key: string) => void = () => {},
+  ) {}
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** The live entry of a key, deleting it first if it has expired. */
+  get(key: string): Entry | undefined {
+    const entry = this.slots[keySlot(key)]?.get(key);
+    if (entry === undefined || entry.expiresAtMs === 0) return entry;
+    if (this.clock.nowMs() > entry.expiresAtMs) {
+      this.delete(key);
+      this.onExpired(key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  /** The live entry when it has `type`; WRONGTYPE when another type holds the key. */
+  getTyped(key: string, type: RedisType): Entry | undefined {
+    const entry = this.get(key);
+    if (entry !== undefined && entry.type !== type) throw errors.wrongType();
+    return entry;
+  }
+
+  has(key: string): boolean {
+    return this.get(key) !== undefined;
+  }
+
+  /** Stores a key with a fresh entry, replacing any old one and its TTL unless one is given. */
+  set(key: string, type: RedisType, value: unknown, expiresAtMs = 0): Entry {
+    const slot = keySlot(key);
+    let map = this.slots[slot];
+    if (map === undefined) map = this.slots[slot] = new Map();
+    const old = map.get(key);
+    if (old === undefined) this.count++;
+    else if (old.expiresAtMs !== 0 && expiresAtMs === 0) this.volatileKeys[shardOf(slot)]!.delete(key);
+    const entry: Entry = { type, value, expiresAtMs };
+    map.set(key, entry);
+    if (expiresAtMs !== 0) this.volatileKeys[shardOf(slot)]!.add(key);
+    return entry;
+  }
+
+  delete(key: string): boolean {
+    const slot = keySlot(key);
+    const map = this.slots[slot];
+    const entry = map?.get(key);
+    if (entry === undefined) return false;
+    map!.delete(key);
+    if (entry.expiresAtMs !== 0) this.volatileKeys[shardOf(slot)]!.delete(key);
+    this.count--;
+    return true;
+  }
+
+  /** Sets (or with 0 clears) the absolute expiry of an existing key. */
+  setExpiry(key: string, entry: Entry, expiresAtMs: number): void {
+    const shard = this.volatileKeys[shardOf(keySlot(key))]!;
+    entry.expiresAtMs = expiresAtMs;
+    if (expiresAtMs === 0) shard.delete(key);
+    else shard.add(key);
+  }
+
+  clear(): void {
+    this.slots.fill(undefined);
+    for (const shard of this.volatileKeys) shard.clear();
+    this.count = 0;
+  }
+
+  isExpired(entry: Entry): boolean {
+    return entry.expiresAtMs !== 0 && this.clock.nowMs() > entry.expiresAtMs;
+  }
+
+  /** Every live key (KEYS). Expired keys found on the way are deleted. */
+  *keys(): Generator<string> {
+    for (let slot = 0; slot < SLOT_COUNT; slot++) {
+      const map = this.slots[slot];
+      if (map === undefined) continue;
+      for (const key of [...map.keys()]) if (this.get(key) !== undefined) yield key;
+    }
+  }
+
+  /**
+   * Visits whole slots from `cursor` until at least `count` keys were offered; returns the next
+   * cursor, 0 when the walk is complete.
+   */
+  scan(cursor: number, count: number, visit: (key: string, entry: Entry) => void): number {
+    let offered = 0;
+    let slot = cursor;
+    while (slot < SLOT_COUNT && offered < count) {
+      const map = this.slots[slot++];
+      if (map === undefined) continue;
+      for (const key of [...map.keys()]) {
+        const entry = this.get(key);
+        if (entry === undefined) continue;
+        visit(key, entry);
+        offered++;
+      }
+    }
+    return slot >= SLOT_COUNT ? 0 : slot;
+  }
+
+  /** A random live key, or null when the keyspace is empty. */
+  randomKey(draw: (n: number) => number): string | null {
+    // Bounded retries mirror Redis: a keyspace full of expired keys may yield nothing.
+    for (let attempt = 0; attempt < 100 && this.count > 0; attempt++) {
+      let index = draw(this.count);
+      for (let slot = 0; slot < SLOT_COUNT; slot++) {
+        const map = this.slots[slot];
+        if (map === undefined || map.size === 0) continue;
+        if (index >= map.size) {
+          index -= map.size;
+          continue;
+        }
+        for (const key of map.keys()) if (index-- === 0) {
+          if (this.get(key) !== undefined) return key;
+          break;
+        }
+        break;
+      }
+    }
+    return null;
+  }
+}

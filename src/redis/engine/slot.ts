@@ -1,0 +1,27 @@
+// Redis Cluster key hashing: CRC16 (XMODEM) of the key, or of its {hash tag}, modulo 16384.
+// Slots are the unit of SCAN cursors, shards and, later, of moving keys between nodes.
+
+export const SLOT_COUNT = 16384;
+
+const crcTable = new Uint16Array(256);
+for (let i = 0; i < 256; i++) {
+  let crc = i << 8;
+  for (let bit = 0; bit < 8; bit++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  crcTable[i] = crc;
+}
+
+function crc16(key: string, start: number, end: number): number {
+  let crc = 0;
+  for (let i = start; i < end; i++) crc = ((crc << 8) & 0xff00) ^ crcTable[((crc >> 8) ^ key.charCodeAt(i)) & 0xff]!;
+  return crc;
+}
+
+/** The hash slot of a key (a binary string), honouring `{tag}` like Redis Cluster. */
+export function keySlot(key: string): number {
+  const open = key.indexOf("{");
+  if (open !== -1) {
+    const close = key.indexOf("}", open + 1);
+    if (close > open + 1) return crc16(key, open + 1, close) & (SLOT_COUNT - 1);
+  }
+  return crc16(key, 0, key.length) & (SLOT_COUNT - 1);
+}

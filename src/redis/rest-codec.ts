@@ -1,0 +1,74 @@
+// The REST wire format of spec/redis-rest.md §1.4 and §2: JSON command arrays in, JSON
+// envelopes out. Arguments become binary strings (util/bytes.ts); replies become JSON text,
+// with every string base64-encoded in `Upstash-Encoding: base64` mode except a top-level OK
+// (the JS SDK decodes array elements unconditionally, so "OK" inside an array is encoded too).
+
+import { binaryToText, textToBinary } from "../util/bytes.ts";
+import { RedisError, errors } from "./engine/errors.ts";
+import { ErrorReply, StatusReply, type Reply } from "./engine/reply.ts";
+
+/** One JSON array element to a command argument, or a RedisError explaining why it cannot be one. */
+export function toArgument(value: unknown): string {
+  switch (typeof value) {
+    case "string":
+      return textToBinary(value);
+    case "number":
+      // compat: the SDK sends numbers as JSON numbers; beyond 2^53 the digits are already lost.
+      if (Number.isInteger(value) && !Number.isSafeInteger(value)) throw errors.unsafeNumber();
+      return String(value);
+    case "boolean":
+      return value ? "true" : "false";
+    default:
+      throw value === null ? errors.nullArgument() : errors.nestedArgument();
+  }
+}
+
+/** A parsed JSON value that should be one command: a non-empty array of scalars. */
+export function toCommand(value: unknown): string[] {
+  if (!Array.isArray(value)) throw errors.notCommandArray();
+  if (value.length === 0) throw errors.emptyCommand();
+  const argv = new Array<string>(value.length);
+  for (let i = 0; i < value.length; i++) argv[i] = toArgument(value[i]);
+  return argv;
+}
+
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw errors.invalidJson();
+  }
+}
+
+/** The JSON text of a reply as the `result` of an envelope. */
+export function encodeResult(reply: Reply, base64: boolean): string {
+  if (base64 && reply instanceof StatusReply && reply.status === "OK") return '"OK"';
+  return encodeValue(reply, base64);
+}
+
+function encodeValue(reply: Reply, base64: boolean): string {
+  if (typeof reply === "string") return base64 ? `"${btoa(reply)}"` : JSON.stringify(binaryToText(reply));
+  if (typeof reply === "number") return Number.isFinite(reply) ? String(reply) : "null";
+  if (reply === null) return "null";
+  if (typeof reply === "bigint") return reply.toString();
+  if (Array.isArray(reply)) {
+    let out = "[";
+    for (let i = 0; i < reply.length; i++) out += (i === 0 ? "" : ",") + encodeValue(reply[i]!, base64);
+    return out + "]";
+  }
+  if (reply instanceof StatusReply) return encodeValue(reply.status, base64);
+  // An error nested in an array (a script returning {err=...}) travels as its text.
+  return encodeValue((reply as ErrorReply).message, base64);
+}
+
+/** `{"result":…}` or `{"error":…}`: never both keys (the SDK checks `error === undefined`). */
+export function encodeEnvelope(reply: Reply, base64: boolean): string {
+  if (reply instanceof ErrorReply) return encodeError(reply.message);
+  return `{"result":${encodeResult(reply, base64)}}`;
+}
+
+export function encodeError(message: string): string {
+  return `{"error":${JSON.stringify(binaryToText(message))}}`;
+}
+
+export { RedisError };

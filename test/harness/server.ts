@@ -1,0 +1,118 @@
+// Spawns the real downstash server for end-to-end tests: port 0, a fresh data dir, known tokens.
+// `await using server = await startServer()` kills it and removes the data dir on dispose.
+
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Subprocess } from "bun";
+
+const repoRoot = join(import.meta.dir, "..", "..");
+
+export interface TestServer extends AsyncDisposable {
+  url: string;
+  token: string;
+  readonlyToken: string;
+  adminToken: string;
+  dataDir: string;
+  process: Subprocess;
+  /** Every stdout line so far. */
+  output: string[];
+  /** Sends a signal and waits for the process to exit; returns its exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export interface StartOptions {
+  /** Command to run instead of the source entry point (e.g. the compiled binary). */
+  command?: string[];
+  args?: string[];
+  env?: Record<string, string>;
+  dataDir?: string;
+  /** Keep the data dir on dispose (restart tests reuse it). */
+  keepDataDir?: boolean;
+}
+
+let serial = 0;
+
+export async function startServer(options: StartOptions = {}): Promise<TestServer> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "downstash-test-"));
+  const id = `${process.pid}x${serial++}`;
+  const token = `test-token-${id}-read-write`;
+  const readonlyToken = `test-token-${id}-read-only`;
+  const adminToken = `test-token-${id}-admin`;
+  const command = options.command ?? [process.execPath, join(repoRoot, "src/cli/main.ts")];
+  const child = Bun.spawn([...command, "serve", "--port", "0", "--data-dir", dataDir, ...(options.args ?? [])], {
+    cwd: repoRoot,
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "/tmp",
+      UPSTASH_REDIS_REST_TOKEN: token,
+      UPSTASH_REDIS_REST_READONLY_TOKEN: readonlyToken,
+      DOWNSTASH_ADMIN_TOKEN: adminToken,
+      ...options.env,
+    },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const output: string[] = [];
+  const url = await waitForListening(child, output);
+  const stop = async (signal: NodeJS.Signals = "SIGTERM") => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    return child.exited;
+  };
+  return {
+    url,
+    token,
+    readonlyToken,
+    adminToken,
+    dataDir,
+    process: child,
+    output,
+    stop,
+    async [Symbol.asyncDispose]() {
+      await stop("SIGKILL");
+      if (!options.keepDataDir && options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function waitForListening(child: Subprocess<"ignore", "pipe", "pipe">, output: string[]): Promise<string> {
+  const reader = child.stdout.getReader();
+  const decoder = new TextDecoder();
+  let buffered = "";
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffered += decoder.decode(value, { stream: true });
+    let newline: number;
+    while ((newline = buffered.indexOf("\n")) !== -1) {
+      const line = buffered.slice(0, newline);
+      buffered = buffered.slice(newline + 1);
+      output.push(line);
+      if (line.startsWith("{")) {
+        const event = JSON.parse(line);
+        if (event.event === "listening") {
+          drain(reader, decoder, output, buffered);
+          return event.url;
+        }
+      }
+    }
+  }
+  child.kill("SIGKILL");
+  const stderr = await new Response(child.stderr).text();
+  throw new Error(`server did not report listening:\n${output.join("\n")}\n${stderr}`);
+}
+
+/** Keeps reading stdout so the child never blocks on a full pipe. */
+function drain(reader: ReadableStreamDefaultReader<Uint8Array>, decoder: TextDecoder, output: string[], buffered: string): void {
+  (async () => {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buffered += decoder.decode(value, { stream: true });
+      const lines = buffered.split("\n");
+      buffered = lines.pop()!;
+      output.push(...lines);
+    }
+  })().catch(() => {});
+}
