@@ -1,8 +1,9 @@
 // The default database's tokens and the admin token. Values given in the configuration win;
-// missing ones are generated once (32 random bytes each) and kept in <data-dir>/credentials.json
-// (mode 0600), so later starts reuse them and apps keep working across restarts.
+// when any is missing, a full set is generated once (32 random bytes each, from the system's
+// CSPRNG) and kept in <data-dir>/credentials.json, created with mode 0600 and written atomically,
+// so later starts reuse it and apps keep working across restarts.
 
-import { chmod, mkdir } from "node:fs/promises";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as v from "valibot";
 
@@ -12,6 +13,11 @@ export interface Credentials {
   adminToken: string;
 }
 
+/** The stored file is unusable: the server refuses to start rather than silently replace tokens apps rely on. */
+export class CredentialsError extends Error {}
+
+const TOKEN_BYTES = 32;
+
 const storedSchema = v.object({ token: v.string(), readonlyToken: v.string(), adminToken: v.string() });
 
 export function credentialsPath(dataDir: string): string {
@@ -19,44 +25,68 @@ export function credentialsPath(dataDir: string): string {
 }
 
 export function generateToken(): string {
-  return Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(TOKEN_BYTES))).toString("base64url");
 }
 
 /** Stored credentials, or undefined when this data dir has none yet. */
 export async function readStoredCredentials(dataDir: string): Promise<Credentials | undefined> {
-  const file = Bun.file(credentialsPath(dataDir));
+  const path = credentialsPath(dataDir);
+  const file = Bun.file(path);
   if (!(await file.exists())) return undefined;
-  const result = v.safeParse(storedSchema, JSON.parse(await file.text()));
-  if (!result.success) throw new Error(`${credentialsPath(dataDir)} is not a valid credentials file`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await file.text());
+  } catch {
+    throw new CredentialsError(`${path} is not valid JSON: fix or remove it (removing it generates new tokens)`);
+  }
+  const result = v.safeParse(storedSchema, parsed);
+  if (!result.success) throw new CredentialsError(`${path} is not a valid credentials file: fix or remove it (removing it generates new tokens)`);
   return result.output;
 }
 
 /**
- * The credentials to serve with. `generated` is true when this call created the stored file,
- * which is when the server prints the .env block.
+ * The credentials to serve with. When every token is given, the data dir is not touched. When
+ * some are missing and none are stored, a full set is generated and stored; `generated` is then
+ * true, which is when the server prints the .env block.
  */
 export async function resolveCredentials(
   dataDir: string,
   given: Partial<Credentials>,
 ): Promise<{ credentials: Credentials; generated: boolean }> {
-  let stored = await readStoredCredentials(dataDir);
+  const complete = given.token !== undefined && given.readonlyToken !== undefined && given.adminToken !== undefined;
+  let stored = complete ? undefined : await readStoredCredentials(dataDir);
   let generated = false;
-  if (stored === undefined) {
+  if (!complete && stored === undefined) {
     stored = { token: generateToken(), readonlyToken: generateToken(), adminToken: generateToken() };
-    await mkdir(dataDir, { recursive: true });
-    const path = credentialsPath(dataDir);
-    await Bun.write(path, JSON.stringify(stored, null, 2) + "\n");
-    await chmod(path, 0o600);
+    await writeCredentials(dataDir, stored);
     generated = true;
   }
   return {
     credentials: {
-      token: given.token ?? stored.token,
-      readonlyToken: given.readonlyToken ?? stored.readonlyToken,
-      adminToken: given.adminToken ?? stored.adminToken,
+      token: given.token ?? stored!.token,
+      readonlyToken: given.readonlyToken ?? stored!.readonlyToken,
+      adminToken: given.adminToken ?? stored!.adminToken,
     },
     generated,
   };
+}
+
+/**
+ * Writes through a temporary file created with mode 0600 and renamed into place, so the
+ * secrets are never readable by others (not even between a write and a chmod) and a crash
+ * never leaves a half-written file that would fail the next start.
+ */
+async function writeCredentials(dataDir: string, credentials: Credentials): Promise<void> {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const path = credentialsPath(dataDir);
+  const temporary = `${path}.${process.pid}.tmp`;
+  try {
+    await writeFile(temporary, JSON.stringify(credentials, null, 2) + "\n", { mode: 0o600, flag: "wx" });
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
 }
 
 /** The .env block the official clients read (spec/redis-rest.md §13). */

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { readStoredCredentials } from "../../src/platform/credentials.ts";
 
 const repoRoot = join(import.meta.dir, "..", "..");
 
@@ -29,6 +30,13 @@ export interface StartOptions {
   dataDir?: string;
   /** Keep the data dir on dispose (restart tests reuse it). */
   keepDataDir?: boolean;
+  /** Working directory of the server (default: the repository root). */
+  cwd?: string;
+  /**
+   * Pass no tokens, so the server uses the ones stored in the data dir or generates them on a
+   * first start; the returned tokens are then read from the data dir.
+   */
+  storedCredentials?: boolean;
 }
 
 let serial = 0;
@@ -40,14 +48,15 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   const readonlyToken = `test-token-${id}-read-only`;
   const adminToken = `test-token-${id}-admin`;
   const command = options.command ?? [process.execPath, join(repoRoot, "src/cli/main.ts")];
+  const givenTokens = options.storedCredentials
+    ? {}
+    : { UPSTASH_REDIS_REST_TOKEN: token, UPSTASH_REDIS_REST_READONLY_TOKEN: readonlyToken, DOWNSTASH_ADMIN_TOKEN: adminToken };
   const child = Bun.spawn([...command, "serve", "--port", "0", "--data-dir", dataDir, ...(options.args ?? [])], {
-    cwd: repoRoot,
+    cwd: options.cwd ?? repoRoot,
     env: {
       PATH: process.env.PATH ?? "",
       HOME: process.env.HOME ?? "/tmp",
-      UPSTASH_REDIS_REST_TOKEN: token,
-      UPSTASH_REDIS_REST_READONLY_TOKEN: readonlyToken,
-      DOWNSTASH_ADMIN_TOKEN: adminToken,
+      ...givenTokens,
       ...options.env,
     },
     stdout: "pipe",
@@ -55,15 +64,20 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   });
   const output: string[] = [];
   const url = await waitForListening(child, output);
+  const stored = options.storedCredentials ? await readStoredCredentials(dataDir) : undefined;
+  if (options.storedCredentials && stored === undefined) {
+    child.kill("SIGKILL");
+    throw new Error(`no credentials were stored in ${dataDir}`);
+  }
   const stop = async (signal: NodeJS.Signals = "SIGTERM") => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     return child.exited;
   };
   return {
     url,
-    token,
-    readonlyToken,
-    adminToken,
+    token: stored?.token ?? token,
+    readonlyToken: stored?.readonlyToken ?? readonlyToken,
+    adminToken: stored?.adminToken ?? adminToken,
     dataDir,
     process: child,
     output,
@@ -104,7 +118,7 @@ async function waitForListening(child: Subprocess<"ignore", "pipe", "pipe">, out
 }
 
 /** Keeps reading stdout so the child never blocks on a full pipe. */
-function drain(reader: ReadableStreamDefaultReader<Uint8Array>, decoder: TextDecoder, output: string[], buffered: string): void {
+function drain(reader: { read(): Promise<{ value?: Uint8Array; done: boolean }> }, decoder: TextDecoder, output: string[], buffered: string): void {
   (async () => {
     for (;;) {
       const { value, done } = await reader.read();
@@ -115,4 +129,27 @@ function drain(reader: ReadableStreamDefaultReader<Uint8Array>, decoder: TextDec
       output.push(...lines);
     }
   })().catch(() => {});
+}
+
+export interface CliResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a one-shot CLI command (`version`, `env`, `healthcheck`, a bad flag...) to completion. */
+export async function runCli(
+  args: string[],
+  options: { command?: string[]; env?: Record<string, string>; cwd?: string } = {},
+): Promise<CliResult> {
+  const command = options.command ?? [process.execPath, join(repoRoot, "src/cli/main.ts")];
+  const child = Bun.spawn([...command, ...args], {
+    cwd: options.cwd ?? repoRoot,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...options.env },
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [stdout, stderr, exitCode] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+  return { exitCode, stdout, stderr };
 }
