@@ -29,6 +29,12 @@ export interface KeySpec {
   step: number;
 }
 
+/** The command table as handlers see it: COMMAND, COMMAND INFO/DOCS/LIST read it. */
+export interface CommandCatalog {
+  get(name: string): CommandSpec | undefined;
+  all(): CommandSpec[];
+}
+
 export interface CommandContext {
   readonly db: Database;
   readonly keyspace: Keyspace;
@@ -37,6 +43,8 @@ export interface CommandContext {
   readonly session: Session;
   /** The command's own row (for names in error texts). */
   readonly spec: CommandSpec;
+  /** Every row, for the introspection commands (server.ts cannot import the table: a cycle). */
+  readonly commands: CommandCatalog;
   /** Count of changes this command made; the dispatcher journals the command when it is > 0. */
   dirty: number;
   /**

@@ -87,6 +87,7 @@ export class Dispatcher {
       random: db.random,
       session,
       spec,
+      commands: this.table,
       dirty: 0,
       propagated: undefined,
       propagate(...commands) {

@@ -64,10 +64,9 @@ function matchFrom(p: string, pi: number, s: string, si: number, nocase: boolean
         si++;
         break;
       }
-      case 92: // '\\' escapes the next character
-        if (pi + 1 < p.length) pi++;
-      // falls through
       default: {
+        // '\\' escapes the next character, which then compares literally
+        if (ch === 92 && pi + 1 < p.length) pi++;
         const a = p.charCodeAt(pi);
         const b = s.charCodeAt(si);
         if (nocase ? lower(a) !== lower(b) : a !== b) return false;

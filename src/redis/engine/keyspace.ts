@@ -41,6 +41,13 @@ export class Keyspace {
     return this.count;
   }
 
+  /** Keys with a TTL, expired-but-not-yet-deleted ones included (INFO keyspace's `expires`). */
+  get volatileCount(): number {
+    let total = 0;
+    for (const shard of this.volatileKeys) total += shard.size;
+    return total;
+  }
+
   /** The live entry of a key, deleting it first if it has expired. */
   get(key: string): Entry | undefined {
     const entry = this.slots[keySlot(key)]?.get(key);
