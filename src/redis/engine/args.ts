@@ -27,9 +27,25 @@ export function parseSafeInteger(text: string): number | null {
   return Number.isSafeInteger(n) ? n : null;
 }
 
+// C strtod also reads hexadecimal floats: 0x10, 0x1.8p3.
+const hexFloatPattern = /^([+-]?)0x([0-9a-f]*)(?:\.([0-9a-f]*))?(?:p([+-]?[0-9]+))?$/i;
+
+function parseHexFloat(text: string): number | null {
+  const match = hexFloatPattern.exec(text);
+  if (match === null) return null;
+  const [, sign, whole = "", fraction = "", exponent = "0"] = match;
+  if (whole === "" && fraction === "") return null;
+  const mantissa = parseInt(whole + fraction || "0", 16);
+  const value = mantissa * 2 ** (Number(exponent) - 4 * fraction.length);
+  return sign === "-" ? -value : value;
+}
+
 /** Redis string2d: a finite-or-infinite double, never NaN, no leading space, no overflow. */
 export function parseDouble(text: string): number | null {
-  if (!floatPattern.test(text)) return null;
+  if (!floatPattern.test(text)) {
+    const hex = parseHexFloat(text);
+    return hex !== null && Number.isFinite(hex) ? hex : null;
+  }
   const lower = text.toLowerCase();
   if (lower.endsWith("inf") || lower.endsWith("infinity")) return lower.startsWith("-") ? -Infinity : Infinity;
   const value = Number(text);
