@@ -62,8 +62,10 @@ export async function startNode(config: Config, deps: NodeDeps): Promise<Running
     port: config.port,
     hostname: config.host,
     fetch: app.fetch,
-    // A hard memory bound; the REST layer answers oversize bodies with Upstash's error text first.
-    maxRequestBodySize: config.maxRequestBytes + 1024 * 1024,
+    // Routes read bodies through a bounded reader that refuses an oversize Content-Length before
+    // reading and stops a chunked body at the limit, answering with Upstash's JSON error. Bun's own
+    // cap would answer first with an empty 413, so it is set far above, as a last backstop only.
+    maxRequestBodySize: 2 ** 31 - 1,
     idleTimeout: 120,
   });
   const expiryTimer = setInterval(() => {

@@ -1,10 +1,11 @@
-// The REST wire format of spec/redis-rest.md §1.4 and §2: JSON command arrays in, JSON
-// envelopes out. Arguments become binary strings (util/bytes.ts); replies become JSON text,
-// with every string base64-encoded in `Upstash-Encoding: base64` mode except a top-level OK
-// (the JS SDK decodes array elements unconditionally, so "OK" inside an array is encoded too).
+// The REST wire format of spec/redis-rest.md §1.4, §2 and §5.2: JSON command arrays in, JSON
+// envelopes and the common response headers out. Arguments become binary strings
+// (util/bytes.ts); replies become JSON text, with every string base64-encoded in
+// `Upstash-Encoding: base64` mode except a top-level OK (the JS SDK decodes array elements
+// unconditionally, so "OK" inside an array is encoded too).
 
 import { binaryToText, textToBinary } from "../util/bytes.ts";
-import { RedisError, errors } from "./engine/errors.ts";
+import { errors } from "./engine/errors.ts";
 import { ErrorReply, StatusReply, type Reply } from "./engine/reply.ts";
 
 /** One JSON array element to a command argument, or a RedisError explaining why it cannot be one. */
@@ -30,6 +31,17 @@ export function toCommand(value: unknown): string[] {
   const argv = new Array<string>(value.length);
   for (let i = 0; i < value.length; i++) argv[i] = toArgument(value[i]);
   return argv;
+}
+
+/**
+ * The entries of a `/pipeline` or `/multi-exec` body: a non-empty array of arrays. The entries'
+ * arguments are not converted here: a bad argument fails only its own pipeline entry.
+ */
+export function toBatch(value: unknown): unknown[][] {
+  if (!Array.isArray(value)) throw errors.notPipelineArray();
+  if (value.length === 0) throw errors.emptyPipeline();
+  for (let i = 0; i < value.length; i++) if (!Array.isArray(value[i])) throw errors.notPipelineArray();
+  return value as unknown[][];
 }
 
 export function parseJson(text: string): unknown {
@@ -71,4 +83,21 @@ export function encodeError(message: string): string {
   return `{"error":${JSON.stringify(binaryToText(message))}}`;
 }
 
-export { RedisError };
+/**
+ * An HTTP response with the headers every response of this server carries: the read-only token
+ * is meant for browsers (spec §1.5), so scripts of any origin may read the body and the sync
+ * token. Built in one go: headers added to a finished Response cost a copy.
+ */
+export function httpResponse(body: string | Uint8Array | null, status: number, contentType: string, syncToken?: string): Response {
+  const headers: Record<string, string> = {
+    "content-type": contentType,
+    "access-control-allow-origin": "*",
+    "access-control-expose-headers": "upstash-sync-token",
+  };
+  if (syncToken !== undefined) headers["upstash-sync-token"] = syncToken;
+  return new Response(body, { status, headers });
+}
+
+export function jsonErrorResponse(message: string, status: number): Response {
+  return httpResponse(encodeError(message), status, "application/json");
+}

@@ -1,12 +1,11 @@
-// The HTTP composition: CORS, health, and each product's sub-app. Routes live with their
-// product (redis/rest.ts, later qstash/ and kafka/); this file only mounts them and owns the one
-// error path, so every failure is a JSON body the SDKs can parse.
+// The HTTP composition: CORS, allowed methods, health, and each product's sub-app. Routes live
+// with their product (redis/rest.ts, later qstash/ and kafka/); this file only mounts them and
+// owns the one error path, so every failure is a JSON body the SDKs can parse.
 
-import { Hono } from "hono";
-import { cors } from "hono/cors";
+import { Hono, type MiddlewareHandler } from "hono";
 import type { Logger } from "../util/log.ts";
 import { createRedisRoutes, methodNotAllowed, type RedisRoutesDeps } from "../redis/rest.ts";
-import { encodeError } from "../redis/rest-codec.ts";
+import { httpResponse, jsonErrorResponse } from "../redis/rest-codec.ts";
 
 export interface AppDeps {
   redis: RedisRoutesDeps;
@@ -14,45 +13,63 @@ export interface AppDeps {
   log: Logger;
 }
 
-const allowedMethods = ["HEAD", "GET", "POST", "PUT"];
-
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
-  // The read-only token is meant for browsers (spec §1.5), so preflights must pass.
-  app.use(
-    "*",
-    cors({
-      origin: "*",
-      allowMethods: [...allowedMethods, "OPTIONS"],
-      allowHeaders: [
-        "Authorization",
-        "Content-Type",
-        "Upstash-Encoding",
-        "upstash-sync-token",
-        "Upstash-Response-Format",
-        "Upstash-Telemetry-Runtime",
-        "Upstash-Telemetry-Platform",
-        "Upstash-Telemetry-Sdk",
-        "Upstash-Telemetry-Retry",
-      ],
-      exposeHeaders: ["upstash-sync-token"],
-      maxAge: 86400,
-    }),
-  );
-  app.use("*", async (c, next) => {
-    if (!allowedMethods.includes(c.req.method)) return methodNotAllowed();
-    await next();
-  });
+  app.use("*", corsAndMethods());
 
-  app.get("/healthz", (c) => c.json({ status: "ok" }));
-  app.get("/readyz", (c) => (deps.isReady() ? c.json({ status: "ready" }) : c.json({ status: "loading" }, 503)));
+  app.get("/healthz", () => httpResponse('{"status":"ok"}', 200, "application/json"));
+  app.get("/readyz", () =>
+    deps.isReady() ? httpResponse('{"status":"ready"}', 200, "application/json") : httpResponse('{"status":"loading"}', 503, "application/json"),
+  );
 
   app.route("/", createRedisRoutes(deps.redis));
 
-  app.notFound(() => new Response(encodeError("ERR not found"), { status: 404, headers: { "content-type": "application/json" } }));
+  app.notFound(() => jsonErrorResponse("ERR not found", 404));
   app.onError((error) => {
     deps.log.log("error", "request_failed", { error: String(error?.stack ?? error) });
-    return new Response(encodeError("ERR internal error"), { status: 500, headers: { "content-type": "application/json" } });
+    return jsonErrorResponse("ERR internal error", 500);
   });
   return app;
+}
+
+const allowedMethods = new Set(["GET", "HEAD", "POST", "PUT"]);
+
+// The read-only token is meant for browsers (spec §1.5), so preflights must pass. Every other
+// response carries its CORS headers from birth (rest-codec.ts httpResponse).
+const preflightHeaders = {
+  "access-control-allow-origin": "*",
+  "access-control-allow-methods": "HEAD, GET, POST, PUT, OPTIONS",
+  "access-control-allow-headers": [
+    "Authorization",
+    "Content-Type",
+    "Upstash-Encoding",
+    "Upstash-Response-Format",
+    "upstash-sync-token",
+    "Upstash-Telemetry-Runtime",
+    "Upstash-Telemetry-Platform",
+    "Upstash-Telemetry-Sdk",
+    "Upstash-Telemetry-Retry",
+    "Accept",
+    "Cache-Control",
+  ].join(", "),
+  "access-control-expose-headers": "upstash-sync-token",
+  "access-control-max-age": "86400",
+};
+
+/**
+ * OPTIONS answers the CORS preflight (204, no auth); methods Upstash does not allow get a JSON
+ * 405. A preflight naming its headers gets them all allowed: access rides on the token, never on
+ * cookies, so no header needs keeping out, and a header the list above missed cannot break a browser.
+ */
+function corsAndMethods(): MiddlewareHandler {
+  return async (c, next) => {
+    const method = c.req.method;
+    if (method === "OPTIONS") {
+      const requested = c.req.header("access-control-request-headers");
+      const headers = requested ? { ...preflightHeaders, "access-control-allow-headers": requested, vary: "Access-Control-Request-Headers" } : preflightHeaders;
+      return new Response(null, { status: 204, headers });
+    }
+    if (!allowedMethods.has(method)) return methodNotAllowed();
+    await next();
+  };
 }
