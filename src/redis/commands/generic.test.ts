@@ -3,7 +3,6 @@
 
 import { describe, expect, test } from "bun:test";
 import { createTestEngine, plain, type TestEngine } from "../../../test/harness/engine.ts";
-import type { StructuredValue } from "../types/value.ts";
 
 /** What `run` journals, ignoring everything journaled before it. */
 function journaled(engine: TestEngine, ...argv: (string | number)[]): { reply: unknown; journal: string[][] } {
@@ -12,19 +11,6 @@ function journaled(engine: TestEngine, ...argv: (string | number)[]): { reply: u
   return { reply, journal: engine.journal.argvs().slice(before) };
 }
 
-/** A stand-in for a hash or list structure, so COPY and OBJECT can be tested without one. */
-class FakeStructure implements StructuredValue {
-  constructor(readonly items: string[]) {}
-  clone(): FakeStructure {
-    return new FakeStructure([...this.items]);
-  }
-  approxBytes(): number {
-    return 100;
-  }
-  encoding(): string {
-    return "listpack";
-  }
-}
 
 const error = (message: string) => ({ error: message });
 
@@ -86,7 +72,7 @@ describe("TYPE", () => {
   test("names the type as a status, none for a missing key", () => {
     const engine = createTestEngine();
     engine.run("SET", "s", "v");
-    engine.database.keyspace.set("h", "hash", new FakeStructure([]));
+    engine.run("HSET", "h", "f", "v");
     expect([engine.run("TYPE", "s"), engine.run("TYPE", "h"), engine.run("TYPE", "missing")].map(plain)).toEqual([
       { status: "string" },
       { status: "hash" },
@@ -362,13 +348,13 @@ describe("COPY", () => {
 
   test("a structured value is cloned, so the copies change independently", () => {
     const engine = createTestEngine();
-    const original = new FakeStructure(["x"]);
-    engine.database.keyspace.set("h", "hash", original);
+    engine.run("HSET", "h", "f", "x");
     expect(engine.run("COPY", "h", "h2")).toBe(1);
-    const copy = engine.database.keyspace.get("h2")!.value as FakeStructure;
-    expect(copy).not.toBe(original);
-    copy.items.push("y");
-    expect(original.items).toEqual(["x"]);
+    engine.run("HSET", "h2", "f", "y", "g", "z");
+    expect([engine.run("HGETALL", "h"), engine.run("HGETALL", "h2")]).toEqual([
+      ["f", "x"],
+      ["f", "y", "g", "z"],
+    ]);
   });
 
   test("rejects other databases, bad options and the same key with Redis's texts", () => {
@@ -446,7 +432,7 @@ describe("SCAN", () => {
     const engine = createTestEngine();
     engine.run("SET", "user:1", "v");
     engine.run("SET", "order:1", "v");
-    engine.database.keyspace.set("user:2", "hash", new FakeStructure([]));
+    engine.run("HSET", "user:2", "f", "v");
     expect(scanAll(engine, "MATCH", "user:*", "COUNT", 1000).sort()).toEqual(["user:1", "user:2"]);
     expect(scanAll(engine, "TYPE", "HASH")).toEqual(["user:2"]);
     expect(scanAll(engine, "TYPE", "search")).toEqual([]);

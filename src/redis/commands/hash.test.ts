@@ -748,10 +748,7 @@ describe("field expiry", () => {
     engine.clock.advance(11);
     expect(run("HGETALL", "h")).toEqual(["b", "2"]);
     expect(run("HLEN", "h")).toBe(1);
-    expect(journal()).toEqual([
-      ["HDEL", "h", "a"],
-      ["HDEL", "h", "c"],
-    ]);
+    expect(journal()).toEqual([["HDEL", "h", "a", "c"]]);
   });
 
   test("the key disappears when its last field expires", () => {

@@ -1,6 +1,6 @@
 // Hash commands (Redis t_hash.c), including per-field expiry (Redis 7.4+) and HGETDEL/HGETEX/HSETEX (8.0).
-// A field past its expiry is gone for every command: the first hash command that touches the key
-// deletes such fields and journals one `HDEL key field` each, and deletes the key when none remain.
+// A field past its expiry is gone for every command: the keyspace removes such fields when the key
+// is read (or by the active expiry cycle), journals them as HDEL, and deletes the key when none remain.
 // Writes journal replay-safe forms: relative field TTLs as HPEXPIREAT, HINCRBYFLOAT as its result.
 
 import type { CommandContext, CommandSpec } from "../engine/command.ts";
@@ -30,19 +30,11 @@ function checkHashType(ctx: CommandContext, key: string): void {
 }
 
 /**
- * The live hash at key, or undefined. Fields past their expiry are deleted first, each journaled
- * as `HDEL key field` as Redis propagates them; a hash left empty is deleted with its key.
+ * The live hash at key, or undefined. The keyspace has already removed fields past their expiry
+ * (journaled as one `HDEL key field...`) and deleted a hash they left empty.
  */
 function readHash(ctx: CommandContext, key: string): HashValue | undefined {
-  const entry = ctx.keyspace.getTyped(key, "hash");
-  if (entry === undefined) return undefined;
-  const hash = entry.value as HashValue;
-  const expired = hash.removeExpired(ctx.clock.nowMs());
-  if (expired.length === 0) return hash;
-  for (const field of expired) ctx.db.journal(["HDEL", key, field]);
-  if (hash.size > 0) return hash;
-  ctx.keyspace.delete(key);
-  return undefined;
+  return ctx.keyspace.getTyped(key, "hash")?.value;
 }
 
 /** Stores a new empty hash at key: only once the command is certain to add a field to it. */
@@ -112,7 +104,7 @@ const enum ExpireOutcome {
  * Sets one field's expiry under an optional condition. A field without TTL counts as an infinite
  * TTL for GT/LT (Redis: XX and GT fail, LT passes); an instant not after now deletes the field.
  */
-function expireField(hash: HashValue, field: string, atMs: number, condition: ExpireCondition, nowMs: number): ExpireOutcome {
+function expireField(ctx: CommandContext, key: string, hash: HashValue, field: string, atMs: number, condition: ExpireCondition, nowMs: number): ExpireOutcome {
   const currentAtMs = hash.expiryOf(field);
   if (currentAtMs === undefined) return ExpireOutcome.NoField;
   if (currentAtMs === 0) {
@@ -125,6 +117,7 @@ function expireField(hash: HashValue, field: string, atMs: number, condition: Ex
     return ExpireOutcome.Deleted;
   }
   hash.setExpiry(field, atMs);
+  ctx.keyspace.trackMemberExpiry(key);
   return ExpireOutcome.Set;
 }
 
@@ -380,7 +373,7 @@ function hexpireGeneric(unit: ExpireUnit) {
     const updated: string[] = [];
     const deleted: string[] = [];
     const replies = fields.map((field) => {
-      const outcome = expireField(hash, field, atMs, condition, nowMs);
+      const outcome = expireField(ctx, key, hash, field, atMs, condition, nowMs);
       if (outcome === ExpireOutcome.Set) updated.push(field);
       else if (outcome === ExpireOutcome.Deleted) deleted.push(field);
       return outcome;
@@ -489,7 +482,7 @@ function hgetexCommand(ctx: CommandContext, argv: string[]): Reply {
     if (persist) {
       if (hash.persist(field)) updated.push(field);
     } else if (atMs !== undefined) {
-      const outcome = expireField(hash, field, atMs, undefined, nowMs);
+      const outcome = expireField(ctx, key, hash, field, atMs, undefined, nowMs);
       if (outcome === ExpireOutcome.Set) updated.push(field);
       else if (outcome === ExpireOutcome.Deleted) deleted.push(field);
     }
@@ -563,7 +556,7 @@ function hsetexCommand(ctx: CommandContext, argv: string[]): Reply {
     target.set(field, value, keepTtl);
     if (options.atMs === undefined) continue;
     // An instant not after now sets the value and deletes the field at once, as Redis does.
-    if (expireField(target, field, options.atMs, undefined, nowMs) === ExpireOutcome.Deleted) deleted.push(field);
+    if (expireField(ctx, key, target, field, options.atMs, undefined, nowMs) === ExpireOutcome.Deleted) deleted.push(field);
   }
   ctx.dirty += pairs.length;
   if (deleted.length > 0) {

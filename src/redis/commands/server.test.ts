@@ -4,22 +4,10 @@
 
 import { describe, expect, test } from "bun:test";
 import { createTestEngine, plain } from "../../../test/harness/engine.ts";
-import type { StructuredValue } from "../types/value.ts";
 
 const error = (message: string) => ({ error: message });
 const statuses = (...lines: string[]) => lines.map((status) => ({ status }));
 
-class FakeStructure implements StructuredValue {
-  clone(): FakeStructure {
-    return new FakeStructure();
-  }
-  approxBytes(): number {
-    return 1000;
-  }
-  encoding(): string {
-    return "listpack";
-  }
-}
 
 describe("PING", () => {
   test("answers PONG, or echoes its message", () => {
@@ -239,8 +227,8 @@ describe("MEMORY USAGE", () => {
 
   test("sizes structures by their own estimate; a missing key is nil", () => {
     const engine = createTestEngine();
-    engine.database.keyspace.set("h", "hash", new FakeStructure());
-    expect(engine.run("MEMORY", "USAGE", "h")).toBeGreaterThan(1000);
+    for (let i = 0; i < 100; i++) engine.run("HSET", "h", `field:${i}`, "x".repeat(20));
+    expect(engine.run("MEMORY", "USAGE", "h")).toBeGreaterThan(100 * 20);
     expect(engine.run("MEMORY", "USAGE", "missing", "SAMPLES", 0)).toBeNull();
   });
 
@@ -292,7 +280,7 @@ describe("OBJECT ENCODING", () => {
     const engine = createTestEngine();
     const values: Record<string, string> = { int: "-123", leadingZero: "0123", embstr: "y".repeat(44), raw: "z".repeat(45) };
     for (const [key, value] of Object.entries(values)) engine.run("SET", key, value);
-    engine.database.keyspace.set("h", "hash", new FakeStructure());
+    engine.run("HSET", "h", "f", "v");
     expect(["int", "leadingZero", "embstr", "raw", "h", "missing"].map((key) => engine.run("OBJECT", "ENCODING", key))).toEqual([
       "int",
       "embstr",

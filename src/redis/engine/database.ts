@@ -22,7 +22,11 @@ export class Database {
   ) {
     // An expired key is deleted where it is found, and the deletion is journaled like a DEL,
     // as Redis propagates expiries, so replay never depends on the clock.
-    this.keyspace = new Keyspace(clock, (key) => this.journal(["DEL", key]));
+    this.keyspace = new Keyspace(
+      clock,
+      (key) => this.journal(["DEL", key]),
+      (command) => this.journal(command),
+    );
     this.activeExpiry = new ActiveExpiry(this.keyspace, clock);
   }
 

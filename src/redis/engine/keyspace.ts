@@ -6,11 +6,15 @@
 // - `expiresAtMs` is 0 for a persistent key, else an absolute instant; every key with a TTL is
 //   in its shard's `volatileKeys` set and no other key is;
 // - a key is logically gone once `now > expiresAtMs` (Redis's rule). Reads delete such keys lazily
-//   and report the deletion through `onExpired`, so the change log records it like Redis does.
+//   and report the deletion through `onExpired`, so the change log records it like Redis does;
+// - members can expire too (hash fields): reads remove expired members the same way, report them
+//   through `onMembersExpired` as the command that deletes them, and delete a key left empty.
+//   Keys holding such members are in their shard's `memberExpiryKeys` for the active cycle.
 // SCAN cursors are slot numbers: a call walks whole slots, so every key present for the whole
 // scan is returned exactly once, whatever is added or removed meanwhile.
 
 import type { Clock } from "../../util/clock.ts";
+import type { ExpiringMembers } from "../types/value.ts";
 import { errors } from "./errors.ts";
 import { SLOT_COUNT, keySlot } from "./slot.ts";
 
@@ -27,14 +31,21 @@ export interface Entry {
 export const SHARD_COUNT = 16;
 const shardOf = (slot: number) => slot >> 10; // 16384 slots / 16 shards = 1024 slots each
 
+/** Types whose members can expire, and the command that deletes members, for the change log. */
+const memberDeleteCommand: Partial<Record<RedisType, string>> = { hash: "HDEL" };
+
 export class Keyspace {
   private readonly slots: (Map<string, Entry> | undefined)[] = new Array(SLOT_COUNT);
   readonly volatileKeys: Set<string>[] = Array.from({ length: SHARD_COUNT }, () => new Set());
+  readonly memberExpiryKeys: Set<string>[] = Array.from({ length: SHARD_COUNT }, () => new Set());
   private count = 0;
+  /** How many lazy or active expiries (of keys or members) happened so far. */
+  expiryCount = 0;
 
   constructor(
     readonly clock: Clock,
     private readonly onExpired: (key: string) => void = () => {},
+    private readonly onMembersExpired: (command: string[]) => void = () => {},
   ) {}
 
   get size(): number {
@@ -51,12 +62,36 @@ export class Keyspace {
   /** The live entry of a key, deleting it first if it has expired. */
   get(key: string): Entry | undefined {
     const entry = this.slots[keySlot(key)]?.get(key);
-    if (entry === undefined || entry.expiresAtMs === 0) return entry;
-    if (this.clock.nowMs() > entry.expiresAtMs) {
+    if (entry === undefined) return undefined;
+    if (entry.expiresAtMs !== 0 && this.clock.nowMs() > entry.expiresAtMs) {
       this.delete(key);
+      this.expiryCount++;
       this.onExpired(key);
       return undefined;
     }
+    if (memberDeleteCommand[entry.type] !== undefined && (entry.value as ExpiringMembers).nextExpiryAtMs() < this.clock.nowMs()) {
+      return this.removeExpiredMembers(key, entry);
+    }
+    return entry;
+  }
+
+  /** Registers a key whose value now has members with TTLs, for the active expiry cycle. */
+  trackMemberExpiry(key: string): void {
+    this.memberExpiryKeys[shardOf(keySlot(key))]!.add(key);
+  }
+
+  private removeExpiredMembers(key: string, entry: Entry): Entry | undefined {
+    const value = entry.value as ExpiringMembers;
+    const removed = value.removeExpired(this.clock.nowMs());
+    if (removed.length > 0) {
+      this.expiryCount++;
+      this.onMembersExpired([memberDeleteCommand[entry.type]!, key, ...removed]);
+    }
+    if (value.size === 0) {
+      this.delete(key);
+      return undefined;
+    }
+    if (value.nextExpiryAtMs() === Infinity) this.memberExpiryKeys[shardOf(keySlot(key))]!.delete(key);
     return entry;
   }
 
@@ -78,7 +113,10 @@ export class Keyspace {
     if (map === undefined) map = this.slots[slot] = new Map();
     const old = map.get(key);
     if (old === undefined) this.count++;
-    else if (old.expiresAtMs !== 0 && expiresAtMs === 0) this.volatileKeys[shardOf(slot)]!.delete(key);
+    else {
+      if (old.expiresAtMs !== 0 && expiresAtMs === 0) this.volatileKeys[shardOf(slot)]!.delete(key);
+      this.memberExpiryKeys[shardOf(slot)]!.delete(key);
+    }
     const entry: Entry = { type, value, expiresAtMs };
     map.set(key, entry);
     if (expiresAtMs !== 0) this.volatileKeys[shardOf(slot)]!.add(key);
@@ -92,6 +130,7 @@ export class Keyspace {
     if (entry === undefined) return false;
     map!.delete(key);
     if (entry.expiresAtMs !== 0) this.volatileKeys[shardOf(slot)]!.delete(key);
+    this.memberExpiryKeys[shardOf(slot)]!.delete(key);
     this.count--;
     return true;
   }
@@ -107,6 +146,7 @@ export class Keyspace {
   clear(): void {
     this.slots.fill(undefined);
     for (const shard of this.volatileKeys) shard.clear();
+    for (const shard of this.memberExpiryKeys) shard.clear();
     this.count = 0;
   }
 

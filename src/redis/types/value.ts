@@ -10,3 +10,12 @@ export interface StructuredValue {
   /** The name Redis's OBJECT ENCODING would report for the same contents (e.g. listpack, hashtable). */
   encoding(): string;
 }
+
+/** A value whose members can expire on their own (hash fields with TTLs, Redis 7.4+). */
+export interface ExpiringMembers {
+  readonly size: number;
+  /** A lower bound of the earliest member expiry instant; Infinity when no member has a TTL. */
+  nextExpiryAtMs(): number;
+  /** Deletes the members past their expiry (now > expiry) and returns their names. */
+  removeExpired(nowMs: number): string[];
+}
