@@ -18,8 +18,12 @@ import type { ExpiringMembers } from "../types/value.ts";
 import { errors } from "./errors.ts";
 import { SLOT_COUNT, keySlot } from "./slot.ts";
 
-/** Names as TYPE reports them. */
-export type RedisType = "string" | "hash" | "list" | "set" | "zset" | "stream" | "ReJSON-RL";
+/**
+ * The types the engine holds, named as TYPE reports them. A data type joins by adding its name
+ * here and its codec to src/storage/codecs.ts (the compiler then insists on the codec).
+ */
+export const redisTypes = ["string", "hash"] as const;
+export type RedisType = (typeof redisTypes)[number];
 
 export interface Entry {
   type: RedisType;
