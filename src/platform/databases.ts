@@ -13,8 +13,14 @@ export interface DatabaseTokens {
   readOnlyToken?: string;
 }
 
+// Verified tokens are remembered so the common case skips hashing; only a token that was already
+// accepted can hit, so the cache reveals nothing a wrong guess could learn. Bounded, since a node
+// has few tokens in use.
+const VERIFIED_TOKENS_MAX = 256;
+
 export class Databases {
   private readonly byToken = new Map<string, Access>();
+  private readonly verified = new Map<string, Access>();
   private readonly list: Database[] = [];
 
   add(database: Database, tokens: DatabaseTokens): void {
@@ -27,6 +33,7 @@ export class Databases {
       const digest = tokenDigest(token);
       if (this.byToken.has(digest)) throw new Error("a token can open only one database");
       this.byToken.set(digest, { database, readOnly });
+      this.verified.clear();
     }
     this.list.push(database);
   }
@@ -40,7 +47,14 @@ export class Databases {
    * the timing of the lookup depends only on the digest and reveals nothing about the token.
    */
   authenticate(token: string): Access | undefined {
-    return this.byToken.get(tokenDigest(token));
+    const remembered = this.verified.get(token);
+    if (remembered !== undefined) return remembered;
+    const access = this.byToken.get(tokenDigest(token));
+    if (access !== undefined) {
+      if (this.verified.size >= VERIFIED_TOKENS_MAX) this.verified.clear();
+      this.verified.set(token, access);
+    }
+    return access;
   }
 }
 

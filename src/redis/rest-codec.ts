@@ -58,8 +58,14 @@ export function encodeResult(reply: Reply, base64: boolean): string {
   return encodeValue(reply, base64);
 }
 
+// Printable ASCII without `"` or `\`: already valid JSON string content, the common case.
+const plainJsonText = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
 function encodeValue(reply: Reply, base64: boolean): string {
-  if (typeof reply === "string") return base64 ? `"${btoa(reply)}"` : JSON.stringify(binaryToText(reply));
+  if (typeof reply === "string") {
+    if (base64) return `"${btoa(reply)}"`;
+    return plainJsonText.test(reply) ? `"${reply}"` : JSON.stringify(binaryToText(reply));
+  }
   if (typeof reply === "number") return Number.isFinite(reply) ? String(reply) : "null";
   if (reply === null) return "null";
   if (typeof reply === "bigint") return reply.toString();
