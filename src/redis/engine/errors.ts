@@ -11,9 +11,9 @@ const fail = (message: string) => new RedisError(message);
 
 export const errors = {
   unknownCommand: (name: string, args: string[]) =>
-    fail(`ERR unknown command '${sanitize(name.slice(0, 128))}', with args beginning with: ${quoteArgs(args)}`),
+    fail(`ERR unknown command '${sanitize(cString(name).slice(0, 128))}', with args beginning with: ${quoteArgs(args)}`),
   unknownSubcommand: (sub: string, container: string) =>
-    fail(`ERR unknown subcommand '${sanitize(sub.slice(0, 128))}'. Try ${container.toUpperCase()} HELP.`),
+    fail(`ERR unknown subcommand '${sanitize(cString(sub).slice(0, 128))}'. Try ${cString(container).toUpperCase()} HELP.`),
   wrongArity: (name: string) => fail(`ERR wrong number of arguments for '${name.toLowerCase()}' command`),
   syntax: () => fail("ERR syntax error"),
   wrongType: () => fail("WRONGTYPE Operation against a key holding the wrong kind of value"),
@@ -72,6 +72,17 @@ export const errors = {
   mandatoryFields: () => fail("ERR Mandatory argument FIELDS is missing or not at the right position"),
   countPositive: () => fail("ERR COUNT must be > 0"),
   valueOutOfRange: (what: string) => fail(`ERR value is out of range, ${what}`),
+  // bitmaps and HyperLogLog (bitops.c, hyperloglog.c)
+  bitOffsetOutOfRange: () => fail("ERR bit offset is not an integer or out of range"),
+  bitNotInteger: () => fail("ERR bit is not an integer or out of range"),
+  bitArgument: () => fail("ERR The bit argument must be 1 or 0."),
+  bitopNotSingleKey: () => fail("ERR BITOP NOT must be called with a single source key."),
+  bitopTwoSourceKeys: (op: string) => fail(`ERR BITOP ${op} must be called with at least two source keys.`),
+  invalidBitfieldType: () => fail("ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is."),
+  invalidOverflowType: () => fail("ERR Invalid OVERFLOW type specified"),
+  bitfieldReadOnly: () => fail("ERR BITFIELD_RO only supports the GET subcommand"),
+  notHyperLogLog: () => fail("WRONGTYPE Key is not a valid HyperLogLog string value."),
+  corruptHyperLogLog: () => fail("INVALIDOBJ Corrupted HLL object detected"),
   // Upstash REST specific texts (spec/redis-rest.md §4)
   nullArgument: () => fail("ERR null is not a valid command argument"),
   nestedArgument: () => fail("ERR nested arrays and objects are not valid command arguments"),
@@ -94,9 +105,15 @@ function quoteArgs(args: string[]): string {
   let out = "";
   for (const arg of args) {
     if (out.length >= 128) break;
-    out += `'${arg.slice(0, 128 - out.length)}' `;
+    out += `'${cString(arg).slice(0, 128 - out.length)}' `;
   }
   return sanitize(out);
+}
+
+// compat: Redis formats these texts with C's %s, which stops at the first NUL byte.
+function cString(text: string): string {
+  const nul = text.indexOf("\x00");
+  return nul === -1 ? text : text.slice(0, nul);
 }
 
 // An error reply is one line: Redis replaces CR and LF in it with spaces.

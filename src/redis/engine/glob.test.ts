@@ -26,6 +26,14 @@ describe("globMatch", () => {
     expect(globMatch(pattern, subject)).toBe(expected);
   });
 
+  test("bracket ranges compare bytes as signed chars, as Redis on x86 does", () => {
+    expect(globMatch("[a-\xff]*", "k1")).toBe(false);
+    expect(globMatch("[a-\xff]*", "a")).toBe(true);
+    expect(globMatch("[a-\xff]*", "\xff")).toBe(true);
+    expect(globMatch("?[\x00-\xff]*", "k\x80")).toBe(false);
+    expect(globMatch("?[\x00-\xff]*", "k\xff")).toBe(true);
+  });
+
   test("nocase folds letters but not escaped characters", () => {
     expect(globMatch("HELLO", "hello", true)).toBe(true);
     expect(globMatch("[A-C]x", "bx", true)).toBe(true);

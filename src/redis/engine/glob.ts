@@ -9,6 +9,10 @@ export function globMatch(pattern: string, subject: string, nocase = false): boo
 
 const lower = (code: number) => (code >= 65 && code <= 90 ? code + 32 : code);
 
+// compat: Redis compares bracket ranges as C `char`, signed on x86 and arm64 Linux builds, so
+// bytes from 0x80 sort below 0x00: "[a-\xff]" means -1..97 and does not match "k".
+const signedByte = (code: number) => (code >= 128 ? code - 256 : code);
+
 function matchFrom(p: string, pi: number, s: string, si: number, nocase: boolean, depth: number): boolean {
   // Redis caps recursion to protect against patterns like "*a*a*a*..."
   if (depth > 1000) return false;
@@ -31,7 +35,7 @@ function matchFrom(p: string, pi: number, s: string, si: number, nocase: boolean
         const negate = p.charCodeAt(pi) === 94;
         if (negate) pi++;
         let matched = false;
-        const sc = nocase ? lower(s.charCodeAt(si)) : s.charCodeAt(si);
+        const sc = signedByte(nocase ? lower(s.charCodeAt(si)) : s.charCodeAt(si));
         for (;;) {
           if (pi >= p.length) {
             pi--;
@@ -45,8 +49,8 @@ function matchFrom(p: string, pi: number, s: string, si: number, nocase: boolean
           } else if (c === 93) {
             break;
           } else if (pi + 2 < p.length && p.charCodeAt(pi + 1) === 45) {
-            let start = p.charCodeAt(pi);
-            let end = p.charCodeAt(pi + 2);
+            let start = signedByte(p.charCodeAt(pi));
+            let end = signedByte(p.charCodeAt(pi + 2));
             if (start > end) [start, end] = [end, start];
             if (nocase) {
               start = lower(start);
@@ -54,7 +58,7 @@ function matchFrom(p: string, pi: number, s: string, si: number, nocase: boolean
             }
             pi += 2;
             if (sc >= start && sc <= end) matched = true;
-          } else if ((nocase ? lower(c) : c) === sc) {
+          } else if (signedByte(nocase ? lower(c) : c) === sc) {
             matched = true;
           }
           pi++;
