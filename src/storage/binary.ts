@@ -1,22 +1,26 @@
 // A small binary writer/reader for snapshot records: little-endian numbers and length-prefixed
 // byte strings (binary strings, see util/bytes.ts). Readers check every bound, so a corrupt
 // record throws a CorruptRecordError instead of producing a half-decoded value.
+// Snapshots encode and decode one record per key, millions at a time: both classes avoid
+// allocating per call (no subarray or DataView per string; Buffer's latin1 paths for long ones).
 
 export class CorruptRecordError extends Error {}
 
+const INITIAL_CAPACITY_BYTES = 64;
+// Below this, a JS loop writing char codes beats the native call's fixed cost.
+const SHORT_STRING_BYTES = 24;
+
 export class BinaryWriter {
-  private buffer = new Uint8Array(256);
-  private view = new DataView(this.buffer.buffer);
+  private buffer = Buffer.allocUnsafe(INITIAL_CAPACITY_BYTES);
   private length = 0;
 
   private reserve(bytes: number): void {
     if (this.length + bytes <= this.buffer.length) return;
     let size = this.buffer.length * 2;
     while (size < this.length + bytes) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.buffer.subarray(0, this.length));
+    const next = Buffer.allocUnsafe(size);
+    this.buffer.copy(next, 0, 0, this.length);
     this.buffer = next;
-    this.view = new DataView(next.buffer);
   }
 
   u8(value: number): this {
@@ -27,41 +31,92 @@ export class BinaryWriter {
 
   u32(value: number): this {
     this.reserve(4);
-    this.view.setUint32(this.length, value, true);
+    this.buffer.writeUInt32LE(value, this.length);
     this.length += 4;
     return this;
   }
 
   f64(value: number): this {
     this.reserve(8);
-    this.view.setFloat64(this.length, value, true);
+    this.buffer.writeDoubleLE(value, this.length);
     this.length += 8;
     return this;
   }
 
   /** A binary string: u32 byte length, then its bytes. */
   bytes(binary: string): this {
-    this.u32(binary.length);
-    this.reserve(binary.length);
-    for (let i = 0; i < binary.length; i++) this.buffer[this.length++] = binary.charCodeAt(i);
+    const length = binary.length;
+    this.u32(length);
+    this.reserve(length);
+    if (length <= SHORT_STRING_BYTES) {
+      const buffer = this.buffer;
+      let offset = this.length;
+      for (let i = 0; i < length; i++) buffer[offset++] = binary.charCodeAt(i);
+    } else {
+      this.buffer.write(binary, this.length, length, "latin1");
+    }
+    this.length += length;
     return this;
   }
 
+  /** Raw bytes (another codec's output): u32 byte length, then the bytes. */
+  blob(bytes: Uint8Array): this {
+    this.u32(bytes.length);
+    this.reserve(bytes.length);
+    this.buffer.set(bytes, this.length);
+    this.length += bytes.length;
+    return this;
+  }
+
+  /**
+   * Writes a u32 length prefix, then whatever `fill` writes, and sets the prefix to that length:
+   * the same bytes as blob(encoded) without building `encoded` first.
+   */
+  sized(fill: (writer: this) => void): this {
+    this.u32(0);
+    const start = this.length;
+    fill(this);
+    this.buffer.writeUInt32LE(this.length - start, start - 4);
+    return this;
+  }
+
+  /** Bytes written so far. */
+  get size(): number {
+    return this.length;
+  }
+
+  /** The bytes written, as a view: valid until the next write or reset. */
+  view(): Uint8Array {
+    return this.buffer.subarray(0, this.length);
+  }
+
+  /** A copy of the bytes written. */
   finish(): Uint8Array {
-    return this.buffer.slice(0, this.length);
+    const out = new Uint8Array(this.length);
+    out.set(this.buffer.subarray(0, this.length));
+    return out;
+  }
+
+  /** Starts over, keeping the buffer: one writer serves many chunks. */
+  reset(): void {
+    this.length = 0;
   }
 }
 
 export class BinaryReader {
-  private offset = 0;
-  private readonly view: DataView;
+  private offset: number;
+  private readonly end_: number;
+  private readonly buffer: Buffer;
 
-  constructor(private readonly buffer: Uint8Array) {
-    this.view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  constructor(bytes: Uint8Array) {
+    // A Buffer over the same memory: its latin1 decoding and number reads need no copies.
+    this.buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.offset = 0;
+    this.end_ = bytes.byteLength;
   }
 
   private need(bytes: number): void {
-    if (this.offset + bytes > this.buffer.length) throw new CorruptRecordError("record ends early");
+    if (this.offset + bytes > this.end_) throw new CorruptRecordError("record ends early");
   }
 
   u8(): number {
@@ -71,14 +126,14 @@ export class BinaryReader {
 
   u32(): number {
     this.need(4);
-    const value = this.view.getUint32(this.offset, true);
+    const value = this.buffer.readUInt32LE(this.offset);
     this.offset += 4;
     return value;
   }
 
   f64(): number {
     this.need(8);
-    const value = this.view.getFloat64(this.offset, true);
+    const value = this.buffer.readDoubleLE(this.offset);
     this.offset += 8;
     return value;
   }
@@ -86,13 +141,28 @@ export class BinaryReader {
   bytes(): string {
     const length = this.u32();
     this.need(length);
+    const start = this.offset;
+    this.offset += length;
+    // Native even for short strings: JS concatenation builds ropes that cost more later.
+    return this.buffer.toString("latin1", start, start + length);
+  }
+
+  /** A length-prefixed byte range, as a view (no copy) into the record. */
+  blob(): Uint8Array {
+    const length = this.u32();
+    this.need(length);
     const slice = this.buffer.subarray(this.offset, this.offset + length);
     this.offset += length;
-    return Buffer.from(slice.buffer, slice.byteOffset, slice.byteLength).toString("latin1");
+    return slice;
+  }
+
+  /** True once every byte was consumed. */
+  get done(): boolean {
+    return this.offset === this.end_;
   }
 
   /** Throws unless every byte was consumed: trailing bytes mean the record is not what we wrote. */
   end(): void {
-    if (this.offset !== this.buffer.length) throw new CorruptRecordError("record has trailing bytes");
+    if (this.offset !== this.end_) throw new CorruptRecordError("record has trailing bytes");
   }
 }

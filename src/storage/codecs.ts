@@ -5,16 +5,27 @@
 
 import type { RedisType } from "../redis/engine/keyspace.ts";
 import { HashValue } from "../redis/types/hash.ts";
-import { BinaryReader, BinaryWriter } from "./binary.ts";
+import { decodeUtf8, encodeUtf8, JsonDocument, type JsonObject, type JsonValue } from "../redis/types/json.ts";
+import { ListValue } from "../redis/types/list.ts";
+import { SetValue, type SetEncoding } from "../redis/types/set.ts";
+import { SortedSet } from "../redis/types/sorted-set.ts";
+import { Consumer, ConsumerGroup, StreamValue, type StreamEntry } from "../redis/types/stream.ts";
+import { BinaryReader, BinaryWriter, CorruptRecordError } from "./binary.ts";
 
 export interface TypeCodec {
   encode(value: any): Uint8Array;
   /** Throws CorruptRecordError on bytes that encode() could not have produced. */
   decode(bytes: Uint8Array): unknown;
+  /**
+   * Optional: writes exactly what encode() returns into a writer, without the intermediate
+   * array. Snapshots use it when present (a million keys means a million fewer allocations).
+   */
+  write?(writer: BinaryWriter, value: any): void;
 }
 
 const stringCodec: TypeCodec = {
   encode: (value: string) => new BinaryWriter().bytes(value).finish(),
+  write: (writer, value: string) => void writer.bytes(value),
   decode(bytes) {
     const reader = new BinaryReader(bytes);
     const value = reader.bytes();
@@ -26,9 +37,13 @@ const stringCodec: TypeCodec = {
 // field count, then per field: field, value, expiry instant (0 = none)
 const hashCodec: TypeCodec = {
   encode(hash: HashValue) {
-    const writer = new BinaryWriter().u32(hash.size);
-    for (const [field, value] of hash.pairs()) writer.bytes(field).bytes(value).f64(hash.expiryOf(field) ?? 0);
+    const writer = new BinaryWriter();
+    hashCodec.write!(writer, hash);
     return writer.finish();
+  },
+  write(writer, hash: HashValue) {
+    writer.u32(hash.size);
+    for (const [field, value] of hash.pairs()) writer.bytes(field).bytes(value).f64(hash.expiryOf(field) ?? 0);
   },
   decode(bytes) {
     const reader = new BinaryReader(bytes);
@@ -44,7 +59,246 @@ const hashCodec: TypeCodec = {
   },
 };
 
+// encoding flag (1 = quicklist), element count, then the elements head to tail
+const listCodec: TypeCodec = {
+  encode(list: ListValue) {
+    const writer = new BinaryWriter().u8(list.quicklist ? 1 : 0).u32(list.length);
+    for (const value of list.values()) writer.bytes(value);
+    return writer.finish();
+  },
+  decode(bytes) {
+    const reader = new BinaryReader(bytes);
+    const quicklist = reader.u8();
+    if (quicklist > 1) throw new CorruptRecordError("bad list encoding flag");
+    const values: string[] = [];
+    for (let count = reader.u32(); count > 0; count--) values.push(reader.bytes());
+    reader.end();
+    const list = ListValue.of(values);
+    list.restoreEncoding(quicklist === 1);
+    return list;
+  },
+};
+
+// encoding (0 intset, 1 listpack, 2 hashtable), member count, then the members in iteration order
+const setEncodings: SetEncoding[] = ["intset", "listpack", "hashtable"];
+const setCodec: TypeCodec = {
+  encode(set: SetValue) {
+    const members = set.members();
+    const writer = new BinaryWriter().u8(setEncodings.indexOf(set.encoding())).u32(members.length);
+    for (const member of members) writer.bytes(member);
+    return writer.finish();
+  },
+  decode(bytes) {
+    const reader = new BinaryReader(bytes);
+    const encoding = setEncodings[reader.u8()];
+    if (encoding === undefined) throw new CorruptRecordError("bad set encoding");
+    const members: string[] = [];
+    for (let count = reader.u32(); count > 0; count--) members.push(reader.bytes());
+    reader.end();
+    return SetValue.restore(members, encoding);
+  },
+};
+
+// encoding flag (1 = skiplist), entry count, then member and score per entry in ascending order
+const zsetCodec: TypeCodec = {
+  encode(set: SortedSet) {
+    const writer = new BinaryWriter().u8(set.isSkiplistEncoded ? 1 : 0).u32(set.size);
+    for (const entry of set.entries()) writer.bytes(entry.member).f64(entry.score);
+    return writer.finish();
+  },
+  decode(bytes) {
+    const reader = new BinaryReader(bytes);
+    const skiplist = reader.u8();
+    if (skiplist > 1) throw new CorruptRecordError("bad sorted set encoding flag");
+    const set = new SortedSet(skiplist === 1);
+    for (let count = reader.u32(); count > 0; count--) {
+      const member = reader.bytes();
+      const score = reader.f64();
+      if (Number.isNaN(score) || set.has(member)) throw new CorruptRecordError("bad sorted set entry");
+      set.set(member, score);
+    }
+    reader.end();
+    return set;
+  },
+};
+
+// A JSON document as a tagged tree: a tag byte per node, then integers as decimal text, floats
+// as f64, strings and keys as UTF-8, containers as a count and their members.
+const enum JsonTag {
+  Null,
+  False,
+  True,
+  Integer,
+  Float,
+  String,
+  Array,
+  Object,
+}
+
+function writeJson(writer: BinaryWriter, value: JsonValue): void {
+  if (value === null) writer.u8(JsonTag.Null);
+  else if (typeof value === "boolean") writer.u8(value ? JsonTag.True : JsonTag.False);
+  else if (typeof value === "bigint") writer.u8(JsonTag.Integer).bytes(value.toString());
+  else if (typeof value === "number") writer.u8(JsonTag.Float).f64(value);
+  else if (typeof value === "string") writer.u8(JsonTag.String).bytes(encodeUtf8(value));
+  else if (Array.isArray(value)) {
+    writer.u8(JsonTag.Array).u32(value.length);
+    for (const item of value) writeJson(writer, item);
+  } else {
+    writer.u8(JsonTag.Object).u32(value.size);
+    for (const [key, item] of value) writeJson(writer.bytes(encodeUtf8(key)), item);
+  }
+}
+
+function readJsonText(reader: BinaryReader): string {
+  const text = decodeUtf8(reader.bytes());
+  if (text === null) throw new CorruptRecordError("JSON text is not UTF-8");
+  return text;
+}
+
+function readJson(reader: BinaryReader, depth: number): JsonValue {
+  if (depth > 128) throw new CorruptRecordError("JSON nests too deep");
+  const tag = reader.u8();
+  switch (tag) {
+    case JsonTag.Null:
+      return null;
+    case JsonTag.False:
+      return false;
+    case JsonTag.True:
+      return true;
+    case JsonTag.Integer: {
+      const text = reader.bytes();
+      if (!/^-?(0|[1-9][0-9]{0,19})$/.test(text)) throw new CorruptRecordError("bad JSON integer");
+      return BigInt(text);
+    }
+    case JsonTag.Float: {
+      const value = reader.f64();
+      if (!Number.isFinite(value)) throw new CorruptRecordError("bad JSON float");
+      return value;
+    }
+    case JsonTag.String:
+      return readJsonText(reader);
+    case JsonTag.Array: {
+      const items: JsonValue[] = [];
+      for (let count = reader.u32(); count > 0; count--) items.push(readJson(reader, depth + 1));
+      return items;
+    }
+    case JsonTag.Object: {
+      const object: JsonObject = new Map();
+      for (let count = reader.u32(); count > 0; count--) {
+        const key = readJsonText(reader);
+        object.set(key, readJson(reader, depth + 1));
+      }
+      return object;
+    }
+  }
+  throw new CorruptRecordError(`unknown JSON tag ${tag}`);
+}
+
+const jsonCodec: TypeCodec = {
+  encode(document: JsonDocument) {
+    const writer = new BinaryWriter();
+    writeJson(writer, document.root);
+    return writer.finish();
+  },
+  decode(bytes) {
+    const reader = new BinaryReader(bytes);
+    const document = new JsonDocument(readJson(reader, 0));
+    reader.end();
+    return document;
+  },
+};
+
+// Stream ids and counters are bigints, written as decimal text.
+function readBigint(reader: BinaryReader): bigint {
+  const text = reader.bytes();
+  if (!/^-?[0-9]{1,40}$/.test(text)) throw new CorruptRecordError("bad stream integer");
+  return BigInt(text);
+}
+
+// nodes as Redis keeps them (master id, master fields, entries with tombstones), the stream's
+// counters, then groups: name, last id, entries read, consumers (name, seen, active time) and
+// the PEL (id, owner, delivery time, delivery count)
+const streamCodec: TypeCodec = {
+  encode(stream: StreamValue) {
+    const writer = new BinaryWriter().u32(stream.nodes.length);
+    for (const node of stream.nodes) {
+      writer.bytes(String(node.masterId)).u32(node.masterFields.length);
+      for (const field of node.masterFields) writer.bytes(field);
+      writer.u32(node.entries.length);
+      for (const entry of node.entries) {
+        writer.bytes(String(entry.id)).u8(entry.deleted ? 1 : 0).u32(entry.fields.length);
+        for (const text of entry.fields) writer.bytes(text);
+      }
+    }
+    writer.u32(stream.length).bytes(String(stream.lastId)).bytes(String(stream.firstId)).bytes(String(stream.maxDeletedId)).bytes(String(stream.entriesAdded));
+    const groups = stream.sortedGroups();
+    writer.u32(groups.length);
+    for (const group of groups) {
+      writer.bytes(group.name).bytes(String(group.lastId)).bytes(String(group.entriesRead));
+      const consumers = group.sortedConsumers();
+      writer.u32(consumers.length);
+      for (const consumer of consumers) writer.bytes(consumer.name).f64(consumer.seenTimeMs).f64(consumer.activeTimeMs);
+      writer.u32(group.pending.size);
+      for (const [id, pending] of group.pending.from()) writer.bytes(String(id)).bytes(pending.consumer).f64(pending.deliveryTimeMs).bytes(String(pending.deliveryCount));
+    }
+    return writer.finish();
+  },
+  decode(bytes) {
+    const reader = new BinaryReader(bytes);
+    const stream = new StreamValue();
+    let live = 0;
+    for (let nodes = reader.u32(); nodes > 0; nodes--) {
+      const masterId = readBigint(reader);
+      const masterFields: string[] = [];
+      for (let count = reader.u32(); count > 0; count--) masterFields.push(reader.bytes());
+      const entries: StreamEntry[] = [];
+      for (let count = reader.u32(); count > 0; count--) {
+        const id = readBigint(reader);
+        const deleted = reader.u8();
+        if (deleted > 1) throw new CorruptRecordError("bad stream tombstone flag");
+        const fields: string[] = [];
+        for (let n = reader.u32(); n > 0; n--) fields.push(reader.bytes());
+        if (fields.length % 2 !== 0) throw new CorruptRecordError("odd stream entry fields");
+        entries.push({ id, fields, deleted: deleted === 1 });
+        if (deleted === 0) live++;
+      }
+      stream.restoreNode(masterId, masterFields, entries);
+    }
+    stream.length = reader.u32();
+    if (stream.length !== live) throw new CorruptRecordError("stream length disagrees with its entries");
+    stream.lastId = readBigint(reader);
+    stream.firstId = readBigint(reader);
+    stream.maxDeletedId = readBigint(reader);
+    stream.entriesAdded = readBigint(reader);
+    for (let groups = reader.u32(); groups > 0; groups--) {
+      const group = new ConsumerGroup(reader.bytes(), readBigint(reader), readBigint(reader));
+      for (let count = reader.u32(); count > 0; count--) {
+        const consumer = new Consumer(reader.bytes(), reader.f64());
+        consumer.activeTimeMs = reader.f64();
+        group.consumers.set(consumer.name, consumer);
+      }
+      for (let count = reader.u32(); count > 0; count--) {
+        const id = readBigint(reader);
+        const owner = group.consumers.get(reader.bytes());
+        if (owner === undefined) throw new CorruptRecordError("pending entry of an unknown consumer");
+        const pending = { id, consumer: owner.name, deliveryTimeMs: reader.f64(), deliveryCount: readBigint(reader) };
+        group.pending.set(id, pending);
+        owner.pending.set(id, pending);
+      }
+      stream.groups.set(group.name, group);
+    }
+    reader.end();
+    return stream;
+  },
+};
+
 export const codecs: Record<RedisType, TypeCodec> = {
   string: stringCodec,
   hash: hashCodec,
+  list: listCodec,
+  set: setCodec,
+  zset: zsetCodec,
+  "ReJSON-RL": jsonCodec,
+  stream: streamCodec,
 };

@@ -3,12 +3,19 @@
 import { CommandTable } from "../engine/dispatcher.ts";
 import { bitmapCommands } from "./bitmap.ts";
 import { genericCommands } from "./generic.ts";
+import { geoCommands } from "./geo.ts";
 import { hashCommands } from "./hash.ts";
 import { hyperloglogCommands } from "./hyperloglog.ts";
+import { jsonCommands } from "./json.ts";
+import { listCommands } from "./list.ts";
 import { serverCommands } from "./server.ts";
+import { setCommands } from "./set.ts";
+import { sortCommands } from "./sort.ts";
+import { streamCommands } from "./stream.ts";
 import { stringCommands } from "./string.ts";
+import { zsetCommands } from "./zset.ts";
 
-export const allCommandSpecs = [...stringCommands, ...hashCommands, ...genericCommands, ...serverCommands, ...bitmapCommands, ...hyperloglogCommands];
+export const allCommandSpecs = [...stringCommands, ...hashCommands, ...genericCommands, ...serverCommands, ...bitmapCommands, ...hyperloglogCommands, ...listCommands, ...setCommands, ...sortCommands, ...zsetCommands, ...geoCommands, ...streamCommands, ...jsonCommands];
 
 export function createCommandTable(): CommandTable {
   return new CommandTable(allCommandSpecs);

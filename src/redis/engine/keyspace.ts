@@ -22,7 +22,7 @@ import { SLOT_COUNT, keySlot } from "./slot.ts";
  * The types the engine holds, named as TYPE reports them. A data type joins by adding its name
  * here and its codec to src/storage/codecs.ts (the compiler then insists on the codec).
  */
-export const redisTypes = ["string", "hash"] as const;
+export const redisTypes = ["string", "hash", "list", "set", "zset", "ReJSON-RL", "stream"] as const;
 export type RedisType = (typeof redisTypes)[number];
 
 export interface Entry {

@@ -1,0 +1,624 @@
+// The stream structure (Redis 5+ streams): entries keyed by 128-bit ids, consumer groups, and
+// their pending-entries lists. Knows nothing about commands or replies; callers pass the time.
+//
+// Design: entries live in nodes of at most 100 entries kept in a sorted array, exactly as Redis
+// cuts its radix tree of listpacks: a node closes when it holds 100 entries (tombstones included)
+// or its emulated listpack size plus the new entry's bytes reaches 4096. Mirroring the node
+// boundaries byte for byte is what makes approximate trimming (`MAXLEN ~`, `MINID ~`, LIMIT) and
+// XINFO's radix-tree counters answer like Redis. Seeking an id is a binary search over nodes then
+// inside one node (O(log n)); appending touches only the last node (O(1)). Deleted entries stay
+// in their node as tombstones, as in Redis, until the whole node goes.
+// Ids are bigints: `ms << 64 | seq`, so numeric order is id order. PELs are ordered id maps made
+// of sorted chunks (O(log n) insert, delete and seek). Ties cannot happen: ids are unique.
+
+import type { StructuredValue } from "./value.ts";
+
+export type StreamId = bigint;
+
+const U64_MAX = (1n << 64n) - 1n;
+export const STREAM_ID_MIN: StreamId = 0n;
+export const STREAM_ID_MAX: StreamId = (U64_MAX << 64n) | U64_MAX;
+
+/** Redis's defaults for stream-node-max-entries and stream-node-max-bytes. */
+export const NODE_ENTRIES_MAX = 100;
+export const NODE_BYTES_MAX = 4096;
+
+export const streamId = (ms: bigint, seq: bigint): StreamId => (ms << 64n) | seq;
+export const idMs = (id: StreamId): bigint => id >> 64n;
+export const idSeq = (id: StreamId): bigint => id & U64_MAX;
+export const formatStreamId = (id: StreamId): string => `${id >> 64n}-${id & U64_MAX}`;
+
+// ---- listpack size emulation (listpack.c encodings) -----------------------------------------
+
+const int64Pattern = /^(0|-?[1-9][0-9]{0,19})$/;
+const INT64_MIN = -(1n << 63n);
+const INT64_MAX = (1n << 63n) - 1n;
+
+function integerEncodingBytes(value: bigint): number {
+  if (value >= 0n && value <= 127n) return 1;
+  if (value >= -4096n && value <= 4095n) return 2;
+  if (value >= -32768n && value <= 32767n) return 3;
+  if (value >= -8388608n && value <= 8388607n) return 4;
+  if (value >= -2147483648n && value <= 2147483647n) return 5;
+  return 9;
+}
+
+// An element's encoding plus its back-length bytes.
+function withBacklen(encodedBytes: number): number {
+  const backlen = encodedBytes <= 127 ? 1 : encodedBytes < 16383 ? 2 : encodedBytes < 2097151 ? 3 : encodedBytes < 268435455 ? 4 : 5;
+  return encodedBytes + backlen;
+}
+
+function integerElementBytes(value: bigint): number {
+  return withBacklen(integerEncodingBytes(value));
+}
+
+/** Bytes a string takes in a listpack: strings that are canonical int64s are stored as integers. */
+function stringElementBytes(text: string): number {
+  if (text.length <= 20 && int64Pattern.test(text)) {
+    const value = BigInt(text);
+    if (value >= INT64_MIN && value <= INT64_MAX) return integerElementBytes(value);
+  }
+  const header = text.length <= 63 ? 1 : text.length <= 4095 ? 2 : 5;
+  return withBacklen(header + text.length);
+}
+
+// Ids inside a node are stored as int64 deltas from the node's master id (uint64 arithmetic).
+const asInt64 = (value: bigint): bigint => BigInt.asIntN(64, value);
+
+// ---- entries and nodes --------------------------------------------------------------------
+
+export interface StreamEntry {
+  readonly id: StreamId;
+  /** Flat [field, value, field, value ...]. */
+  readonly fields: string[];
+  deleted: boolean;
+}
+
+/** One listpack of Redis's radix tree: entries in id order, tombstones included. */
+export interface StreamNode {
+  readonly masterId: StreamId;
+  /** The field names of the node's first entry; entries with the same names are stored compressed. */
+  readonly masterFields: string[];
+  readonly entries: StreamEntry[];
+  /** Entries not deleted. */
+  live: number;
+  /** The emulated listpack size in bytes. */
+  bytes: number;
+}
+
+function sameFieldNames(fields: string[], masterFields: string[]): boolean {
+  if (fields.length !== masterFields.length * 2) return false;
+  for (let i = 0; i < masterFields.length; i++) if (fields[i * 2] !== masterFields[i]) return false;
+  return true;
+}
+
+function newNode(id: StreamId, fields: string[]): StreamNode {
+  const masterFields = fields.filter((_, i) => i % 2 === 0);
+  let bytes = 7; // listpack header and terminator
+  bytes += integerElementBytes(1n) + integerElementBytes(0n) + integerElementBytes(BigInt(masterFields.length));
+  for (const field of masterFields) bytes += stringElementBytes(field);
+  bytes += integerElementBytes(0n); // master entry terminator
+  return { masterId: id, masterFields, entries: [], live: 0, bytes };
+}
+
+function entryBytes(node: StreamNode, id: StreamId, fields: string[]): number {
+  const compressed = sameFieldNames(fields, node.masterFields);
+  const pairs = fields.length / 2;
+  let bytes = integerElementBytes(compressed ? 2n : 0n);
+  bytes += integerElementBytes(asInt64(idMs(id) - idMs(node.masterId)));
+  bytes += integerElementBytes(asInt64(idSeq(id) - idSeq(node.masterId)));
+  if (!compressed) bytes += integerElementBytes(BigInt(pairs));
+  for (let i = 0; i < fields.length; i++) if (!compressed || i % 2 === 1) bytes += stringElementBytes(fields[i]!);
+  bytes += integerElementBytes(BigInt(compressed ? pairs + 3 : pairs * 2 + 4));
+  return bytes;
+}
+
+function pushEntry(node: StreamNode, entry: StreamEntry): void {
+  node.bytes += entryBytes(node, entry.id, entry.fields);
+  node.entries.push(entry);
+  if (!entry.deleted) node.live++;
+}
+
+// First index in a sorted list whose key is >= target.
+function lowerBound<T>(items: T[], target: bigint, keyOf: (item: T) => bigint): number {
+  let low = 0;
+  let high = items.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (keyOf(items[mid]!) < target) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+const entryKey = (entry: StreamEntry) => entry.id;
+const nodeKey = (node: StreamNode) => node.masterId;
+
+// ---- ordered id map (PELs) ----------------------------------------------------------------
+
+const CHUNK_ENTRIES_MAX = 128;
+
+interface IdChunk<V> {
+  ids: StreamId[];
+  values: V[];
+}
+
+/** A map from stream ids to values, iterated in id order: sorted chunks of at most 128 ids. */
+export class IdMap<V> {
+  private chunks: IdChunk<V>[] = [];
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  // The chunk that holds `id` or would hold it.
+  private chunkIndex(id: StreamId): number {
+    let low = 0;
+    let high = this.chunks.length - 1;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      const ids = this.chunks[mid]!.ids;
+      if (ids[ids.length - 1]! < id) low = mid + 1;
+      else high = mid;
+    }
+    return low;
+  }
+
+  get(id: StreamId): V | undefined {
+    if (this.count === 0) return undefined;
+    const chunk = this.chunks[this.chunkIndex(id)]!;
+    const at = lowerBound(chunk.ids, id, (x) => x);
+    return chunk.ids[at] === id ? chunk.values[at] : undefined;
+  }
+
+  has(id: StreamId): boolean {
+    return this.get(id) !== undefined;
+  }
+
+  /** Inserts or replaces; true when the id is new. */
+  set(id: StreamId, value: V): boolean {
+    if (this.count === 0) {
+      this.chunks = [{ ids: [id], values: [value] }];
+      this.count = 1;
+      return true;
+    }
+    const index = this.chunkIndex(id);
+    const chunk = this.chunks[index]!;
+    const at = lowerBound(chunk.ids, id, (x) => x);
+    if (chunk.ids[at] === id) {
+      chunk.values[at] = value;
+      return false;
+    }
+    chunk.ids.splice(at, 0, id);
+    chunk.values.splice(at, 0, value);
+    this.count++;
+    if (chunk.ids.length > CHUNK_ENTRIES_MAX) {
+      const half = chunk.ids.length >> 1;
+      this.chunks.splice(index + 1, 0, { ids: chunk.ids.splice(half), values: chunk.values.splice(half) });
+    }
+    return true;
+  }
+
+  delete(id: StreamId): V | undefined {
+    if (this.count === 0) return undefined;
+    const index = this.chunkIndex(id);
+    const chunk = this.chunks[index]!;
+    const at = lowerBound(chunk.ids, id, (x) => x);
+    if (chunk.ids[at] !== id) return undefined;
+    const value = chunk.values[at]!;
+    chunk.ids.splice(at, 1);
+    chunk.values.splice(at, 1);
+    this.count--;
+    if (chunk.ids.length === 0) this.chunks.splice(index, 1);
+    return value;
+  }
+
+  first(): [StreamId, V] | undefined {
+    const chunk = this.chunks[0];
+    return chunk === undefined ? undefined : [chunk.ids[0]!, chunk.values[0]!];
+  }
+
+  last(): [StreamId, V] | undefined {
+    const chunk = this.chunks[this.chunks.length - 1];
+    return chunk === undefined ? undefined : [chunk.ids[chunk.ids.length - 1]!, chunk.values[chunk.values.length - 1]!];
+  }
+
+  /** The first entry whose id is >= `id`. */
+  ceiling(id: StreamId): [StreamId, V] | undefined {
+    if (this.count === 0) return undefined;
+    let index = this.chunkIndex(id);
+    let chunk = this.chunks[index]!;
+    let at = lowerBound(chunk.ids, id, (x) => x);
+    if (at === chunk.ids.length) {
+      chunk = this.chunks[++index]!;
+      if (chunk === undefined) return undefined;
+      at = 0;
+    }
+    return [chunk.ids[at]!, chunk.values[at]!];
+  }
+
+  /** Entries with id >= start, in id order. The map must not change while iterating. */
+  *from(start: StreamId = 0n): Generator<[StreamId, V]> {
+    if (this.count === 0) return;
+    let index = this.chunkIndex(start);
+    let at = lowerBound(this.chunks[index]!.ids, start, (x) => x);
+    for (; index < this.chunks.length; index++, at = 0) {
+      const chunk = this.chunks[index]!;
+      for (; at < chunk.ids.length; at++) yield [chunk.ids[at]!, chunk.values[at]!];
+    }
+  }
+}
+
+// ---- consumer groups ----------------------------------------------------------------------
+
+/** One delivered, not yet acknowledged entry (Redis's streamNACK). */
+export interface PendingEntry {
+  readonly id: StreamId;
+  /** The owning consumer's name. */
+  consumer: string;
+  deliveryTimeMs: number;
+  /** uint64 in Redis, read back as int64: RETRYCOUNT can set any value. */
+  deliveryCount: bigint;
+}
+
+export class Consumer {
+  readonly pending = new IdMap<PendingEntry>();
+  /** -1 until the consumer first reads or claims something. */
+  activeTimeMs = -1;
+  constructor(
+    readonly name: string,
+    public seenTimeMs: number,
+  ) {}
+}
+
+/** Redis's SCG_INVALID_ENTRIES_READ: the group's read counter is unknown. */
+export const ENTRIES_READ_UNKNOWN = -1n;
+
+export class ConsumerGroup {
+  readonly pending = new IdMap<PendingEntry>();
+  readonly consumers = new Map<string, Consumer>();
+  constructor(
+    readonly name: string,
+    public lastId: StreamId,
+    public entriesRead: bigint,
+  ) {}
+
+  /** Consumers in name (byte) order, as Redis's radix tree lists them. */
+  sortedConsumers(): Consumer[] {
+    return [...this.consumers.values()].sort((a, b) => compareBytes(a.name, b.name));
+  }
+
+  /** Drops a pending entry from the group and its consumer. */
+  removePending(id: StreamId): PendingEntry | undefined {
+    const entry = this.pending.delete(id);
+    if (entry !== undefined) this.consumers.get(entry.consumer)?.pending.delete(id);
+    return entry;
+  }
+}
+
+export function compareBytes(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+// ---- the stream ---------------------------------------------------------------------------
+
+export type TrimStrategy = "maxlen" | "minid";
+/** Redis 8.2 reference policies for deletions: keep PEL references, delete them, or only delete acknowledged entries. */
+export type ReferencePolicy = "KEEPREF" | "DELREF" | "ACKED";
+
+export interface TrimOptions {
+  strategy: TrimStrategy;
+  /** For maxlen: entries to keep at most. */
+  maxLength: bigint;
+  /** For minid: the smallest id to keep. */
+  minId: StreamId;
+  /** Only whole nodes are removed (`~`). */
+  approximate: boolean;
+  /** Most entries to remove; 0 = no limit. */
+  limit: bigint;
+  policy: ReferencePolicy;
+}
+
+export class StreamValue implements StructuredValue {
+  nodes: StreamNode[] = [];
+  /** Live entries. */
+  length = 0;
+  lastId: StreamId = 0n;
+  /** The first live entry's id when the stream is not empty, as XINFO's recorded-first-entry-id. */
+  firstId: StreamId = 0n;
+  maxDeletedId: StreamId = 0n;
+  /** Entries ever added (int64: XSETID can set it). */
+  entriesAdded = 0n;
+  readonly groups = new Map<string, ConsumerGroup>();
+
+  // ---- entries --------------------------------------------------------------------------
+
+  /** Appends an entry; the caller has checked `id > lastId`. */
+  append(id: StreamId, fields: string[]): void {
+    let node: StreamNode | undefined = this.nodes[this.nodes.length - 1];
+    if (node !== undefined) {
+      let fieldBytes = 0;
+      for (const text of fields) fieldBytes += text.length;
+      if (node.bytes + fieldBytes >= NODE_BYTES_MAX || node.entries.length >= NODE_ENTRIES_MAX) node = undefined;
+    }
+    if (node === undefined) {
+      node = newNode(id, fields);
+      this.nodes.push(node);
+    }
+    pushEntry(node, { id, fields, deleted: false });
+    this.length++;
+    this.entriesAdded++;
+    this.lastId = id;
+    if (this.length === 1) this.firstId = id;
+  }
+
+  /** Appends a node as a snapshot recorded it (tombstones included); sizes are recomputed. */
+  restoreNode(masterId: StreamId, masterFields: string[], entries: StreamEntry[]): void {
+    const node: StreamNode = { masterId, masterFields, entries: [], live: 0, bytes: 0 };
+    node.bytes = newNode(masterId, masterFields.flatMap((field) => [field, ""])).bytes;
+    for (const entry of entries) pushEntry(node, entry);
+    this.nodes.push(node);
+  }
+
+  // Index of the last node whose master id is <= id, or -1.
+  private nodeAtOrBefore(id: StreamId): number {
+    return lowerBound(this.nodes, id + 1n, nodeKey) - 1;
+  }
+
+  /** The live entry with this id. */
+  get(id: StreamId): StreamEntry | undefined {
+    const index = this.nodeAtOrBefore(id);
+    if (index < 0) return undefined;
+    const entries = this.nodes[index]!.entries;
+    const entry = entries[lowerBound(entries, id, entryKey)];
+    return entry !== undefined && entry.id === id && !entry.deleted ? entry : undefined;
+  }
+
+  has(id: StreamId): boolean {
+    return this.get(id) !== undefined;
+  }
+
+  /** Live entries with start <= id <= end, ascending (or descending when `reverse`). */
+  *range(start: StreamId, end: StreamId, reverse = false): Generator<StreamEntry> {
+    if (start > end) return;
+    if (!reverse) {
+      let nodeIndex = Math.max(0, this.nodeAtOrBefore(start));
+      let at = nodeIndex < this.nodes.length ? lowerBound(this.nodes[nodeIndex]!.entries, start, entryKey) : 0;
+      for (; nodeIndex < this.nodes.length; nodeIndex++, at = 0) {
+        const entries = this.nodes[nodeIndex]!.entries;
+        for (; at < entries.length; at++) {
+          const entry = entries[at]!;
+          if (entry.id > end) return;
+          if (!entry.deleted) yield entry;
+        }
+      }
+    } else {
+      let nodeIndex = this.nodeAtOrBefore(end);
+      if (nodeIndex < 0) return;
+      let at = lowerBound(this.nodes[nodeIndex]!.entries, end + 1n, entryKey) - 1;
+      for (; nodeIndex >= 0; nodeIndex--) {
+        const entries = this.nodes[nodeIndex]!.entries;
+        if (at === Infinity) at = entries.length - 1;
+        for (; at >= 0; at--) {
+          const entry = entries[at]!;
+          if (entry.id < start) return;
+          if (!entry.deleted) yield entry;
+        }
+        at = Infinity;
+      }
+    }
+  }
+
+  firstLiveId(): StreamId | undefined {
+    for (const entry of this.range(STREAM_ID_MIN, STREAM_ID_MAX)) return entry.id;
+    return undefined;
+  }
+
+  lastLiveId(): StreamId | undefined {
+    for (const entry of this.range(STREAM_ID_MIN, STREAM_ID_MAX, true)) return entry.id;
+    return undefined;
+  }
+
+  /** The first entry's id, tombstones included (Redis's streamGetEdgeID without skipping); max id when there are no nodes. */
+  firstIdWithTombstones(): StreamId {
+    return this.nodes[0]?.entries[0]?.id ?? STREAM_ID_MAX;
+  }
+
+  /**
+   * Marks an entry deleted; a node left without live entries goes. Updates length,
+   * max-deleted-entry-id and first-entry-id as XDEL does.
+   */
+  delete(id: StreamId): boolean {
+    const index = this.nodeAtOrBefore(id);
+    if (index < 0) return false;
+    const node = this.nodes[index]!;
+    const entry = node.entries[lowerBound(node.entries, id, entryKey)];
+    if (entry === undefined || entry.id !== id || entry.deleted) return false;
+    if (node.live === 1) this.nodes.splice(index, 1);
+    else {
+      entry.deleted = true;
+      node.live--;
+    }
+    this.length--;
+    if (id > this.maxDeletedId) this.maxDeletedId = id;
+    if (this.length === 0) this.firstId = 0n;
+    else if (id === this.firstId) this.firstId = this.firstLiveId()!;
+    return true;
+  }
+
+  /**
+   * Redis streamTrim: removes whole nodes from the head while the strategy allows, then (unless
+   * approximate) marks entries deleted inside the next node. Under ACKED, entries still
+   * referenced by a group stay and the scan goes on past them. Returns the number removed.
+   */
+  trim(options: TrimOptions): number {
+    const { strategy, maxLength, minId, approximate, limit, policy } = options;
+    let deleted = 0;
+    let index = 0;
+    const done = () => strategy === "maxlen" && BigInt(this.length) <= maxLength;
+    while (index < this.nodes.length) {
+      if (done()) break;
+      const node = this.nodes[index]!;
+      const entries = node.live;
+      if (limit !== 0n && BigInt(deleted + entries) > limit) break;
+      let removeNode =
+        strategy === "maxlen" ? BigInt(this.length - entries) >= maxLength : node.entries[node.entries.length - 1]!.id < minId;
+      if (removeNode && policy === "ACKED") removeNode = node.entries.every((entry) => entry.deleted || !this.isReferenced(entry.id));
+      if (removeNode) {
+        if (policy === "DELREF") for (const entry of node.entries) if (!entry.deleted) this.removeReferences(entry.id);
+        this.nodes.splice(index, 1);
+        this.length -= entries;
+        deleted += entries;
+        continue;
+      }
+      if (approximate) break;
+      let stopped = false;
+      for (const entry of node.entries) {
+        stopped = strategy === "maxlen" ? BigInt(this.length) <= maxLength : entry.id >= minId;
+        if (stopped) break;
+        if (entry.deleted) continue;
+        if (policy === "ACKED" && this.isReferenced(entry.id)) continue;
+        if (policy === "DELREF") this.removeReferences(entry.id);
+        entry.deleted = true;
+        node.live--;
+        this.length--;
+        deleted++;
+      }
+      // Redis finishes after one partial node; only ACKED, which skips entries, looks further.
+      if (stopped || policy !== "ACKED") break;
+      index++;
+    }
+    if (this.length === 0) this.firstId = 0n;
+    else if (deleted > 0) this.firstId = this.firstLiveId()!;
+    return deleted;
+  }
+
+  // ---- groups -----------------------------------------------------------------------------
+
+  sortedGroups(): ConsumerGroup[] {
+    return [...this.groups.values()].sort((a, b) => compareBytes(a.name, b.name));
+  }
+
+  /**
+   * Redis 8.2 streamEntryIsReferenced: some group has not been delivered the entry yet, or
+   * holds it in its PEL. A stream without groups references nothing.
+   */
+  isReferenced(id: StreamId): boolean {
+    for (const group of this.groups.values()) if (group.lastId < id || group.pending.has(id)) return true;
+    return false;
+  }
+
+  /** Drops the id from every group's PEL; true when some PEL held it. */
+  removeReferences(id: StreamId): boolean {
+    let removed = false;
+    for (const group of this.groups.values()) if (group.removePending(id) !== undefined) removed = true;
+    return removed;
+  }
+
+  // ---- Redis's bookkeeping for XINFO and lag ----------------------------------------------
+
+  /** Redis streamRangeHasTombstones(start, end = max). */
+  rangeHasTombstones(start: StreamId): boolean {
+    if (this.length === 0 || this.maxDeletedId === 0n) return false;
+    return start <= this.maxDeletedId;
+  }
+
+  /** Redis streamEstimateDistanceFromFirstEverEntry; -1 when unknown. */
+  estimateDistanceFromFirstEverEntry(id: StreamId): bigint {
+    if (this.entriesAdded === 0n) return 0n;
+    if (this.length === 0 && id <= this.lastId) return this.entriesAdded;
+    if (id !== 0n && id < this.maxDeletedId) return ENTRIES_READ_UNKNOWN;
+    if (id === this.lastId) return this.entriesAdded;
+    if (id > this.lastId) return ENTRIES_READ_UNKNOWN;
+    if (this.maxDeletedId === 0n || this.maxDeletedId < this.firstId) {
+      if (id < this.firstId) return this.entriesAdded - BigInt(this.length);
+      if (id === this.firstId) return this.entriesAdded - BigInt(this.length) + 1n;
+    }
+    return ENTRIES_READ_UNKNOWN;
+  }
+
+  /** Redis streamReplyWithCGLag: entries not yet delivered to the group, or null when unknown. */
+  groupLag(group: ConsumerGroup): bigint | null {
+    if (this.entriesAdded === 0n || this.length === 0) return 0n;
+    if (group.lastId < this.firstId && this.maxDeletedId < this.firstId) return BigInt(this.length);
+    if (group.entriesRead !== ENTRIES_READ_UNKNOWN && !this.rangeHasTombstones(group.lastId)) return this.entriesAdded - group.entriesRead;
+    const entriesRead = this.estimateDistanceFromFirstEverEntry(group.lastId);
+    return entriesRead === ENTRIES_READ_UNKNOWN ? null : this.entriesAdded - entriesRead;
+  }
+
+  /** Redis's rax->numnodes for the node keys (16-byte big-endian master ids) of a compressed radix tree. */
+  radixTreeNodes(): number {
+    if (this.nodes.length === 0) return 1;
+    const keys = this.nodes.map((node) => node.masterId.toString(16).padStart(32, "0"));
+    return countRadixNodes(keys, 0);
+  }
+
+  // ---- StructuredValue --------------------------------------------------------------------
+
+  clone(): StreamValue {
+    const copy = new StreamValue();
+    copy.nodes = this.nodes.map((node) => ({
+      masterId: node.masterId,
+      masterFields: [...node.masterFields],
+      entries: node.entries.map((entry) => ({ id: entry.id, fields: [...entry.fields], deleted: entry.deleted })),
+      live: node.live,
+      bytes: node.bytes,
+    }));
+    copy.length = this.length;
+    copy.lastId = this.lastId;
+    copy.firstId = this.firstId;
+    copy.maxDeletedId = this.maxDeletedId;
+    copy.entriesAdded = this.entriesAdded;
+    for (const group of this.sortedGroups()) {
+      const groupCopy = new ConsumerGroup(group.name, group.lastId, group.entriesRead);
+      for (const consumer of group.sortedConsumers()) {
+        const consumerCopy = new Consumer(consumer.name, consumer.seenTimeMs);
+        consumerCopy.activeTimeMs = consumer.activeTimeMs;
+        groupCopy.consumers.set(consumer.name, consumerCopy);
+      }
+      for (const [id, pending] of group.pending.from()) {
+        const pendingCopy = { ...pending };
+        groupCopy.pending.set(id, pendingCopy);
+        groupCopy.consumers.get(pending.consumer)!.pending.set(id, pendingCopy);
+      }
+      copy.groups.set(group.name, groupCopy);
+    }
+    return copy;
+  }
+
+  approxBytes(): number {
+    let bytes = 64;
+    for (const node of this.nodes) bytes += node.bytes + 32;
+    for (const group of this.groups.values()) {
+      bytes += 96 + group.name.length + group.pending.size * 56;
+      for (const consumer of group.consumers.values()) bytes += 64 + consumer.name.length + consumer.pending.size * 24;
+    }
+    return bytes;
+  }
+
+  encoding(): string {
+    return "stream";
+  }
+}
+
+// Nodes of a compressed radix tree over equal-length hex keys (2 chars a byte), counted as Redis's
+// rax builds them: one node per branching point, one per run of shared bytes, one per key.
+function countRadixNodes(keys: string[], depth: number): number {
+  const keyLength = keys[0]!.length;
+  if (keys.length === 1) return (depth < keyLength ? 1 : 0) + 1;
+  const first = keys[0]!;
+  const last = keys[keys.length - 1]!;
+  let shared = depth;
+  while (shared < keyLength && first.slice(shared, shared + 2) === last.slice(shared, shared + 2)) shared += 2;
+  let count = (shared > depth ? 1 : 0) + 1;
+  let groupStart = 0;
+  for (let i = 1; i <= keys.length; i++) {
+    if (i === keys.length || keys[i]!.slice(shared, shared + 2) !== keys[groupStart]!.slice(shared, shared + 2)) {
+      count += countRadixNodes(keys.slice(groupStart, i), shared + 2);
+      groupStart = i;
+    }
+  }
+  return count;
+}
