@@ -1,0 +1,560 @@
+// `bun scripts/bench-durability.ts`: what durability costs downstash, measured side by side with
+// redis-server in one run on this machine (issue 3 §6), written to the "Durability" section of
+// BENCHMARKS.md (between its markers; the rest of the file is left alone):
+//   - write throughput per --fsync policy against `redis-server --appendonly yes --appendfsync` of
+//     the same name: SET at 50 connections, one command per request and pipelines of 100
+//     (wrk against downstash, redis-benchmark against redis-server);
+//   - restart time with 1 million keys (mixed strings and hashes, 16-byte values): downstash from
+//     its change log and from a snapshot, redis-server from its AOF and from an RDB file;
+//   - latency under write load while snapshots of 1 million keys run back to back, against the
+//     same load with no snapshot running;
+//   - memory per key for 1 million small string keys against redis-server's used_memory.
+// Flags: --quick (short runs, 100k keys), --seconds <n> per throughput/latency run, --no-write,
+// --only throughput|restart|pause|memory (one measurement, printed as JSON, nothing written).
+
+import type { Subprocess } from "bun";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const repoRoot = join(import.meta.dir, "..");
+const argv = process.argv.slice(2);
+const quick = argv.includes("--quick");
+const secondsIndex = argv.indexOf("--seconds");
+const runSeconds = secondsIndex >= 0 ? Number(argv[secondsIndex + 1]) : quick ? 2 : 8;
+const keyCount = quick ? 100_000 : 1_000_000;
+const connections = 50;
+const pipelineSize = 100;
+const valueText = "v".repeat(16); // 16-byte values throughout
+const token = "bench-durability-token-read-write";
+const scratch = mkdtempSync(join(tmpdir(), "downstash-bench-durability-"));
+const children: Subprocess[] = [];
+
+function fail(message: string): never {
+  console.error(`bench-durability: ${message}`);
+  process.exit(1);
+}
+
+function log(message: string): void {
+  console.error(`[bench-durability] ${message}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Processes (small copies of scripts/bench.ts's helpers).
+
+function freePort(): number {
+  const listener = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const port = listener.port;
+  listener.stop(true);
+  return port;
+}
+
+function run(command: string[], input?: Uint8Array): string {
+  const result = Bun.spawnSync(command, { stdout: "pipe", stderr: "pipe", stdin: input ?? "ignore" });
+  if (result.exitCode !== 0) fail(`${command.join(" ")} exited with ${result.exitCode}: ${result.stderr.toString()}`);
+  return result.stdout.toString();
+}
+
+interface Redis {
+  port: number;
+  child: Subprocess;
+  cli(...args: string[]): string;
+  stop(): Promise<void>;
+}
+
+/** Starts redis-server and resolves once it answers PING with PONG (not LOADING); `readyMs` is that wait. */
+async function startRedis(args: string[], dir: string, port = freePort()): Promise<Redis & { readyMs: number }> {
+  const startedAtMs = performance.now();
+  const child = Bun.spawn(["redis-server", "--port", String(port), "--bind", "127.0.0.1", "--dir", dir, ...args], { stdout: "ignore", stderr: "pipe" });
+  children.push(child);
+  const cli = (...cliArgs: string[]) => run(["redis-cli", "-p", String(port), ...cliArgs]).trim();
+  const deadlineAtMs = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) fail(`redis-server exited: ${await new Response(child.stderr).text()}`);
+    const ping = Bun.spawnSync(["redis-cli", "-p", String(port), "ping"], { stdout: "pipe", stderr: "pipe" });
+    if (ping.stdout.toString().trim() === "PONG") break;
+    if (Date.now() > deadlineAtMs) fail("redis-server did not become ready");
+    await Bun.sleep(5);
+  }
+  const readyMs = performance.now() - startedAtMs;
+  return {
+    port,
+    child,
+    readyMs,
+    cli,
+    async stop() {
+      Bun.spawnSync(["redis-cli", "-p", String(port), "shutdown", "nosave"], { stdout: "ignore", stderr: "ignore" });
+      await Promise.race([child.exited, Bun.sleep(10_000).then(() => child.kill("SIGKILL"))]);
+    },
+  };
+}
+
+interface Downstash {
+  url: string;
+  child: Subprocess;
+  /** From spawn to the `listening` line: process start plus recovery. */
+  readyMs: number;
+  /** The recovery alone (snapshot load and log replay), from the `recovered` log line; 0 when none. */
+  recoveryMs: number;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+async function startDownstash(dataDir: string, args: string[]): Promise<Downstash> {
+  const startedAtMs = performance.now();
+  const child = Bun.spawn([process.execPath, join(repoRoot, "src/cli/main.ts"), "serve", "--port", "0", "--data-dir", dataDir, "--admin-token", "bench-durability-token-admin", ...args], {
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", UPSTASH_REDIS_REST_TOKEN: token, UPSTASH_REDIS_REST_READONLY_TOKEN: "bench-durability-token-read-only" },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  children.push(child);
+  const reader = child.stdout.getReader();
+  const decoder = new TextDecoder();
+  let buffered = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) fail(`downstash did not start: ${buffered}\n${await new Response(child.stderr).text()}`);
+    buffered += decoder.decode(value, { stream: true });
+    const line = buffered.split("\n").find((candidate) => candidate.includes('"event":"listening"'));
+    if (line !== undefined) {
+      const readyMs = performance.now() - startedAtMs;
+      const recovered = buffered.split("\n").find((candidate) => candidate.includes('"event":"recovered"'));
+      const recoveryMs = recovered === undefined ? 0 : (JSON.parse(recovered) as { durationMs: number }).durationMs;
+      (async () => {
+        while (!(await reader.read()).done);
+      })().catch(() => {});
+      return {
+        url: (JSON.parse(line) as { url: string }).url,
+        child,
+        readyMs,
+        recoveryMs,
+        async stop(signal = "SIGTERM") {
+          child.kill(signal);
+          await Promise.race([child.exited, Bun.sleep(20_000).then(() => child.kill("SIGKILL"))]);
+        },
+      };
+    }
+  }
+}
+
+async function rest(url: string, path: string, body: unknown): Promise<unknown> {
+  const response = await fetch(url + path, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+  const parsed = (await response.json()) as unknown;
+  if (response.status !== 200) fail(`${path} answered ${response.status}: ${JSON.stringify(parsed).slice(0, 200)}`);
+  return parsed;
+}
+
+async function info(url: string, section: string): Promise<Record<string, string>> {
+  const text = ((await rest(url, "/", ["INFO", section])) as { result: string }).result;
+  return Object.fromEntries(text.split("\r\n").filter((line) => line.includes(":")).map((line) => [line.slice(0, line.indexOf(":")), line.slice(line.indexOf(":") + 1)]));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data sets: the same commands go to downstash (REST pipelines) and redis-server (redis-cli --pipe).
+
+/** 1 million keys: three in four strings, one in four hashes of two fields; 16-byte values. */
+function mixedCommands(count: number): string[][] {
+  const commands: string[][] = [];
+  for (let start = 0; start < count; start += 100) {
+    const mset = ["MSET"];
+    for (let i = start; i < Math.min(count, start + 100); i++) {
+      if (i % 4 === 3) commands.push(["HSET", `h:${i}`, "f1", valueText, "f2", valueText]);
+      else mset.push(`s:${i}`, valueText);
+    }
+    if (mset.length > 1) commands.push(mset);
+  }
+  return commands;
+}
+
+function stringCommands(count: number): string[][] {
+  const commands: string[][] = [];
+  for (let start = 0; start < count; start += 100) {
+    const mset = ["MSET"];
+    for (let i = start; i < Math.min(count, start + 100); i++) mset.push(`key:${i}`, valueText);
+    commands.push(mset);
+  }
+  return commands;
+}
+
+async function loadDownstash(url: string, commands: string[][]): Promise<void> {
+  for (let i = 0; i < commands.length; i += 1000) await rest(url, "/pipeline", commands.slice(i, i + 1000));
+}
+
+function loadRedis(redis: Redis, commands: string[][]): void {
+  let resp = "";
+  const chunks: Uint8Array[] = [];
+  const encoder = new TextEncoder();
+  for (const command of commands) {
+    resp += `*${command.length}\r\n`;
+    for (const arg of command) resp += `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`;
+    if (resp.length > 1 << 20) {
+      chunks.push(encoder.encode(resp));
+      resp = "";
+    }
+  }
+  chunks.push(encoder.encode(resp));
+  run(["redis-cli", "-p", String(redis.port), "--pipe"], Buffer.concat(chunks));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Load generators.
+
+interface LoadResult {
+  opsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  errors: number;
+}
+
+/** wrk: SET on keys spread over `keySpace`, one per request (`POST /`) or `pipeline` per request. */
+async function wrkSet(url: string, seconds: number, pipeline: number, keySpace: number): Promise<LoadResult> {
+  const script = `
+local counter = 0
+local headers = { ["Authorization"] = "Bearer ${token}", ["Content-Type"] = "application/json" }
+local errors = 0
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) errors = 0 end
+request = function()
+  if ${pipeline} == 1 then
+    counter = counter + 1
+    return wrk.format("POST", "/", headers, '["SET","key:' .. (counter * 7919 % ${keySpace}) .. '","${valueText}"]')
+  end
+  local parts = {}
+  for i = 1, ${pipeline} do
+    counter = counter + 1
+    parts[i] = '["SET","key:' .. (counter * 7919 % ${keySpace}) .. '","${valueText}"]'
+  end
+  return wrk.format("POST", "/pipeline", headers, "[" .. table.concat(parts, ",") .. "]")
+end
+function response(status, headers, body)
+  if status ~= 200 then errors = errors + 1 end
+end
+function done(summary, latency, requests)
+  local total = 0
+  for _, thread in ipairs(threads) do total = total + (thread:get("errors") or 0) end
+  io.write(string.format('BENCH_RESULT {"requests":%d,"durationUs":%d,"p50Us":%d,"p99Us":%d,"maxUs":%d,"errors":%d}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), latency.max,
+    total + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+`;
+  const path = join(scratch, `set-${pipeline}.lua`);
+  writeFileSync(path, script);
+  // Spawned, not spawnSync: the snapshot loop of this process must keep running meanwhile.
+  const child = Bun.spawn(["wrk", "-t", "1", "-c", String(connections), "-d", `${seconds}s`, "--timeout", "10s", "-s", path, url], { stdout: "pipe", stderr: "pipe" });
+  const output = await new Response(child.stdout).text();
+  if ((await child.exited) !== 0) fail(`wrk failed: ${await new Response(child.stderr).text()}`);
+  const line = output.split("\n").find((candidate) => candidate.startsWith("BENCH_RESULT "));
+  if (line === undefined) fail(`wrk printed no result:\n${output}`);
+  const result = JSON.parse(line.slice("BENCH_RESULT ".length)) as { requests: number; durationUs: number; p50Us: number; p99Us: number; maxUs: number; errors: number };
+  return {
+    opsPerSecond: (result.requests * pipeline) / (result.durationUs / 1e6),
+    p50Ms: result.p50Us / 1000,
+    p99Ms: result.p99Us / 1000,
+    maxMs: result.maxUs / 1000,
+    errors: result.errors,
+  };
+}
+
+/** redis-benchmark SET with random keys, sized from a calibration run to last about `seconds`. */
+function redisBenchmarkSet(redis: Redis, seconds: number, pipeline: number): LoadResult {
+  const once = (requests: number) => {
+    const output = run([
+      "redis-benchmark", "-p", String(redis.port), "-c", String(connections), "-n", String(requests), "-t", "set",
+      "-r", String(keyCount), "-d", "16", "-P", String(pipeline), "--csv",
+    ]);
+    const line = output.trim().split("\n").find((candidate) => candidate.startsWith('"SET"'));
+    if (line === undefined) fail(`redis-benchmark printed no SET row:\n${output}`);
+    const fields = line.split(",").map((field) => Number(field.replaceAll('"', "")));
+    // "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
+    return { opsPerSecond: fields[1]!, p50Ms: fields[4]!, p99Ms: fields[6]!, maxMs: fields[7]!, errors: 0 };
+  };
+  const calibration = once(pipeline === 1 ? 20_000 : 200_000);
+  return once(Math.max(10_000, Math.round(calibration.opsPerSecond * seconds)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The four measurements.
+
+interface ThroughputRow {
+  policy: string;
+  pipeline: number;
+  downstash: LoadResult;
+  redis: LoadResult;
+}
+
+async function throughput(): Promise<ThroughputRow[]> {
+  const rows: ThroughputRow[] = [];
+  for (const policy of ["always", "everysec", "no"] as const) {
+    const dataDir = mkdtempSync(join(scratch, `throughput-${policy}-`));
+    const server = await startDownstash(dataDir, ["--fsync", policy]);
+    const redisDir = mkdtempSync(join(scratch, `redis-aof-${policy}-`));
+    const redis = await startRedis(["--save", "", "--appendonly", "yes", "--appendfsync", policy], redisDir);
+    await wrkSet(server.url, 1, 1, keyCount); // warm-up: JIT and SQLite caches
+    for (const pipeline of [1, pipelineSize]) {
+      log(`throughput: fsync ${policy}, pipeline ${pipeline}`);
+      const downstash = await wrkSet(server.url, runSeconds, pipeline, keyCount);
+      const baseline = redisBenchmarkSet(redis, runSeconds, pipeline);
+      rows.push({ policy, pipeline, downstash, redis: baseline });
+    }
+    await server.stop();
+    await redis.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(redisDir, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+interface RestartResult {
+  downstashLogMs: number;
+  downstashLogRecoveryMs: number;
+  downstashSnapshotMs: number;
+  downstashSnapshotRecoveryMs: number;
+  /** An empty data dir: what any start costs (loading the code, opening files). */
+  downstashEmptyMs: number;
+  redisAofMs: number;
+  redisRdbMs: number;
+  snapshotBytes: number;
+}
+
+async function restart(): Promise<RestartResult> {
+  const commands = mixedCommands(keyCount);
+  const noSnapshots = ["--snapshot-every-ms", "0", "--snapshot-log-bytes-max", "0"];
+  const dataDir = mkdtempSync(join(scratch, "restart-"));
+  let server = await startDownstash(dataDir, noSnapshots);
+  const downstashEmptyMs = server.readyMs;
+  log(`restart: loading ${keyCount} mixed keys into downstash`);
+  await loadDownstash(server.url, commands);
+  await server.stop();
+  server = await startDownstash(dataDir, noSnapshots);
+  const downstashLogMs = server.readyMs;
+  const downstashLogRecoveryMs = server.recoveryMs;
+  const dbsize = ((await rest(server.url, "/", ["DBSIZE"])) as { result: number }).result;
+  if (dbsize !== keyCount) fail(`downstash holds ${dbsize} keys after replay, expected ${keyCount}`);
+  await rest(server.url, "/", ["SAVE"]);
+  await server.stop();
+  server = await startDownstash(dataDir, noSnapshots);
+  const downstashSnapshotMs = server.readyMs;
+  const downstashSnapshotRecoveryMs = server.recoveryMs;
+  const persistence = await info(server.url, "persistence");
+  await server.stop();
+  const snapshotFile = join(dataDir, "redis", "default", `snapshot-${persistence.downstash_snapshot_lsn}.sqlite`);
+  const snapshotBytes = Bun.file(snapshotFile).size;
+
+  log("restart: redis-server from its AOF and from an RDB file");
+  const aofDir = mkdtempSync(join(scratch, "redis-restart-aof-"));
+  const aofArgs = ["--save", "", "--appendonly", "yes", "--appendfsync", "everysec", "--auto-aof-rewrite-percentage", "0"];
+  let redis = await startRedis(aofArgs, aofDir);
+  loadRedis(redis, commands);
+  await redis.stop();
+  redis = await startRedis(aofArgs, aofDir);
+  const redisAofMs = redis.readyMs;
+  if (Number(redis.cli("dbsize")) !== keyCount) fail(`redis-server holds ${redis.cli("dbsize")} keys after its AOF`);
+  redis.cli("save");
+  await redis.stop();
+  redis = await startRedis(["--save", "", "--appendonly", "no"], aofDir);
+  const redisRdbMs = redis.readyMs;
+  if (Number(redis.cli("dbsize")) !== keyCount) fail(`redis-server holds ${redis.cli("dbsize")} keys after its RDB`);
+  await redis.stop();
+  rmSync(aofDir, { recursive: true, force: true });
+  rmSync(dataDir, { recursive: true, force: true });
+  return { downstashLogMs, downstashLogRecoveryMs, downstashSnapshotMs, downstashSnapshotRecoveryMs, downstashEmptyMs, redisAofMs, redisRdbMs, snapshotBytes };
+}
+
+interface PauseResult {
+  outside: LoadResult;
+  during: LoadResult;
+  snapshots: number;
+  snapshotMs: number;
+}
+
+async function snapshotPause(): Promise<PauseResult> {
+  const dataDir = mkdtempSync(join(scratch, "pause-"));
+  const server = await startDownstash(dataDir, ["--snapshot-every-ms", "0", "--snapshot-log-bytes-max", "0"]);
+  log(`snapshot pause: loading ${keyCount} keys`);
+  await loadDownstash(server.url, stringCommands(keyCount));
+  await rest(server.url, "/", ["SAVE"]);
+  await wrkSet(server.url, 1, 1, keyCount);
+  log("snapshot pause: load with no snapshot running");
+  const outside = await wrkSet(server.url, runSeconds, 1, keyCount);
+
+  log("snapshot pause: the same load while snapshots run back to back");
+  let running = true;
+  const startedAtMs = performance.now();
+  const savesBefore = Number((await info(server.url, "persistence")).rdb_saves);
+  const loop = (async () => {
+    while (running) {
+      await rest(server.url, "/", ["BGSAVE", "SCHEDULE"]);
+      while (running && (await info(server.url, "persistence")).rdb_bgsave_in_progress === "1") await Bun.sleep(20);
+    }
+  })();
+  const during = await wrkSet(server.url, runSeconds, 1, keyCount);
+  running = false;
+  await loop;
+  const elapsedMs = performance.now() - startedAtMs;
+  const persistence = await info(server.url, "persistence");
+  const snapshots = Number(persistence.rdb_saves) - savesBefore;
+  await server.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+  return { outside, during, snapshots, snapshotMs: snapshots > 0 ? elapsedMs / snapshots : 0 };
+}
+
+interface MemoryResult {
+  downstashHeapBytesPerKey: number;
+  downstashRssBytesPerKey: number;
+  redisBytesPerKey: number;
+}
+
+async function memory(): Promise<MemoryResult> {
+  const commands = stringCommands(keyCount);
+  const dataDir = mkdtempSync(join(scratch, "memory-"));
+  const server = await startDownstash(dataDir, ["--snapshot-every-ms", "0", "--snapshot-log-bytes-max", "0"]);
+  await Bun.sleep(1000);
+  const before = await info(server.url, "memory");
+  log(`memory: ${keyCount} small string keys`);
+  await loadDownstash(server.url, commands);
+  // Idle a little so the collector runs before the reading.
+  await Bun.sleep(3000);
+  const after = await info(server.url, "memory");
+  await server.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+
+  const redisDir = mkdtempSync(join(scratch, "redis-memory-"));
+  const redis = await startRedis(["--save", "", "--appendonly", "no"], redisDir);
+  const usedMemory = () => Number(/used_memory:(\d+)/.exec(redis.cli("info", "memory"))![1]);
+  const redisBefore = usedMemory();
+  loadRedis(redis, commands);
+  const redisAfter = usedMemory();
+  await redis.stop();
+  rmSync(redisDir, { recursive: true, force: true });
+  return {
+    downstashHeapBytesPerKey: (Number(after.used_memory) - Number(before.used_memory)) / keyCount,
+    downstashRssBytesPerKey: (Number(after.used_memory_rss) - Number(before.used_memory_rss)) / keyCount,
+    redisBytesPerKey: (redisAfter - redisBefore) / keyCount,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report.
+
+const count = (n: number) => Math.round(n).toLocaleString("en-US");
+const ms = (n: number) => n.toFixed(2);
+const ratio = (n: number) => `${n.toFixed(2)}×`;
+const met = (ok: boolean) => (ok ? "yes" : "no");
+
+function report(rows: ThroughputRow[], restartResult: RestartResult, pause: PauseResult, memoryResult: MemoryResult): string {
+  const commit = run(["git", "-C", repoRoot, "rev-parse", "--short=12", "HEAD"]).trim();
+  const lines = [
+    "## Durability",
+    "",
+    `Generated by \`bun scripts/bench-durability.ts\`${quick ? " --quick" : ""} on ${new Date().toISOString()} (commit ${commit}, ${run(["nproc"]).trim()} CPUs, Bun ${Bun.version}, ${run(["redis-server", "--version"]).split(" ")[2]?.replace("v=", "redis-server ")}); ${runSeconds} s per load run, ${count(keyCount)} keys.`,
+    "",
+    "### Write throughput per fsync policy",
+    "",
+    `SET with 16-byte values on keys spread over ${count(keyCount)}, ${connections} connections. downstash: wrk, \`POST /\` (one command per request) or \`POST /pipeline\` with ${pipelineSize} commands; redis-server: \`redis-benchmark -t set -c ${connections} -r ${keyCount} -d 16\` (with \`-P ${pipelineSize}\`), \`--appendonly yes --appendfsync <policy>\`. Operations are commands.`,
+    "",
+    "| fsync | requests | downstash ops/s | redis-server ops/s | downstash / redis | downstash p99 ms | redis p99 ms | target | met |",
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | :---: |",
+    ...rows.map((row) => {
+      const r = row.downstash.opsPerSecond / row.redis.opsPerSecond;
+      const target = row.policy === "everysec" ? "≥ 0.8×" : "–";
+      return `| ${row.policy} | ${row.pipeline === 1 ? "1 command" : `pipeline ${row.pipeline}`} | ${count(row.downstash.opsPerSecond)} | ${count(row.redis.opsPerSecond)} | ${ratio(r)} | ${ms(row.downstash.p99Ms)} | ${ms(row.redis.p99Ms)} | ${target} | ${row.policy === "everysec" ? met(r >= 0.8) : "–"} |`;
+    }),
+    "",
+    `Errors (non-200 or socket) across the downstash runs: ${rows.reduce((sum, row) => sum + row.downstash.errors, 0)}.`,
+    "",
+    "### Restart with 1 million keys",
+    "",
+    `${count(keyCount)} keys, three in four strings and one in four hashes of two fields, 16-byte values. Time from spawning the process to serving (downstash: its \`listening\` line, after recovery; redis-server: PING answering PONG instead of LOADING).`,
+    "",
+    "| downstash from | ms | redis-server from | ms | downstash / redis | target | met |",
+    "| --- | ---: | --- | ---: | ---: | ---: | :---: |",
+    `| change log (replay) | ${count(restartResult.downstashLogMs)} | AOF (replay) | ${count(restartResult.redisAofMs)} | ${ratio(restartResult.downstashLogMs / restartResult.redisAofMs)} | ≤ 1.5×, < 5 s | ${met(restartResult.downstashLogMs <= 1.5 * restartResult.redisAofMs && restartResult.downstashLogMs < 5000)} |`,
+    `| snapshot | ${count(restartResult.downstashSnapshotMs)} | RDB | ${count(restartResult.redisRdbMs)} | ${ratio(restartResult.downstashSnapshotMs / restartResult.redisRdbMs)} | ≤ 1.5×, < 5 s | ${met(restartResult.downstashSnapshotMs <= 1.5 * restartResult.redisRdbMs && restartResult.downstashSnapshotMs < 5000)} |`,
+    "",
+    `Of these, recovery itself took ${count(restartResult.downstashLogRecoveryMs)} ms (log replay) and ${count(restartResult.downstashSnapshotRecoveryMs)} ms (snapshot load); a start on an empty data dir takes ${count(restartResult.downstashEmptyMs)} ms (Bun loading the code). Snapshot file: ${(restartResult.snapshotBytes / 1024 / 1024).toFixed(1)} MiB.`,
+    "",
+    "### Latency while a snapshot of 1 million keys runs",
+    "",
+    `SET on the ${count(keyCount)} keys at ${connections} connections, one command per request (wrk), for ${runSeconds} s with no snapshot, then ${runSeconds} s with snapshots running back to back (\`BGSAVE SCHEDULE\` again as each finishes): ${pause.snapshots} snapshots, ${count(pause.snapshotMs)} ms each on average.`,
+    "",
+    "| load | ops/s | p50 ms | p99 ms | max ms |",
+    "| --- | ---: | ---: | ---: | ---: |",
+    `| no snapshot | ${count(pause.outside.opsPerSecond)} | ${ms(pause.outside.p50Ms)} | ${ms(pause.outside.p99Ms)} | ${ms(pause.outside.maxMs)} |`,
+    `| snapshots running | ${count(pause.during.opsPerSecond)} | ${ms(pause.during.p50Ms)} | ${ms(pause.during.p99Ms)} | ${ms(pause.during.maxMs)} |`,
+    "",
+    `p99 during / outside: ${ratio(pause.during.p99Ms / pause.outside.p99Ms)} (target ≤ 2×: ${met(pause.during.p99Ms <= 2 * pause.outside.p99Ms)}).`,
+    "",
+    "### Memory per key",
+    "",
+    `${count(keyCount)} string keys (\`key:<n>\`, 16-byte values): growth of downstash's JS heap (INFO \`used_memory\`, after a few idle seconds) and RSS, against redis-server's \`used_memory\`.`,
+    "",
+    "| downstash heap B/key | downstash RSS B/key | redis-server B/key | heap / redis | target | met |",
+    "| ---: | ---: | ---: | ---: | ---: | :---: |",
+    `| ${memoryResult.downstashHeapBytesPerKey.toFixed(0)} | ${memoryResult.downstashRssBytesPerKey.toFixed(0)} | ${memoryResult.redisBytesPerKey.toFixed(0)} | ${ratio(memoryResult.downstashHeapBytesPerKey / memoryResult.redisBytesPerKey)} | ≤ 2× | ${met(memoryResult.downstashHeapBytesPerKey <= 2 * memoryResult.redisBytesPerKey)} |`,
+    ...WHERE_THE_TIME_GOES.split("\n"),
+  ];
+  return lines.join("\n");
+}
+
+// Profiling findings behind the figures; re-check them with \`bun --cpu-prof\` when the figures move.
+const WHERE_THE_TIME_GOES = `
+### Where the time goes
+
+From CPU profiles of the server under these loads (\`bun --cpu-prof\`), stable across runs:
+
+- Write throughput: the gap to redis-server is the REST layer (HTTP parsing, routing, JSON envelopes), as in the Results section above, which measures the same SET without durability. Durability itself (encoding each entry, one SQLite insert per entry, one commit per event-loop turn) is about a tenth of the server's CPU under \`everysec\`; the checkpoint and its fsync run on their own thread. \`always\` adds an fsync to every group commit, on the event loop, as redis-server does.
+- Restart: inserting each key into the keyspace (\`Keyspace.set\`: a Map insert of a fresh key string and its entry) is about 40% of recovery, reading SQLite rows 10–20%, decoding records or log entries about 10%. Process start (loading the code) is the fixed ~0.1 s shown above.
+- Latency during snapshots: a background snapshot walks the keyspace in steps of at most 2 ms between requests; dropping the change log it covers is done 2,000 rows per step. Throughput drops while snapshots run back to back because each step takes event-loop time; a single scheduled snapshot of 1 million keys lasts about a second.
+- Memory: per key, the keyspace's Map entry, the entry object (type, value, expiry) and the key and value strings; persistence keeps nothing per key (a snapshot copies only the keys written while it runs).`;
+
+const START_MARKER = "<!-- durability:start (scripts/bench-durability.ts) -->";
+const END_MARKER = "<!-- durability:end -->";
+
+function writeSection(section: string): void {
+  const path = join(repoRoot, "BENCHMARKS.md");
+  let text = "";
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    text = "# Benchmarks\n";
+  }
+  const block = `${START_MARKER}\n${section}\n${END_MARKER}`;
+  const start = text.indexOf(START_MARKER);
+  const end = text.indexOf(END_MARKER);
+  text = start !== -1 && end > start ? text.slice(0, start) + block + text.slice(end + END_MARKER.length) : `${text.trimEnd()}\n\n${block}\n`;
+  writeFileSync(path, text);
+}
+
+async function main(): Promise<void> {
+  for (const tool of ["wrk", "redis-server", "redis-cli", "redis-benchmark"]) {
+    if (Bun.which(tool) === null) fail(`missing ${tool}: apt-get install wrk redis-server`);
+  }
+  const only = argv.includes("--only") ? argv[argv.indexOf("--only") + 1] : undefined;
+  if (only !== undefined) {
+    const sections: Record<string, () => Promise<unknown>> = { throughput, restart, pause: snapshotPause, memory };
+    if (sections[only] === undefined) fail(`--only takes one of ${Object.keys(sections).join(", ")}`);
+    try {
+      console.log(JSON.stringify(await sections[only]!(), null, 2));
+    } finally {
+      for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      rmSync(scratch, { recursive: true, force: true });
+    }
+    return;
+  }
+  try {
+    const rows = await throughput();
+    const restartResult = await restart();
+    const pause = await snapshotPause();
+    const memoryResult = await memory();
+    const section = report(rows, restartResult, pause, memoryResult);
+    console.log(section);
+    if (!argv.includes("--no-write")) writeSection(section);
+  } finally {
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+await main();

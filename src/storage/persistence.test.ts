@@ -1,0 +1,221 @@
+// Proves a database's durable store in process: a reopened store rebuilds the same keyspace from
+// log alone, from snapshot plus log tail, and after SAVE/BGSAVE; the LSN continues; keys that
+// expired while closed are gone; snapshots drop the log they cover and start on schedule or log
+// size; leftovers of a crashed snapshotter are discarded; a corrupt snapshot stops the start.
+
+import { Database as SqliteDatabase } from "bun:sqlite";
+import { afterEach, describe, expect, test } from "bun:test";
+import { readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { dumpKeyspace, openDurableEngine, removeDir, temporaryDir, type DurableEngine } from "../../test/durability/support.ts";
+import { plain } from "../../test/harness/engine.ts";
+import { ManualClock } from "../util/clock.ts";
+import { StorageError } from "./sqlite.ts";
+
+const dirs: string[] = [];
+const open: DurableEngine[] = [];
+afterEach(() => {
+  for (const engine of open.splice(0)) engine.close();
+  for (const dir of dirs.splice(0)) removeDir(dir);
+});
+
+function freshDir(): string {
+  const dir = temporaryDir();
+  dirs.push(dir);
+  return dir;
+}
+
+function engineAt(dir: string, options: Parameters<typeof openDurableEngine>[1] = {}): DurableEngine {
+  const engine = openDurableEngine(dir, options);
+  open.push(engine);
+  return engine;
+}
+
+/** Closes like a clean shutdown and opens again on the same directory and clock. */
+function reopen(engine: DurableEngine, options: Parameters<typeof openDurableEngine>[1] = {}): DurableEngine {
+  engine.close();
+  open.splice(open.indexOf(engine), 1);
+  return engineAt(engine.dir, { clock: engine.clock, ...options });
+}
+
+function writeSample(engine: DurableEngine): void {
+  engine.run("SET", "plain", "\x00\xff bytes");
+  engine.run("SET", "ttl", "1", "EX", 100);
+  engine.run("INCRBYFLOAT", "float", "1.5");
+  engine.run("HSET", "hash", "a", "1", "b", "2");
+  engine.run("HPEXPIRE", "hash", 50_000, "FIELDS", 1, "a");
+  engine.run("DEL", "nothing");
+  engine.commit();
+}
+
+const snapshotFiles = (dir: string) => readdirSync(dir).filter((name) => name.startsWith("snapshot-"));
+
+describe("recovery", () => {
+  test("from the change log alone: same keys, values, TTLs and LSN", () => {
+    const engine = engineAt(freshDir());
+    writeSample(engine);
+    const state = dumpKeyspace(engine.database.keyspace);
+    const lsn = engine.database.lsn;
+    const reopened = reopen(engine);
+    expect(dumpKeyspace(reopened.database.keyspace)).toEqual(state);
+    expect(reopened.database.lsn).toBe(lsn);
+    expect(reopened.report).toMatchObject({ lsn, snapshotLsn: 0, replayedEntries: lsn });
+  });
+
+  test("from a snapshot plus the log after it; the LSN keeps increasing across restarts", () => {
+    const engine = engineAt(freshDir());
+    writeSample(engine);
+    engine.run("SAVE");
+    engine.run("SET", "after", "snapshot");
+    engine.run("HSET", "hash", "c", "3");
+    engine.commit();
+    const state = dumpKeyspace(engine.database.keyspace);
+    const lsn = engine.database.lsn;
+    const reopened = reopen(engine);
+    expect(dumpKeyspace(reopened.database.keyspace)).toEqual(state);
+    expect(reopened.report.replayedEntries).toBe(2);
+    expect(reopened.database.lsn).toBe(lsn);
+    reopened.run("SET", "next", "1");
+    expect(reopened.database.lsn).toBe(lsn + 1);
+  });
+
+  test("keys whose absolute expiry passed while closed are gone, in the snapshot and in the log", () => {
+    const engine = engineAt(freshDir());
+    engine.run("SET", "snap-short", "1", "PX", 1000);
+    engine.run("SET", "snap-long", "1", "PX", 100_000);
+    engine.run("SAVE");
+    engine.run("SET", "log-short", "1", "PX", 1000);
+    engine.run("SET", "log-long", "1", "PX", 100_000);
+    engine.commit();
+    engine.clock.advance(5000);
+    const reopened = reopen(engine);
+    expect([...reopened.database.keyspace.keys()].sort()).toEqual(["log-long", "snap-long"]);
+  });
+
+  test("the leftover of a snapshot that never finished is discarded with a warning", () => {
+    const engine = engineAt(freshDir());
+    writeSample(engine);
+    writeFileSync(join(engine.dir, "snapshot-99.sqlite.tmp"), "half written");
+    const reopened = reopen(engine);
+    expect(snapshotFiles(engine.dir)).toEqual([]);
+    expect(reopened.log.lines.find((line) => line.event === "snapshot_discarded")).toMatchObject({ level: "warn" });
+    expect(reopened.database.keyspace.size).toBe(4);
+  });
+
+  test("a second store on the same directory is refused while the first is open", () => {
+    const engine = engineAt(freshDir());
+    expect(() => engineAt(engine.dir)).toThrow(/lock\.sqlite: the data dir is in use by another process/);
+    engine.run("SET", "still", "works");
+    engine.commit();
+    expect(reopen(engine).run("GET", "still")).toBe("works");
+  });
+
+  test("a corrupt snapshot stops the start with a clear error and is left in place", () => {
+    const engine = engineAt(freshDir());
+    writeSample(engine);
+    engine.run("SAVE");
+    engine.close();
+    open.splice(open.indexOf(engine), 1);
+    const [name] = snapshotFiles(engine.dir);
+    const sqlite = new SqliteDatabase(join(engine.dir, name!));
+    sqlite.exec("UPDATE chunks SET crc = crc + 1 WHERE seq = 0");
+    sqlite.close();
+    expect(() => engineAt(engine.dir)).toThrow(StorageError);
+    expect(() => engineAt(engine.dir)).toThrow(/snapshot .*snapshot-\d+\.sqlite is corrupt \(chunk 0 fails its checksum\); refusing to load it/);
+    expect(snapshotFiles(engine.dir)).toEqual([name!]);
+  });
+});
+
+describe("snapshots", () => {
+  test("SAVE writes a snapshot, drops the log it covers and older snapshots", async () => {
+    const engine = engineAt(freshDir());
+    writeSample(engine);
+    engine.run("SAVE");
+    engine.run("SET", "x", "1");
+    engine.commit();
+    engine.run("SAVE");
+    await engine.persistence.snapshotsSettled();
+    await Bun.sleep(0);
+    expect(snapshotFiles(engine.dir)).toEqual([`snapshot-${engine.database.lsn}.sqlite`]);
+    expect(engine.persistence.store.readAfter(0).entries).toEqual([]);
+    expect(info(engine)).toMatchObject({ rdb_changes_since_last_save: "0", rdb_saves: "2", downstash_snapshot_lsn: String(engine.database.lsn) });
+  });
+
+  test("BGSAVE runs in the background; a second one is refused or scheduled", async () => {
+    const engine = engineAt(freshDir());
+    writeSample(engine);
+    expect(plain(engine.run("BGSAVE"))).toEqual({ status: "Background saving started" });
+    expect(plain(engine.run("BGSAVE"))).toEqual({ error: "ERR Background save already in progress" });
+    expect(plain(engine.run("SAVE"))).toEqual({ error: "ERR Background save already in progress" });
+    expect(plain(engine.run("BGSAVE", "SCHEDULE"))).toEqual({ status: "Background saving scheduled" });
+    expect(info(engine).rdb_bgsave_in_progress).toBe("1");
+    await engine.persistence.snapshotsSettled();
+    expect(engine.log.events().filter((event) => event === "snapshot_saved").length).toBe(2);
+    expect(info(engine)).toMatchObject({ rdb_bgsave_in_progress: "0", rdb_last_bgsave_status: "ok" });
+  });
+
+  test("LASTSAVE reports the last snapshot's time", () => {
+    const clock = new ManualClock(1_800_000_000_000);
+    const engine = engineAt(freshDir(), { clock });
+    clock.advance(5000);
+    engine.run("SET", "a", "1");
+    engine.run("SAVE");
+    expect(engine.run("LASTSAVE")).toBe(1_800_000_005);
+    const reopened = reopen(engine);
+    expect(reopened.run("LASTSAVE")).toBe(1_800_000_005);
+  });
+
+  test("a snapshot starts by itself once the change log passes its size limit", async () => {
+    const engine = engineAt(freshDir(), { snapshotLogBytesMax: 10_000 });
+    for (let i = 0; i < 50; i++) engine.run("SET", `k${i}`, "x".repeat(200));
+    engine.commit();
+    expect(engine.persistence.isSnapshotRunning).toBe(true);
+    await engine.persistence.snapshotsSettled();
+    expect(snapshotFiles(engine.dir)).toEqual(["snapshot-50.sqlite"]);
+    expect(Number(info(engine).downstash_change_log_bytes)).toBeLessThan(10_000);
+  });
+
+  test("writes made while a background snapshot runs are all there after a restart", async () => {
+    const engine = engineAt(freshDir());
+    for (let i = 0; i < 5000; i++) engine.run("SET", `k${i}`, String(i));
+    engine.commit();
+    engine.run("BGSAVE");
+    for (let i = 0; i < 5000; i += 7) {
+      engine.run("SET", `k${i}`, "changed");
+      engine.run("DEL", `k${i + 1}`);
+      if (i % 70 === 0) await Bun.sleep(0);
+    }
+    engine.commit();
+    await engine.persistence.snapshotsSettled();
+    const state = dumpKeyspace(engine.database.keyspace);
+    const reopened = reopen(engine);
+    expect(dumpKeyspace(reopened.database.keyspace)).toEqual(state);
+  });
+});
+
+describe("INFO persistence", () => {
+  test("reports the change log and snapshot state", () => {
+    const engine = engineAt(freshDir());
+    writeSample(engine);
+    expect(info(engine)).toMatchObject({
+      loading: "0",
+      aof_enabled: "1",
+      aof_last_write_status: "ok",
+      rdb_bgsave_in_progress: "0",
+      rdb_changes_since_last_save: String(engine.database.lsn),
+      downstash_fsync: "everysec",
+      downstash_change_log_pending: "0",
+      downstash_lsn: String(engine.database.lsn),
+    });
+  });
+});
+
+function info(engine: DurableEngine): Record<string, string> {
+  const text = engine.run("INFO", "persistence") as string;
+  return Object.fromEntries(
+    text
+      .split("\r\n")
+      .filter((line) => line.includes(":"))
+      .map((line) => [line.slice(0, line.indexOf(":")), line.slice(line.indexOf(":") + 1)]),
+  );
+}

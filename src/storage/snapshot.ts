@@ -1,0 +1,367 @@
+// Point-in-time snapshots of one database's keyspace, written to their own SQLite file.
+//
+// Consistency (DESIGN §5, copy-before-write at key granularity): a snapshot at LSN L walks the
+// 16384 slots in order, a few at a time between requests. While it runs it is the keyspace's
+// observer: before any key in a slot it has not written yet changes (a command naming the key,
+// a whole-key set/delete/expiry change, FLUSHALL), the key's current entry — its state at L —
+// is encoded and kept; when the walk reaches that slot it writes the kept copy instead of the
+// live entry. So every key is written as it was at L, however long the walk takes. Lazy expiry
+// and hash-field expiry that happen meanwhile are journaled as DEL/HDEL after L, and replaying
+// them over the snapshot is a no-op if it already misses what they remove.
+//
+// File: `snapshot-<lsn>.sqlite`, written as `.tmp` and renamed only once complete and fsynced,
+// so a crashed snapshotter leaves a `.tmp` that recovery deletes. Records (key, type name,
+// absolute expiry, the type codec's bytes) are packed into CRC-checked chunks; a meta row counts
+// chunks and keys and chains the chunk CRCs, so any damage is found and the file refused whole.
+// Values go through the codec table (codecs.ts) only: a new type needs nothing here.
+
+import type { Database as SqliteDatabase, Statement } from "bun:sqlite";
+import { closeSync, fsyncSync, openSync, renameSync, rmSync } from "node:fs";
+import { open, rename, rm } from "node:fs/promises";
+import { join } from "node:path";
+import type { KeyChangeObserver, ObservedKeyspace } from "../redis/engine/database.ts";
+import type { Entry, RedisType } from "../redis/engine/keyspace.ts";
+import { SLOT_COUNT, keySlot } from "../redis/engine/slot.ts";
+import type { ExpiringMembers } from "../redis/types/value.ts";
+import { BinaryReader, BinaryWriter, CorruptRecordError } from "./binary.ts";
+import { codecs, type TypeCodec } from "./codecs.ts";
+import { closeFully, openReadOnly, openSnapshotForWriting } from "./sqlite.ts";
+
+const FORMAT_VERSION = 1;
+const CHUNK_BYTES_TARGET = 256 * 1024;
+const SNAPSHOT_FILE = /^snapshot-(\d+)\.sqlite$/;
+const TEMPORARY_FILE = /^snapshot-\d+\.sqlite\.tmp$/;
+
+export const snapshotFileName = (lsn: number) => `snapshot-${lsn}.sqlite`;
+
+/** A snapshot that cannot be loaded as written: it is refused whole, never loaded in part. */
+export class SnapshotCorruptError extends Error {
+  constructor(
+    readonly path: string,
+    reason: string,
+  ) {
+    super(
+      `snapshot ${path} is corrupt (${reason}); refusing to load it. Restore it from a backup, or move it out of the data dir to start from the change log alone (losing the keys only the snapshot held)`,
+    );
+  }
+}
+
+/** A key's state kept for the snapshot before it changed; null when the key did not exist. */
+interface KeptRecord {
+  type: RedisType;
+  expiresAtMs: number;
+  value: Uint8Array;
+}
+
+function codecOf(type: string): TypeCodec | undefined {
+  return Object.hasOwn(codecs, type) ? codecs[type as RedisType] : undefined;
+}
+
+export interface SnapshotResult {
+  path: string;
+  lsn: number;
+  keys: number;
+  bytes: number;
+}
+
+/** Writes one snapshot. Start it, call step() between requests until it returns true, then finish. */
+export class SnapshotWriter implements KeyChangeObserver {
+  private nextSlot = 0;
+  private readonly kept = new Map<number, Map<string, KeptRecord | null>>();
+  private readonly chunk = new BinaryWriter();
+  private chunkRecords = 0;
+  private chunkCount = 0;
+  private chainedCrc = 0;
+  private bytes = 0;
+  private readonly sqlite: SqliteDatabase;
+  private readonly insertChunk: Statement;
+  readonly temporaryPath: string;
+  readonly path: string;
+  keys = 0;
+
+  constructor(
+    private readonly keyspace: ObservedKeyspace,
+    dir: string,
+    readonly lsn: number,
+    readonly createdAtMs: number,
+  ) {
+    this.path = join(dir, snapshotFileName(lsn));
+    this.temporaryPath = `${this.path}.tmp`;
+    rmSync(this.temporaryPath, { force: true });
+    this.sqlite = openSnapshotForWriting(this.temporaryPath);
+    this.sqlite.exec("CREATE TABLE chunks (seq INTEGER PRIMARY KEY, records INTEGER NOT NULL, crc INTEGER NOT NULL, data BLOB NOT NULL)");
+    this.sqlite.exec(
+      "CREATE TABLE meta (format INTEGER NOT NULL, lsn INTEGER NOT NULL, keys INTEGER NOT NULL, chunks INTEGER NOT NULL, crc INTEGER NOT NULL, created_at_ms INTEGER NOT NULL)",
+    );
+    this.insertChunk = this.sqlite.prepare("INSERT INTO chunks (seq, records, crc, data) VALUES (?, ?, ?, ?)");
+    keyspace.observer = this;
+  }
+
+  get isWalkDone(): boolean {
+    return this.nextSlot >= SLOT_COUNT;
+  }
+
+  beforeKeyChange(key: string): void {
+    const slot = keySlot(key);
+    if (slot < this.nextSlot) return;
+    let slotKept = this.kept.get(slot);
+    if (slotKept === undefined) this.kept.set(slot, (slotKept = new Map()));
+    if (slotKept.has(key)) return;
+    const entry = this.keyspace.peek(key, slot);
+    slotKept.set(key, entry === undefined ? null : { type: entry.type, expiresAtMs: entry.expiresAtMs, value: codecs[entry.type].encode(entry.value) });
+  }
+
+  beforeClear(): void {
+    this.step(Infinity);
+  }
+
+  /** Writes whole slots until `budgetMs` is spent; true once every slot is written. */
+  step(budgetMs: number): boolean {
+    const deadline = performance.now() + budgetMs;
+    while (this.nextSlot < SLOT_COUNT) {
+      this.writeSlot(this.nextSlot);
+      this.nextSlot++;
+      if (performance.now() >= deadline) break;
+    }
+    if (this.nextSlot >= SLOT_COUNT) {
+      this.flushChunk();
+      if (this.keyspace.observer === this) this.keyspace.observer = undefined;
+      return true;
+    }
+    return false;
+  }
+
+  private writeSlot(slot: number): void {
+    const slotKept = this.kept.get(slot);
+    const entries = this.keyspace.slotEntries(slot);
+    if (entries !== undefined) {
+      for (const [key, entry] of entries) {
+        if (slotKept?.has(key)) continue;
+        this.writeEntry(key, entry);
+      }
+    }
+    if (slotKept !== undefined) {
+      for (const [key, record] of slotKept) if (record !== null) this.writeRecord(key, record.type, record.expiresAtMs, record.value);
+      this.kept.delete(slot);
+    }
+  }
+
+  private writeEntry(key: string, entry: Entry): void {
+    const codec: TypeCodec = codecs[entry.type];
+    if (codec.write === undefined) {
+      this.writeRecord(key, entry.type, entry.expiresAtMs, codec.encode(entry.value));
+      return;
+    }
+    const write = codec.write;
+    this.chunk
+      .bytes(key)
+      .bytes(entry.type)
+      .f64(entry.expiresAtMs)
+      .sized((writer) => write(writer, entry.value));
+    this.recordWritten();
+  }
+
+  private writeRecord(key: string, type: RedisType, expiresAtMs: number, value: Uint8Array): void {
+    this.chunk.bytes(key).bytes(type).f64(expiresAtMs).blob(value);
+    this.recordWritten();
+  }
+
+  private recordWritten(): void {
+    this.chunkRecords++;
+    this.keys++;
+    if (this.chunk.size >= CHUNK_BYTES_TARGET) this.flushChunk();
+  }
+
+  private flushChunk(): void {
+    if (this.chunkRecords === 0) return;
+    const data = this.chunk.finish();
+    const crc = Bun.hash.crc32(data);
+    this.insertChunk.run(this.chunkCount, this.chunkRecords, crc, data);
+    this.chainedCrc = Bun.hash.crc32(new Uint32Array([crc]), this.chainedCrc);
+    this.chunkCount++;
+    this.bytes += data.length;
+    this.chunk.reset();
+    this.chunkRecords = 0;
+  }
+
+  private writeMeta(): void {
+    if (!this.isWalkDone) throw new Error("snapshot finished before its walk");
+    this.sqlite
+      .query("INSERT INTO meta (format, lsn, keys, chunks, crc, created_at_ms) VALUES (?, ?, ?, ?, ?, ?)")
+      .run(FORMAT_VERSION, this.lsn, this.keys, this.chunkCount, this.chainedCrc, this.createdAtMs);
+    this.closeFile();
+  }
+
+  private isFileClosed = false;
+
+  private closeFile(): void {
+    if (this.isFileClosed) return;
+    this.isFileClosed = true;
+    this.insertChunk.finalize();
+    closeFully(this.sqlite);
+  }
+
+  private result(): SnapshotResult {
+    return { path: this.path, lsn: this.lsn, keys: this.keys, bytes: this.bytes };
+  }
+
+  /** SAVE: completes, syncs and publishes the file now, blocking. */
+  finishSync(): SnapshotResult {
+    this.step(Infinity);
+    this.writeMeta();
+    const fd = openSync(this.temporaryPath, "r+");
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(this.temporaryPath, this.path);
+    syncDirectorySync(this.path);
+    return this.result();
+  }
+
+  /** Completes a finished walk: the fsync and the rename run off the event loop. */
+  async finish(): Promise<SnapshotResult> {
+    this.writeMeta();
+    const handle = await open(this.temporaryPath, "r+");
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(this.temporaryPath, this.path);
+    await syncDirectory(this.path);
+    return this.result();
+  }
+
+  /** Stops a snapshot that will not complete (shutdown, a write failure) and removes its file. */
+  abort(): void {
+    if (this.keyspace.observer === this) this.keyspace.observer = undefined;
+    this.closeFile();
+    rm(this.temporaryPath, { force: true }).catch(() => {});
+  }
+}
+
+/** A rename is durable only once its directory is synced. */
+function syncDirectorySync(path: string): void {
+  const fd = openSync(join(path, ".."), "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function syncDirectory(path: string): Promise<void> {
+  const handle = await open(join(path, ".."), "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+export interface SnapshotFiles {
+  /** Complete snapshots, newest (highest LSN) first. */
+  complete: { path: string; lsn: number }[];
+  /** Leftovers of snapshots that never completed. */
+  temporary: string[];
+}
+
+export function listSnapshotFiles(dir: string, names: string[]): SnapshotFiles {
+  const complete: SnapshotFiles["complete"] = [];
+  const temporary: string[] = [];
+  for (const name of names) {
+    const match = SNAPSHOT_FILE.exec(name);
+    if (match !== null) complete.push({ path: join(dir, name), lsn: Number(match[1]) });
+    else if (TEMPORARY_FILE.test(name)) temporary.push(join(dir, name));
+  }
+  complete.sort((a, b) => b.lsn - a.lsn);
+  return { complete, temporary };
+}
+
+export interface LoadedSnapshot {
+  lsn: number;
+  keys: number;
+  /** Keys left out because their absolute expiry passed while the server was down. */
+  expiredKeys: number;
+  createdAtMs: number;
+}
+
+interface MetaRow {
+  format: number;
+  lsn: number;
+  keys: number;
+  chunks: number;
+  crc: number;
+  created_at_ms: number;
+}
+
+/**
+ * Loads a snapshot into an empty keyspace, skipping keys already expired at `nowMs`. Any damage
+ * (unreadable file, missing meta, a chunk missing or failing its CRC, an undecodable record, a
+ * count that does not add up) throws SnapshotCorruptError after clearing what was loaded.
+ */
+export function loadSnapshot(path: string, keyspace: ObservedKeyspace, nowMs: number): LoadedSnapshot {
+  let sqlite: SqliteDatabase;
+  try {
+    sqlite = openReadOnly(path);
+  } catch (error) {
+    throw new SnapshotCorruptError(path, `cannot open: ${(error as Error).message}`);
+  }
+  try {
+    return loadFrom(sqlite, path, keyspace, nowMs);
+  } catch (error) {
+    keyspace.clear();
+    if (error instanceof SnapshotCorruptError) throw error;
+    const reason = error instanceof CorruptRecordError ? error.message : `unreadable: ${(error as Error)?.message ?? error}`;
+    throw new SnapshotCorruptError(path, reason);
+  } finally {
+    closeFully(sqlite);
+  }
+}
+
+function loadFrom(sqlite: SqliteDatabase, path: string, keyspace: ObservedKeyspace, nowMs: number): LoadedSnapshot {
+  const metas = sqlite.query<MetaRow, []>("SELECT format, lsn, keys, chunks, crc, created_at_ms FROM meta").all();
+  if (metas.length !== 1) throw new SnapshotCorruptError(path, "no completion record");
+  const meta = metas[0]!;
+  if (meta.format !== FORMAT_VERSION) throw new SnapshotCorruptError(path, `unknown format ${meta.format}`);
+  let expectedSeq = 0;
+  let chainedCrc = 0;
+  let keys = 0;
+  let expiredKeys = 0;
+  const chunks = sqlite.query<{ seq: number; records: number; crc: number; data: Uint8Array }, []>(
+    "SELECT seq, records, crc, data FROM chunks ORDER BY seq",
+  );
+  for (const chunk of chunks.iterate()) {
+    if (chunk.seq !== expectedSeq) throw new SnapshotCorruptError(path, `chunk ${expectedSeq} is missing`);
+    if (!(chunk.data instanceof Uint8Array) || Bun.hash.crc32(chunk.data) !== chunk.crc) {
+      throw new SnapshotCorruptError(path, `chunk ${chunk.seq} fails its checksum`);
+    }
+    chainedCrc = Bun.hash.crc32(new Uint32Array([chunk.crc]), chainedCrc);
+    const reader = new BinaryReader(chunk.data);
+    for (let record = 0; record < chunk.records; record++) {
+      const key = reader.bytes();
+      const type = reader.bytes();
+      const expiresAtMs = reader.f64();
+      const bytes = reader.blob();
+      const codec = codecOf(type);
+      if (codec === undefined) throw new SnapshotCorruptError(path, `unknown type ${JSON.stringify(type)}`);
+      const value = codec.decode(bytes);
+      keys++;
+      if (expiresAtMs !== 0 && nowMs > expiresAtMs) {
+        expiredKeys++;
+        continue;
+      }
+      keyspace.set(key, type as RedisType, value, expiresAtMs);
+      const members = value as Partial<ExpiringMembers>;
+      if (typeof members.nextExpiryAtMs === "function" && members.nextExpiryAtMs() !== Infinity) keyspace.trackMemberExpiry(key);
+    }
+    reader.end();
+    expectedSeq++;
+  }
+  if (expectedSeq !== meta.chunks) throw new SnapshotCorruptError(path, `${meta.chunks - expectedSeq} chunks are missing`);
+  if (chainedCrc !== meta.crc) throw new SnapshotCorruptError(path, "chunk checksums do not match the completion record");
+  if (keys !== meta.keys) throw new SnapshotCorruptError(path, `holds ${keys} keys, its completion record says ${meta.keys}`);
+  return { lsn: meta.lsn, keys: keys - expiredKeys, expiredKeys, createdAtMs: meta.created_at_ms };
+}
