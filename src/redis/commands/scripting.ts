@@ -1,0 +1,293 @@
+// Scripting and functions (Redis eval.c, functions.c; spec/redis-rest.md §8): EVAL, EVALSHA and
+// their _RO forms, SCRIPT *, FUNCTION *, FCALL and FCALL_RO. The handlers parse and check; the
+// runner (src/redis/scripting/runner.ts) owns the VM, the caches and the time limit. Scripts are
+// never journaled: each write they make is journaled by the dispatcher as it happens. Function
+// libraries are journaled as FUNCTION LOAD REPLACE / DELETE / FLUSH, so replay restores them.
+
+import type { CommandContext, CommandFlag, CommandSpec } from "../engine/command.ts";
+import { errors } from "../engine/errors.ts";
+import { parseSafeInteger } from "../engine/args.ts";
+import { OK, status, type Reply } from "../engine/reply.ts";
+import { invoke, killRunning, scriptingOf, type Library } from "../scripting/runner.ts";
+
+const group = "scripting";
+
+/** The keys and arguments after a numkeys argument at argv[at]. */
+function splitKeys(argv: string[], at: number, notInteger: () => Error): { keys: string[]; args: string[] } {
+  const count = parseSafeInteger(argv[at]!);
+  if (count === null) throw notInteger();
+  if (count < 0) throw errors.negativeNumKeys();
+  if (count > argv.length - at - 1) throw errors.tooManyNumKeys();
+  return { keys: argv.slice(at + 1, at + 1 + count), args: argv.slice(at + 1 + count) };
+}
+
+function evalGeneric(ctx: CommandContext, argv: string[], bySha: boolean, readOnly: boolean): Reply {
+  const { keys, args } = splitKeys(argv, 2, errors.notInteger);
+  const state = scriptingOf(ctx.db);
+  const script = bySha ? state.lookup(argv[1]!.toLowerCase()) : state.remember(argv[1]!, false);
+  if (script === undefined) throw errors.noScript();
+  const ref = state.compiled(script);
+  return invoke(ctx, { name: script.sha, ref, kind: "script", keys, args, readOnly: readOnly || script.flags.noWrites });
+}
+
+// EVAL script numkeys [key [key ...]] [arg [arg ...]]
+function evalCommand(ctx: CommandContext, argv: string[]): Reply {
+  return evalGeneric(ctx, argv, false, false);
+}
+
+// EVAL_RO script numkeys [key [key ...]] [arg [arg ...]]
+function evalReadOnlyCommand(ctx: CommandContext, argv: string[]): Reply {
+  return evalGeneric(ctx, argv, false, true);
+}
+
+// EVALSHA sha1 numkeys [key [key ...]] [arg [arg ...]]
+function evalshaCommand(ctx: CommandContext, argv: string[]): Reply {
+  return evalGeneric(ctx, argv, true, false);
+}
+
+// EVALSHA_RO sha1 numkeys [key [key ...]] [arg [arg ...]]
+function evalshaReadOnlyCommand(ctx: CommandContext, argv: string[]): Reply {
+  return evalGeneric(ctx, argv, true, true);
+}
+
+// SCRIPT LOAD script
+function scriptLoadCommand(ctx: CommandContext, argv: string[]): Reply {
+  const state = scriptingOf(ctx.db);
+  const script = state.remember(argv[2]!, true);
+  state.checkCompiles(script);
+  return script.sha;
+}
+
+// SCRIPT EXISTS sha1 [sha1 ...]
+function scriptExistsCommand(ctx: CommandContext, argv: string[]): Reply {
+  const state = scriptingOf(ctx.db);
+  return argv.slice(2).map((sha) => (state.exists(sha) ? 1 : 0));
+}
+
+function flushMode(argv: string[], fail: () => Error): void {
+  if (argv.length > 3) throw fail();
+  if (argv.length === 3) {
+    const mode = argv[2]!.toUpperCase();
+    if (mode !== "SYNC" && mode !== "ASYNC") throw fail();
+  }
+}
+
+// SCRIPT FLUSH [ASYNC | SYNC]
+function scriptFlushCommand(ctx: CommandContext, argv: string[]): Reply {
+  flushMode(argv, errors.scriptFlushMode);
+  scriptingOf(ctx.db).flushScripts();
+  return OK;
+}
+
+// SCRIPT KILL
+function scriptKillCommand(ctx: CommandContext, _argv: string[]): Reply {
+  killRunning(ctx.db);
+  return OK;
+}
+
+function helpReply(container: string, lines: string[]): Reply {
+  return [`${container} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`, ...lines, "HELP", "    Print this help."].map(status);
+}
+
+// SCRIPT HELP
+function scriptHelpCommand(_ctx: CommandContext, _argv: string[]): Reply {
+  return helpReply("SCRIPT", [
+    "EXISTS <sha1> [<sha1> ...]",
+    "    Return information about the existence of the scripts in the script cache.",
+    "FLUSH [ASYNC|SYNC]",
+    "    Flush the Lua scripts cache. Very dangerous on replicas.",
+    "KILL",
+    "    Kill the currently executing Lua script.",
+    "LOAD <script>",
+    "    Load a script into the scripts cache without executing it.",
+  ]);
+}
+
+// FUNCTION LOAD [REPLACE] function-code
+function functionLoadCommand(ctx: CommandContext, argv: string[]): Reply {
+  let replace = false;
+  for (let i = 2; i < argv.length - 1; i++) {
+    if (argv[i]!.toUpperCase() === "REPLACE") replace = true;
+    else throw errors.unknownFunctionOption(argv[i]!);
+  }
+  const code = argv[argv.length - 1]!;
+  const name = scriptingOf(ctx.db).loadLibrary(code, replace, ctx.clock);
+  ctx.dirty++;
+  // The journaled form replaces: replay over a database that already has the library must not fail.
+  ctx.propagate(["FUNCTION", "LOAD", "REPLACE", code]);
+  return name;
+}
+
+// FUNCTION DELETE library-name
+function functionDeleteCommand(ctx: CommandContext, argv: string[]): Reply {
+  if (!scriptingOf(ctx.db).deleteLibrary(argv[2]!)) throw errors.libraryNotFound();
+  ctx.dirty++;
+  return OK;
+}
+
+// FUNCTION FLUSH [ASYNC | SYNC]
+function functionFlushCommand(ctx: CommandContext, argv: string[]): Reply {
+  flushMode(argv, errors.functionFlushMode);
+  scriptingOf(ctx.db).flushLibraries();
+  ctx.dirty++;
+  return OK;
+}
+
+function libraryReply(library: Library, withCode: boolean): Reply {
+  const functions: Reply = [...library.functions.values()].map((fn) => ["name", fn.name, "description", fn.description, "flags", fn.flags.map(status)]);
+  const reply: Reply[] = ["library_name", library.name, "engine", "LUA", "functions", functions];
+  if (withCode) reply.push("library_code", library.code);
+  return reply;
+}
+
+// FUNCTION LIST [LIBRARYNAME library-name-pattern] [WITHCODE]
+function functionListCommand(ctx: CommandContext, argv: string[]): Reply {
+  let withCode = false;
+  let pattern: string | undefined;
+  for (let i = 2; i < argv.length; i++) {
+    const option = argv[i]!.toUpperCase();
+    if (option === "WITHCODE" && !withCode) withCode = true;
+    else if (option === "LIBRARYNAME" && pattern === undefined) {
+      if (i + 1 >= argv.length) throw errors.libraryNameMissing();
+      pattern = argv[++i]!;
+    } else throw errors.unknownListArgument(argv[i]!);
+  }
+  return scriptingOf(ctx.db)
+    .librariesMatching(pattern)
+    .map((library) => libraryReply(library, withCode));
+}
+
+// FUNCTION STATS
+function functionStatsCommand(ctx: CommandContext, _argv: string[]): Reply {
+  const state = scriptingOf(ctx.db);
+  const running = state.running;
+  const runningReply: Reply = running === undefined ? null : ["name", running.name, "command", [], "duration_ms", ctx.clock.nowMs() - running.startedAtMs];
+  return ["running_script", runningReply, "engines", ["LUA", ["libraries_count", state.libraries.size, "functions_count", state.functions.size]]];
+}
+
+// FUNCTION KILL
+function functionKillCommand(ctx: CommandContext, _argv: string[]): Reply {
+  killRunning(ctx.db);
+  return OK;
+}
+
+// compat: the payload is downstash's own (library codes as JSON), not Redis's RDB encoding;
+// it only has to round-trip through FUNCTION RESTORE.
+const DUMP_PREFIX = "downstash-functions-v1\n";
+
+// FUNCTION DUMP
+function functionDumpCommand(ctx: CommandContext, _argv: string[]): Reply {
+  return DUMP_PREFIX + JSON.stringify(scriptingOf(ctx.db).exportLibraries());
+}
+
+// FUNCTION RESTORE serialized-value [FLUSH | APPEND | REPLACE]
+function functionRestoreCommand(ctx: CommandContext, argv: string[]): Reply {
+  let policy = "APPEND";
+  if (argv.length > 4) throw errors.syntax();
+  if (argv.length === 4) {
+    policy = argv[3]!.toUpperCase();
+    if (policy !== "FLUSH" && policy !== "APPEND" && policy !== "REPLACE") throw errors.restorePolicy();
+  }
+  const payload = argv[2]!;
+  let codes: unknown;
+  try {
+    codes = payload.startsWith(DUMP_PREFIX) ? JSON.parse(payload.slice(DUMP_PREFIX.length)) : undefined;
+  } catch {
+    codes = undefined;
+  }
+  if (!Array.isArray(codes) || !codes.every((code) => typeof code === "string")) throw errors.badDumpPayload();
+  const state = scriptingOf(ctx.db);
+  // Check every library before changing anything: APPEND refuses a name that exists.
+  if (policy === "APPEND") for (const code of codes as string[]) state.loadLibraryCheck(code);
+  const previous = state.exportLibraries();
+  if (policy === "FLUSH") state.flushLibraries();
+  try {
+    for (const code of codes as string[]) state.loadLibrary(code, policy !== "APPEND", ctx.clock);
+  } catch (error) {
+    // Put back what was there: a restore is all or nothing.
+    state.flushLibraries();
+    state.importLibraries(previous, ctx.clock);
+    throw error;
+  }
+  ctx.dirty++;
+  return OK;
+}
+
+// FUNCTION HELP
+function functionHelpCommand(_ctx: CommandContext, _argv: string[]): Reply {
+  return helpReply("FUNCTION", [
+    "LOAD [REPLACE] <FUNCTION CODE>",
+    "    Create a new library with the given library name and code.",
+    "DELETE <LIBRARY NAME>",
+    "    Delete the given library.",
+    "LIST [LIBRARYNAME PATTERN] [WITHCODE]",
+    "    Return general information on all the libraries.",
+    "STATS",
+    "    Return information about the current function running.",
+    "KILL",
+    "    Kill the current running function.",
+    "FLUSH [ASYNC|SYNC]",
+    "    Delete all the libraries.",
+    "DUMP",
+    "    Return a serialized payload representing the current libraries.",
+    "RESTORE <PAYLOAD> [FLUSH|APPEND|REPLACE]",
+    "    Restore the libraries represented by the given payload.",
+  ]);
+}
+
+function fcallGeneric(ctx: CommandContext, argv: string[], readOnly: boolean): Reply {
+  const fn = scriptingOf(ctx.db).functions.get(argv[1]!);
+  if (fn === undefined) throw errors.functionNotFound();
+  const { keys, args } = splitKeys(argv, 2, errors.badNumKeys);
+  // compat: Upstash lets FCALL_RO run a function without `no-writes` and refuses its writes
+  // when they happen (spec §8.2); Redis refuses the call up front.
+  return invoke(ctx, { name: fn.name, ref: fn.ref, kind: "function", keys, args, readOnly: readOnly || fn.flags.includes("no-writes") });
+}
+
+// FCALL function numkeys [key [key ...]] [arg [arg ...]]
+function fcallCommand(ctx: CommandContext, argv: string[]): Reply {
+  return fcallGeneric(ctx, argv, false);
+}
+
+// FCALL_RO function numkeys [key [key ...]] [arg [arg ...]]
+function fcallReadOnlyCommand(ctx: CommandContext, argv: string[]): Reply {
+  return fcallGeneric(ctx, argv, true);
+}
+
+// compat: EVAL, EVALSHA and FCALL are refused to read-only tokens ("restricted"), as Upstash
+// answers NOPERM for them; the _RO forms run, and refuse writes inside the script.
+const runFlags: CommandFlag[] = ["noscript", "stale", "restricted"];
+const runReadOnlyFlags: CommandFlag[] = ["readonly", "noscript", "stale"];
+
+export const scriptingCommands: CommandSpec[] = [
+  { name: "eval", arity: -3, flags: runFlags, group, summary: "Executes a server-side Lua script.", since: "2.6.0", run: evalCommand },
+  { name: "eval_ro", arity: -3, flags: runReadOnlyFlags, group, summary: "Executes a read-only server-side Lua script.", since: "7.0.0", run: evalReadOnlyCommand },
+  { name: "evalsha", arity: -3, flags: runFlags, group, summary: "Executes a server-side Lua script by SHA1 digest.", since: "2.6.0", run: evalshaCommand },
+  { name: "evalsha_ro", arity: -3, flags: runReadOnlyFlags, group, summary: "Executes a read-only server-side Lua script by SHA1 digest.", since: "7.0.0", run: evalshaReadOnlyCommand },
+  {
+    name: "script", arity: -2, flags: ["noscript"], group, summary: "A container for Lua scripts management commands.", since: "2.6.0",
+    subcommands: [
+      { name: "script|load", arity: 3, flags: ["noscript", "stale", "restricted"], group, summary: "Loads a server-side Lua script to the script cache.", since: "2.6.0", run: scriptLoadCommand },
+      { name: "script|exists", arity: -3, flags: ["noscript", "stale"], group, summary: "Determines whether server-side Lua scripts exist in the script cache.", since: "2.6.0", run: scriptExistsCommand },
+      { name: "script|flush", arity: -2, flags: ["noscript", "restricted"], group, summary: "Removes all server-side Lua scripts from the script cache.", since: "2.6.0", run: scriptFlushCommand },
+      { name: "script|kill", arity: 2, flags: ["noscript", "restricted"], group, summary: "Terminates a server-side Lua script during execution.", since: "2.6.0", run: scriptKillCommand },
+      { name: "script|help", arity: 2, flags: ["noscript", "stale"], group, summary: "Returns helpful text about the different subcommands.", since: "5.0.0", run: scriptHelpCommand },
+    ],
+  },
+  {
+    name: "function", arity: -2, flags: ["noscript"], group, summary: "A container for function commands.", since: "7.0.0",
+    subcommands: [
+      { name: "function|load", arity: -3, flags: ["write", "denyoom", "noscript"], group, summary: "Creates a library.", since: "7.0.0", run: functionLoadCommand },
+      { name: "function|delete", arity: 3, flags: ["write", "noscript"], group, summary: "Deletes a library and its functions.", since: "7.0.0", run: functionDeleteCommand },
+      { name: "function|flush", arity: -2, flags: ["write", "noscript"], group, summary: "Deletes all libraries and functions.", since: "7.0.0", run: functionFlushCommand },
+      { name: "function|list", arity: -2, flags: ["noscript"], group, summary: "Returns information about all libraries.", since: "7.0.0", run: functionListCommand },
+      { name: "function|stats", arity: 2, flags: ["noscript", "stale"], group, summary: "Returns information about a function during execution.", since: "7.0.0", run: functionStatsCommand },
+      { name: "function|kill", arity: 2, flags: ["noscript", "restricted"], group, summary: "Terminates a function during execution.", since: "7.0.0", run: functionKillCommand },
+      { name: "function|dump", arity: 2, flags: ["noscript"], group, summary: "Dumps all libraries into a serialized binary payload.", since: "7.0.0", run: functionDumpCommand },
+      { name: "function|restore", arity: -3, flags: ["write", "denyoom", "noscript"], group, summary: "Restores all libraries from a payload.", since: "7.0.0", run: functionRestoreCommand },
+      { name: "function|help", arity: 2, flags: ["noscript"], group, summary: "Returns helpful text about the different subcommands.", since: "7.0.0", run: functionHelpCommand },
+    ],
+  },
+  { name: "fcall", arity: -3, flags: runFlags, group, summary: "Invokes a function.", since: "7.0.0", run: fcallCommand },
+  { name: "fcall_ro", arity: -3, flags: runReadOnlyFlags, group, summary: "Invokes a read-only function.", since: "7.0.0", run: fcallReadOnlyCommand },
+];

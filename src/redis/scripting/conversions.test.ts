@@ -1,0 +1,174 @@
+// Proves the Redis↔Lua conversions and the scripting libraries against the real redis-server
+// 7.0 as the oracle: each script runs on both and the replies must be equal, errors included.
+// Also pins the number formatting helpers (%.17g for redis.call arguments, %.14g for cjson).
+
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { startRedisOracle, type RedisOracle } from "../../../test/harness/redis-oracle.ts";
+import { createTestEngine, plain } from "../../../test/harness/engine.ts";
+import { textToBinary } from "../../util/bytes.ts";
+import { formatGeneral, formatLuaNumber, formatNumberArgument } from "./conversions.ts";
+
+let oracle: RedisOracle;
+beforeAll(async () => {
+  oracle = await startRedisOracle();
+});
+afterAll(async () => {
+  await oracle?.stop();
+});
+
+/** Runs EVAL with the same arguments on both and expects equal replies. */
+async function same(script: string, keys: string[] = [], args: string[] = []): Promise<void> {
+  const engine = createTestEngine();
+  // Arguments are bytes on both sides: UTF-8 text becomes a binary string, as REST makes it.
+  const argv = ["EVAL", script, String(keys.length), ...keys, ...args].map(textToBinary);
+  const expected = plain(await oracle.client.send(argv));
+  await oracle.client.send(["FLUSHALL"]);
+  expect({ script, reply: plain(engine.run(...argv)) }).toEqual({ script, reply: expected });
+}
+
+describe("Lua to Redis", () => {
+  const scripts = [
+    "return 1",
+    "return 3.99",
+    "return -2.7",
+    "return 'text'",
+    "return true",
+    "return false",
+    "return nil",
+    "return {1, 2, 3, nil, 4}",
+    "return {1, {2, {3, 'x'}}, true, false}",
+    "return {ok = 'FINE'}",
+    "return {err = 'My Error'}",
+    "return {1, {err = 'nested error'}, {ok = 'nested status'}}",
+    "return redis.status_reply('S')",
+    "return redis.error_reply('E')",
+    "return redis.error_reply('CODE with text')",
+    "return redis.error_reply('-ERR x')",
+    "return {}",
+    "return {a = 1}",
+    "return 2^53",
+    "return 1e20",
+    "return -0.5",
+    "return KEYS",
+    "return ARGV",
+    "return {KEYS[1], ARGV[1], ARGV[2]}",
+  ];
+  for (const script of scripts) test(script, () => same(script, ["k1", "k2"], ["a", "10"]));
+});
+
+describe("Redis to Lua", () => {
+  const scripts = [
+    "redis.call('SET', 'k', 'v') return redis.call('GET', 'k')",
+    "return redis.call('GET', 'missing')",
+    "return redis.call('GET', 'missing') == false",
+    "return type(redis.call('INCR', 'n'))",
+    "return redis.call('SET', 'k', 'v')['ok']",
+    "return redis.call('PING')",
+    "return redis.pcall('INCR', 'x', 'y')['err']",
+    "redis.call('SET', 's', 'v') return redis.pcall('HGET', 's', 'f')",
+    "redis.call('HSET', 'h', 'a', '1', 'b', '2') return redis.call('HGETALL', 'h')",
+    "return redis.call('HMGET', 'h', 'a', 'nope')[1] == false",
+    "return #redis.call('HGETALL', 'none')",
+    "return redis.call('SET', 'f', 0.1)",
+    "redis.call('SET', 'f', 0.1) return redis.call('GET', 'f')",
+    "redis.call('SET', 'f', 1e20) return redis.call('GET', 'f')",
+    "redis.call('SET', 'f', 3) return redis.call('GET', 'f')",
+    "redis.call('SET', 'f', -0.0) return redis.call('GET', 'f')",
+    "redis.call('SET', 'f', 1/3) return redis.call('GET', 'f')",
+    "return redis.call('INCRBY', 'n', 2^40)",
+    "return redis.call('SET', 'k', {})",
+    "return redis.call()",
+    "return redis.call('nosuch')",
+    "return redis.call('GET')",
+    "return redis.pcall('nosuch')",
+    "local ok, e = pcall(function() redis.call('nosuch') end) return {tostring(ok), e}",
+    "local ok, e = pcall(error, {err = 'X'}) return type(e)",
+  ];
+  for (const script of scripts) test(script, () => same(script));
+});
+
+describe("Lua semantics scripts rely on", () => {
+  const scripts = [
+    "return ARGV[1] + 1",
+    "return ARGV[1] % 7",
+    "return math.floor(ARGV[1] / 3)",
+    "return ARGV[1] == 10",
+    "return tonumber(ARGV[1]) == 10",
+    "return tostring(10 / 2)",
+    "return tostring(0.1)",
+    "return tostring(1e15)",
+    "return unpack({1, 2, 3})",
+    "return {unpack({1, 2, 3})}",
+    "return table.getn({1, 2})",
+    "return string.format('%d-%s', 5, 'x')",
+    "return string.rep('ab', 3)",
+    "return ('x'):upper()",
+    "return select('#', 1, 2, 3)",
+    "return math.max(1, 5, 3)",
+    "return #'héllo'",
+  ];
+  for (const script of scripts) test(script, () => same(script, [], ["10"]));
+});
+
+describe("libraries", () => {
+  const scripts = [
+    "return cjson.encode({1, 2, 'x'})",
+    "return cjson.encode({a = {b = true}})",
+    "return cjson.encode('quote\"d')",
+    "return cjson.encode(0.5)",
+    "return cjson.decode('{\"a\":[1,2,{\"b\":null}]}').a[2]",
+    "return cjson.decode('[1,2,3]')[3]",
+    "return cjson.decode('{\"x\":null}').x == cjson.null",
+    "return cjson.decode('\"wörld\"')",
+    "return cjson.encode({'a/b', 'x\\127y', 'tab\\there', 'bytes \\200\\255'})",
+    "return cjson.decode('\"\\\\u00e9\"')",
+    "return bit.band(6, 3)",
+    "return bit.bor(1, 2, 4)",
+    "return bit.bxor(5, 3)",
+    "return bit.bnot(0)",
+    "return bit.lshift(1, 31)",
+    "return bit.rshift(-1, 28)",
+    "return bit.arshift(-16, 2)",
+    "return bit.tohex(255)",
+    "return bit.tohex(-1, -4)",
+    "return bit.tobit(2^32 + 5)",
+    "return struct.pack('>I2', 258)",
+    "return struct.pack('<i4', -2)",
+    "return {struct.unpack('>I2', struct.pack('>I2', 258))}",
+    "return struct.size('>I4i2')",
+    "return struct.pack('c3s', 'abc', 'zz')",
+    "return {struct.unpack('BBc0', struct.pack('BBc0', 1, 3, 'xyz'))}",
+    "return cmsgpack.pack({1, 2, 'x'})",
+    "return cmsgpack.pack({a = 1})",
+    "return cmsgpack.pack(300, -5, 'abc', true)",
+    "return cmsgpack.unpack(cmsgpack.pack({1, {2, 3}, 'x'}))[2]",
+    "return {cmsgpack.unpack(cmsgpack.pack(1, 'two', 3))}",
+    "return redis.sha1hex('')",
+    "return redis.sha1hex('abc')",
+    "return redis.setresp(2)",
+    "return redis.setresp(4)",
+    "return redis.replicate_commands()",
+    "return redis.log(redis.LOG_WARNING, 'logged')",
+  ];
+  for (const script of scripts) test(script, () => same(script));
+});
+
+describe("number formatting", () => {
+  test("%.17g as Redis passes Lua numbers to commands", () => {
+    expect(formatNumberArgument(0.1)).toBe("0.10000000000000001");
+    expect(formatNumberArgument(3)).toBe("3");
+    expect(formatNumberArgument(1e20)).toBe("1e+20");
+    expect(formatNumberArgument(-0)).toBe("-0");
+    expect(formatNumberArgument(1 / 3)).toBe("0.33333333333333331");
+    expect(formatNumberArgument(1e-5)).toBe("1.0000000000000001e-05");
+    expect(formatNumberArgument(Infinity)).toBe("inf");
+  });
+
+  test("%.14g as Lua 5.1 and cjson print numbers", () => {
+    expect(formatLuaNumber(0.1)).toBe("0.1");
+    expect(formatLuaNumber(1e15)).toBe("1e+15");
+    expect(formatLuaNumber(123456789012345)).toBe("1.2345678901235e+14");
+    expect(formatGeneral(0.0001, 14)).toBe("0.0001");
+    expect(formatGeneral(0.00001, 14)).toBe("1e-05");
+  });
+});

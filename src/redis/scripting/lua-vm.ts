@@ -1,0 +1,960 @@
+// The Lua bridge: the only module that knows which Lua VM runs scripts (wasmoon: Lua 5.4 compiled
+// to WebAssembly, chosen over fengari by measurement, see BENCHMARKS.md "Lua"). It drives the
+// raw C API, never wasmoon's JS object layer: that layer is several times slower on the
+// ratelimit scripts and decodes strings as UTF-8 (keys and values are bytes: strings cross here
+// as binary strings through WASM memory). Everything Redis-specific that must live next to the stack —
+// Redis↔Lua conversions, error objects, the `redis`/`cjson`/`struct`/`cmsgpack` C functions, the
+// count hook that yields or kills — is here; the rest (sandbox text, scheduling, commands) is not.
+// One LuaVm is one lua_State with its own memory cap; a script runs as a coroutine so the hook
+// can suspend it between time slices (see runner.ts for why).
+
+import { LuaFactory } from "wasmoon";
+import wasmPath from "wasmoon/dist/glue.wasm" with { type: "file" };
+import { ErrorReply, StatusReply, type Reply } from "../engine/reply.ts";
+import { decodeMsgpack, encodeMsgpack, type PlainValue } from "./cmsgpack.ts";
+import { formatNumberArgument, formatLuaNumber } from "./conversions.ts";
+import { sandboxPrelude } from "./sandbox.ts";
+import { structPack, structSize, structUnpack } from "./struct.ts";
+
+// --- The WebAssembly module, shared by every VM (instantiated once, before the first script).
+// wasmoon's build wraps every export in an assertion wrapper (`fn.apply(null, arguments)`),
+// which costs more than the call itself on the hot path; the instance's own exports are taken
+// while wasmoon instantiates it, and used directly when found.
+let instanceExports: Record<string, unknown> | undefined;
+const instantiate = WebAssembly.instantiate;
+WebAssembly.instantiate = (async (...args: Parameters<typeof instantiate>) => {
+  const result = (await instantiate(...args)) as unknown as WebAssembly.Instance | WebAssembly.WebAssemblyInstantiatedSource;
+  instanceExports ??= ("instance" in result ? result.instance : result).exports as Record<string, unknown>;
+  return result;
+}) as typeof instantiate;
+let luaWasm: Awaited<ReturnType<LuaFactory["getLuaModule"]>>;
+try {
+  luaWasm = await new LuaFactory(wasmPath).getLuaModule();
+} finally {
+  WebAssembly.instantiate = instantiate;
+}
+// The exports as `_lua_*` plus emscripten's runtime helpers (HEAPU8, addFunction ...), which the
+// prototype supplies; wasmoon's typings cover only its own wrappers.
+const wasm = Object.create(luaWasm.module) as any;
+if (instanceExports !== undefined) {
+  for (const [name, value] of Object.entries(instanceExports)) {
+    if (typeof value === "function" && /^(lua|luaL|malloc|free|realloc)/.test(name)) wasm[`_${name}`] = value;
+  }
+}
+
+const LUA_REGISTRYINDEX = -1001000;
+const LUA_RIDX_GLOBALS = 2n;
+const LUA_OK = 0;
+const LUA_YIELD = 1;
+const LUA_ERRMEM = 4;
+const LUA_MASKCOUNT = 8;
+const T_NIL = 0;
+const T_BOOLEAN = 1;
+const T_LIGHTUSERDATA = 2;
+const T_NUMBER = 3;
+const T_STRING = 4;
+const T_TABLE = 5;
+/** Instructions between two calls of the count hook: about 10–50 µs of Lua. */
+const HOOK_INSTRUCTIONS = 10_000;
+/** Deepest table nesting converted to a reply (Redis refuses deeper ones the same way). */
+const NESTING_MAX = 64;
+
+// --- Memory: a scratch buffer for strings going in, a cell for lengths coming out.
+let scratchPointer = wasm._malloc(4096);
+let scratchBytes = 4096;
+const lengthCell = wasm._malloc(8);
+const cStrings = new Map<string, number>();
+
+/** A NUL-terminated copy of an ASCII name in WASM memory, made once and kept. */
+function cString(text: string): number {
+  let pointer = cStrings.get(text);
+  if (pointer === undefined) {
+    pointer = wasm.stringToNewUTF8(text) as number;
+    cStrings.set(text, pointer);
+  }
+  return pointer;
+}
+
+function pushBinary(L: number, binary: string): void {
+  const length = binary.length;
+  if (length > scratchBytes) {
+    wasm._free(scratchPointer);
+    scratchBytes = Math.max(length, scratchBytes * 2);
+    scratchPointer = wasm._malloc(scratchBytes);
+    if (scratchPointer === 0) throw new Error("lua bridge: out of memory for a string");
+  }
+  const heap: Uint8Array = wasm.HEAPU8;
+  for (let i = 0; i < length; i++) heap[scratchPointer + i] = binary.charCodeAt(i);
+  wasm._lua_pushlstring(L, scratchPointer, length);
+}
+
+/** The string at idx as a binary string (numbers are converted in place, as lua_tolstring does). */
+function readBinary(L: number, idx: number): string {
+  const pointer: number = wasm._lua_tolstring(L, idx, lengthCell);
+  if (pointer === 0) return "";
+  const length: number = wasm.HEAPU32[lengthCell >> 2];
+  const heap: Uint8Array = wasm.HEAPU8;
+  // Char codes 0..255 are exactly the bytes: a binary string (util/bytes.ts).
+  if (length < 4096) return String.fromCharCode.apply(null, heap.subarray(pointer, pointer + length) as unknown as number[]);
+  return Buffer.from(heap.buffer, heap.byteOffset + pointer, length).toString("latin1");
+}
+
+const pop = (L: number, n: number) => wasm._lua_settop(L, -n - 1);
+const typeAt = (L: number, idx: number): number => wasm._lua_type(L, idx);
+
+function pushGlobalsTable(L: number): void {
+  wasm._lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+}
+
+/** Raises a Lua error with the value on top of the stack: never returns (longjmp through JS). */
+function raise(L: number): number {
+  wasm._lua_error(L);
+  return 0;
+}
+
+/** Like luaL_error: the message prefixed with the calling script line ("user_script:3: "). */
+function raiseWithPosition(L: number, message: string): number {
+  wasm._luaL_where(L, 1);
+  const where = readBinary(L, -1);
+  pop(L, 1);
+  return raiseMessage(L, where + message);
+}
+
+function raiseMessage(L: number, message: string): number {
+  pushBinary(L, message);
+  return raise(L);
+}
+
+/** Redis's error object: a table {err = "<CODE> message"}. */
+function pushErrorTable(L: number, message: string): void {
+  wasm._lua_createtable(L, 0, 1);
+  pushBinary(L, message);
+  wasm._lua_setfield(L, -2, cString("err"));
+}
+
+// --- Replies into Lua (redis.call results), RESP2 rules of spec §8.3.
+
+function pushReply(L: number, reply: Reply, depth = 0): void {
+  if (typeof reply === "string") pushBinary(L, reply);
+  else if (typeof reply === "number") {
+    if (Number.isInteger(reply)) wasm._lua_pushinteger(L, BigInt(reply));
+    else wasm._lua_pushnumber(L, reply);
+  } else if (reply === null) wasm._lua_pushboolean(L, 0);
+  else if (typeof reply === "bigint") wasm._lua_pushinteger(L, BigInt.asIntN(64, reply));
+  else if (Array.isArray(reply)) {
+    wasm._lua_checkstack(L, 4);
+    wasm._lua_createtable(L, reply.length, 0);
+    for (let i = 0; i < reply.length; i++) {
+      pushReply(L, reply[i]!, depth + 1);
+      wasm._lua_rawseti(L, -2, BigInt(i + 1));
+    }
+  } else if (reply instanceof StatusReply) {
+    wasm._lua_createtable(L, 0, 1);
+    pushBinary(L, reply.status);
+    wasm._lua_setfield(L, -2, cString("ok"));
+  } else pushErrorTable(L, reply.message);
+}
+
+// --- Lua values out (script results), Redis's luaReplyToRedisReply.
+
+function readReply(L: number, idx: number, depth: number): Reply {
+  switch (typeAt(L, idx)) {
+    case T_STRING:
+      return readBinary(L, idx);
+    case T_BOOLEAN:
+      return wasm._lua_toboolean(L, idx) ? 1 : null;
+    case T_NUMBER:
+      return luaNumberToInteger(L, idx);
+    case T_TABLE:
+      return readTableReply(L, idx, depth);
+    default:
+      return null;
+  }
+}
+
+/** compat: Redis casts a Lua number to long long: 3.9 becomes 3, -2.7 becomes -2. */
+function luaNumberToInteger(L: number, idx: number): number | bigint {
+  if (wasm._lua_isinteger(L, idx)) {
+    const value: bigint = wasm._lua_tointegerx(L, idx, 0);
+    const n = Number(value);
+    return Number.isSafeInteger(n) ? n : value;
+  }
+  const value: number = wasm._lua_tonumberx(L, idx, 0);
+  // C's (long long) of NaN, infinities and out-of-range values is INT64_MIN on x86-64 and arm64 builds.
+  if (!Number.isFinite(value)) return -9223372036854775808n;
+  const truncated = Math.trunc(value);
+  if (Number.isSafeInteger(truncated)) return truncated === 0 ? 0 : truncated;
+  if (truncated >= 9223372036854775807 || truncated < -9223372036854775808) return -9223372036854775808n;
+  return BigInt(truncated);
+}
+
+function readTableReply(L: number, idx: number, depth: number): Reply {
+  const table = wasm._lua_absindex(L, idx);
+  wasm._lua_checkstack(L, 4);
+  if (wasm._lua_getfield(L, table, cString("err")) === T_STRING) {
+    const message = readBinary(L, -1);
+    pop(L, 1);
+    return new ErrorReply(message);
+  }
+  pop(L, 1);
+  if (wasm._lua_getfield(L, table, cString("ok")) === T_STRING) {
+    const status = readBinary(L, -1);
+    pop(L, 1);
+    return new StatusReply(status);
+  }
+  pop(L, 1);
+  if (depth >= NESTING_MAX) return new ErrorReply("ERR reached lua stack limit");
+  const out: Reply[] = [];
+  for (let i = 1; ; i++) {
+    if (wasm._lua_rawgeti(L, table, BigInt(i)) === T_NIL) {
+      pop(L, 1);
+      break;
+    }
+    out.push(readReply(L, -1, depth + 1));
+    pop(L, 1);
+  }
+  return out;
+}
+
+// --- cjson: Lua tables <-> JSON text through JS's JSON (the analytics scripts decode often).
+
+const cjsonNullPointer = wasm._malloc(1);
+
+function pushPlain(L: number, value: unknown, depth: number): void {
+  if (depth > 1000) {
+    raiseMessage(L, "Found too many nested data structures");
+    return;
+  }
+  wasm._lua_checkstack(L, 4);
+  if (value === null) wasm._lua_pushlightuserdata(L, cjsonNullPointer);
+  else if (typeof value === "string") pushBinary(L, value);
+  else if (typeof value === "number") wasm._lua_pushnumber(L, value);
+  else if (typeof value === "boolean") wasm._lua_pushboolean(L, value ? 1 : 0);
+  else if (Array.isArray(value)) {
+    wasm._lua_createtable(L, value.length, 0);
+    for (let i = 0; i < value.length; i++) {
+      pushPlain(L, value[i], depth + 1);
+      wasm._lua_rawseti(L, -2, BigInt(i + 1));
+    }
+  } else if (typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>);
+    wasm._lua_createtable(L, 0, entries.length);
+    for (const [key, item] of entries) {
+      pushBinary(L, key);
+      pushPlain(L, item, depth + 1);
+      wasm._lua_rawset(L, -3);
+    }
+  } else wasm._lua_pushnil(L);
+}
+
+const textToBinaryString = (text: string) => (/[^\x00-\x7f]/.test(text) ? Buffer.from(text, "utf8").toString("latin1") : text);
+
+/**
+ * A Lua value as plain data, for cjson.encode and cmsgpack.pack. A table whose keys are exactly
+ * 1..n is an array (cjson's rule, without its sparse-array ratio); any other table is a map.
+ */
+function readPlain(L: number, idx: number, depth: number, forJson: boolean): PlainValue {
+  if (depth > 1000) {
+    raiseMessage(L, "Cannot serialise, excessive nesting (1001)");
+    return null;
+  }
+  switch (typeAt(L, idx)) {
+    case T_STRING:
+      return readBinary(L, idx);
+    case T_NUMBER:
+      return wasm._lua_isinteger(L, idx) ? Number(wasm._lua_tointegerx(L, idx, 0) as bigint) : (wasm._lua_tonumberx(L, idx, 0) as number);
+    case T_BOOLEAN:
+      return wasm._lua_toboolean(L, idx) !== 0;
+    case T_NIL:
+      return null;
+    case T_LIGHTUSERDATA:
+      if (wasm._lua_touserdata(L, idx) === cjsonNullPointer) return null;
+      break;
+    case T_TABLE: {
+      const table = wasm._lua_absindex(L, idx);
+      wasm._lua_checkstack(L, 6);
+      const entries: [PlainValue, PlainValue][] = [];
+      let isArray = true;
+      wasm._lua_pushnil(L);
+      while (wasm._lua_next(L, table) !== 0) {
+        // Copy the key before reading it: lua_tolstring on a number key would confuse lua_next.
+        wasm._lua_pushvalue(L, -2);
+        const key = readPlain(L, -1, depth + 1, forJson);
+        pop(L, 1);
+        const value = readPlain(L, -1, depth + 1, forJson);
+        pop(L, 1);
+        if (typeof key !== "number" || !Number.isInteger(key) || key < 1) isArray = false;
+        entries.push([key, value]);
+      }
+      if (isArray && entries.length > 0) {
+        const array: PlainValue[] = new Array(entries.length);
+        for (const [key, value] of entries) {
+          const position = (key as number) - 1;
+          if (position >= entries.length) {
+            isArray = false;
+            break;
+          }
+          array[position] = value;
+        }
+        if (isArray) return array;
+      }
+      return new Map(entries);
+    }
+  }
+  if (forJson) raiseMessage(L, `Cannot serialise ${wasm.UTF8ToString(wasm._lua_typename(L, typeAt(L, idx)))}: type not supported`);
+  return null;
+}
+
+const jsonEscapes: Record<string, string> = { '"': '\\"', "\\": "\\\\", "/": "\\/", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+
+/** cjson's string escaping, on bytes: bytes from 0x80 pass through unchanged, '/' is escaped. */
+function jsonString(binary: string): string {
+  return `"${binary.replace(/["\\/\x00-\x1f\x7f]/g, (ch) => jsonEscapes[ch] ?? `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`)}"`;
+}
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * JSON text (a binary string) to a value whose strings are binary strings. Valid UTF-8 goes
+ * through JS's JSON and back to UTF-8 bytes (so \u escapes become UTF-8, as cjson makes them);
+ * anything else is parsed as bytes, which keeps every byte of a string as it was.
+ */
+function parseJsonBytes(binary: string): unknown {
+  let text: string;
+  try {
+    text = strictUtf8.decode(Buffer.from(binary, "latin1"));
+  } catch {
+    return JSON.parse(binary);
+  }
+  return reencodeStrings(JSON.parse(text));
+}
+
+function reencodeStrings(value: unknown): unknown {
+  if (typeof value === "string") return textToBinaryString(value);
+  if (Array.isArray(value)) return value.map(reencodeStrings);
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) out[textToBinaryString(key)] = reencodeStrings(item);
+    return out;
+  }
+  return value;
+}
+
+function jsonText(value: PlainValue): string {
+  if (value === null) return "null";
+  if (typeof value === "string") return jsonString(value);
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) throw new Error("Cannot serialise number: must not be NaN or Inf");
+    return formatLuaNumber(value);
+  }
+  if (typeof value === "boolean") return value ? "true" : "false";
+  if (Array.isArray(value)) return `[${value.map(jsonText).join(",")}]`;
+  if (value instanceof Map) {
+    // compat: cjson encodes an empty table as an object.
+    const parts: string[] = [];
+    for (const [key, item] of value) {
+      if (typeof key !== "string" && typeof key !== "number") throw new Error("Cannot serialise table: table key must be a number or string");
+      parts.push(`${jsonString(typeof key === "number" ? formatLuaNumber(key) : key)}:${jsonText(item)}`);
+    }
+    return `{${parts.join(",")}}`;
+  }
+  return "null";
+}
+
+// --- The C functions scripts call. They reach the running script through `current`.
+
+/** What a running script may ask of the engine (runner.ts implements it). */
+export interface ScriptHost {
+  /** One command through the dispatcher: its reply, errors as ErrorReply (never thrown). */
+  command(argv: string[]): Reply;
+  /** redis.register_function during FUNCTION LOAD; returns an error text or undefined. */
+  registerFunction?(name: string, functionRef: number, flags: string[], description: string | null): string | undefined;
+  log(level: number, message: string): void;
+  /** A float in [0, 1) for math.random. */
+  random(): number;
+  /**
+   * Asked every few thousand instructions: go on, give the event loop a turn (only when the
+   * script runs as a resumable coroutine), or stop the script with the given error text.
+   */
+  checkpoint(): "continue" | "yield" | { kill: string };
+}
+
+interface Execution {
+  vm: LuaVm;
+  host: ScriptHost;
+  thread: number;
+  /** Set once the host said kill: the hook raises it again until the script ends. */
+  killMessage: string | undefined;
+  /** True while redis.call runs a command: a nested script call must not yield or re-enter. */
+  inCommand: boolean;
+}
+
+let current: Execution | undefined;
+
+function activeExecution(L: number): Execution {
+  if (current === undefined) {
+    raiseMessage(L, "ERR this function can only be called from a running script");
+    throw new Error("unreachable");
+  }
+  return current;
+}
+
+/** Reads redis.call's arguments: strings and numbers only, numbers formatted as Redis does. */
+function commandArguments(L: number): string[] | undefined {
+  const count: number = wasm._lua_gettop(L);
+  const argv = new Array<string>(count);
+  for (let i = 1; i <= count; i++) {
+    const type = typeAt(L, i);
+    if (type === T_STRING) argv[i - 1] = readBinary(L, i);
+    else if (type === T_NUMBER) {
+      argv[i - 1] = wasm._lua_isinteger(L, i) ? (wasm._lua_tointegerx(L, i, 0) as bigint).toString() : formatNumberArgument(wasm._lua_tonumberx(L, i, 0));
+    } else return undefined;
+  }
+  return argv;
+}
+
+function redisCommand(L: number, raiseErrors: boolean): number {
+  const execution = activeExecution(L);
+  const argv = commandArguments(L);
+  if (argv === undefined || argv.length === 0) {
+    const message = argv === undefined ? "ERR Lua redis lib command arguments must be strings or integers" : "ERR Please specify at least one argument for this redis lib call";
+    if (!raiseErrors) {
+      pushErrorTable(L, message);
+      return 1;
+    }
+    pushErrorTable(L, message);
+    return raise(L);
+  }
+  execution.inCommand = true;
+  let reply: Reply;
+  try {
+    reply = execution.host.command(argv);
+  } finally {
+    execution.inCommand = false;
+  }
+  wasm._lua_settop(L, 0);
+  if (reply instanceof ErrorReply && raiseErrors) {
+    pushErrorTable(L, reply.message);
+    return raise(L);
+  }
+  pushReply(L, reply);
+  return 1;
+}
+
+const cFunctions: Record<string, (L: number) => number> = {
+  call: (L) => redisCommand(L, true),
+  pcall: (L) => redisCommand(L, false),
+  sha1hex: (L) => {
+    if (wasm._lua_gettop(L) !== 1) return raiseMessage(L, "wrong number of arguments");
+    pushBinary(L, new Bun.CryptoHasher("sha1").update(Buffer.from(readBinary(L, 1), "latin1")).digest("hex"));
+    return 1;
+  },
+  error_reply: (L) => {
+    if (wasm._lua_gettop(L) !== 1 || typeAt(L, 1) !== T_STRING) return raiseMessage(L, "wrong number or type of arguments");
+    pushErrorTable(L, errorReplyText(readBinary(L, 1)));
+    return 1;
+  },
+  status_reply: (L) => {
+    if (wasm._lua_gettop(L) !== 1 || typeAt(L, 1) !== T_STRING) return raiseMessage(L, "wrong number or type of arguments");
+    wasm._lua_createtable(L, 0, 1);
+    pushBinary(L, readBinary(L, 1));
+    wasm._lua_setfield(L, -2, cString("ok"));
+    return 1;
+  },
+  log: (L) => {
+    const count: number = wasm._lua_gettop(L);
+    if (count < 2) return raiseMessage(L, "redis.log() requires two arguments or more.");
+    if (typeAt(L, 1) !== T_NUMBER) return raiseMessage(L, "First argument must be a number (log level).");
+    const level = Number(wasm._lua_tonumberx(L, 1, 0));
+    const parts: string[] = [];
+    for (let i = 2; i <= count; i++) if (typeAt(L, i) === T_STRING || typeAt(L, i) === T_NUMBER) parts.push(readBinary(L, i));
+    activeExecution(L).host.log(level, parts.join(" "));
+    return 0;
+  },
+  setresp: (L) => {
+    if (wasm._lua_gettop(L) !== 1) return raiseMessage(L, "redis.setresp() requires one argument.");
+    const version = Number(wasm._lua_tonumberx(L, 1, 0));
+    if (version !== 2 && version !== 3) return raiseMessage(L, "RESP version must be 2 or 3.");
+    // compat: replies are always converted with RESP2 rules (spec §8.3 allows RESP2 only).
+    return 0;
+  },
+  random: (L) => {
+    const execution = activeExecution(L);
+    const count: number = wasm._lua_gettop(L);
+    const r = execution.host.random();
+    if (count === 0) {
+      wasm._lua_pushnumber(L, r);
+      return 1;
+    }
+    const low = count >= 2 ? Number(wasm._lua_tonumberx(L, 1, 0)) : 1;
+    const high = Number(wasm._lua_tonumberx(L, count >= 2 ? 2 : 1, 0));
+    if (!(low <= high)) return raiseMessage(L, "bad argument #1 to 'random' (interval is empty)");
+    wasm._lua_pushinteger(L, BigInt(Math.floor(r * (high - low + 1)) + low));
+    return 1;
+  },
+  register_function: (L) => registerFunction(L),
+  json_encode: (L) => {
+    if (wasm._lua_gettop(L) !== 1) return raiseMessage(L, "bad argument #1 to 'encode' (expected 1 argument)");
+    let text: string;
+    try {
+      text = jsonText(readPlain(L, 1, 0, true));
+    } catch (error) {
+      return raiseMessage(L, (error as Error).message);
+    }
+    pushBinary(L, text);
+    return 1;
+  },
+  json_decode: (L) => {
+    if (wasm._lua_gettop(L) !== 1 || typeAt(L, 1) !== T_STRING) return raiseMessage(L, "bad argument #1 to 'decode' (string expected)");
+    let value: unknown;
+    try {
+      value = parseJsonBytes(readBinary(L, 1));
+    } catch (error) {
+      return raiseWithPosition(L, `cjson.decode: ${(error as Error).message}`);
+    }
+    pushPlain(L, value, 0);
+    return 1;
+  },
+  msgpack_pack: (L) => {
+    const count: number = wasm._lua_gettop(L);
+    if (count === 0) return raiseMessage(L, "MessagePack pack needs input.");
+    let out = "";
+    for (let i = 1; i <= count; i++) out += encodeMsgpack(readPlain(L, i, 0, false));
+    pushBinary(L, out);
+    return 1;
+  },
+  msgpack_unpack: (L) => {
+    if (wasm._lua_gettop(L) < 1 || typeAt(L, 1) !== T_STRING) return raiseMessage(L, "MessagePack unpack needs a string");
+    let values: PlainValue[];
+    try {
+      values = decodeMsgpack(readBinary(L, 1));
+    } catch (error) {
+      return raiseMessage(L, (error as Error).message);
+    }
+    wasm._lua_settop(L, 0);
+    wasm._lua_checkstack(L, values.length + 4);
+    for (const value of values) pushMsgpackValue(L, value);
+    return values.length;
+  },
+  struct_pack: (L) => {
+    const count: number = wasm._lua_gettop(L);
+    if (count < 1 || typeAt(L, 1) !== T_STRING) return raiseMessage(L, "bad argument #1 to 'pack' (string expected)");
+    const values: (string | number)[] = [];
+    for (let i = 2; i <= count; i++) values.push(typeAt(L, i) === T_NUMBER ? Number(wasm._lua_tonumberx(L, i, 0)) : readBinary(L, i));
+    let out: string;
+    try {
+      out = structPack(readBinary(L, 1), values);
+    } catch (error) {
+      return raiseMessage(L, (error as Error).message);
+    }
+    pushBinary(L, out);
+    return 1;
+  },
+  struct_unpack: (L) => {
+    const count: number = wasm._lua_gettop(L);
+    if (count < 2 || typeAt(L, 1) !== T_STRING || typeAt(L, 2) !== T_STRING) return raiseMessage(L, "bad argument to 'unpack' (string expected)");
+    const start = count >= 3 ? Number(wasm._lua_tonumberx(L, 3, 0)) : 1;
+    let result: { values: (string | number)[]; next: number };
+    try {
+      result = structUnpack(readBinary(L, 1), readBinary(L, 2), start);
+    } catch (error) {
+      return raiseMessage(L, (error as Error).message);
+    }
+    wasm._lua_settop(L, 0);
+    wasm._lua_checkstack(L, result.values.length + 4);
+    for (const value of result.values) {
+      if (typeof value === "number") wasm._lua_pushnumber(L, value);
+      else pushBinary(L, value);
+    }
+    wasm._lua_pushinteger(L, BigInt(result.next));
+    return result.values.length + 1;
+  },
+  struct_size: (L) => {
+    if (wasm._lua_gettop(L) < 1 || typeAt(L, 1) !== T_STRING) return raiseMessage(L, "bad argument #1 to 'size' (string expected)");
+    try {
+      wasm._lua_pushinteger(L, BigInt(structSize(readBinary(L, 1))));
+    } catch (error) {
+      return raiseMessage(L, (error as Error).message);
+    }
+    return 1;
+  },
+  /** Used by the sandbox's pcall wrapper: true once the running script is being killed. */
+  killed: (L) => {
+    wasm._lua_pushboolean(L, current?.killMessage !== undefined ? 1 : 0);
+    return 1;
+  },
+};
+
+function pushMsgpackValue(L: number, value: PlainValue): void {
+  wasm._lua_checkstack(L, 4);
+  if (value === null) wasm._lua_pushnil(L);
+  else if (typeof value === "string") pushBinary(L, value);
+  else if (typeof value === "number") {
+    if (Number.isSafeInteger(value)) wasm._lua_pushinteger(L, BigInt(value));
+    else wasm._lua_pushnumber(L, value);
+  } else if (typeof value === "boolean") wasm._lua_pushboolean(L, value ? 1 : 0);
+  else if (Array.isArray(value)) {
+    wasm._lua_createtable(L, value.length, 0);
+    for (let i = 0; i < value.length; i++) {
+      pushMsgpackValue(L, value[i]!);
+      wasm._lua_rawseti(L, -2, BigInt(i + 1));
+    }
+  } else {
+    wasm._lua_createtable(L, 0, value.size);
+    for (const [key, item] of value) {
+      pushMsgpackValue(L, key);
+      pushMsgpackValue(L, item);
+      if (typeAt(L, -2) === T_NIL) pop(L, 2);
+      else wasm._lua_rawset(L, -3);
+    }
+  }
+}
+
+/**
+ * compat: redis.error_reply("X") is the error "ERR X" and ("CODE msg") keeps its code, as
+ * Redis 7 derives an error code from the first word only when there is a space after it.
+ */
+export function errorReplyText(message: string): string {
+  const text = message.startsWith("-") ? message.slice(1) : message;
+  return text.includes(" ") ? text : `ERR ${text}`;
+}
+
+/** redis.register_function(name, callback) or redis.register_function{function_name=..., ...}. */
+function registerFunction(L: number): number {
+  const execution = activeExecution(L);
+  const register = execution.host.registerFunction;
+  if (register === undefined) return raiseMessage(L, "redis.register_function can only be called on FUNCTION LOAD command");
+  const count: number = wasm._lua_gettop(L);
+  let name: string;
+  let flags: string[] = [];
+  let description: string | null = null;
+  if (count === 2) {
+    if (typeAt(L, 1) !== T_STRING) return raiseMessage(L, "wrong argument given to redis.register_function, function name must be a string");
+    name = readBinary(L, 1);
+    if (wasm._lua_type(L, 2) !== 6) return raiseMessage(L, "wrong argument given to redis.register_function, callback must be a function");
+    wasm._lua_pushvalue(L, 2);
+  } else if (count === 1 && typeAt(L, 1) === T_TABLE) {
+    let callbackFound = false;
+    let nameFound = false;
+    wasm._lua_pushnil(L);
+    while (wasm._lua_next(L, 1) !== 0) {
+      if (typeAt(L, -2) !== T_STRING) return raiseMessage(L, "named argument key given to redis.register_function is not a string");
+      const key = readBinary(L, -2);
+      if (key === "function_name") {
+        if (typeAt(L, -1) !== T_STRING) return raiseMessage(L, "function_name argument given to redis.register_function must be a string");
+        name = readBinary(L, -1);
+        nameFound = true;
+      } else if (key === "description") {
+        if (typeAt(L, -1) !== T_STRING) return raiseMessage(L, "description argument given to redis.register_function must be a string");
+        description = readBinary(L, -1);
+      } else if (key === "callback") {
+        if (wasm._lua_type(L, -1) !== 6) return raiseMessage(L, "callback argument given to redis.register_function must be a function");
+        callbackFound = true;
+      } else if (key === "flags") {
+        if (typeAt(L, -1) !== T_TABLE) return raiseMessage(L, "flags argument to redis.register_function must be a table representing function flags");
+        const parsed = readFlagTable(L, wasm._lua_absindex(L, -1));
+        if (parsed === undefined) return raiseMessage(L, "unknown flag given");
+        flags = parsed;
+      } else return raiseMessage(L, "unknown argument given to redis.register_function");
+      pop(L, 1);
+    }
+    if (!nameFound || !callbackFound) return raiseMessage(L, "redis.register_function must get a function name argument");
+    wasm._lua_getfield(L, 1, cString("callback"));
+  } else return raiseMessage(L, "wrong number of arguments to redis.register_function");
+  const functionRef: number = wasm._luaL_ref(L, LUA_REGISTRYINDEX);
+  const error = register(name!, functionRef, flags, description);
+  if (error !== undefined) {
+    wasm._luaL_unref(L, LUA_REGISTRYINDEX, functionRef);
+    return raiseMessage(L, error);
+  }
+  return 0;
+}
+
+const knownFunctionFlags = new Set(["no-writes", "allow-oom", "allow-stale", "no-cluster", "allow-cross-slot-keys"]);
+
+function readFlagTable(L: number, table: number): string[] | undefined {
+  const flags: string[] = [];
+  for (let i = 1; ; i++) {
+    const type = wasm._lua_rawgeti(L, table, BigInt(i));
+    if (type === T_NIL) {
+      pop(L, 1);
+      return flags;
+    }
+    const flag = type === T_STRING ? readBinary(L, -1) : "";
+    pop(L, 1);
+    if (!knownFunctionFlags.has(flag)) return undefined;
+    flags.push(flag);
+  }
+}
+
+// Every C function is one entry of the WASM function table, made once for all VMs.
+const cFunctionPointers = new Map<string, number>();
+for (const [name, fn] of Object.entries(cFunctions)) {
+  cFunctionPointers.set(
+    name,
+    wasm.addFunction(fn, "ii"),
+  );
+}
+
+const hookPointer: number = wasm.addFunction((L: number, _debug: number) => {
+  const execution = current;
+  if (execution === undefined || execution.inCommand) return;
+  if (execution.killMessage !== undefined) {
+    pushErrorTable(L, execution.killMessage);
+    raise(L);
+    return;
+  }
+  const verdict = execution.host.checkpoint();
+  if (verdict === "continue") return;
+  if (verdict === "yield") {
+    // Only the script's own coroutine yields to the runner; a coroutine the script made must not.
+    if (L === execution.thread && wasm._lua_isyieldable(L)) wasm._lua_yieldk(L, 0, 0, 0);
+    return;
+  }
+  execution.killMessage = verdict.kill;
+  pushErrorTable(L, verdict.kill);
+  raise(L);
+}, "vii");
+
+// --- Memory accounting: one allocator for all VMs, the `ud` argument says which.
+
+const vmsById = new Map<number, LuaVm>();
+let nextVmId = 1;
+
+const allocatorPointer: number = wasm.addFunction((ud: number, pointer: number, oldBytes: number, newBytes: number) => {
+  const vm = vmsById.get(ud);
+  if (newBytes === 0) {
+    if (pointer !== 0) {
+      if (vm !== undefined) vm.memoryBytes -= oldBytes;
+      wasm._free(pointer);
+    }
+    return 0;
+  }
+  // With a null pointer, oldBytes is the kind of object, not a size.
+  const delta = pointer !== 0 ? newBytes - oldBytes : newBytes;
+  if (vm !== undefined && delta > 0 && vm.memoryBytes + delta > vm.memoryBytesMax) return 0;
+  const moved: number = wasm._realloc(pointer, newBytes);
+  if (moved !== 0 && vm !== undefined) vm.memoryBytes += delta;
+  return moved;
+}, "iiiii");
+
+/** How a call ended. Errors carry Redis's text and where in the script they happened. */
+export type CallOutcome =
+  | { status: "done"; reply: Reply }
+  | { status: "yielded" }
+  | { status: "error"; message: string; where: string | undefined; outOfMemory: boolean; killed: boolean };
+
+export type ChunkKind = "user_script" | "user_function";
+
+export class LuaVm {
+  readonly id = nextVmId++;
+  memoryBytes = 0;
+  private readonly L: number;
+  private execution: Execution | undefined;
+  private thread = 0;
+  private threadRef = 0;
+  private libraryEnvRef = 0;
+  private setLoadingRef = 0;
+
+  constructor(readonly memoryBytesMax: number) {
+    vmsById.set(this.id, this);
+    const L: number = wasm._lua_newstate(allocatorPointer, this.id);
+    if (L === 0) throw new Error("lua: cannot create a state");
+    this.L = L;
+    wasm._luaL_openlibs(L);
+    // The C functions the sandbox prelude wires into redis, cjson, struct, cmsgpack and math.
+    wasm._lua_createtable(L, 0, cFunctionPointers.size);
+    for (const [name, pointer] of cFunctionPointers) {
+      wasm._lua_pushcclosure(L, pointer, 0);
+      wasm._lua_setfield(L, -2, cString(name));
+    }
+    wasm._lua_pushlightuserdata(L, cjsonNullPointer);
+    wasm._lua_setfield(L, -2, cString("json_null"));
+    const status = this.loadChunk(sandboxPrelude, "=sandbox");
+    if (typeof status === "string") throw new Error(`lua sandbox: ${status}`);
+    // The prelude takes the native table, seals the globals and returns the library environment
+    // and the function that switches it into FUNCTION LOAD mode.
+    wasm._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(status));
+    wasm._lua_rotate(L, -2, 1);
+    if (wasm._lua_pcallk(L, 1, 2, 0, 0, 0) !== LUA_OK) throw new Error(`lua sandbox: ${readBinary(L, -1)}`);
+    this.setLoadingRef = wasm._luaL_ref(L, LUA_REGISTRYINDEX);
+    this.libraryEnvRef = wasm._luaL_ref(L, LUA_REGISTRYINDEX);
+    wasm._luaL_unref(L, LUA_REGISTRYINDEX, status);
+    wasm._lua_settop(L, 0);
+    this.newThread();
+  }
+
+  private newThread(): void {
+    if (this.threadRef !== 0) wasm._luaL_unref(this.L, LUA_REGISTRYINDEX, this.threadRef);
+    this.thread = wasm._lua_newthread(this.L);
+    this.threadRef = wasm._luaL_ref(this.L, LUA_REGISTRYINDEX);
+    wasm._lua_sethook(this.thread, hookPointer, LUA_MASKCOUNT, HOOK_INSTRUCTIONS);
+  }
+
+  /**
+   * Compiles source text (never bytecode) to a function kept in the registry; returns its
+   * reference, or the compile error as Lua words it ("user_script:1: ... near ...").
+   */
+  loadChunk(source: string, chunkName: string): number | string {
+    const L = this.L;
+    const bytes = Buffer.from(source, "latin1");
+    const pointer: number = wasm._malloc(bytes.length + 1);
+    if (pointer === 0) return "not enough memory";
+    wasm.HEAPU8.set(bytes, pointer);
+    const status: number = wasm._luaL_loadbufferx(L, pointer, bytes.length, cString(chunkName), cString("t"));
+    wasm._free(pointer);
+    if (status !== LUA_OK) {
+      const message = typeAt(L, -1) === T_STRING ? readBinary(L, -1) : "not enough memory";
+      pop(L, 1);
+      return message;
+    }
+    return wasm._luaL_ref(L, LUA_REGISTRYINDEX);
+  }
+
+  /** Compiles a function library (FUNCTION LOAD): its globals are the library environment. */
+  loadLibrary(source: string): number | string {
+    const ref = this.loadChunk(source, "@user_function");
+    if (typeof ref === "string") return ref;
+    const L = this.L;
+    wasm._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(ref));
+    wasm._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(this.libraryEnvRef));
+    wasm._lua_setupvalue(L, -2, 1); // upvalue 1 of a main chunk is _ENV
+    pop(L, 1);
+    return ref;
+  }
+
+  /** While true, library code sees the registration API as 'redis' (FUNCTION LOAD). */
+  setLoading(loading: boolean): void {
+    const L = this.L;
+    wasm._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(this.setLoadingRef));
+    wasm._lua_pushboolean(L, loading ? 1 : 0);
+    wasm._lua_pcallk(L, 1, 0, 0, 0, 0);
+    wasm._lua_settop(L, 0);
+  }
+
+  release(ref: number): void {
+    wasm._luaL_unref(this.L, LUA_REGISTRYINDEX, ref);
+  }
+
+  /**
+   * Calls a registered function in the script coroutine. For EVAL scripts KEYS and ARGV are set
+   * as globals; for functions (FCALL) they are the two arguments; a library body gets none.
+   */
+  start(ref: number, kind: "script" | "function" | "library", keys: string[], args: string[], host: ScriptHost): CallOutcome {
+    if (this.execution !== undefined) throw new Error("lua: a script is already running in this VM");
+    const L = this.L;
+    const thread = this.thread;
+    wasm._lua_settop(thread, 0);
+    if (kind === "script") {
+      // Raw sets: the sealed globals refuse every write made from Lua.
+      pushGlobalsTable(L);
+      pushBinary(L, "KEYS");
+      pushStringArray(L, keys);
+      wasm._lua_rawset(L, -3);
+      pushBinary(L, "ARGV");
+      pushStringArray(L, args);
+      wasm._lua_rawset(L, -3);
+      pop(L, 1);
+    }
+    wasm._lua_rawgeti(thread, LUA_REGISTRYINDEX, BigInt(ref));
+    let argumentCount = 0;
+    if (kind === "function") {
+      pushStringArray(thread, keys);
+      pushStringArray(thread, args);
+      argumentCount = 2;
+    }
+    this.execution = { vm: this, host, thread, killMessage: undefined, inCommand: false };
+    return this.resumeWith(argumentCount);
+  }
+
+  /** Continues a script that yielded at a time-slice boundary. */
+  resume(): CallOutcome {
+    if (this.execution === undefined) throw new Error("lua: nothing to resume");
+    return this.resumeWith(0);
+  }
+
+  /** Marks the running (suspended) script to be stopped with this error at its next instruction. */
+  kill(message: string): void {
+    if (this.execution !== undefined) this.execution.killMessage = message;
+  }
+
+  get running(): boolean {
+    return this.execution !== undefined;
+  }
+
+  private resumeWith(argumentCount: number): CallOutcome {
+    const execution = this.execution!;
+    const thread = execution.thread;
+    const previous = current;
+    current = execution;
+    let status: number;
+    try {
+      status = wasm._lua_resume(thread, this.L, argumentCount, lengthCell);
+    } finally {
+      current = previous;
+    }
+    if (status === LUA_YIELD) return { status: "yielded" };
+    this.execution = undefined;
+    if (status === LUA_OK) {
+      const results: number = wasm.HEAP32[lengthCell >> 2];
+      const reply = results > 0 ? readReply(thread, -results, 0) : null;
+      wasm._lua_settop(thread, 0);
+      return { status: "done", reply };
+    }
+    const outcome = this.errorOutcome(thread, status, execution);
+    // A coroutine that failed is dead; a fresh one runs the next script.
+    this.newThread();
+    if (outcome.outOfMemory) this.collectGarbage();
+    return outcome;
+  }
+
+  private errorOutcome(thread: number, status: number, execution: Execution): CallOutcome & { status: "error" } {
+    const killed = execution.killMessage !== undefined;
+    const outOfMemory = status === LUA_ERRMEM;
+    let message: string;
+    if (killed) message = execution.killMessage!;
+    else if (outOfMemory) message = `ERR Script exceeded the Lua memory limit of ${this.memoryBytesMax} bytes`;
+    else if (typeAt(thread, -1) === T_TABLE) {
+      wasm._lua_getfield(thread, -1, cString("err"));
+      message = typeAt(thread, -1) === T_STRING ? readBinary(thread, -1) : "ERR unknown error";
+      pop(thread, 1);
+    } else if (typeAt(thread, -1) === T_STRING || typeAt(thread, -1) === T_NUMBER) message = `ERR ${readBinary(thread, -1)}`;
+    else message = "ERR unknown error";
+    return { status: "error", message, where: errorPosition(thread), outOfMemory, killed };
+  }
+
+  private collectGarbage(): void {
+    const L = this.L;
+    pushGlobalsTable(L);
+    wasm._lua_getfield(L, -1, cString("collectgarbage"));
+    wasm._lua_pcallk(L, 0, 0, 0, 0, 0);
+    wasm._lua_settop(L, 0);
+  }
+
+  close(): void {
+    wasm._lua_close(this.L);
+    vmsById.delete(this.id);
+  }
+}
+
+function pushStringArray(L: number, values: string[]): void {
+  wasm._lua_createtable(L, values.length, 0);
+  for (let i = 0; i < values.length; i++) {
+    pushBinary(L, values[i]!);
+    wasm._lua_rawseti(L, -2, BigInt(i + 1));
+  }
+}
+
+/**
+ * "user_script:3" for the innermost frame of user code in a failed coroutine (its stack is not
+ * unwound after an error); frames of C functions and of the sandbox are skipped.
+ */
+function errorPosition(thread: number): string | undefined {
+  for (let level = 0; level < 8; level++) {
+    wasm._luaL_where(thread, level);
+    const where = readBinary(thread, -1).trimEnd();
+    pop(thread, 1);
+    if (where.startsWith("user_script:") || where.startsWith("user_function:")) return where.endsWith(":") ? where.slice(0, -1) : where;
+  }
+  return undefined;
+}

@@ -1,0 +1,480 @@
+// Running scripts and functions against one database: the script cache, the function
+// libraries, and the scheduling that keeps a script atomic while the server stays responsive.
+//
+// Why scripts run on the main thread, in slices. Each `redis.call` must reach the dispatcher
+// synchronously, and the ratelimit scripts make 3–5 calls in a few microseconds, so a Worker
+// with a round trip per call would cost more than the script itself (BENCHMARKS.md "Lua").
+// Instead the VM's count hook asks `checkpoint()` every ~10k instructions:
+// - a script that ends within its first slice (`SLICE_MS`, nearly all of them) never yields:
+//   no promise, no timer, the reply is returned synchronously like any command's;
+// - past the slice, when the caller can wait (REST), the coroutine yields to the event loop and
+//   the command answers with a PendingReply. While it is suspended the database is *held*:
+//   `dispatchWhenFree` queues every other command for that database until the script ends, so
+//   nothing interleaves with it (atomicity), while other databases, health checks and
+//   subscribers keep being served. SCRIPT KILL and FUNCTION KILL pass the hold;
+// - past `timeLimitMs` (`--lua-time-limit-ms`) the hook raises an error the script cannot catch
+//   (pcall re-raises it) and the caller gets Redis's "Script killed" text. Writes made before
+//   stay (they are journaled as they happen, like Redis), nothing runs after.
+// Callers that cannot wait (MULTI, unit tests, replay) run the script to its end or its limit
+// without yielding. Memory is capped per database VM by the Lua allocator (lua-vm.ts).
+// A script's writes go through `dispatcher.run` one by one, so each is journaled in its
+// replay-safe form; EVAL itself is never journaled and replay never runs Lua. FUNCTION LOAD,
+// DELETE and FLUSH are journaled so libraries survive a restart.
+
+import type { CommandContext, CommandSpec, Session } from "../engine/command.ts";
+import { hasFlag } from "../engine/command.ts";
+import type { Database } from "../engine/database.ts";
+import { CommandTable, Dispatcher } from "../engine/dispatcher.ts";
+import { RedisError, errors as redisErrors } from "../engine/errors.ts";
+import { ErrorReply, type Reply } from "../engine/reply.ts";
+import { globMatch } from "../engine/glob.ts";
+import { existingBrokerOf } from "../pubsub.ts";
+import { LuaVm, type CallOutcome, type ScriptHost } from "./lua-vm.ts";
+import { invalidNameText, isValidName, parseLibrary, parseScript, type ScriptFlags } from "./shebang.ts";
+
+export interface ScriptingOptions {
+  /** A script running longer is stopped (`--lua-time-limit-ms`). */
+  timeLimitMs: number;
+  /** Cap on the Lua heap of one database's VM. */
+  memoryBytesMax: number;
+}
+
+const DEFAULT_OPTIONS: ScriptingOptions = { timeLimitMs: 5000, memoryBytesMax: 128 * 1024 * 1024 };
+/** How long a script runs before it gives the event loop a turn (when its caller can wait). */
+const SLICE_MS = 10;
+/** FUNCTION LOAD runs library code under this limit, as Redis does. */
+const LIBRARY_LOAD_TIME_LIMIT_MS = 500;
+/** Scripts cached by EVAL beyond this count are evicted, least recently used first. */
+const EVAL_SCRIPTS_MAX = 1000;
+/** Scripts loaded explicitly (SCRIPT LOAD) stay until SCRIPT FLUSH, up to this many. */
+const LOADED_SCRIPTS_MAX = 10_000;
+
+interface CachedScript {
+  sha: string;
+  body: string;
+  flags: ScriptFlags;
+  /** Compiled function in the database's VM, made on first run. */
+  ref: number | undefined;
+  /** Loaded by SCRIPT LOAD: never evicted. */
+  pinned: boolean;
+}
+
+export interface RegisteredFunction {
+  name: string;
+  library: string;
+  ref: number;
+  flags: string[];
+  description: string | null;
+}
+
+export interface Library {
+  name: string;
+  code: string;
+  functions: Map<string, RegisteredFunction>;
+}
+
+interface RunningScript {
+  name: string;
+  startedAtMs: number;
+  vm: LuaVm;
+  wrote: boolean;
+  killable: boolean;
+}
+
+/** A command's reply that settles later (a script still running after its first slice). */
+export class PendingReply extends ErrorReply {
+  constructor(readonly settled: Promise<Reply>) {
+    // Read as an error by anything that cannot wait; only callers that set `canWait` get one.
+    super("ERR the script is still running");
+  }
+}
+
+/** Everything scripting keeps for one database. */
+export class DatabaseScripting {
+  options: ScriptingOptions = { ...DEFAULT_OPTIONS };
+  private vmInstance: LuaVm | undefined;
+  /** sha1 → script; Map order is recency for eviction. */
+  private readonly scripts = new Map<string, CachedScript>();
+  readonly libraries = new Map<string, Library>();
+  readonly functions = new Map<string, RegisteredFunction>();
+  running: RunningScript | undefined;
+  /** Set while a script is suspended between slices: other commands wait for it. */
+  hold: Promise<void> | undefined;
+
+  get vm(): LuaVm {
+    if (this.vmInstance === undefined) this.vmInstance = new LuaVm(this.options.memoryBytesMax);
+    return this.vmInstance;
+  }
+
+  // --- the script cache
+
+  lookup(sha: string): CachedScript | undefined {
+    const script = this.scripts.get(sha);
+    if (script !== undefined && !script.pinned) {
+      this.scripts.delete(sha);
+      this.scripts.set(sha, script);
+    }
+    return script;
+  }
+
+  /** Caches a script body (EVAL or SCRIPT LOAD); checks its shebang first. */
+  remember(body: string, pinned: boolean, sha = sha1Hex(body)): CachedScript {
+    const existing = this.lookup(sha);
+    if (existing !== undefined) {
+      if (pinned) existing.pinned = true;
+      return existing;
+    }
+    const { flags } = parseScript(body);
+    const script: CachedScript = { sha, body, flags, ref: undefined, pinned };
+    this.scripts.set(sha, script);
+    this.evict();
+    return script;
+  }
+
+  exists(sha: string): boolean {
+    return this.scripts.has(sha.toLowerCase());
+  }
+
+  flushScripts(): void {
+    for (const script of this.scripts.values()) if (script.ref !== undefined) this.vm.release(script.ref);
+    this.scripts.clear();
+  }
+
+  private evict(): void {
+    let unpinned = 0;
+    for (const script of this.scripts.values()) if (!script.pinned) unpinned++;
+    if (unpinned <= EVAL_SCRIPTS_MAX && this.scripts.size <= LOADED_SCRIPTS_MAX + EVAL_SCRIPTS_MAX) return;
+    for (const [sha, script] of this.scripts) {
+      if (script.pinned) continue;
+      this.scripts.delete(sha);
+      if (script.ref !== undefined) this.vm.release(script.ref);
+      if (--unpinned <= EVAL_SCRIPTS_MAX) break;
+    }
+  }
+
+  /** The compiled function of a cached script; compile errors as Redis words them. */
+  compiled(script: CachedScript): number {
+    if (script.ref !== undefined) return script.ref;
+    const ref = this.vm.loadChunk(parseScript(script.body).code, "@user_script");
+    if (typeof ref === "string") {
+      this.scripts.delete(script.sha);
+      throw new RedisError(`ERR Error compiling script (new function): ${ref}`);
+    }
+    script.ref = ref;
+    return ref;
+  }
+
+  /** SCRIPT LOAD refuses bodies that do not compile, as Redis does. */
+  checkCompiles(script: CachedScript): void {
+    this.compiled(script);
+  }
+
+  // --- function libraries (snapshot hook: exportLibraries / importLibraries)
+
+  /** Library codes, for snapshots: loading them again in order restores every function. */
+  exportLibraries(): string[] {
+    return [...this.libraries.values()].map((library) => library.code);
+  }
+
+  /** Loads libraries from a snapshot (replacing any of the same name). */
+  importLibraries(codes: string[], clock: { nowMs(): number }): void {
+    for (const code of codes) this.loadLibrary(code, true, clock);
+  }
+
+  /**
+   * FUNCTION LOAD: compiles the library, runs its body to collect redis.register_function calls,
+   * then swaps it in whole (REPLACE) or not at all. Returns the library name.
+   */
+  loadLibrary(body: string, replace: boolean, clock: { nowMs(): number }): string {
+    const { name, code } = parseLibrary(body);
+    const existing = this.libraries.get(name);
+    if (existing !== undefined && !replace) throw new RedisError(`ERR Library '${name}' already exists`);
+    const vm = this.vm;
+    const ref = vm.loadLibrary(code);
+    if (typeof ref === "string") throw new RedisError(`ERR Error compiling function: ${ref}`);
+    const registered = new Map<string, RegisteredFunction>();
+    const startedAtMs = clock.nowMs();
+    const host: ScriptHost = {
+      command: () => new ErrorReply("ERR redis.call is not available while loading a library"),
+      registerFunction: (functionName, functionRef, flags, description) => {
+        if (!isValidName(functionName)) return invalidNameText.slice("ERR ".length);
+        if (registered.has(functionName)) return "Function already exists in the library";
+        registered.set(functionName, { name: functionName, library: name, ref: functionRef, flags, description });
+        return undefined;
+      },
+      log: () => {},
+      random: () => 0,
+      checkpoint: () =>
+        clock.nowMs() - startedAtMs > LIBRARY_LOAD_TIME_LIMIT_MS ? { kill: "ERR FUNCTION LOAD timeout" } : "continue",
+    };
+    vm.setLoading(true);
+    let outcome: CallOutcome;
+    try {
+      outcome = vm.start(ref, "library", [], [], host);
+    } finally {
+      vm.setLoading(false);
+      vm.release(ref);
+    }
+    const releaseAll = () => {
+      for (const fn of registered.values()) vm.release(fn.ref);
+    };
+    if (outcome.status !== "done") {
+      releaseAll();
+      const message = outcome.status === "error" ? outcome.message : "ERR library code yielded";
+      throw new RedisError(`ERR Error registering functions: ${message}`);
+    }
+    if (registered.size === 0) throw new RedisError("ERR No functions registered");
+    for (const functionName of registered.keys()) {
+      const owner = this.functions.get(functionName);
+      if (owner !== undefined && owner.library !== name) {
+        releaseAll();
+        throw new RedisError(`ERR Function ${functionName} already exists`);
+      }
+    }
+    if (existing !== undefined) this.dropLibrary(existing);
+    this.libraries.set(name, { name, code: body, functions: registered });
+    for (const fn of registered.values()) this.functions.set(fn.name, fn);
+    return name;
+  }
+
+  /** Throws when loading this code without REPLACE would fail on its name (FUNCTION RESTORE APPEND). */
+  loadLibraryCheck(body: string): void {
+    const { name } = parseLibrary(body);
+    if (this.libraries.has(name)) throw new RedisError(`ERR Library '${name}' already exists`);
+  }
+
+  deleteLibrary(name: string): boolean {
+    const library = this.libraries.get(name);
+    if (library === undefined) return false;
+    this.dropLibrary(library);
+    return true;
+  }
+
+  flushLibraries(): void {
+    for (const library of [...this.libraries.values()]) this.dropLibrary(library);
+  }
+
+  private dropLibrary(library: Library): void {
+    for (const fn of library.functions.values()) {
+      this.functions.delete(fn.name);
+      this.vm.release(fn.ref);
+    }
+    this.libraries.delete(library.name);
+  }
+
+  librariesMatching(pattern: string | undefined): Library[] {
+    const all = [...this.libraries.values()];
+    return pattern === undefined ? all : all.filter((library) => globMatch(pattern, library.name));
+  }
+}
+
+const states = new WeakMap<Database, DatabaseScripting>();
+
+export function scriptingOf(db: Database): DatabaseScripting {
+  let state = states.get(db);
+  if (state === undefined) {
+    const created = new DatabaseScripting();
+    states.set(db, created);
+    // Libraries are journaled as FUNCTION LOAD; re-journal them past each snapshot's LSN so the
+    // log truncation that follows a snapshot never loses them.
+    db.snapshotStartHooks.push(() => {
+      for (const code of created.exportLibraries()) db.journal(["FUNCTION", "LOAD", "REPLACE", code]);
+    });
+    state = created;
+  }
+  return state;
+}
+
+/** Sets a database's script limits (node.ts, from --lua-time-limit-ms). */
+export function configureScripting(db: Database, options: Partial<ScriptingOptions>): void {
+  Object.assign(scriptingOf(db).options, options);
+}
+
+export function sha1Hex(body: string): string {
+  return new Bun.CryptoHasher("sha1").update(Buffer.from(body, "latin1")).digest("hex");
+}
+
+// --- Waiting for a held database (the REST facade calls this instead of dispatch).
+
+const passesHold = (argv: string[]) => {
+  if (argv.length < 2) return false;
+  const name = argv[0]!.toLowerCase();
+  return (name === "script" || name === "function") && argv[1]!.toLowerCase() === "kill";
+};
+
+/**
+ * The REST facade's way into the engine: dispatches a command once no suspended script holds
+ * its database, settles a PendingReply, and feeds MONITOR streams. Synchronous (no promise) in
+ * the common case: nothing held, nothing pending.
+ */
+export function dispatchWhenFree(dispatcher: Dispatcher, db: Database, argv: string[], session: Session): Reply | Promise<Reply> {
+  const hold = states.get(db)?.hold;
+  if (hold !== undefined && !passesHold(argv)) return hold.then(() => dispatchWhenFree(dispatcher, db, argv, session));
+  const broker = existingBrokerOf(db);
+  if (broker?.hasMonitors) broker.feedMonitors(argv, db.clock.nowMs());
+  const reply = dispatcher.dispatch(db, argv, session);
+  return reply instanceof PendingReply ? reply.settled : reply;
+}
+
+/** Resolves once no script holds the database (for /multi-exec, which resolves before it runs). */
+export function whenFree(db: Database): Promise<void> | undefined {
+  const hold = states.get(db)?.hold;
+  return hold === undefined ? undefined : hold.then(() => whenFree(db));
+}
+
+// --- Running a script or a function.
+
+const scriptDispatchers = new WeakMap<object, Dispatcher>();
+
+function dispatcherFor(ctx: CommandContext): Dispatcher {
+  let dispatcher = scriptDispatchers.get(ctx.commands);
+  if (dispatcher === undefined) {
+    // ctx.commands is the dispatcher's own CommandTable; only its get/all are used.
+    dispatcher = new Dispatcher(ctx.commands as CommandTable);
+    scriptDispatchers.set(ctx.commands, dispatcher);
+  }
+  return dispatcher;
+}
+
+export interface Invocation {
+  /** "script: <name>" in error texts: the sha of a script, the name of a function. */
+  name: string;
+  ref: number;
+  kind: "script" | "function";
+  keys: string[];
+  args: string[];
+  /** EVAL_RO, FCALL_RO, or a `no-writes` script: write commands are refused. */
+  readOnly: boolean;
+}
+
+const errors = {
+  unknownCommand: "ERR Unknown Redis command called from script",
+  wrongArity: "ERR Wrong number of args calling Redis command from script",
+  notAllowed: "ERR This Redis command is not allowed from script",
+  readOnlyScript: "ERR Write commands are not allowed from read-only scripts.",
+};
+
+/** Runs a script or function for a command; the reply, or a PendingReply when it yields. */
+export function invoke(ctx: CommandContext, invocation: Invocation): Reply {
+  const state = scriptingOf(ctx.db);
+  const { db, clock } = ctx;
+  const dispatcher = dispatcherFor(ctx);
+  const outer = ctx.session;
+  const session: Session = { readOnly: outer.readOnly, inTransaction: false, inScript: true };
+  const canYield = outer.canWait === true && !outer.inTransaction;
+  const startedAtMs = clock.nowMs();
+  let sliceStartedAtMs = startedAtMs;
+  const { timeLimitMs } = state.options;
+  const running: RunningScript = { name: invocation.name, startedAtMs, vm: state.vm, wrote: false, killable: true };
+  let internalError: unknown;
+
+  const host: ScriptHost = {
+    command(argv) {
+      const top = dispatcher.table.get(argv[0]!.toLowerCase());
+      if (top === undefined) return new ErrorReply(errors.unknownCommand);
+      if ((top.arity > 0 && argv.length !== top.arity) || argv.length < -top.arity) return new ErrorReply(errors.wrongArity);
+      let spec: CommandSpec;
+      try {
+        spec = dispatcher.resolve(argv, session);
+      } catch (error) {
+        return dispatcher.errorReply(error, argv);
+      }
+      if (hasFlag(spec, "noscript")) return new ErrorReply(errors.notAllowed);
+      if (invocation.readOnly && hasFlag(spec, "write")) return new ErrorReply(errors.readOnlyScript);
+      const lsnBefore = db.lsn;
+      try {
+        return dispatcher.run(db, spec, argv, session);
+      } catch (error) {
+        if (error instanceof RedisError) return new ErrorReply(error.message);
+        // Never let a JS exception unwind through the Lua VM: report it once the script ends.
+        internalError ??= error;
+        return new ErrorReply("ERR internal error");
+      } finally {
+        if (db.lsn !== lsnBefore) {
+          running.wrote = true;
+          running.killable = false;
+        }
+      }
+    },
+    log() {
+      // compat: Redis writes redis.log lines to its own log; user text stays out of ours (STYLE.md).
+    },
+    random: () => ctx.random.next(),
+    checkpoint() {
+      const now = clock.nowMs();
+      if (now - startedAtMs > timeLimitMs) {
+        return { kill: `ERR Script killed by timeout: it ran longer than the lua-time-limit of ${timeLimitMs} ms.` };
+      }
+      if (canYield && now - sliceStartedAtMs >= SLICE_MS) return "yield";
+      return "continue";
+    },
+  };
+
+  const finish = (outcome: CallOutcome & { status: "done" | "error" }): Reply => {
+    if (internalError !== undefined) throw internalError;
+    if (outcome.status === "done") {
+      if (outcome.reply instanceof ErrorReply) throw new RedisError(outcome.reply.message);
+      return outcome.reply;
+    }
+    const where = outcome.where === undefined ? "" : `, on @${outcome.where}`;
+    throw new RedisError(`${outcome.message} script: ${invocation.name}${where}.`);
+  };
+
+  state.running = running;
+  let outcome: CallOutcome;
+  try {
+    outcome = state.vm.start(invocation.ref, invocation.kind, invocation.keys, invocation.args, host);
+  } catch (error) {
+    state.running = undefined;
+    throw error;
+  }
+  if (outcome.status !== "yielded") {
+    state.running = undefined;
+    return finish(outcome);
+  }
+
+  // Suspended: hold the database and continue in later turns of the event loop.
+  let release!: () => void;
+  state.hold = new Promise<void>((resolve) => (release = resolve));
+  const settled = new Promise<Reply>((resolve, reject) => {
+    const step = () => {
+      sliceStartedAtMs = clock.nowMs();
+      let next: CallOutcome;
+      try {
+        next = state.vm.resume();
+      } catch (error) {
+        next = { status: "error", message: "ERR internal error", where: undefined, outOfMemory: false, killed: false };
+        internalError ??= error;
+      }
+      if (next.status === "yielded") {
+        setImmediate(step);
+        return;
+      }
+      state.running = undefined;
+      state.hold = undefined;
+      release();
+      try {
+        resolve(finish(next));
+      } catch (error) {
+        // A Redis error is the command's reply; anything else is a bug for the caller to report.
+        if (error instanceof RedisError) resolve(new ErrorReply(error.message));
+        else reject(error);
+      }
+    };
+    setImmediate(step);
+  });
+  return new PendingReply(settled);
+}
+
+/** SCRIPT KILL / FUNCTION KILL: stops the running script unless it already wrote. */
+export function killRunning(db: Database): void {
+  const state = states.get(db);
+  const running = state?.running;
+  if (running === undefined) throw redisErrors.notBusy();
+  if (!running.killable) {
+    throw new RedisError(
+      "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.",
+    );
+  }
+  running.vm.kill("ERR Script killed by user with SCRIPT KILL...");
+}

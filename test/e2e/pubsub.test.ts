@@ -1,0 +1,96 @@
+// Proves pub/sub over SSE with the official @upstash/redis client against a spawned server:
+// subscribe and psubscribe receive what another client publishes (JSON and text payloads,
+// channel names with spaces and slashes), PUBLISH counts SSE receivers, unsubscribing drops the
+// subscription at once, and /monitor streams the commands others run.
+
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { Redis } from "@upstash/redis";
+import { startServer, type TestServer } from "../harness/server.ts";
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startServer();
+});
+afterAll(async () => {
+  await server?.[Symbol.asyncDispose]();
+});
+
+const client = () => new Redis({ url: server.url, token: server.token, enableTelemetry: false });
+let serial = 0;
+
+/** Resolves when `probe` holds, polling every 10 ms; fails after `timeoutMs`. */
+async function eventually(probe: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+const numsub = async (publisher: Redis, channel: string) => ((await publisher.exec(["PUBSUB", "NUMSUB", channel])) as [string, number])[1];
+
+describe("subscribe", () => {
+  test("receives messages another client publishes; PUBLISH counts the receivers", async () => {
+    const channel = `chan ${++serial}/x`;
+    const publisher = client();
+    const subscriber = client().subscribe([channel]);
+    const messages: unknown[] = [];
+    const counts: number[] = [];
+    subscriber.on("subscribe", (count) => counts.push(count as number));
+    subscriber.on("message", (event) => messages.push(event));
+    await eventually(async () => (await numsub(publisher, channel)) === 1);
+    expect(await publisher.publish(channel, { hello: "wörld", list: [1, 2] })).toBe(1);
+    expect(await publisher.publish(channel, "plain, text")).toBe(1);
+    await eventually(() => messages.length === 2);
+    expect(messages).toEqual([
+      { channel, message: { hello: "wörld", list: [1, 2] } },
+      { channel, message: "plain, text" },
+    ]);
+    expect(counts).toEqual([1]);
+    await subscriber.unsubscribe();
+    await eventually(async () => (await numsub(publisher, channel)) === 0);
+    expect(await publisher.publish(channel, "nobody")).toBe(0);
+  });
+});
+
+describe("psubscribe", () => {
+  test("receives pmessage events for matching channels only", async () => {
+    const base = `news${++serial}`;
+    const publisher = client();
+    const subscriber = client().psubscribe([`${base}.*`]);
+    const messages: unknown[] = [];
+    subscriber.on("pmessage", (event) => messages.push(event));
+    await eventually(async () => ((await publisher.exec(["PUBSUB", "NUMPAT"])) as number) >= 1);
+    expect(await publisher.publish(`${base}.tech`, { n: 1 })).toBe(1);
+    expect(await publisher.publish(`other${base}`, { n: 2 })).toBe(0);
+    await eventually(() => messages.length === 1);
+    expect(messages).toEqual([{ pattern: `${base}.*`, channel: `${base}.tech`, message: { n: 1 } }]);
+    await subscriber.unsubscribe();
+  });
+});
+
+describe("/monitor", () => {
+  test("streams OK, then the commands other clients run", async () => {
+    const controller = new AbortController();
+    const response = await fetch(`${server.url}/monitor`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${server.token}`, accept: "text/event-stream" },
+      signal: controller.signal,
+    });
+    expect(response.headers.get("content-type")).toBe("text/event-stream");
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = "";
+    const k = `monitored:${++serial}`;
+    await client().set(k, "v");
+    await eventually(async () => {
+      const { value } = await reader.read();
+      text += decoder.decode(value);
+      return text.includes(`"${k}"`);
+    });
+    const lines = text.split("\n\n").filter((line) => line !== "");
+    expect(lines[0]).toBe('data: "OK"');
+    expect(lines.at(-1)).toMatch(new RegExp(`^data: \\d+\\.\\d{6} \\[0 [^\\]]+\\] "set" "${k}" "v"$`));
+    controller.abort();
+  });
+});
