@@ -1,0 +1,96 @@
+// The access log and the request metrics: one `request` log line per HTTP request (request id,
+// method, route pattern, surface, status, duration) and one count and latency observation by
+// surface and status. It logs the route *pattern* (`/*`, `/v2/messages/:messageId`), never the raw
+// path, because the Redis path form puts keys and values in the path; no header, query or body is
+// read, so tokens never reach a log line. Installed first in server/app.ts, so it sees every answer.
+
+import type { Context, MiddlewareHandler } from "hono";
+import { matchedRoutes, routePath } from "hono/route";
+import type { Logger } from "../util/log.ts";
+import type { RequestMetrics, Surface } from "./metrics.ts";
+
+export interface AccessLogOptions {
+  log: Logger;
+  metrics?: RequestMetrics;
+  /** Id for a request that brought none; default: a per-process prefix and a counter. */
+  nextRequestId?: () => string;
+}
+
+// An incoming id is echoed into the log only when it looks like one (a proxy's or client's
+// correlation id), so a header cannot smuggle arbitrary text or a token-sized secret into logs.
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
+const REQUEST_ID_HEADERS = ["x-request-id", "fly-request-id"];
+const METHOD_LENGTH_MAX = 16;
+
+export function accessLog(options: AccessLogOptions): MiddlewareHandler {
+  const { log, metrics } = options;
+  const nextRequestId = options.nextRequestId ?? counterIds();
+  return async (c, next) => {
+    const startedAtMs = performance.now();
+    const id = incomingRequestId(c) ?? nextRequestId();
+    await next();
+    const durationMs = performance.now() - startedAtMs;
+    const status = c.res.status;
+    const surface = surfaceOf(c.req.path);
+    metrics?.requestFinished(surface, status, durationMs);
+    log.log("info", "request", {
+      id,
+      method: c.req.method.slice(0, METHOD_LENGTH_MAX),
+      route: routePattern(c),
+      surface,
+      status,
+      durationMs: Math.round(durationMs * 1000) / 1000,
+    });
+    try {
+      c.res.headers.set("x-request-id", id);
+    } catch {
+      // A response with immutable headers (one passed through from fetch) keeps its own.
+    }
+  };
+}
+
+function incomingRequestId(c: Context): string | undefined {
+  for (const name of REQUEST_ID_HEADERS) {
+    const value = c.req.header(name);
+    if (value !== undefined && REQUEST_ID_PATTERN.test(value)) return value;
+  }
+  return undefined;
+}
+
+/** `<random prefix>-<n>`: unique within the process and, by the prefix, across restarts. */
+function counterIds(): () => string {
+  const prefix = Array.from(crypto.getRandomValues(new Uint8Array(4)), (byte) => byte.toString(16).padStart(2, "0")).join("");
+  let n = 0;
+  return () => `${prefix}-${(++n).toString(36)}`;
+}
+
+/**
+ * The pattern of the request's route (`/pipeline`, `/*`, `/v2/queues/:name`): the first matching
+ * route registered for this method — so a 401 from the auth middleware in front of `POST /` still
+ * reads `/` — else the pattern of whatever answered (`/*` for middleware such as a preflight).
+ */
+function routePattern(c: Context): string {
+  for (const route of matchedRoutes(c)) if (route.method !== "ALL") return route.path;
+  return routePath(c) || "*";
+}
+
+// First path segments of each surface (DESIGN §1); anything else is the Redis path form.
+const surfaceBySegment = new Map<string, Surface>([
+  ["v2", "qstash"],
+  ["healthz", "ops"],
+  ["readyz", "ops"],
+  ["metrics", "ops"],
+  ["admin", "admin"],
+  ["console", "admin"],
+  ["replication", "replication"],
+  ...["produce", "fetch", "consume", "commit", "committed", "offsets", "topics", "consumers", "delete-consumer", "webhook"].map(
+    (segment) => [segment, "kafka"] as [string, Surface],
+  ),
+]);
+
+/** The surface a path belongs to, from its first segment: a bounded label, never the path. */
+export function surfaceOf(path: string): Surface {
+  const end = path.indexOf("/", 1);
+  const segment = path.slice(1, end === -1 ? undefined : end);
+  return surfaceBySegment.get(segment) ?? "redis";
+}
