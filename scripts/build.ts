@@ -27,10 +27,14 @@ export interface BuildOptions {
   commit?: string;
 }
 
+const workerEntrypoints = ["src/qstash/delivery-worker.ts", "src/kafka/compaction.ts"];
+
 export async function buildBinary(options: BuildOptions): Promise<{ outfile: string; commit: string }> {
   const commit = options.commit ?? gitCommit();
   const result = await Bun.build({
-    entrypoints: [join(repoRoot, "src/cli/main.ts")],
+    // Worker scripts are entry points too, so the binary embeds them under /$bunfs/root/ where
+    // their spawners look for them (src/qstash/delivery.ts, src/kafka/cleaner.ts).
+    entrypoints: ["src/cli/main.ts", ...workerEntrypoints].map((path) => join(repoRoot, path)),
     compile: {
       outfile: options.outfile,
       ...(options.target === undefined ? {} : { target: options.target as Bun.Build.CompileTarget }),

@@ -3,7 +3,7 @@
 // file's keys are derived from this table, and every check of a value reads it, so a new option
 // is one row plus one field of `Config`. This is the only module that reads process.env.
 
-type OptionType = "string" | "integer";
+type OptionType = "string" | "integer" | "boolean";
 
 interface OptionDef {
   /** Long flag without dashes; the config file key is its camelCase form. */
@@ -11,7 +11,7 @@ interface OptionDef {
   /** Client-side environment names read after DOWNSTASH_<FLAG>, first set one wins. */
   env: readonly string[];
   type: OptionType;
-  default: string | number | undefined;
+  default: string | number | boolean | undefined;
   doc: string;
   /** Never printed or logged. */
   secret?: boolean;
@@ -65,6 +65,15 @@ export const options = {
     doc: "token for the /admin API (generated on first start when unset)",
     secret: true,
   },
+  metricsToken: {
+    flag: "metrics-token",
+    env: [],
+    type: "string",
+    default: undefined,
+    minLength: TOKEN_LENGTH_MIN,
+    doc: "when set, GET /metrics wants Authorization: Bearer <this token> (default: /metrics is open, like /healthz)",
+    secret: true,
+  },
   publicUrl: {
     flag: "public-url",
     env: [],
@@ -81,6 +90,161 @@ export const options = {
     min: 0,
     doc: "on SIGTERM/SIGINT, how long in-flight requests may take before the process exits anyway",
   },
+  luaTimeLimitMs: {
+    flag: "lua-time-limit-ms",
+    env: [],
+    type: "integer",
+    default: 5000,
+    min: 1,
+    doc: "a Lua script or function running longer is stopped with an error; until then other commands for its database wait",
+  },
+  luaMemoryBytes: {
+    flag: "lua-memory-bytes",
+    env: [],
+    type: "integer",
+    default: 128 * 1024 * 1024,
+    min: 1024 * 1024,
+    doc: "largest Lua heap of one database; a script allocating past it is stopped with an error",
+  },
+  fsync: {
+    flag: "fsync",
+    env: [],
+    type: "string",
+    default: "everysec",
+    choices: ["always", "everysec", "no"],
+    doc: "when the change log is fsynced, as Redis's appendfsync: always (every commit), everysec or no; every policy survives kill -9",
+  },
+  snapshotEveryMs: {
+    flag: "snapshot-every-ms",
+    env: [],
+    type: "integer",
+    default: 300_000,
+    min: 0,
+    doc: "take a snapshot this long after the previous one when anything changed (0: never on a timer)",
+  },
+  snapshotLogBytesMax: {
+    flag: "snapshot-log-bytes-max",
+    env: [],
+    type: "integer",
+    default: 64 * 1024 * 1024,
+    min: 0,
+    doc: "take a snapshot once the change log holds this many bytes (0: never for size)",
+  },
+  qstashToken: {
+    flag: "qstash-token",
+    env: ["QSTASH_TOKEN"],
+    type: "string",
+    default: undefined,
+    minLength: TOKEN_LENGTH_MIN,
+    doc: "QStash API token (generated on first start when unset)",
+    secret: true,
+  },
+  qstashCurrentSigningKey: {
+    flag: "qstash-current-signing-key",
+    env: ["QSTASH_CURRENT_SIGNING_KEY"],
+    type: "string",
+    default: undefined,
+    minLength: TOKEN_LENGTH_MIN,
+    doc: "key that signs QStash deliveries (generated on first start when unset)",
+    secret: true,
+  },
+  qstashNextSigningKey: {
+    flag: "qstash-next-signing-key",
+    env: ["QSTASH_NEXT_SIGNING_KEY"],
+    type: "string",
+    default: undefined,
+    minLength: TOKEN_LENGTH_MIN,
+    doc: "QStash signing key that becomes current on rotation (generated on first start when unset)",
+    secret: true,
+  },
+  qstashDev: {
+    flag: "qstash-dev",
+    env: [],
+    type: "boolean",
+    default: false,
+    doc: "serve the official QStash dev server's fixed token and signing keys, for apps with QSTASH_DEV=true (use with --port 8080; the flag alone means true)",
+  },
+  qstashMaxMessageBytes: { flag: "qstash-max-message-bytes", env: [], type: "integer", default: 1024 * 1024, min: 1, doc: "largest QStash message body" },
+  qstashDeliveryConcurrency: {
+    flag: "qstash-delivery-concurrency",
+    env: [],
+    type: "integer",
+    default: 256,
+    min: 1,
+    max: 100_000,
+    doc: "QStash delivery attempts in flight at once",
+  },
+  qstashAttemptTimeoutMs: {
+    flag: "qstash-attempt-timeout-ms",
+    env: [],
+    type: "integer",
+    default: 300_000,
+    min: 100,
+    doc: "longest a QStash delivery attempt may take (Upstash-Timeout can only shorten it)",
+  },
+  qstashEventRetentionMs: {
+    flag: "qstash-event-retention-ms",
+    env: [],
+    type: "integer",
+    default: 7 * 86_400_000,
+    min: 60_000,
+    doc: "how long QStash logs (and finished messages) are kept",
+  },
+  qstashDlqRetentionMs: { flag: "qstash-dlq-retention-ms", env: [], type: "integer", default: 7 * 86_400_000, min: 60_000, doc: "how long QStash DLQ entries are kept" },
+  qstashAllowDestinations: {
+    flag: "qstash-allow-destinations",
+    env: [],
+    type: "string",
+    default: undefined,
+    doc: "comma-separated hosts (example.com, *.example.com) or CIDRs QStash may deliver to (default: anywhere)",
+  },
+  qstashDenyDestinations: {
+    flag: "qstash-deny-destinations",
+    env: [],
+    type: "string",
+    default: undefined,
+    doc: "comma-separated hosts or CIDRs QStash must not deliver to, e.g. 10.0.0.0/8,169.254.0.0/16 (SSRF guard; wins over allow)",
+  },
+  kafkaUsername: {
+    flag: "kafka-username",
+    env: ["UPSTASH_KAFKA_REST_USERNAME"],
+    type: "string",
+    default: undefined,
+    doc: "Kafka REST username of the default user, who may do everything (generated on first start when unset)",
+  },
+  kafkaPassword: {
+    flag: "kafka-password",
+    env: ["UPSTASH_KAFKA_REST_PASSWORD"],
+    type: "string",
+    default: undefined,
+    minLength: TOKEN_LENGTH_MIN,
+    doc: "Kafka REST password of the default user (generated on first start when unset)",
+    secret: true,
+  },
+  kafkaAutoCreateTopics: {
+    flag: "kafka-auto-create-topics",
+    env: [],
+    type: "boolean",
+    default: false,
+    doc: "create a missing Kafka topic on its first produce, with the default partition count (Upstash did not)",
+  },
+  kafkaDefaultPartitions: { flag: "kafka-default-partitions", env: [], type: "integer", default: 1, min: 1, max: 1000, doc: "partitions of a Kafka topic created without a count" },
+  kafkaConsumerIdleMs: {
+    flag: "kafka-consumer-idle-ms",
+    env: [],
+    type: "integer",
+    default: 120_000,
+    min: 1000,
+    doc: "a Kafka consumer instance idle this long is closed (Kafka-Session-Timeout-Ms overrides it per instance)",
+  },
+  kafkaCleanerIntervalMs: {
+    flag: "kafka-cleaner-interval-ms",
+    env: [],
+    type: "integer",
+    default: 15_000,
+    min: 10,
+    doc: "how often Kafka retention is applied and compaction considered",
+  },
 } as const satisfies Record<string, OptionDef>;
 
 export type OptionName = keyof typeof options;
@@ -93,18 +257,52 @@ export interface Config {
   token: string | undefined;
   readonlyToken: string | undefined;
   adminToken: string | undefined;
+  metricsToken?: string;
   publicUrl: string | undefined;
   logLevel: "debug" | "info" | "warn" | "error";
   shutdownTimeoutMs: number;
+  luaTimeLimitMs: number;
+  luaMemoryBytes: number;
+  fsync: "always" | "everysec" | "no";
+  snapshotEveryMs: number;
+  snapshotLogBytesMax: number;
+  qstashToken: string | undefined;
+  qstashCurrentSigningKey: string | undefined;
+  qstashNextSigningKey: string | undefined;
+  qstashDev: boolean;
+  qstashMaxMessageBytes: number;
+  qstashDeliveryConcurrency: number;
+  qstashAttemptTimeoutMs: number;
+  qstashEventRetentionMs: number;
+  qstashDlqRetentionMs: number;
+  qstashAllowDestinations: string | undefined;
+  qstashDenyDestinations: string | undefined;
+  kafkaUsername: string | undefined;
+  kafkaPassword: string | undefined;
+  kafkaAutoCreateTopics: boolean;
+  kafkaDefaultPartitions: number;
+  kafkaConsumerIdleMs: number;
+  kafkaCleanerIntervalMs: number;
   /** The config file that was read, if any. */
   configFile: string | undefined;
   /** Running under systemd's journal: log with <N> priority prefixes. */
   journald: boolean;
+  /** systemd's service variables (Type=notify, the journal), when any is set. */
+  systemd?: SystemdEnvironment;
+}
+
+/** What systemd tells a service through its environment (sd_notify(3), systemd.exec(5)). */
+export interface SystemdEnvironment {
+  notifySocket?: string;
+  watchdogUsec?: string;
+  watchdogPid?: string;
+  /** "device:inode" of the journal stream on stdout/stderr. */
+  journalStream?: string;
 }
 
 // Fails to compile when the table and `Config` disagree on the option names.
 type SameKeys<A, B> = [Exclude<keyof A, keyof B>, Exclude<keyof B, keyof A>] extends [never, never] ? true : never;
-const tableMatchesConfig: SameKeys<typeof options, Omit<Config, "configFile" | "journald">> = true;
+const tableMatchesConfig: SameKeys<typeof options, Omit<Config, "configFile" | "journald" | "systemd">> = true;
 void tableMatchesConfig;
 
 /** A configuration mistake: the CLI prints its one-line message and exits 2. */
@@ -130,10 +328,16 @@ const byFlag = new Map<string, OptionName>(optionNames.map((name) => [options[na
 const byFileKey = new Map<string, OptionName>(optionNames.map((name) => [fileKey(name), name]));
 
 /** Converts and checks one raw value against its row; `source` names where it came from. */
-function convert(name: OptionName, raw: unknown, source: string): string | number {
+function convert(name: OptionName, raw: unknown, source: string): string | number | boolean {
   const def: OptionDef = options[name];
   // "--port must be ...", "environment DOWNSTASH_PORT: port must be ...".
   const subject = source.startsWith("--") ? source : `${source}: ${def.flag}`;
+  if (def.type === "boolean") {
+    if (typeof raw === "boolean") return raw;
+    if (raw === "true" || raw === "1") return true;
+    if (raw === "false" || raw === "0") return false;
+    throw new ConfigError(`${subject} must be true or false, got ${show(name, raw)}`);
+  }
   if (def.type === "integer") {
     const n = typeof raw === "number" ? raw : typeof raw === "string" && /^\s*-?\d+\s*$/.test(raw) ? Number(raw) : NaN;
     if (!Number.isSafeInteger(n)) throw new ConfigError(`${subject} must be an integer, got ${show(name, raw)}`);
@@ -181,7 +385,9 @@ export function parseFlags(argv: readonly string[]): ParsedFlags {
     const flag = arg.slice(2, equals === -1 ? undefined : equals);
     const name = byFlag.get(flag);
     if (name === undefined && flag !== "config") throw new ConfigError(`unknown option --${flag} (see --help)`);
-    const value = equals === -1 ? argv[++i] : arg.slice(equals + 1);
+    // A boolean flag alone (`--qstash-dev`) means true; it takes a following true/false only.
+    const isSwitch = name !== undefined && options[name].type === "boolean" && equals === -1 && !/^(true|false|1|0)$/.test(argv[i + 1] ?? "");
+    const value = isSwitch ? "true" : equals === -1 ? argv[++i] : arg.slice(equals + 1);
     if (value === undefined) throw new ConfigError(`--${flag} needs a value`);
     if (name === undefined) configFile = value;
     else values[name] = value;
@@ -192,7 +398,7 @@ export function parseFlags(argv: readonly string[]): ParsedFlags {
 const readErrors: Record<string, string> = { ENOENT: "no such file", EISDIR: "it is a directory", EACCES: "permission denied" };
 
 /** Reads a JSON config file into option values; every mistake in it is a ConfigError. */
-async function readConfigFile(path: string): Promise<Partial<Record<OptionName, string | number>>> {
+async function readConfigFile(path: string): Promise<Partial<Record<OptionName, string | number | boolean>>> {
   let text: string;
   try {
     text = await Bun.file(path).text();
@@ -209,7 +415,7 @@ async function readConfigFile(path: string): Promise<Partial<Record<OptionName, 
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     throw new ConfigError(`config file ${path} must hold a JSON object`);
   }
-  const values: Partial<Record<OptionName, string | number>> = {};
+  const values: Partial<Record<OptionName, string | number | boolean>> = {};
   for (const [key, raw] of Object.entries(parsed)) {
     const name = byFileKey.get(key);
     if (name === undefined) {
@@ -227,7 +433,7 @@ function oneLine(error: unknown): string {
 
 /** Resolves the configuration: defaults < config file < environment < flags. */
 export async function loadConfig(flags: ParsedFlags, env: Environment = process.env): Promise<Config> {
-  const resolved: Partial<Record<OptionName, string | number | undefined>> = {};
+  const resolved: Partial<Record<OptionName, string | number | boolean | undefined>> = {};
   for (const name of optionNames) resolved[name] = options[name].default;
 
   // An empty variable counts as unset, as compose files and systemd units often leave them.
@@ -241,12 +447,22 @@ export async function loadConfig(flags: ParsedFlags, env: Environment = process.
     resolved[name] = convert(name, value, `--${options[name].flag}`);
   }
 
-  const config = { ...resolved, configFile, journald: env.JOURNAL_STREAM !== undefined } as Config;
+  const config = { ...resolved, configFile, journald: env.JOURNAL_STREAM !== undefined, systemd: systemdEnvironment(env) } as Config;
   checkTokensDistinct(config);
   if (config.publicUrl !== undefined && !/^https?:\/\/[^/\s]+/.test(config.publicUrl)) {
     throw new ConfigError(`public-url must be an http:// or https:// URL`);
   }
   return config;
+}
+
+function systemdEnvironment(env: Environment): SystemdEnvironment | undefined {
+  const found: SystemdEnvironment = {
+    notifySocket: env.NOTIFY_SOCKET || undefined,
+    watchdogUsec: env.WATCHDOG_USEC || undefined,
+    watchdogPid: env.WATCHDOG_PID || undefined,
+    journalStream: env.JOURNAL_STREAM || undefined,
+  };
+  return Object.values(found).some((value) => value !== undefined) ? found : undefined;
 }
 
 function checkTokensDistinct(config: Config): void {
@@ -265,7 +481,7 @@ export function helpText(): string {
   const rows = optionNames.map((name) => {
     const def: OptionDef = options[name];
     const shown = def.default === undefined ? "" : ` (default: ${def.default})`;
-    return `  --${def.flag} <${def.type === "integer" ? "n" : "value"}>\n      ${def.doc}${shown}\n      env: ${envNames(name).join(", ")}`;
+    return `  --${def.flag} <${def.type === "integer" ? "n" : def.type === "boolean" ? "true|false" : "value"}>\n      ${def.doc}${shown}\n      env: ${envNames(name).join(", ")}`;
   });
   return [
     "downstash — Upstash-compatible Redis over REST, in one binary",
@@ -274,6 +490,7 @@ export function helpText(): string {
     "  downstash [serve] [options]   start the server",
     "  downstash env [options]       print the .env block for the official clients",
     "  downstash healthcheck [opts]  exit 0 when the server on --host/--port answers /healthz",
+    "  downstash kafka topic|user ...  Kafka topic and user admin through the running server (downstash kafka --help)",
     "  downstash version             print the version and build commit",
     "  downstash help                print this text (also --help, -h)",
     "",

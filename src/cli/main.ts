@@ -6,8 +6,11 @@
 
 import { ConfigError, helpText, loadConfig, parseFlags, type Config } from "../config.ts";
 import { startNode, type RunningNode } from "../node.ts";
+import { kafkaCommand } from "./kafka.ts";
 import { CredentialsError, envBlock, readStoredCredentials } from "../platform/credentials.ts";
-import { createLogger, type Logger, type LogLevel } from "../util/log.ts";
+import { createSystemdNotifier, type SystemdNotifier } from "../platform/systemd.ts";
+import { StorageError } from "../storage/sqlite.ts";
+import { createLogger, isJournalStream, type Logger, type LogLevel } from "../util/log.ts";
 import { COMMIT, VERSION } from "../version.ts";
 
 const EXIT_OK = 0;
@@ -21,6 +24,8 @@ async function main(argv: string[]): Promise<number> {
     return EXIT_OK;
   }
   if (argv[0] === "--version") argv = ["version", ...argv.slice(1)];
+  // Kafka administration has flags of its own (--partitions, --config name=value): it parses them.
+  if (argv[0] === "kafka") return kafkaCommand(argv.slice(1));
   const flags = parseFlags(argv);
   const [command = "serve", ...extra] = flags.positionals;
   if (extra.length > 0) throw new ConfigError(`unexpected argument ${extra[0]} (see --help)`);
@@ -40,7 +45,9 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function serve(config: Config): Promise<number> {
-  const baseLog = createLogger({ journald: config.journald });
+  // Journal prefixes only when stdout really is the journal stream (systemd.exec(5)).
+  const journald = config.journald && isJournalStream(config.systemd?.journalStream);
+  const baseLog = createLogger({ journald });
   const log = atLevel(baseLog, config.logLevel);
   let node: RunningNode;
   try {
@@ -55,10 +62,15 @@ async function serve(config: Config): Promise<number> {
     throw error;
   }
   // Handlers go in before the listening line: whoever waits for that line may signal at once.
-  const stopped = waitForShutdown(node, config, log);
+  const notifier = createSystemdNotifier(config.systemd, log);
+  const stopped = waitForShutdown(node, config, log, notifier);
   // Whatever the level, the one line that supervisors and tests wait for is always written.
   baseLog.log("info", "listening", { url: node.url });
-  if (node.generatedCredentials) {
+  notifier.ready(`serving on ${node.url}`);
+  if (node.generatedCredentials && journald) {
+    // The journal keeps what it is given, readable by its readers: tokens stay out of it.
+    process.stderr.write(`First start: credentials were generated in ${config.dataDir}; print them with: downstash env --data-dir ${config.dataDir}\n`);
+  } else if (node.generatedCredentials) {
     // Printed once, on the start that created the credentials; `downstash env` prints it again.
     process.stderr.write(
       `\nFirst start: credentials were generated in ${config.dataDir}. Paste into your app's .env:\n\n` +
@@ -73,20 +85,27 @@ async function serve(config: Config): Promise<number> {
  * accepting and lets in-flight requests finish (up to shutdownTimeoutMs); a second one, or the
  * deadline, exits at once with 1, because requests were cut off.
  */
-function waitForShutdown(node: RunningNode, config: Config, log: Logger): Promise<number> {
+function waitForShutdown(node: RunningNode, config: Config, log: Logger, notifier: SystemdNotifier): Promise<number> {
   return new Promise<number>((resolve) => {
     let stopping = false;
+    // Cut short (second signal, deadline): still commit what was journaled before exiting.
+    const finalCommit = () => {
+      if (!node.closeStorage()) log.log("error", "final_commit_failed", {});
+    };
     const onSignal = (signal: NodeJS.Signals) => {
       if (stopping) {
         log.log("warn", "shutdown_forced", { signal });
+        finalCommit();
         resolve(EXIT_FAILURE);
         return;
       }
       stopping = true;
+      notifier.stopping(`stopping on ${signal}`);
       log.log("info", "shutting_down", { signal, timeoutMs: config.shutdownTimeoutMs });
       const startedAtMs = performance.now();
       const deadline = setTimeout(() => {
         log.log("warn", "shutdown_timed_out", { timeoutMs: config.shutdownTimeoutMs });
+        finalCommit();
         resolve(EXIT_FAILURE);
       }, config.shutdownTimeoutMs);
       node.stop().then(
@@ -126,7 +145,12 @@ async function printEnv(config: Config): Promise<number> {
   if (token === undefined || readonlyToken === undefined || adminToken === undefined) {
     throw new ConfigError(`no credentials in ${config.dataDir} yet: start the server once, or pass the tokens`);
   }
-  console.log(envBlock(config.publicUrl ?? localUrl(config), { token, readonlyToken, adminToken }));
+  // Every stored credential (QStash, Kafka too), with values given in the configuration winning.
+  const given = Object.fromEntries(Object.keys(stored ?? {}).flatMap((name) => {
+    const value = (config as unknown as Record<string, unknown>)[name];
+    return typeof value === "string" ? [[name, value]] : [];
+  }));
+  console.log(envBlock(config.publicUrl ?? localUrl(config), { ...stored, ...given, token, readonlyToken, adminToken }));
   return EXIT_OK;
 }
 
@@ -159,7 +183,7 @@ main(process.argv.slice(2)).then(
       console.error(`downstash: ${error.message}`);
       process.exit(EXIT_BAD_CONFIG);
     }
-    if (error instanceof StartError) {
+    if (error instanceof StartError || error instanceof StorageError) {
       console.error(`downstash: ${error.message}`);
       process.exit(EXIT_FAILURE);
     }

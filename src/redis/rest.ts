@@ -3,6 +3,8 @@
 // dispatcher, and turns replies into Upstash's JSON envelopes (or RESP2 on request). Every
 // authenticated response carries the database's LSN as `upstash-sync-token`.
 // `POST /pipeline` with one command is what the SDK sends for nearly every call: keep it lean.
+// A response leaves only once the change-log entries it may depend on are committed (DESIGN §5):
+// `afterCommit` costs nothing when nothing is pending and shares one promise per commit otherwise.
 
 import { Hono } from "hono";
 import type { Access } from "../platform/databases.ts";
@@ -14,6 +16,7 @@ import { RedisError, errors } from "./engine/errors.ts";
 import { ErrorReply, type Reply } from "./engine/reply.ts";
 import { encodeEnvelope, encodeError, httpResponse, jsonErrorResponse, parseJson, toBatch, toCommand } from "./rest-codec.ts";
 import { encodeResp, respBytes } from "./resp-codec.ts";
+import { dispatchWhenFree, whenFree } from "./scripting/runner.ts";
 
 export interface RedisRoutesDeps {
   dispatcher: Dispatcher;
@@ -25,8 +28,9 @@ export interface RedisRoutesDeps {
 /** How replies go back: JSON text, JSON with base64 strings, or raw RESP2 (spec §2.3, §2.4). */
 type ResponseFormat = "json" | "base64" | "resp2";
 
-const readWrite: Session = { readOnly: false, inTransaction: false };
-const readOnly: Session = { readOnly: true, inTransaction: false };
+// canWait: a script running past its first time slice answers later (scripting/runner.ts).
+const readWrite: Session = { readOnly: false, inTransaction: false, canWait: true };
+const readOnly: Session = { readOnly: true, inTransaction: false, canWait: true };
 const readWriteTransaction: Session = { readOnly: false, inTransaction: true };
 const readOnlyTransaction: Session = { readOnly: true, inTransaction: true };
 
@@ -43,7 +47,10 @@ export function createRedisRoutes(deps: RedisRoutesDeps): Hono<Env> {
     try {
       const format = responseFormat(c.req.raw.headers);
       const argv = toCommand(parseJson(await readText(c.req.raw, maxRequestBytes)));
-      return commandResponse(access, dispatcher.dispatch(access.database, argv, sessionOf(access, false)), format);
+      const lsnBefore = access.database.lsn;
+      let reply = dispatchWhenFree(dispatcher, access.database, argv, sessionOf(access, false));
+      if (reply instanceof Promise) reply = await reply;
+      return afterCommit(access, lsnBefore, commandResponse(access, reply, format));
     } catch (error) {
       return requestFailed(access, error);
     }
@@ -57,17 +64,24 @@ export function createRedisRoutes(deps: RedisRoutesDeps): Hono<Env> {
       const format = responseFormat(c.req.raw.headers);
       const batch = toBatch(parseJson(await readText(c.req.raw, maxRequestBytes)));
       const session = sessionOf(access, false);
+      const lsnBefore = access.database.lsn;
       if (format === "resp2") {
         let out = "";
-        for (let i = 0; i < batch.length; i++) out += encodeResp(runPipelineEntry(dispatcher, access, batch[i]!, session));
-        return respResponse(access, out, 200);
+        for (let i = 0; i < batch.length; i++) {
+          let reply = runPipelineEntry(dispatcher, access, batch[i]!, session);
+          if (reply instanceof Promise) reply = await reply;
+          out += encodeResp(reply);
+        }
+        return afterCommit(access, lsnBefore, respResponse(access, out, 200));
       }
       const base64 = format === "base64";
       let out = "[";
       for (let i = 0; i < batch.length; i++) {
-        out += (i === 0 ? "" : ",") + encodeEnvelope(runPipelineEntry(dispatcher, access, batch[i]!, session), base64);
+        let reply = runPipelineEntry(dispatcher, access, batch[i]!, session);
+        if (reply instanceof Promise) reply = await reply;
+        out += (i === 0 ? "" : ",") + encodeEnvelope(reply, base64);
       }
-      return jsonResponse(access, out + "]", 200);
+      return afterCommit(access, lsnBefore, jsonResponse(access, out + "]", 200));
     } catch (error) {
       return requestFailed(access, error);
     }
@@ -84,8 +98,12 @@ export function createRedisRoutes(deps: RedisRoutesDeps): Hono<Env> {
       const batch = toBatch(parseJson(await readText(c.req.raw, maxRequestBytes)));
       const session = sessionOf(access, true);
       const commands = batch.map(toCommand);
+      // A script suspended between time slices holds the database: start after it ends.
+      const free = whenFree(access.database);
+      if (free !== undefined) await free;
       const specs = commands.map((argv) => dispatcher.resolve(argv, session));
       const db = access.database;
+      const lsnBefore = db.lsn;
       let out = "[";
       for (let i = 0; i < commands.length; i++) {
         let reply: Reply;
@@ -96,7 +114,7 @@ export function createRedisRoutes(deps: RedisRoutesDeps): Hono<Env> {
         }
         out += (i === 0 ? "" : ",") + encodeEnvelope(reply, base64);
       }
-      return jsonResponse(access, out + "]", 200);
+      return afterCommit(access, lsnBefore, jsonResponse(access, out + "]", 200));
     } catch (error) {
       return requestFailed(access, error);
     }
@@ -119,7 +137,10 @@ export function createRedisRoutes(deps: RedisRoutesDeps): Hono<Env> {
       }
       appendQueryArguments(request.url, argv);
       if (argv.length === 0) throw errors.emptyCommand();
-      return commandResponse(access, dispatcher.dispatch(access.database, argv, sessionOf(access, false)), format);
+      const lsnBefore = access.database.lsn;
+      let reply = dispatchWhenFree(dispatcher, access.database, argv, sessionOf(access, false));
+      if (reply instanceof Promise) reply = await reply;
+      return afterCommit(access, lsnBefore, commandResponse(access, reply, format));
     } catch (error) {
       return requestFailed(access, error);
     }
@@ -128,15 +149,28 @@ export function createRedisRoutes(deps: RedisRoutesDeps): Hono<Env> {
   return app;
 }
 
+/**
+ * The response once the database's pending change-log entries are committed; a request that
+ * wrote gets the commit's error instead when the entries cannot be stored (not acknowledged).
+ */
+function afterCommit(access: Access, lsnBefore: number, response: Response): Response | Promise<Response> {
+  const commit = access.database.pendingCommit(access.database.lsn !== lsnBefore);
+  if (commit === undefined) return response;
+  return commit.then(
+    () => response,
+    (error) => requestFailed(access, error),
+  );
+}
+
 /** One pipeline entry to its reply; an entry that is not a valid command fails alone. */
-function runPipelineEntry(dispatcher: Dispatcher, access: Access, entry: unknown[], session: Session): Reply {
+function runPipelineEntry(dispatcher: Dispatcher, access: Access, entry: unknown[], session: Session): Reply | Promise<Reply> {
   let argv: string[];
   try {
     argv = toCommand(entry);
   } catch (error) {
     return dispatcher.errorReply(error, []);
   }
-  return dispatcher.dispatch(access.database, argv, session);
+  return dispatchWhenFree(dispatcher, access.database, argv, session);
 }
 
 export function methodNotAllowed(): Response {

@@ -3,25 +3,53 @@
 // owns the one error path, so every failure is a JSON body the SDKs can parse.
 
 import { Hono, type MiddlewareHandler } from "hono";
+import { timingSafeEqual } from "node:crypto";
 import type { Logger } from "../util/log.ts";
+import { createPubSubRoutes } from "../redis/pubsub-routes.ts";
 import { createRedisRoutes, methodNotAllowed, type RedisRoutesDeps } from "../redis/rest.ts";
 import { httpResponse, jsonErrorResponse } from "../redis/rest-codec.ts";
+import { accessLog } from "./access-log.ts";
+import { bearerToken, unauthorized } from "./auth.ts";
+import { EXPOSITION_CONTENT_TYPE, type NodeMetrics } from "./metrics.ts";
 
 export interface AppDeps {
   redis: RedisRoutesDeps;
+  /** QStash's /v2 sub-app (qstash/routes.ts), with its own auth; mounted before the Redis path form. */
+  qstash?: Hono;
+  /** Kafka's REST paths and /admin/kafka (kafka/kafka.ts), with their own auth; before the Redis path form. */
+  kafka?: Hono;
   isReady: () => boolean;
   log: Logger;
+  /** Served on GET /metrics and fed by the access log; without it, /metrics is not mounted. */
+  metrics?: NodeMetrics;
+  /** When set, GET /metrics wants `Authorization: Bearer <it>`. */
+  metricsToken?: string;
 }
 
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
+  app.use("*", accessLog({ log: deps.log, metrics: deps.metrics }));
   app.use("*", corsAndMethods());
 
   app.get("/healthz", () => httpResponse('{"status":"ok"}', 200, "application/json"));
   app.get("/readyz", () =>
     deps.isReady() ? httpResponse('{"status":"ready"}', 200, "application/json") : httpResponse('{"status":"loading"}', 503, "application/json"),
   );
+  const metrics = deps.metrics;
+  if (metrics !== undefined) {
+    const metricsToken = deps.metricsToken;
+    app.get("/metrics", (c) => {
+      if (metricsToken !== undefined && !bearerMatches(c.req.header("authorization"), metricsToken)) {
+        return unauthorized();
+      }
+      return httpResponse(metrics.registry.expose(), 200, EXPOSITION_CONTENT_TYPE);
+    });
+  }
 
+  if (deps.qstash !== undefined) app.route("/", deps.qstash);
+  if (deps.kafka !== undefined) app.route("/", deps.kafka);
+  // SSE pub/sub and MONITOR first: the Redis sub-app's path form would take /subscribe/... as a command.
+  app.route("/", createPubSubRoutes({ authenticate: deps.redis.authenticate, log: deps.log }));
   app.route("/", createRedisRoutes(deps.redis));
 
   app.notFound(() => jsonErrorResponse("ERR not found", 404));
@@ -69,7 +97,18 @@ function corsAndMethods(): MiddlewareHandler {
       const headers = requested ? { ...preflightHeaders, "access-control-allow-headers": requested, vary: "Access-Control-Request-Headers" } : preflightHeaders;
       return new Response(null, { status: 204, headers });
     }
-    if (!allowedMethods.has(method)) return methodNotAllowed();
+    // QStash's API also uses DELETE and PATCH; its sub-app answers unknown routes itself.
+    // Kafka's /delete-consumer takes DELETE, and its admin API PATCH and DELETE (kafka/*.ts).
+    const path = c.req.path;
+    if (!allowedMethods.has(method) && !path.startsWith("/v2/") && !path.startsWith("/delete-consumer/") && !path.startsWith("/admin/kafka/")) return methodNotAllowed();
     await next();
   };
+}
+
+/** Constant-time check of a Bearer token against the one expected (SHA-256 first: equal lengths). */
+function bearerMatches(header: string | undefined, expected: string): boolean {
+  const given = bearerToken(header ?? null);
+  if (given === undefined) return false;
+  const digest = (text: string) => new Bun.CryptoHasher("sha256").update(text).digest();
+  return timingSafeEqual(digest(given), digest(expected));
 }

@@ -48,8 +48,12 @@ test("generated credentials are stored 0600, printed once, reused on restart and
   expect(await second.stop("SIGTERM")).toBe(0);
   expect(await stderrOf(second)).toBe("");
 
+  // `env` prints the whole first-start block again: Redis lines, then QStash and Kafka.
+  const printedAtFirstStart = firstStderr.slice(firstStderr.indexOf(block)).split("\n\n")[0]!;
+  expect(printedAtFirstStart).toContain("\nQSTASH_TOKEN=");
+  expect(printedAtFirstStart).toContain("\nUPSTASH_KAFKA_REST_PASSWORD=");
   const printed = await runCli(["env", "--data-dir", dataDir, "--port", new URL(second.url).port]);
-  expect(printed).toEqual({ exitCode: 0, stdout: block.replaceAll(first.url, second.url) + "\n", stderr: "" });
+  expect(printed).toEqual({ exitCode: 0, stdout: printedAtFirstStart.replaceAll(first.url, second.url) + "\n", stderr: "" });
 });
 
 test("`env` before any start says so and exits 2", async () => {

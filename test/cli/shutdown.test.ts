@@ -18,7 +18,12 @@ async function waitFor(condition: () => boolean, what: string): Promise<void> {
   }
 }
 
-const events = (server: TestServer) => server.output.filter((line) => line.startsWith("{")).map((line) => JSON.parse(line).event);
+// Lifecycle events only: access-log lines ("request") come whenever a request ends.
+const events = (server: TestServer) =>
+  server.output
+    .filter((line) => line.startsWith("{"))
+    .map((line) => JSON.parse(line).event)
+    .filter((event) => event !== "request");
 const waitForEvent = (server: TestServer, event: string) => waitFor(() => events(server).includes(event), `the ${event} event`);
 
 interface SlowRequest {

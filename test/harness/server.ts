@@ -14,6 +14,10 @@ export interface TestServer extends AsyncDisposable {
   token: string;
   readonlyToken: string;
   adminToken: string;
+  /** QStash's token and signing keys (QSTASH_TOKEN, QSTASH_CURRENT/NEXT_SIGNING_KEY). */
+  qstash: { token: string; currentSigningKey: string; nextSigningKey: string };
+  /** The default Kafka REST user (UPSTASH_KAFKA_REST_USERNAME / PASSWORD). */
+  kafka: { username: string; password: string };
   dataDir: string;
   process: Subprocess;
   /** Every stdout line so far. */
@@ -47,10 +51,21 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   const token = `test-token-${id}-read-write`;
   const readonlyToken = `test-token-${id}-read-only`;
   const adminToken = `test-token-${id}-admin`;
+  const qstash = { token: `test-token-${id}-qstash`, currentSigningKey: `sig_test${id}current`, nextSigningKey: `sig_test${id}next0000` };
+  const kafka = { username: `test-kafka-${id}`, password: `test-token-${id}-kafka` };
   const command = options.command ?? [process.execPath, join(repoRoot, "src/cli/main.ts")];
   const givenTokens = options.storedCredentials
     ? {}
-    : { UPSTASH_REDIS_REST_TOKEN: token, UPSTASH_REDIS_REST_READONLY_TOKEN: readonlyToken, DOWNSTASH_ADMIN_TOKEN: adminToken };
+    : {
+        UPSTASH_REDIS_REST_TOKEN: token,
+        UPSTASH_REDIS_REST_READONLY_TOKEN: readonlyToken,
+        DOWNSTASH_ADMIN_TOKEN: adminToken,
+        QSTASH_TOKEN: qstash.token,
+        QSTASH_CURRENT_SIGNING_KEY: qstash.currentSigningKey,
+        QSTASH_NEXT_SIGNING_KEY: qstash.nextSigningKey,
+        UPSTASH_KAFKA_REST_USERNAME: kafka.username,
+        UPSTASH_KAFKA_REST_PASSWORD: kafka.password,
+      };
   const child = Bun.spawn([...command, "serve", "--port", "0", "--data-dir", dataDir, ...(options.args ?? [])], {
     cwd: options.cwd ?? repoRoot,
     env: {
@@ -78,6 +93,10 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     token: stored?.token ?? token,
     readonlyToken: stored?.readonlyToken ?? readonlyToken,
     adminToken: stored?.adminToken ?? adminToken,
+    qstash: stored?.qstashToken
+      ? { token: stored.qstashToken, currentSigningKey: stored.qstashCurrentSigningKey!, nextSigningKey: stored.qstashNextSigningKey! }
+      : qstash,
+    kafka: stored?.kafkaUsername ? { username: stored.kafkaUsername, password: stored.kafkaPassword! } : kafka,
     dataDir,
     process: child,
     output,

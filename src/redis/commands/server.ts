@@ -103,13 +103,16 @@ const infoSections: { name: string; title: string; fields: (ctx: CommandContext)
   {
     name: "persistence",
     title: "Persistence",
-    // Durability is the change log (DESIGN §5), not RDB or AOF; its position is the LSN.
+    // Durability is the change log (DESIGN §5), not RDB or AOF; its position is the LSN. The
+    // durable store reports its own fields (snapshots as rdb_*, the change log as aof_*).
     fields: (ctx) => [
       ["loading", 0],
       ["async_loading", 0],
-      ["rdb_bgsave_in_progress", 0],
-      ["aof_enabled", 0],
-      ["aof_rewrite_in_progress", 0],
+      ...(ctx.db.persistence?.info() ?? [
+        ["rdb_bgsave_in_progress", 0],
+        ["aof_enabled", 0],
+        ["aof_rewrite_in_progress", 0],
+      ]),
       ["downstash_lsn", ctx.db.lsn],
     ],
   },

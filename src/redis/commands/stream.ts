@@ -274,8 +274,10 @@ function xaddCommand(ctx: CommandContext, argv: string[]): Reply {
   if (parsed.trim !== undefined) stream.trim(parsed.trim);
   ctx.dirty++;
   const trimPart = parsed.trim === undefined ? [] : trimEffect(parsed.trim, stream);
-  ctx.propagate(["XADD", key, ...trimPart, formatStreamId(id), ...fields]);
-  return formatStreamId(id);
+  // Formatted once: turning the 128-bit bigint ID into text is most of XADD's own cost.
+  const idText = formatStreamId(id);
+  ctx.propagate(["XADD", key, ...trimPart, idText, ...fields]);
+  return idText;
 }
 
 // XTRIM key <MAXLEN | MINID> [= | ~] threshold [LIMIT count] [KEEPREF | DELREF | ACKED]

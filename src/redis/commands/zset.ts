@@ -53,7 +53,8 @@ function deleteIfEmpty(ctx: CommandContext, key: string, set: SortedSet): void {
  */
 export function parseScore(text: string): number | null {
   const value = parseDouble(text);
-  if (value === 0 && hasNonZeroMantissa(text)) return null;
+  // "0" itself (the common zero score) skips the regular expressions of the underflow check.
+  if (value === 0 && text !== "0" && hasNonZeroMantissa(text)) return null;
   return value;
 }
 

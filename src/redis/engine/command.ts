@@ -76,6 +76,10 @@ export interface CommandSpec {
 export interface Session {
   readOnly: boolean;
   inTransaction: boolean;
+  /** Commands a Lua script runs through redis.call: `noscript` commands are refused. */
+  inScript?: boolean;
+  /** The caller settles a PendingReply (scripting/runner.ts), so a long script may yield. */
+  canWait?: boolean;
 }
 
 export function hasFlag(spec: CommandSpec, flag: CommandFlag): boolean {

@@ -30,7 +30,15 @@ export class CommandTable {
 
 export type InternalErrorHandler = (error: unknown, command: string) => void;
 
+/** Told after every command a handler ran (metrics): its row, how long it ran, whether it failed. */
+export interface CommandObserver {
+  commandRan(spec: CommandSpec, durationMs: number, failed: boolean): void;
+}
+
 export class Dispatcher {
+  /** Optional; set once recovery is done, so replayed commands are not counted as traffic. */
+  observer: CommandObserver | undefined;
+
   constructor(
     readonly table: CommandTable,
     readonly onInternalError: InternalErrorHandler = (error) => {
@@ -58,6 +66,7 @@ export class Dispatcher {
       throw errors.noPermission(spec.name.split("|")[0]!);
     }
     if (session.inTransaction && hasFlag(spec, "no-multi")) throw errors.commandNotAllowedInTransaction(spec.name);
+    if (session.inScript && hasFlag(spec, "noscript")) throw errors.notAllowedFromScript();
     return spec;
   }
 
@@ -94,8 +103,15 @@ export class Dispatcher {
         this.propagated = commands;
       },
     };
+    // Persistence refuses writes it cannot store and copies keys a running snapshot still needs.
+    if (db.guardsWrites && hasFlag(spec, "write")) db.beforeWrite(spec, argv);
+    const observer = this.observer;
+    const startedAtMs = observer === undefined ? 0 : performance.now();
+    let failed = true;
     try {
-      return spec.run(ctx, argv);
+      const reply = spec.run(ctx, argv);
+      failed = reply instanceof ErrorReply;
+      return reply;
     } finally {
       // A handler validates before it changes anything, so a throw normally leaves dirty at 0;
       // anything it did change is still journaled, never silently dropped.
@@ -103,6 +119,7 @@ export class Dispatcher {
         if (ctx.propagated === undefined) db.journal(argv);
         else for (const command of ctx.propagated) db.journal(command);
       }
+      observer?.commandRan(spec, performance.now() - startedAtMs, failed);
     }
   }
 }
