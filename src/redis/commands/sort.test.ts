@@ -5,7 +5,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { createTestEngine, plain } from "../../../test/harness/engine.ts";
-import { partialQuickSort } from "./sort.ts";
+import { partialQuicksort } from "../../util/pqsort.ts";
 
 function setup(seed = 1) {
   const engine = createTestEngine(seed);
@@ -235,7 +235,7 @@ describe("SORT_RO", () => {
   });
 });
 
-describe("partialQuickSort", () => {
+describe("partialQuicksort", () => {
   test("for any range, the positions in it hold what a full sort puts there (seeded)", () => {
     let state = 12345;
     const next = () => (state = (state * 1103515245 + 12345) % 2147483648);
@@ -245,7 +245,7 @@ describe("partialQuickSort", () => {
       const low = length === 0 ? 0 : next() % length;
       const high = length === 0 ? 0 : low + (next() % (length - low));
       const partial = [...values];
-      partialQuickSort(partial, (a, b) => a - b, low, high);
+      partialQuicksort(partial, (a, b) => a - b, low, high);
       const full = [...values].sort((a, b) => a - b);
       expect(partial.slice(low, high + 1)).toEqual(full.slice(low, high + 1));
       expect([...partial].sort((a, b) => a - b)).toEqual(full);

@@ -5,6 +5,7 @@
 // Sorting is stable and deterministic, so SORT ... STORE journals as sent: replay recomputes the
 // same list from the same keyspace.
 
+import { partialQuicksort } from "../../util/pqsort.ts";
 import type { CommandContext, CommandSpec } from "../engine/command.ts";
 import { parseInt64 } from "../engine/args.ts";
 import { errors } from "../engine/errors.ts";
@@ -198,101 +199,6 @@ function load(value: unknown, type: string, options: SortOptions): Loaded {
   return { items, start: 0, end: end - start };
 }
 
-/**
- * Redis's pqsort (Bentley and McIlroy's quicksort from NetBSD, changed to skip partitions that lie
- * wholly outside [low, high]): afterwards the items at positions low..high are those a full sort
- * puts there. Ported step for step because it is not stable: equal items end up in exactly the
- * order Redis leaves them in only if every swap is the same.
- */
-export function partialQuickSort<T>(items: T[], compare: (a: T, b: T) => number, low: number, high: number): void {
-  const swap = (i: number, j: number) => {
-    const held = items[i]!;
-    items[i] = items[j]!;
-    items[j] = held;
-  };
-  const swapRuns = (i: number, j: number, count: number) => {
-    for (let k = 0; k < count; k++) swap(i + k, j + k);
-  };
-  const median = (a: number, b: number, c: number) =>
-    compare(items[a]!, items[b]!) < 0
-      ? compare(items[b]!, items[c]!) < 0
-        ? b
-        : compare(items[a]!, items[c]!) < 0
-          ? c
-          : a
-      : compare(items[b]!, items[c]!) > 0
-        ? b
-        : compare(items[a]!, items[c]!) < 0
-          ? a
-          : c;
-  const insertionSort = (first: number, count: number) => {
-    for (let m = first + 1; m < first + count; m++) {
-      for (let l = m; l > first && compare(items[l - 1]!, items[l]!) > 0; l--) swap(l, l - 1);
-    }
-  };
-  // A partition [first, first + count) matters unless the wanted range lies wholly on one side of it.
-  const overlaps = (first: number, count: number) => !((low < first && high < first) || (low > first + count - 1 && high > first + count - 1));
-
-  const sortPart = (first: number, count: number): void => {
-    for (;;) {
-      if (count < 7) return insertionSort(first, count);
-      let pivot = first + Math.floor(count / 2);
-      if (count > 7) {
-        let left = first;
-        let right = first + count - 1;
-        if (count > 40) {
-          const step = Math.floor(count / 8);
-          left = median(left, left + step, left + 2 * step);
-          pivot = median(pivot - step, pivot, pivot + step);
-          right = median(right - 2 * step, right - step, right);
-        }
-        pivot = median(left, pivot, right);
-      }
-      swap(first, pivot);
-      // Items equal to the pivot gather at both ends ([first+1, a) and (d, last]) and move to the middle after.
-      let a = first + 1;
-      let b = a;
-      let c = first + count - 1;
-      let d = c;
-      let swapped = false;
-      for (;;) {
-        let result: number;
-        while (b <= c && (result = compare(items[b]!, items[first]!)) <= 0) {
-          if (result === 0) {
-            swapped = true;
-            swap(a++, b);
-          }
-          b++;
-        }
-        while (b <= c && (result = compare(items[c]!, items[first]!)) >= 0) {
-          if (result === 0) {
-            swapped = true;
-            swap(c, d--);
-          }
-          c--;
-        }
-        if (b > c) break;
-        swap(b++, c--);
-        swapped = true;
-      }
-      if (!swapped) return insertionSort(first, count);
-      const end = first + count;
-      let run = Math.min(a - first, b - a);
-      swapRuns(first, b - run, run);
-      run = Math.min(d - c, end - d - 1);
-      swapRuns(b, end - run, run);
-      if ((run = b - a) > 1 && overlaps(first, run)) sortPart(first, run);
-      if ((run = d - c) > 1 && overlaps(end - run, run)) {
-        first = end - run;
-        count = run;
-        continue;
-      }
-      return;
-    }
-  };
-  sortPart(0, items.length);
-}
-
 // SORT key [BY pattern] [LIMIT offset count] [GET pattern [GET pattern ...]] [ASC | DESC] [ALPHA]
 //   [STORE destination]
 // SORT_RO key [BY pattern] [LIMIT offset count] [GET pattern [GET pattern ...]] [ASC | DESC] [ALPHA]
@@ -336,7 +242,7 @@ function sortGeneric(readOnly: boolean) {
       const ordered = options.descending ? (a: SortItem, b: SortItem) => -compare(a, b) : compare;
       // compat: with a BY pattern and a LIMIT that cuts, Redis sorts only as much as the range
       // needs with its own quicksort, which orders ties its own way; elsewhere its qsort is stable.
-      if (options.by !== undefined && (start !== 0 || end !== items.length - 1)) partialQuickSort(items, ordered, start, end);
+      if (options.by !== undefined && (start !== 0 || end !== items.length - 1)) partialQuicksort(items, ordered, start, end);
       else items.sort(ordered);
     }
 

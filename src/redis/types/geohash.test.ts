@@ -12,11 +12,11 @@ import {
   doubleToUint64,
   geohashDistance,
   geohashString,
-  partialQuicksort,
   pointsInShape,
   positionScore,
   sortByDistance,
 } from "./geohash.ts";
+import { partialQuicksort } from "../../util/pqsort.ts";
 import { SortedSet } from "./sorted-set.ts";
 
 describe("positions as scores", () => {
