@@ -4,7 +4,7 @@
 // SCAN cursors are hash-slot numbers (see keyspace.ts), returned as bulk strings like Redis.
 
 import { randomInt } from "../../util/random.ts";
-import { INT64_MAX, INT64_MIN, int64OrThrow } from "../engine/args.ts";
+import { INT64_MAX, INT64_MIN, int64OrThrow, parseScanCursor } from "../engine/args.ts";
 import type { CommandContext, CommandSpec } from "../engine/command.ts";
 import { errors } from "../engine/errors.ts";
 import { globMatch } from "../engine/glob.ts";
@@ -247,25 +247,15 @@ function keysCommand(ctx: CommandContext, argv: string[]): Reply {
   return keys;
 }
 
-const UINT64_LIMIT = 1n << 64n;
-
-/**
- * A SCAN cursor as Redis's strtoul reads it: optional sign, decimal digits, nothing around them,
- * "" is 0 and a negative wraps. Cursors are slot numbers, so anything past the last slot ends the walk.
- */
-function parseScanCursor(text: string): number {
-  const match = /^([+-]?)([0-9]*)$/.exec(text);
-  if (match === null || (match[2] === "" && match[1] !== "")) throw errors.invalidCursor();
-  if (match[2] === "") return 0;
-  let cursor = BigInt(match[2]!);
-  if (cursor >= UINT64_LIMIT) throw errors.invalidCursor();
-  if (match[1] === "-" && cursor !== 0n) cursor = UINT64_LIMIT - cursor;
+/** A SCAN cursor (see parseScanCursor). Cursors are slot numbers: anything past the last slot ends the walk. */
+function scanCursorSlot(text: string): number {
+  const cursor = parseScanCursor(text);
   return cursor >= BigInt(SLOT_COUNT) ? SLOT_COUNT : Number(cursor);
 }
 
 // SCAN cursor [MATCH pattern] [COUNT count] [TYPE type] [WITHTYPE]
 function scanCommand(ctx: CommandContext, argv: string[]): Reply {
-  const cursor = parseScanCursor(argv[1]!);
+  const cursor = scanCursorSlot(argv[1]!);
   let pattern: string | undefined;
   let count = 10;
   let typeName: string | undefined;

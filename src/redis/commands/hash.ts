@@ -4,7 +4,7 @@
 // Writes journal replay-safe forms: relative field TTLs as HPEXPIREAT, HINCRBYFLOAT as its result.
 
 import type { CommandContext, CommandSpec } from "../engine/command.ts";
-import { INT64_MAX, INT64_MIN, int64OrThrow, parseInt64 } from "../engine/args.ts";
+import { INT64_MAX, INT64_MIN, int64OrThrow, parseInt64, parseScanCursor } from "../engine/args.ts";
 import { errors, type RedisError } from "../engine/errors.ts";
 import { globMatch } from "../engine/glob.ts";
 import { isLongDoubleText, longDoubleAdd, parseLongDouble } from "../engine/long-double.ts";
@@ -302,15 +302,6 @@ function hrandfieldCommand(ctx: CommandContext, argv: string[]): Reply {
   return out;
 }
 
-/** Redis 7.0 parseScanCursorOrReply (strtoul): an unsigned 64-bit cursor; "" reads as 0, a '-' wraps. */
-function parseScanCursor(text: string): bigint {
-  const match = /^([+-]?)([0-9]*)$/.exec(text);
-  if (match === null || (match[2] === "" && match[1] !== "")) throw errors.invalidCursor();
-  const magnitude = match[2] === "" ? 0n : BigInt(match[2]!);
-  if (magnitude > 0xffff_ffff_ffff_ffffn) throw errors.invalidCursor();
-  // compat: strtoul negates a '-' number modulo 2^64, so "-1" is a valid (huge) cursor.
-  return match[1] === "-" && magnitude !== 0n ? (1n << 64n) - magnitude : magnitude;
-}
 
 // HSCAN key cursor [MATCH pattern] [COUNT count] [NOVALUES]
 function hscanCommand(ctx: CommandContext, argv: string[]): Reply {

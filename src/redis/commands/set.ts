@@ -4,7 +4,7 @@
 // nothing. The algebra commands (SINTER, SUNION, SDIFF) read every key's type before answering.
 
 import type { CommandContext, CommandSpec } from "../engine/command.ts";
-import { parseInt64 } from "../engine/args.ts";
+import { parseInt64, parseScanCursor } from "../engine/args.ts";
 import { errors, type RedisError } from "../engine/errors.ts";
 import { globMatch } from "../engine/glob.ts";
 import type { Reply } from "../engine/reply.ts";
@@ -347,15 +347,6 @@ function sdiffstoreCommand(ctx: CommandContext, argv: string[]): Reply {
 
 // --- scan --------------------------------------------------------------------------------------
 
-/** Redis parseScanCursorOrReply (strtoul): an unsigned 64-bit cursor; "" reads as 0, a '-' wraps. */
-function parseScanCursor(text: string): bigint {
-  const match = /^([+-]?)([0-9]*)$/.exec(text);
-  if (match === null || (match[2] === "" && match[1] !== "")) throw errors.invalidCursor();
-  const magnitude = match[2] === "" ? 0n : BigInt(match[2]!);
-  if (magnitude > 0xffff_ffff_ffff_ffffn) throw errors.invalidCursor();
-  // compat: strtoul negates a '-' number modulo 2^64, so "-1" is a valid (huge) cursor.
-  return match[1] === "-" && magnitude !== 0n ? (1n << 64n) - magnitude : magnitude;
-}
 
 // SSCAN key cursor [MATCH pattern] [COUNT count]
 function sscanCommand(ctx: CommandContext, argv: string[]): Reply {

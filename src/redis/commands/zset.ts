@@ -7,7 +7,7 @@
 // the count popped (as Redis propagates it); everything else replays as sent.
 
 import type { CommandContext, CommandSpec } from "../engine/command.ts";
-import { parseDouble, parseInt64 } from "../engine/args.ts";
+import { parseDouble, parseInt64, parseScanCursor } from "../engine/args.ts";
 import { errors } from "../engine/errors.ts";
 import { globMatch } from "../engine/glob.ts";
 import type { Entry } from "../engine/keyspace.ts";
@@ -746,15 +746,6 @@ function zrandmemberCommand(ctx: CommandContext, argv: string[]): Reply {
 
 // ---- ZSCAN ------------------------------------------------------------------------------------
 
-/** Redis 7.0 parseScanCursorOrReply (strtoul): an unsigned 64-bit cursor; "" reads as 0, a '-' wraps. */
-function parseScanCursor(text: string): bigint {
-  const match = /^([+-]?)([0-9]*)$/.exec(text);
-  if (match === null || (match[2] === "" && match[1] !== "")) throw errors.invalidCursor();
-  const magnitude = match[2] === "" ? 0n : BigInt(match[2]!);
-  if (magnitude > 0xffff_ffff_ffff_ffffn) throw errors.invalidCursor();
-  // compat: strtoul negates a '-' number modulo 2^64, so "-1" is a valid (huge) cursor.
-  return match[1] === "-" && magnitude !== 0n ? (1n << 64n) - magnitude : magnitude;
-}
 
 // ZSCAN key cursor [MATCH pattern] [COUNT count]
 function zscanCommand(ctx: CommandContext, argv: string[]): Reply {

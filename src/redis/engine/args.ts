@@ -73,6 +73,21 @@ export function doubleOrThrow(text: string): number {
 
 export { INT64_MAX, INT64_MIN };
 
+const UINT64_LIMIT = 1n << 64n;
+
+/**
+ * A *SCAN cursor as Redis 7.0's parseScanCursorOrReply (strtoul) reads it: optional sign, decimal
+ * digits, nothing around them; "" is 0; past 2^64 - 1 is an invalid cursor.
+ */
+export function parseScanCursor(text: string): bigint {
+  const match = /^([+-]?)([0-9]*)$/.exec(text);
+  if (match === null || (match[2] === "" && match[1] !== "")) throw errors.invalidCursor();
+  const magnitude = match[2] === "" ? 0n : BigInt(match[2]!);
+  if (magnitude >= UINT64_LIMIT) throw errors.invalidCursor();
+  // compat: strtoul negates a '-' number modulo 2^64, so "-1" is a valid (huge) cursor.
+  return match[1] === "-" && magnitude !== 0n ? UINT64_LIMIT - magnitude : magnitude;
+}
+
 /** Walks argv from a start index; option names compare case-insensitively. */
 export class ArgReader {
   constructor(
