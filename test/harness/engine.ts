@@ -48,3 +48,15 @@ export function plain(reply: Reply): unknown {
   if (Array.isArray(reply)) return reply.map(plain);
   return reply;
 }
+
+/**
+ * A test engine whose `run` returns plain replies (see `plain`), with the journal as argvs and a
+ * way to forget it so a test asserts only what follows.
+ */
+export function createPlainTestEngine(seed = 1) {
+  const engine = createTestEngine(seed);
+  const run = (...argv: (string | number)[]) => plain(engine.run(...argv));
+  const journal = () => engine.journal.argvs();
+  const clearJournal = () => engine.journal.entries.splice(0);
+  return { engine, run, journal, clearJournal };
+}

@@ -3,15 +3,7 @@
 // generic commands (TYPE, OBJECT ENCODING, MEMORY USAGE, SCAN TYPE, COPY) see of a list.
 
 import { describe, expect, test } from "bun:test";
-import { createTestEngine, plain } from "../../../test/harness/engine.ts";
-
-function setup(seed = 1) {
-  const engine = createTestEngine(seed);
-  const run = (...argv: (string | number)[]) => plain(engine.run(...argv));
-  const journal = () => engine.journal.argvs();
-  const clearJournal = () => engine.journal.entries.splice(0);
-  return { engine, run, journal, clearJournal };
-}
+import { createPlainTestEngine as setup } from "../../../test/harness/engine.ts";
 
 const error = (message: string) => ({ error: message });
 const WRONGTYPE = error("WRONGTYPE Operation against a key holding the wrong kind of value");

@@ -3,16 +3,8 @@
 // ENCODING per Redis 7.2+ (intset, listpack, hashtable) and member order, on a seeded engine.
 
 import { describe, expect, test } from "bun:test";
-import { createTestEngine, plain, type TestEngine } from "../../../test/harness/engine.ts";
+import { createPlainTestEngine as setup, createTestEngine, plain, type TestEngine } from "../../../test/harness/engine.ts";
 import { SeededRandom, randomInt } from "../../util/random.ts";
-
-function setup(seed = 1) {
-  const engine = createTestEngine(seed);
-  const run = (...argv: (string | number)[]) => plain(engine.run(...argv));
-  const journal = () => engine.journal.argvs();
-  const clearJournal = () => engine.journal.entries.splice(0);
-  return { engine, run, journal, clearJournal };
-}
 
 const error = (message: string) => ({ error: message });
 const WRONGTYPE = error("WRONGTYPE Operation against a key holding the wrong kind of value");

@@ -4,16 +4,8 @@
 // here was first read off redis-server 7.0.
 
 import { describe, expect, test } from "bun:test";
-import { createTestEngine, plain } from "../../../test/harness/engine.ts";
+import { plain, createPlainTestEngine as setup } from "../../../test/harness/engine.ts";
 import { partialQuicksort } from "../../util/pqsort.ts";
-
-function setup(seed = 1) {
-  const engine = createTestEngine(seed);
-  const run = (...argv: (string | number)[]) => plain(engine.run(...argv));
-  const journal = () => engine.journal.argvs();
-  const clearJournal = () => engine.journal.entries.splice(0);
-  return { engine, run, journal, clearJournal };
-}
 
 const error = (message: string) => ({ error: message });
 const WRONGTYPE = error("WRONGTYPE Operation against a key holding the wrong kind of value");

@@ -3,16 +3,7 @@
 // replay-safe forms, in process on a manual clock and a seeded random source.
 
 import { describe, expect, test } from "bun:test";
-import { createTestEngine, plain } from "../../../test/harness/engine.ts";
-
-function setup(seed = 1) {
-  const engine = createTestEngine(seed);
-  const run = (...argv: (string | number)[]) => plain(engine.run(...argv));
-  const journal = () => engine.journal.argvs();
-  /** Forgets the journal so a test asserts only what follows. */
-  const clearJournal = () => engine.journal.entries.splice(0);
-  return { engine, run, journal, clearJournal };
-}
+import { plain, createPlainTestEngine as setup } from "../../../test/harness/engine.ts";
 
 const error = (message: string) => ({ error: message });
 const WRONGTYPE = error("WRONGTYPE Operation against a key holding the wrong kind of value");
