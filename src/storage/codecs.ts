@@ -9,7 +9,7 @@ import { decodeUtf8, encodeUtf8, JsonDocument, type JsonObject, type JsonValue }
 import { ListValue } from "../redis/types/list.ts";
 import { SetValue, type SetEncoding } from "../redis/types/set.ts";
 import { SortedSet } from "../redis/types/sorted-set.ts";
-import { Consumer, ConsumerGroup, StreamValue, type StreamEntry } from "../redis/types/stream.ts";
+import { Consumer, ConsumerGroup, StreamValue, streamIdFromBigInt, streamIdToBigInt, type StreamEntry, type StreamId } from "../redis/types/stream.ts";
 import { BinaryReader, BinaryWriter, CorruptRecordError } from "./binary.ts";
 
 export interface TypeCodec {
@@ -209,11 +209,20 @@ const jsonCodec: TypeCodec = {
   },
 };
 
-// Stream ids and counters are bigints, written as decimal text.
+// Stream counters are bigints and ids 128-bit integers (ms << 64 | seq), written as decimal text.
 function readBigint(reader: BinaryReader): bigint {
   const text = reader.bytes();
   if (!/^-?[0-9]{1,40}$/.test(text)) throw new CorruptRecordError("bad stream integer");
   return BigInt(text);
+}
+
+const ID_LIMIT = 1n << 128n;
+const idText = (id: StreamId) => String(streamIdToBigInt(id));
+
+function readId(reader: BinaryReader): StreamId {
+  const value = readBigint(reader);
+  if (value < 0n || value >= ID_LIMIT) throw new CorruptRecordError("bad stream id");
+  return streamIdFromBigInt(value);
 }
 
 // nodes as Redis keeps them (master id, master fields, entries with tombstones), the stream's
@@ -223,24 +232,24 @@ const streamCodec: TypeCodec = {
   encode(stream: StreamValue) {
     const writer = new BinaryWriter().u32(stream.nodes.length);
     for (const node of stream.nodes) {
-      writer.bytes(String(node.masterId)).u32(node.masterFields.length);
+      writer.bytes(idText(node.masterId)).u32(node.masterFields.length);
       for (const field of node.masterFields) writer.bytes(field);
       writer.u32(node.entries.length);
       for (const entry of node.entries) {
-        writer.bytes(String(entry.id)).u8(entry.deleted ? 1 : 0).u32(entry.fields.length);
+        writer.bytes(idText(entry.id)).u8(entry.deleted ? 1 : 0).u32(entry.fields.length);
         for (const text of entry.fields) writer.bytes(text);
       }
     }
-    writer.u32(stream.length).bytes(String(stream.lastId)).bytes(String(stream.firstId)).bytes(String(stream.maxDeletedId)).bytes(String(stream.entriesAdded));
+    writer.u32(stream.length).bytes(idText(stream.lastId)).bytes(idText(stream.firstId)).bytes(idText(stream.maxDeletedId)).bytes(String(stream.entriesAdded));
     const groups = stream.sortedGroups();
     writer.u32(groups.length);
     for (const group of groups) {
-      writer.bytes(group.name).bytes(String(group.lastId)).bytes(String(group.entriesRead));
+      writer.bytes(group.name).bytes(idText(group.lastId)).bytes(String(group.entriesRead));
       const consumers = group.sortedConsumers();
       writer.u32(consumers.length);
       for (const consumer of consumers) writer.bytes(consumer.name).f64(consumer.seenTimeMs).f64(consumer.activeTimeMs);
       writer.u32(group.pending.size);
-      for (const [id, pending] of group.pending.from()) writer.bytes(String(id)).bytes(pending.consumer).f64(pending.deliveryTimeMs).bytes(String(pending.deliveryCount));
+      for (const [id, pending] of group.pending.from()) writer.bytes(idText(id)).bytes(pending.consumer).f64(pending.deliveryTimeMs).bytes(String(pending.deliveryCount));
     }
     return writer.finish();
   },
@@ -249,12 +258,12 @@ const streamCodec: TypeCodec = {
     const stream = new StreamValue();
     let live = 0;
     for (let nodes = reader.u32(); nodes > 0; nodes--) {
-      const masterId = readBigint(reader);
+      const masterId = readId(reader);
       const masterFields: string[] = [];
       for (let count = reader.u32(); count > 0; count--) masterFields.push(reader.bytes());
       const entries: StreamEntry[] = [];
       for (let count = reader.u32(); count > 0; count--) {
-        const id = readBigint(reader);
+        const id = readId(reader);
         const deleted = reader.u8();
         if (deleted > 1) throw new CorruptRecordError("bad stream tombstone flag");
         const fields: string[] = [];
@@ -267,19 +276,19 @@ const streamCodec: TypeCodec = {
     }
     stream.length = reader.u32();
     if (stream.length !== live) throw new CorruptRecordError("stream length disagrees with its entries");
-    stream.lastId = readBigint(reader);
-    stream.firstId = readBigint(reader);
-    stream.maxDeletedId = readBigint(reader);
+    stream.lastId = readId(reader);
+    stream.firstId = readId(reader);
+    stream.maxDeletedId = readId(reader);
     stream.entriesAdded = readBigint(reader);
     for (let groups = reader.u32(); groups > 0; groups--) {
-      const group = new ConsumerGroup(reader.bytes(), readBigint(reader), readBigint(reader));
+      const group = new ConsumerGroup(reader.bytes(), readId(reader), readBigint(reader));
       for (let count = reader.u32(); count > 0; count--) {
         const consumer = new Consumer(reader.bytes(), reader.f64());
         consumer.activeTimeMs = reader.f64();
         group.consumers.set(consumer.name, consumer);
       }
       for (let count = reader.u32(); count > 0; count--) {
-        const id = readBigint(reader);
+        const id = readId(reader);
         const owner = group.consumers.get(reader.bytes());
         if (owner === undefined) throw new CorruptRecordError("pending entry of an unknown consumer");
         const pending = { id, consumer: owner.name, deliveryTimeMs: reader.f64(), deliveryCount: readBigint(reader) };

@@ -10,6 +10,7 @@ import { globMatch } from "../engine/glob.ts";
 import { isLongDoubleText, longDoubleAdd, parseLongDouble } from "../engine/long-double.ts";
 import { OK, type Reply } from "../engine/reply.ts";
 import { HashValue } from "../types/hash.ts";
+import { parseRandomCount, planRandomPick, randomSample, type SampleSource } from "./random-members.ts";
 import { randomInt } from "../../util/random.ts";
 
 const group = "hash";
@@ -20,7 +21,6 @@ const firstKey = { first: 1, last: 1, step: 1 };
 const FIELD_EXPIRY_AT_MS_MAX = 70_368_744_177_663;
 const SCAN_COUNT_DEFAULT = 10;
 const INT32_MAX = 2_147_483_647n;
-const LONG_MAX = INT64_MAX;
 
 // --- lookup ------------------------------------------------------------------------------------
 
@@ -259,49 +259,22 @@ function hrandfieldCommand(ctx: CommandContext, argv: string[]): Reply {
     const hash = readHash(ctx, key);
     return hash?.randomPair((n) => randomInt(ctx.random, n))?.[0] ?? null;
   }
-  const count = parseInt64(argv[2]!);
-  if (count === null) throw errors.notInteger();
-  if (count < -LONG_MAX) throw errors.valueOutOfRange(`value must between ${-LONG_MAX} and ${LONG_MAX}`);
-  if (argv.length > 4 || (argv.length === 4 && argv[3]!.toUpperCase() !== "WITHVALUES")) throw errors.syntax();
-  const withValues = argv.length === 4;
-  // Redis refuses counts whose reply length (two entries each) would overflow a long.
-  if (withValues && (count < -LONG_MAX / 2n || count > LONG_MAX / 2n)) throw errors.plainValueOutOfRange();
+  const { count, withPairs: withValues } = parseRandomCount(argv, "WITHVALUES");
   const hash = readHash(ctx, key);
   if (hash === undefined || count === 0n) return [];
   const draw = (n: number) => randomInt(ctx.random, n);
+  const source: SampleSource<[string, string]> = {
+    random: () => hash.randomPair(draw)!,
+    all: () => [...hash.pairs()],
+    keyOf: ([field]) => field,
+  };
   const out: string[] = [];
-  const emit = ([field, value]: [string, string]) => (withValues ? out.push(field, value) : out.push(field));
-  if (count < 0n) {
-    // Negative count: that many independent draws, repeats allowed.
-    for (let remaining = -count; remaining > 0n; remaining--) emit(hash.randomPair(draw)!);
-    return out;
-  }
-  if (count >= BigInt(hash.size)) {
-    for (const pair of hash.pairs()) emit(pair);
-    return out;
-  }
-  const wanted = Number(count);
-  if (wanted * 3 > hash.size) {
-    // Close to the whole hash: shuffle the first `wanted` places of a copy (partial Fisher–Yates).
-    const pairs = [...hash.pairs()];
-    for (let i = 0; i < wanted; i++) {
-      const j = i + draw(pairs.length - i);
-      [pairs[i], pairs[j]] = [pairs[j]!, pairs[i]!];
-      emit(pairs[i]!);
-    }
-    return out;
-  }
-  // A small share of a big hash: draw until enough distinct fields came up.
-  const seen = new Set<string>();
-  while (seen.size < wanted) {
-    const pair = hash.randomPair(draw)!;
-    if (seen.has(pair[0])) continue;
-    seen.add(pair[0]);
-    emit(pair);
+  for (const [field, value] of randomSample(planRandomPick(count, hash.size), source, draw)) {
+    if (withValues) out.push(field, value);
+    else out.push(field);
   }
   return out;
 }
-
 
 // HSCAN key cursor [MATCH pattern] [COUNT count] [NOVALUES]
 function hscanCommand(ctx: CommandContext, argv: string[]): Reply {

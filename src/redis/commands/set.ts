@@ -9,6 +9,7 @@ import { errors, type RedisError } from "../engine/errors.ts";
 import { globMatch } from "../engine/glob.ts";
 import type { Reply } from "../engine/reply.ts";
 import { SetValue } from "../types/set.ts";
+import { parseRandomCount, planRandomPick, randomSample, type SampleSource } from "./random-members.ts";
 import { randomInt } from "../../util/random.ts";
 
 const group = "set";
@@ -186,38 +187,16 @@ function popRandom(ctx: CommandContext, key: string, set: SetValue, count: numbe
 
 // SRANDMEMBER key [count]
 function srandmemberCommand(ctx: CommandContext, argv: string[]): Reply {
-  if (argv.length > 3) throw errors.syntax();
   const key = argv[1]!;
   if (argv.length === 2) {
     return readSet(ctx, key)?.randomMember(draw(ctx)) ?? null;
   }
-  const count = parseInt64(argv[2]!);
-  if (count === null) throw errors.notInteger();
-  if (count < -LONG_MAX) throw errors.valueOutOfRange(`value must between ${-LONG_MAX} and ${LONG_MAX}`);
+  const { count } = parseRandomCount(argv);
   const set = readSet(ctx, key);
   if (set === undefined || count === 0n) return [];
   const pick = draw(ctx);
-  if (count < 0n) {
-    // Negative: that many independent draws, repeats allowed.
-    const out: string[] = [];
-    for (let remaining = Number(-count); remaining > 0; remaining--) out.push(set.randomMember(pick)!);
-    return out;
-  }
-  if (count >= BigInt(set.size)) return set.members();
-  const wanted = Number(count);
-  if (wanted * 3 > set.size) {
-    // Close to the whole set: the first `wanted` places of a partial Fisher–Yates shuffle.
-    const members = set.members();
-    for (let i = 0; i < wanted; i++) {
-      const j = i + pick(members.length - i);
-      [members[i], members[j]] = [members[j]!, members[i]!];
-    }
-    return members.slice(0, wanted);
-  }
-  // A small share of a big set: draw until enough distinct members came up.
-  const seen = new Set<string>();
-  while (seen.size < wanted) seen.add(set.randomMember(pick)!);
-  return [...seen];
+  const source: SampleSource<string> = { random: () => set.randomMember(pick)!, all: () => set.members(), keyOf: (member) => member };
+  return randomSample(planRandomPick(count, set.size), source, pick);
 }
 
 // --- algebra -----------------------------------------------------------------------------------

@@ -75,6 +75,22 @@ describe("XADD", () => {
     expect(run("XADD", "t", "*", "f", "v")).toBe("9007199254740994-0");
   });
 
+  test("ids whose ms or sequence crosses 2^53 stay exact and ordered", () => {
+    const { run } = setup();
+    expect(run("XADD", "s", "9007199254740991-9007199254740991", "f", "1")).toBe("9007199254740991-9007199254740991");
+    expect(run("XADD", "s", "9007199254740991-*", "f", "2")).toBe("9007199254740991-9007199254740992");
+    expect(run("XADD", "s", "9007199254740991-18446744073709551615", "f", "3")).toBe("9007199254740991-18446744073709551615");
+    expect(run("XADD", "s", "*", "f", "4")).toBe("9007199254740992-0");
+    expect(run("XADD", "s", "9007199254740991-5", "f", "x")).toEqual(error("ERR The ID specified in XADD is equal or smaller than the target stream top item"));
+    expect(run("XRANGE", "s", "(9007199254740991-9007199254740991", "(9007199254740992-0")).toEqual([
+      ["9007199254740991-9007199254740992", ["f", "2"]],
+      ["9007199254740991-18446744073709551615", ["f", "3"]],
+    ]);
+    expect(run("XREVRANGE", "s", "+", "(9007199254740991-18446744073709551615")).toEqual([["9007199254740992-0", ["f", "4"]]]);
+    expect(run("XDEL", "s", "9007199254740991-9007199254740992")).toBe(1);
+    expect(asMap(run("XINFO", "STREAM", "s"))["max-deleted-entry-id"]).toBe("9007199254740991-9007199254740992");
+  });
+
   test("a clock behind the last id continues its sequence", () => {
     const { run, engine } = setup();
     run("XADD", "s", `${NOW + 5000}-3`, "f", "v");

@@ -14,23 +14,29 @@ import {
   ConsumerGroup,
   ENTRIES_READ_UNKNOWN,
   STREAM_ID_MAX,
+  STREAM_ID_MIN,
+  StreamId,
   StreamValue,
+  U64_MAX,
+  compareIds,
   formatStreamId,
-  idMs,
-  idSeq,
-  streamId,
+  idAfter,
+  idBefore,
+  isMaxId,
+  isZeroId,
+  sameId,
+  u64,
   type PendingEntry,
   type ReferencePolicy,
   type StreamEntry,
-  type StreamId,
   type TrimOptions,
+  type U64,
 } from "../types/stream.ts";
 
 const group = "stream";
 const firstKey = { first: 1, last: 1, step: 1 };
 const secondKey = { first: 2, last: 2, step: 1 };
 
-const U64_MAX = (1n << 64n) - 1n;
 /** Redis's default trim LIMIT under `~`: 100 * stream-node-max-entries. */
 const APPROXIMATE_TRIM_LIMIT = 10_000n;
 const LONG_MAX = (1n << 63n) - 1n;
@@ -72,22 +78,22 @@ interface ParsedId {
  * Redis streamGenericParseIDOrReply: `<ms>[-<seq>]`, with `-` and `+` as the smallest and largest
  * ids unless `strict`, and `<ms>-*` only where `acceptSequenceStar`. A missing sequence is `missingSeq`.
  */
-function parseStreamId(text: string, missingSeq: bigint, strict: boolean, acceptSequenceStar = false): ParsedId | null {
+function parseStreamId(text: string, missingSeq: U64, strict: boolean, acceptSequenceStar = false): ParsedId | null {
   if (text.length > 127) return null;
   const id = cString(text);
-  if (id === "-" || id === "+") return strict ? null : { id: id === "-" ? 0n : STREAM_ID_MAX, seqGiven: true };
+  if (id === "-" || id === "+") return strict ? null : { id: id === "-" ? STREAM_ID_MIN : STREAM_ID_MAX, seqGiven: true };
   const dash = id.indexOf("-");
   const ms = parseUnsigned64(dash === -1 ? id : id.slice(0, dash));
   if (ms === null) return null;
-  if (dash === -1) return { id: streamId(ms, missingSeq), seqGiven: true };
+  if (dash === -1) return { id: new StreamId(u64(ms), missingSeq), seqGiven: true };
   const seqText = id.slice(dash + 1);
-  if (acceptSequenceStar && seqText === "*") return { id: streamId(ms, 0n), seqGiven: false };
+  if (acceptSequenceStar && seqText === "*") return { id: new StreamId(u64(ms), 0), seqGiven: false };
   const seq = parseUnsigned64(seqText);
-  return seq === null ? null : { id: streamId(ms, seq), seqGiven: true };
+  return seq === null ? null : { id: new StreamId(u64(ms), u64(seq)), seqGiven: true };
 }
 
 function strictIdOrThrow(text: string): StreamId {
-  const parsed = parseStreamId(text, 0n, true);
+  const parsed = parseStreamId(text, 0, true);
   if (parsed === null) throw errors.invalidStreamId();
   return parsed.id;
 }
@@ -95,20 +101,20 @@ function strictIdOrThrow(text: string): StreamId {
 /** A range bound: `(` makes it exclusive (then `-`/`+` are invalid), moved to the next/previous id. */
 function intervalBound(text: string, bound: "start" | "end"): StreamId {
   const exclusive = text.length > 1 && text[0] === "(";
-  const missingSeq = bound === "start" ? 0n : U64_MAX;
+  const missingSeq = bound === "start" ? 0 : U64_MAX;
   const parsed = exclusive ? parseStreamId(text.slice(1), missingSeq, true) : parseStreamId(text, missingSeq, false);
   if (parsed === null) throw errors.invalidStreamId();
   if (!exclusive) return parsed.id;
   if (bound === "start") {
-    if (parsed.id === STREAM_ID_MAX) throw errors.invalidIntervalId("start");
-    return parsed.id + 1n;
+    if (isMaxId(parsed.id)) throw errors.invalidIntervalId("start");
+    return idAfter(parsed.id);
   }
-  if (parsed.id === 0n) throw errors.invalidIntervalId("end");
-  return parsed.id - 1n;
+  if (isZeroId(parsed.id)) throw errors.invalidIntervalId("end");
+  return idBefore(parsed.id);
 }
 
 // The next id, wrapping from the largest to 0-0 as Redis's streamIncrID does.
-const nextId = (id: StreamId): StreamId => (id === STREAM_ID_MAX ? 0n : id + 1n);
+const nextId = (id: StreamId): StreamId => (isMaxId(id) ? STREAM_ID_MIN : idAfter(id));
 
 // ---- lookup and replies -------------------------------------------------------------------
 
@@ -183,7 +189,7 @@ function parseAddOrTrimArguments(argv: string[], isXadd: boolean): AddTrimArgume
   let strategy: TrimOptions["strategy"] | undefined;
   let approximate = false;
   let maxLength = 0n;
-  let minId = 0n;
+  let minId = STREAM_ID_MIN;
   let limit = 0n;
   let limitGiven = false;
   let policy: ReferencePolicy = "KEEPREF";
@@ -191,9 +197,9 @@ function parseAddOrTrimArguments(argv: string[], isXadd: boolean): AddTrimArgume
   let id: ParsedId | undefined;
   let i = 2;
   for (; i < argv.length; i++) {
+    if (isXadd && cString(argv[i]!) === "*") break;
     const moreArgs = argv.length - 1 - i;
     const word = optionWord(argv[i]!);
-    if (isXadd && cString(argv[i]!) === "*") break;
     if ((word === "MAXLEN" || word === "MINID") && moreArgs > 0) {
       if (strategy !== undefined) throw errors.maxlenAndMinid();
       approximate = false;
@@ -219,7 +225,7 @@ function parseAddOrTrimArguments(argv: string[], isXadd: boolean): AddTrimArgume
     } else if (isXadd && word === "NOMKSTREAM") noMakeStream = true;
     else if (word === "KEEPREF" || word === "DELREF" || word === "ACKED") policy = word;
     else if (isXadd) {
-      const parsed = parseStreamId(argv[i]!, 0n, true, true);
+      const parsed = parseStreamId(argv[i]!, 0, true, true);
       if (parsed === null) throw errors.invalidStreamId();
       id = parsed;
       break;
@@ -252,21 +258,22 @@ function xaddCommand(ctx: CommandContext, argv: string[]): Reply {
   const fieldsAt = parsed.idIndex + 1;
   const fieldArguments = argv.length - fieldsAt;
   if (fieldArguments < 2 || fieldArguments % 2 === 1) throw errors.wrongArity("xadd");
-  if (parsed.id === 0n && parsed.seqGiven) throw errors.streamIdZero();
+  if (parsed.id !== undefined && isZeroId(parsed.id) && parsed.seqGiven) throw errors.streamIdZero();
   const key = argv[1]!;
   const existing = readStream(ctx, key);
   if (existing === undefined && parsed.noMakeStream) return null;
   const stream = existing ?? new StreamValue();
-  if (stream.lastId === STREAM_ID_MAX) throw errors.streamExhausted();
+  const lastId = stream.lastId;
+  if (isMaxId(lastId)) throw errors.streamExhausted();
   let id: StreamId;
   if (parsed.id === undefined) {
-    const nowMs = BigInt(ctx.clock.nowMs());
-    id = nowMs > idMs(stream.lastId) ? streamId(nowMs, 0n) : stream.lastId + 1n;
-  } else if (!parsed.seqGiven && idMs(parsed.id) === idMs(stream.lastId)) {
-    if (idSeq(stream.lastId) === U64_MAX) throw errors.streamIdTooSmall();
-    id = stream.lastId + 1n;
+    const nowMs = ctx.clock.nowMs();
+    id = nowMs > lastId.ms ? new StreamId(nowMs, 0) : idAfter(lastId);
+  } else if (!parsed.seqGiven && parsed.id.ms === lastId.ms) {
+    if (lastId.seq === U64_MAX) throw errors.streamIdTooSmall();
+    id = idAfter(lastId);
   } else id = parsed.id;
-  if (id <= stream.lastId) throw errors.streamIdTooSmall();
+  if (compareIds(id, lastId) <= 0) throw errors.streamIdTooSmall();
 
   if (existing === undefined) ctx.keyspace.set(key, "stream", stream);
   const fields = argv.slice(fieldsAt);
@@ -274,7 +281,6 @@ function xaddCommand(ctx: CommandContext, argv: string[]): Reply {
   if (parsed.trim !== undefined) stream.trim(parsed.trim);
   ctx.dirty++;
   const trimPart = parsed.trim === undefined ? [] : trimEffect(parsed.trim, stream);
-  // Formatted once: turning the 128-bit bigint ID into text is most of XADD's own cost.
   const idText = formatStreamId(id);
   ctx.propagate(["XADD", key, ...trimPart, idText, ...fields]);
   return idText;
@@ -401,8 +407,8 @@ function xreadGeneric(isGroupRead: boolean) {
       if (special === "$" || special === "+") {
         if (isGroupRead) throw errors.meaninglessReadGroupId(special);
         // `+` (Redis 7.4) reads the last entry: everything after the one before it.
-        if (special === "$") after = stream?.lastId ?? 0n;
-        else after = stream !== undefined && stream.length > 0 ? stream.lastLiveId()! - 1n : 0n;
+        if (special === "$") after = stream?.lastId ?? STREAM_ID_MIN;
+        else after = stream !== undefined && stream.length > 0 ? idBefore(stream.lastLiveId()!) : STREAM_ID_MIN;
       } else if (special === ">") {
         if (!isGroupRead) throw errors.newEntriesIdWithoutGroup();
         after = "new";
@@ -416,7 +422,7 @@ function xreadGeneric(isGroupRead: boolean) {
       const stream = target.stream;
       if (stream === undefined) continue;
       if (target.group === undefined) {
-        if (stream.length === 0 || !(stream.lastLiveId()! > (target.after as StreamId))) continue;
+        if (stream.length === 0 || !(compareIds(stream.lastLiveId()!, target.after as StreamId) > 0)) continue;
         const entries: Reply[] = [];
         for (const entry of stream.range(nextId(target.after as StreamId), STREAM_ID_MAX)) {
           entries.push(entryReply(entry));
@@ -429,7 +435,7 @@ function xreadGeneric(isGroupRead: boolean) {
       let after = target.after;
       let serve = false;
       if (after !== "new") serve = true;
-      else if (stream.length > 0 && stream.lastLiveId()! > groupValue.lastId) {
+      else if (stream.length > 0 && compareIds(stream.lastLiveId()!, groupValue.lastId) > 0) {
         serve = true;
         after = groupValue.lastId;
       }
@@ -457,8 +463,8 @@ function deliverNewEntries(
   const entries: Reply[] = [];
   let lastIdMoved = false;
   for (const entry of stream.range(start, STREAM_ID_MAX)) {
-    if (entry.id > groupValue.lastId) {
-      if (groupValue.entriesRead !== ENTRIES_READ_UNKNOWN && groupValue.lastId >= stream.firstId && !stream.rangeHasTombstones(groupValue.lastId)) {
+    if (compareIds(entry.id, groupValue.lastId) > 0) {
+      if (groupValue.entriesRead !== ENTRIES_READ_UNKNOWN && compareIds(groupValue.lastId, stream.firstId) >= 0 && !stream.rangeHasTombstones(groupValue.lastId)) {
         groupValue.entriesRead++;
       } else if (stream.entriesAdded !== 0n) groupValue.entriesRead = stream.estimateDistanceFromFirstEverEntry(entry.id);
       groupValue.lastId = entry.id;
@@ -643,7 +649,7 @@ function capEntriesRead(entriesRead: bigint, stream: StreamValue): bigint {
 function xgroupCreateCommand(ctx: CommandContext, argv: string[]): Reply {
   const { stream, makeStream, entriesRead } = groupPreamble(ctx, argv, "CREATE");
   if (argv.length > 8) throw errors.subcommandSyntax(argv[1]!, "xgroup");
-  const id = cString(argv[4]!) === "$" ? (stream?.lastId ?? 0n) : strictIdOrThrow(argv[4]!);
+  const id = cString(argv[4]!) === "$" ? (stream?.lastId ?? STREAM_ID_MIN) : strictIdOrThrow(argv[4]!);
   let target = stream;
   if (target === undefined && makeStream) {
     target = new StreamValue();
@@ -665,7 +671,7 @@ function xgroupSetidCommand(ctx: CommandContext, argv: string[]): Reply {
   let id: StreamId;
   if (cString(argv[4]!) === "$") id = stream!.lastId;
   else {
-    const parsed = parseStreamId(argv[4]!, 0n, false);
+    const parsed = parseStreamId(argv[4]!, 0, false);
     if (parsed === null) throw errors.invalidStreamId();
     id = parsed.id;
   }
@@ -730,7 +736,7 @@ function xgroupHelpCommand(_ctx: CommandContext, _argv: string[]): Reply {
 function xsetidCommand(ctx: CommandContext, argv: string[]): Reply {
   const id = strictIdOrThrow(argv[2]!);
   let entriesAdded = -1n;
-  let maxDeletedId = 0n;
+  let maxDeletedId = STREAM_ID_MIN;
   for (let i = 3; i < argv.length; i += 2) {
     const word = optionWord(argv[i]!);
     const moreArgs = argv.length - 1 - i;
@@ -739,19 +745,19 @@ function xsetidCommand(ctx: CommandContext, argv: string[]): Reply {
       if (entriesAdded < 0n) throw errors.entriesAddedNegative();
     } else if (word === "MAXDELETEDID" && moreArgs > 0) {
       maxDeletedId = strictIdOrThrow(argv[i + 1]!);
-      if (id < maxDeletedId) throw errors.xsetidBelowGivenMaxDeleted();
+      if (compareIds(id, maxDeletedId) < 0) throw errors.xsetidBelowGivenMaxDeleted();
     } else throw errors.syntax();
   }
   const stream = readStream(ctx, argv[1]!);
   if (stream === undefined) throw errors.noSuchKey();
-  if (id < stream.maxDeletedId) throw errors.xsetidBelowMaxDeleted();
+  if (compareIds(id, stream.maxDeletedId) < 0) throw errors.xsetidBelowMaxDeleted();
   if (stream.length > 0) {
-    if (id < stream.lastLiveId()!) throw errors.xsetidBelowTop();
+    if (compareIds(id, stream.lastLiveId()!) < 0) throw errors.xsetidBelowTop();
     if (entriesAdded !== -1n && BigInt(stream.length) > entriesAdded) throw errors.xsetidEntriesAddedBelowLength();
   }
   stream.lastId = id;
   if (entriesAdded !== -1n) stream.entriesAdded = entriesAdded;
-  if (maxDeletedId !== 0n) stream.maxDeletedId = maxDeletedId;
+  if (!isZeroId(maxDeletedId)) stream.maxDeletedId = maxDeletedId;
   ctx.dirty++;
   return OK;
 }
@@ -760,7 +766,7 @@ function xsetidCommand(ctx: CommandContext, argv: string[]): Reply {
 function xpendingCommand(ctx: CommandContext, argv: string[]): Reply {
   const summary = argv.length === 3;
   if (!summary && (argv.length < 6 || argv.length > 9)) throw errors.syntax();
-  let start = 0n;
+  let start = STREAM_ID_MIN;
   let end = STREAM_ID_MAX;
   let count = 0n;
   let minIdleMs = 0n;
@@ -800,7 +806,7 @@ function xpendingCommand(ctx: CommandContext, argv: string[]): Reply {
   const nowMs = ctx.clock.nowMs();
   const out: Reply[] = [];
   for (const [id, pending] of pel.from(start)) {
-    if (count === 0n || id > end) break;
+    if (count === 0n || compareIds(id, end) > 0) break;
     const idleMs = nowMs - pending.deliveryTimeMs;
     if (minIdleMs !== 0n && BigInt(idleMs) < minIdleMs) continue;
     count--;
@@ -822,7 +828,7 @@ function xclaimCommand(ctx: CommandContext, argv: string[]): Reply {
   const ids: StreamId[] = [];
   let j = 5;
   for (; j < argv.length; j++) {
-    const parsed = parseStreamId(argv[j]!, 0n, true);
+    const parsed = parseStreamId(argv[j]!, 0, true);
     if (parsed === null) break;
     ids.push(parsed.id);
   }
@@ -831,7 +837,7 @@ function xclaimCommand(ctx: CommandContext, argv: string[]): Reply {
   let retryCount = -1n;
   let force = false;
   let justId = false;
-  let lastId = 0n;
+  let lastId = STREAM_ID_MIN;
   const claimOption = (text: string, what: string) => {
     const value = parseInt64(text);
     if (value === null) throw errors.invalidClaimArgument(`${what} option argument for XCLAIM`);
@@ -851,7 +857,7 @@ function xclaimCommand(ctx: CommandContext, argv: string[]): Reply {
 
   const effects: string[][] = [];
   let lastIdMoved = false;
-  if (lastId > groupValue.lastId) {
+  if (compareIds(lastId, groupValue.lastId) > 0) {
     groupValue.lastId = lastId;
     lastIdMoved = true;
   }
@@ -919,19 +925,20 @@ function xautoclaimCommand(ctx: CommandContext, argv: string[]): Reply {
   const consumer = touchConsumer(ctx, groupValue, consumerName, key, effects);
   const nowMs = ctx.clock.nowMs();
   let attempts = count * AUTOCLAIM_ATTEMPTS_FACTOR;
-  let cursor = start;
+  // Undefined once the largest id was visited: nothing can follow it.
+  let cursor: StreamId | undefined = start;
   let exhausted = false;
   const claimed: Reply[] = [];
   const deletedIds: Reply[] = [];
   while (attempts > 0n && count > 0n) {
     attempts--;
-    const next = groupValue.pending.ceiling(cursor);
+    const next: [StreamId, PendingEntry] | undefined = cursor === undefined ? undefined : groupValue.pending.ceiling(cursor);
     if (next === undefined) {
       exhausted = true;
       break;
     }
-    const [id, pending] = next;
-    cursor = id + 1n;
+    const [id, pending]: [StreamId, PendingEntry] = next;
+    cursor = isMaxId(id) ? undefined : idAfter(id);
     const entry = stream.get(id);
     if (entry === undefined) {
       effects.push(claimEffect(key, groupName, groupValue, pending));
@@ -949,9 +956,9 @@ function xautoclaimCommand(ctx: CommandContext, argv: string[]): Reply {
     consumer.activeTimeMs = nowMs;
     effects.push(claimEffect(key, groupName, groupValue, pending));
   }
-  const following = exhausted ? undefined : groupValue.pending.ceiling(cursor);
+  const following = exhausted || cursor === undefined ? undefined : groupValue.pending.ceiling(cursor);
   journalEffects(ctx, effects);
-  return [formatStreamId(following?.[0] ?? 0n), claimed, deletedIds];
+  return [formatStreamId(following?.[0] ?? STREAM_ID_MIN), claimed, deletedIds];
 }
 
 // ---- XINFO --------------------------------------------------------------------------------
@@ -990,8 +997,8 @@ function xinfoStreamCommand(ctx: CommandContext, argv: string[]): Reply {
     "recorded-first-entry-id", formatStreamId(stream.firstId),
   ];
   if (options.length === 0) {
-    const first = stream.range(0n, STREAM_ID_MAX).next();
-    const last = stream.range(0n, STREAM_ID_MAX, true).next();
+    const first = stream.range(STREAM_ID_MIN, STREAM_ID_MAX).next();
+    const last = stream.range(STREAM_ID_MIN, STREAM_ID_MAX, true).next();
     return [
       ...head,
       "groups", stream.groups.size,
@@ -1007,7 +1014,7 @@ function xinfoStreamCommand(ctx: CommandContext, argv: string[]): Reply {
     }
     return out;
   };
-  const entries = limited(stream.range(0n, STREAM_ID_MAX)).map(entryReply);
+  const entries = limited(stream.range(STREAM_ID_MIN, STREAM_ID_MAX)).map(entryReply);
   const groups = stream.sortedGroups().map((groupValue): Reply => [
     "name", groupValue.name,
     "last-delivered-id", formatStreamId(groupValue.lastId),

@@ -285,6 +285,23 @@ describe("ZLEXCOUNT", () => {
   });
 });
 
+describe("integer spellings of scores and ranks (plain integers take a fast path)", () => {
+  test("scores read as strtod reads them, ranks only as canonical int64s (as redis-server 7.0 answers)", () => {
+    const { run } = setup();
+    expect(run("ZADD", "t", "01", "a", "+5", "b", "1234567890123456", "c", "12345678901234567", "d", "-123456789012345", "e", "0", "f")).toBe(6);
+    expect(run("ZRANGE", "t", 0, -1, "WITHSCORES")).toEqual(
+      ["e", "-123456789012345", "f", "0", "a", "1", "b", "5", "c", "1234567890123456", "d", "12345678901234568"],
+    );
+    for (const score of ["1a", "-", ""]) expect(run("ZADD", "t", score, "g")).toEqual(NOT_FLOAT);
+    for (const [start, stop] of [["01", "2"], ["-0", "2"], ["+1", "2"], ["1", "02"], ["", "1"]]) {
+      expect(run("ZRANGE", "t", start!, stop!)).toEqual(NOT_INTEGER);
+    }
+    expect(run("ZREMRANGEBYRANK", "t", "01", "1")).toEqual(NOT_INTEGER);
+    expect(run("ZRANGE", "t", "-1", "-1")).toEqual(["d"]);
+    expect(run("ZRANGE", "t", "999999999999999", "1")).toEqual([]);
+  });
+});
+
 describe("ZRANGE", () => {
   test("index ranges with negative indexes and REV", () => {
     const { run } = withSample();

@@ -16,11 +16,11 @@ import type { SetValue } from "../types/set.ts";
 import { type LexBound, type LexRange, type ScoreRange, type SortedEntry, SortedSet, lexAtLeastMin, lexAtMostMax, scoreAtLeastMin, scoreAtMostMax } from "../types/sorted-set.ts";
 import { randomInt } from "../../util/random.ts";
 import { format17g, formatScore } from "./double-format.ts";
+import { parseRandomCount, planRandomPick } from "./random-members.ts";
 
 const group = "sorted-set";
 const firstKey = { first: 1, last: 1, step: 1 };
 const noKeys = { first: 0, last: 0, step: 0 };
-const LONG_MAX = 9223372036854775807n;
 const SCAN_COUNT_DEFAULT = 10;
 
 // ---- lookup -----------------------------------------------------------------------------------
@@ -52,9 +52,10 @@ function deleteIfEmpty(ctx: CommandContext, key: string, set: SortedSet): void {
  * shared parseDouble — no underflow to zero ("1e-400" is refused, "1e-320" is a subnormal).
  */
 export function parseScore(text: string): number | null {
+  const small = smallCanonicalInteger(text);
+  if (small !== undefined) return small;
   const value = parseDouble(text);
-  // "0" itself (the common zero score) skips the regular expressions of the underflow check.
-  if (value === 0 && text !== "0" && hasNonZeroMantissa(text)) return null;
+  if (value === 0 && hasNonZeroMantissa(text)) return null;
   return value;
 }
 
@@ -75,6 +76,33 @@ export function longOrThrow(text: string): bigint {
   const value = parseInt64(text);
   if (value === null) throw errors.notInteger();
   return value;
+}
+
+/**
+ * A rank (getLongFromObjectOrReply) as a number: ranks only meet set sizes (< 2^53), so rounding
+ * an int64 beyond that changes no outcome. Plain small integers skip the bigint.
+ */
+function rankOrThrow(text: string): number {
+  return smallCanonicalInteger(text) ?? Number(longOrThrow(text));
+}
+
+/**
+ * The value of a canonical decimal integer of at most 15 digits (no sign but "-", no leading zero,
+ * not "-0"), exact as a double; undefined for any other text, which the full parsers then read.
+ * Scores and ranks are mostly such integers, and this skips the parsers' regular expressions.
+ */
+function smallCanonicalInteger(text: string): number | undefined {
+  const length = text.length;
+  const start = length > 0 && text.charCodeAt(0) === 45 ? 1 : 0; // "-"
+  if (length === start || length - start > 15) return undefined;
+  const first = text.charCodeAt(start);
+  if (first === 48) return length === 1 ? 0 : undefined; // "0" alone; "-0" and "01" go the long way
+  if (first < 49 || first > 57) return undefined;
+  for (let i = start + 1; i < length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 48 || code > 57) return undefined;
+  }
+  return Number(text);
 }
 
 const decimalPattern = /^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
@@ -307,9 +335,9 @@ function zlexcountCommand(ctx: CommandContext, argv: string[]): Reply {
 }
 
 /** Redis's rank clamping: negative counts from the end; undefined when the range is empty. */
-function clampRanks(start: bigint, end: bigint, length: number): [number, number] | undefined {
-  let first = Number(start);
-  let last = Number(end);
+function clampRanks(start: number, end: number, length: number): [number, number] | undefined {
+  let first = start;
+  let last = end;
   if (first < 0) first = length + first;
   if (last < 0) last = length + last;
   if (first < 0) first = 0;
@@ -326,8 +354,8 @@ function zremrangeGeneric(kind: "rank" | "score" | "lex") {
     const key = argv[1]!;
     let remove: (set: SortedSet) => number;
     if (kind === "rank") {
-      const start = longOrThrow(argv[2]!);
-      const end = longOrThrow(argv[3]!);
+      const start = rankOrThrow(argv[2]!);
+      const end = rankOrThrow(argv[3]!);
       remove = (set) => {
         const ranks = clampRanks(start, end, set.size);
         return ranks === undefined ? 0 : set.deleteRankRange(ranks[0], ranks[1]);
@@ -394,13 +422,13 @@ function selectRange(ctx: CommandContext, argv: string[], keyIndex: number, stor
 
   let select: (set: SortedSet) => SortedEntry[];
   if (kind === "rank") {
-    const start = longOrThrow(minText);
-    const end = longOrThrow(maxText);
+    const start = rankOrThrow(minText);
+    const end = rankOrThrow(maxText);
     select = (set) => {
       const ranks = clampRanks(start, end, set.size);
       if (ranks === undefined) return [];
       const [first, last] = ranks;
-      let entries = take(set.walk(reverse ? set.size - 1 - first : first, reverse), last - first + 1);
+      let entries = set.rangeByRank(reverse ? set.size - 1 - first : first, last - first + 1, reverse);
       if (limitOnRanks) entries = offset < 0n ? [] : entries.slice(Number(offset), limit < 0n ? undefined : Number(offset) + Number(limit));
       return entries;
     };
@@ -419,16 +447,6 @@ function selectRange(ctx: CommandContext, argv: string[], keyIndex: number, stor
   }
   const set = readZset(ctx, argv[keyIndex]!);
   return { entries: set === undefined ? undefined : select(set), withScores, kind };
-}
-
-function take(entries: Iterable<SortedEntry>, count: number): SortedEntry[] {
-  const out: SortedEntry[] = [];
-  if (count <= 0) return out;
-  for (const entry of entries) {
-    out.push(entry);
-    if (out.length >= count) break;
-  }
-  return out;
 }
 
 /**
@@ -707,25 +725,21 @@ function zrandmemberCommand(ctx: CommandContext, argv: string[]): Reply {
   const key = argv[1]!;
   const draw = (n: number) => randomInt(ctx.random, n);
   if (argv.length === 2) return readZset(ctx, key)?.randomEntry(draw)?.member ?? null;
-  const count = longOrThrow(argv[2]!);
-  if (count < -LONG_MAX) throw errors.valueOutOfRange(`value must between ${-LONG_MAX} and ${LONG_MAX}`);
-  if (argv.length > 4 || (argv.length === 4 && argv[3]!.toUpperCase() !== "WITHSCORES")) throw errors.syntax();
-  const withScores = argv.length === 4;
-  // Redis refuses counts whose reply (two entries each) would overflow a long.
-  if (withScores && (count < -LONG_MAX / 2n || count > LONG_MAX / 2n)) throw errors.plainValueOutOfRange();
+  const { count, withPairs: withScores } = parseRandomCount(argv, "WITHSCORES");
   const set = readZset(ctx, key);
   if (set === undefined || count === 0n) return [];
   const picked: SortedEntry[] = [];
-  if (count < 0n || count === 1n) {
-    // Independent draws, repeats allowed.
-    for (let remaining = count < 0n ? -count : 1n; remaining > 0n; remaining--) picked.push(set.randomEntry(draw)!);
-  } else if (count >= BigInt(set.size)) {
+  // compat: a count of 1 is served as one draw, as a negative count is, before "all of it".
+  const pick = planRandomPick(count === 1n ? -1n : count, set.size);
+  if (pick.kind === "draws") {
+    for (let remaining = pick.draws; remaining > 0; remaining--) picked.push(set.randomEntry(draw)!);
+  } else if (pick.kind === "all") {
     // The whole set, walked from the highest entry as Redis's iterator walks it.
     picked.push(...set.walk(set.size - 1, true));
   } else {
-    const wanted = Number(count);
+    const wanted = pick.wanted;
     const ranks = new Set<number>();
-    if (wanted * 3 > set.size) {
+    if (pick.mostOfIt) {
       // Close to the whole set: drop random ranks until `wanted` remain.
       for (let rank = 0; rank < set.size; rank++) ranks.add(rank);
       const all = [...ranks];

@@ -2,10 +2,13 @@
 // apply all call `dispatch`, which applies the table-driven checks in a fixed order — lookup,
 // arity, access — then runs the handler and journals the write. Handlers never repeat these checks.
 
+import type { Clock } from "../../util/clock.ts";
+import type { Random } from "../../util/random.ts";
 import type { CommandContext, CommandSpec, Session } from "./command.ts";
 import { hasFlag } from "./command.ts";
 import type { Database } from "./database.ts";
 import { RedisError, errors } from "./errors.ts";
+import type { Keyspace } from "./keyspace.ts";
 import { ErrorReply, type Reply } from "./reply.ts";
 
 export class CommandTable {
@@ -89,20 +92,7 @@ export class Dispatcher {
   /** Runs a resolved command and journals its effect. Errors thrown by the handler propagate. */
   run(db: Database, spec: CommandSpec, argv: string[], session: Session): Reply {
     if (spec.run === undefined) throw errors.wrongArity(spec.name); // a container called without subcommand
-    const ctx: CommandContext = {
-      db,
-      keyspace: db.keyspace,
-      clock: db.clock,
-      random: db.random,
-      session,
-      spec,
-      commands: this.table,
-      dirty: 0,
-      propagated: undefined,
-      propagate(...commands) {
-        this.propagated = commands;
-      },
-    };
+    const ctx = new DispatchContext(db, session, spec, this.table);
     // Persistence refuses writes it cannot store and copies keys a running snapshot still needs.
     if (db.guardsWrites && hasFlag(spec, "write")) db.beforeWrite(spec, argv);
     const observer = this.observer;
@@ -121,5 +111,33 @@ export class Dispatcher {
       }
       observer?.commandRan(spec, performance.now() - startedAtMs, failed);
     }
+  }
+}
+
+/**
+ * One command's context. A class, not an object literal, so `propagate` lives once on the
+ * prototype instead of a closure per command: dispatch is the engine's hottest path. Each
+ * command gets its own, since a script paused mid-way keeps the contexts of its calls.
+ */
+class DispatchContext implements CommandContext {
+  readonly keyspace: Keyspace;
+  readonly clock: Clock;
+  readonly random: Random;
+  dirty = 0;
+  propagated: string[][] | undefined = undefined;
+
+  constructor(
+    readonly db: Database,
+    readonly session: Session,
+    readonly spec: CommandSpec,
+    readonly commands: CommandTable,
+  ) {
+    this.keyspace = db.keyspace;
+    this.clock = db.clock;
+    this.random = db.random;
+  }
+
+  propagate(...commands: string[][]): void {
+    this.propagated = commands;
   }
 }

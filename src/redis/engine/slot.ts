@@ -16,8 +16,21 @@ function crc16(key: string, start: number, end: number): number {
   return crc;
 }
 
+// A one-entry memo: a command reads then writes the same key (each a slot lookup), and a
+// pipeline usually repeats a key, so most lookups compare one short string instead of hashing it.
+let lastKey = "";
+let lastSlot = crc16("", 0, 0);
+
 /** The hash slot of a key (a binary string), honouring `{tag}` like Redis Cluster. */
 export function keySlot(key: string): number {
+  if (key === lastKey) return lastSlot;
+  const slot = computeSlot(key);
+  lastKey = key;
+  lastSlot = slot;
+  return slot;
+}
+
+function computeSlot(key: string): number {
   const open = key.indexOf("{");
   if (open !== -1) {
     const close = key.indexOf("}", open + 1);

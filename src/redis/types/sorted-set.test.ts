@@ -1,5 +1,5 @@
 // Proves the skip list against a naive model (a sorted array) under seeded random operations —
-// inserts, score moves, deletes, ranks, score and lex ranges, range deletes, walks, scans that
+// inserts, score moves, deletes, ranks, score and lex ranges, range deletes, walks, rank ranges, scans that
 // race with writes — including its worst cases (ascending, descending and all-equal inserts),
 // and that every operation stays logarithmic on a 1,000,000-member set, counted in node visits.
 
@@ -81,6 +81,11 @@ describe("SortedSet against a sorted-array model", () => {
           expect(set.rank(probe) ?? -1).toBe(expectedRank);
           const rank = randomInt(random, order.length + 1);
           expect(set.at(rank)?.member).toBe(order[rank]?.[0]);
+          const count = randomInt(random, 12);
+          const names = order.map(([name]) => name);
+          expect(set.rangeByRank(rank, count).map((entry) => entry.member)).toEqual(names.slice(rank, rank + count));
+          const fromTop = names.slice(0, rank + 1).reverse().slice(0, count);
+          expect(set.rangeByRank(rank, count, true).map((entry) => entry.member)).toEqual(rank < names.length ? fromTop : []);
           const range = randomScoreRange(random);
           const inRange = order.filter(([, score]) => scoreAtLeastMin(score, range) && scoreAtMostMax(score, range));
           expect(set.countInScoreRange(range)).toBe(inRange.length);

@@ -1,7 +1,7 @@
 // The sorted-set structure: members (binary strings) with double scores, ordered by score and,
 // between equal scores, by member bytes (memcmp order, which is JS's order for binary strings).
 // Knows nothing about commands; commands/zset.ts and commands/geo.ts translate, SORT reads
-// `entries()` and `walk()`. Benchmarks can drive it directly (`set`, `rank`, `at`, ranges) and
+// `entries()`, `walk()` and `rangeByRank()`. Benchmarks can drive it directly (`set`, `rank`, `at`, ranges) and
 // read `nodeVisits`.
 //
 // Design: Redis's own layout, so ranks and ranges behave exactly as Redis's do. A Map from member
@@ -215,6 +215,22 @@ export class SortedSet implements StructuredValue {
       this.#nodeVisits++;
       node = reverse ? node.backward : node.forward[0]!;
     }
+  }
+
+  /**
+   * Up to `count` entries from `rank` on, ascending, or descending when `reverse`: `walk` as an
+   * array, without a generator step per entry (ZRANGE by rank, the common read).
+   */
+  rangeByRank(rank: number, count: number, reverse = false): SortedEntry[] {
+    const out: SortedEntry[] = [];
+    let node = count > 0 ? this.nodeAt(rank) : null;
+    while (node !== null) {
+      out.push(node);
+      if (out.length === count) break;
+      node = reverse ? node.backward : node.forward[0]!;
+    }
+    this.#nodeVisits += out.length;
+    return out;
   }
 
   /** Every entry in ascending order (score, then member bytes). */

@@ -1,15 +1,35 @@
 // Proves the stream structure against naive models: seeded random appends, deletes, trims and range
 // reads give what a sorted array gives, the node layout keeps Redis's invariants (at most 100
 // entries, ids ordered, live counts right), and the PEL map agrees with a Map plus sorting —
-// including worst cases: tombstone-heavy nodes, one-entry nodes, ids at the 2^64 edges, and
-// PEL inserts in random order that split chunks.
+// including worst cases: tombstone-heavy nodes, one-entry nodes, ids across 2^53 (where an id
+// half turns from a number into a bigint) and at the 2^64 edges, and PEL inserts in random order
+// that split chunks. The models hold ids as 128-bit bigints (ms << 64 | seq), a representation
+// independent of the structure's own.
 
 import { describe, expect, test } from "bun:test";
 import { SeededRandom, randomInt } from "../../util/random.ts";
-import { IdMap, NODE_ENTRIES_MAX, STREAM_ID_MAX, StreamValue, formatStreamId, streamId, type StreamId } from "./stream.ts";
+import {
+  IdMap,
+  NODE_ENTRIES_MAX,
+  STREAM_ID_MAX,
+  STREAM_ID_MIN,
+  StreamId,
+  StreamValue,
+  U64_MAX,
+  compareIds,
+  formatStreamId,
+  idAfter,
+  idBefore,
+  streamIdFromBigInt,
+  streamIdToBigInt,
+} from "./stream.ts";
+
+const id = streamIdFromBigInt;
+const big = streamIdToBigInt;
+const streamId = (ms: bigint, seq: bigint) => id((ms << 64n) | seq);
 
 interface ModelEntry {
-  id: StreamId;
+  id: bigint;
   fields: string[];
 }
 
@@ -20,18 +40,18 @@ function checkAgainstModel(stream: StreamValue, model: ModelEntry[]): void {
   for (const node of stream.nodes) {
     expect(node.entries.length).toBeGreaterThan(0);
     expect(node.entries.length).toBeLessThanOrEqual(NODE_ENTRIES_MAX);
-    expect(node.masterId).toBe(node.entries[0]!.id);
+    expect(node.masterId).toEqual(node.entries[0]!.id);
     expect(node.live).toBe(node.entries.filter((entry) => !entry.deleted).length);
     for (const entry of node.entries) {
-      expect(entry.id > previous).toBe(true);
-      previous = entry.id;
+      expect(big(entry.id) > previous).toBe(true);
+      previous = big(entry.id);
     }
     live += node.live;
   }
   expect(live).toBe(stream.length);
   expect(stream.length).toBe(model.length);
-  expect([...stream.range(0n, STREAM_ID_MAX)].map((entry) => [entry.id, entry.fields])).toEqual(model.map((entry) => [entry.id, entry.fields]));
-  if (model.length > 0) expect(stream.firstId).toBe(model[0]!.id);
+  expect([...stream.range(STREAM_ID_MIN, STREAM_ID_MAX)].map((entry) => [big(entry.id), entry.fields])).toEqual(model.map((entry) => [entry.id, entry.fields]));
+  if (model.length > 0) expect(big(stream.firstId)).toBe(model[0]!.id);
 }
 
 function randomFields(random: SeededRandom): string[] {
@@ -46,13 +66,13 @@ function randomFields(random: SeededRandom): string[] {
 }
 
 describe("StreamValue against a sorted-array model", () => {
-  for (const seed of [1, 2, 3, 4, 5]) {
+  for (const seed of [1, 2, 3, 4, 5, 6]) {
     test(`seed ${seed}: appends, deletes, trims and range reads agree`, () => {
       const random = new SeededRandom(seed);
       const stream = new StreamValue();
       let model: ModelEntry[] = [];
-      let ms = seed === 5 ? (1n << 64n) - 1_000_000n : 1_000n;
-      let seq = seed === 4 ? (1n << 64n) - 50n : 0n;
+      let ms = seed === 5 ? (1n << 64n) - 1_000_000n : seed === 6 ? (1n << 53n) - 2_000n : 1_000n;
+      let seq = seed === 4 ? (1n << 64n) - 50n : seed === 6 ? (1n << 53n) - 100n : 0n;
       for (let step = 0; step < 3000; step++) {
         const roll = randomInt(random, 100);
         if (roll < 55) {
@@ -63,14 +83,14 @@ describe("StreamValue against a sorted-array model", () => {
             ms += 1n;
             seq = 0n;
           } else seq += 1n;
-          const id = streamId(ms, seq);
+          const key = (ms << 64n) | seq;
           const fields = randomFields(random);
-          stream.append(id, fields);
-          model.push({ id, fields });
+          stream.append(id(key), fields);
+          model.push({ id: key, fields });
         } else if (roll < 75) {
-          const target = model.length > 0 && randomInt(random, 4) > 0 ? model[randomInt(random, model.length)]!.id : streamId(ms, BigInt(randomInt(random, 100)));
+          const target = model.length > 0 && randomInt(random, 4) > 0 ? model[randomInt(random, model.length)]!.id : (ms << 64n) | BigInt(randomInt(random, 100));
           const present = model.some((entry) => entry.id === target);
-          expect(stream.delete(target)).toBe(present);
+          expect(stream.delete(id(target))).toBe(present);
           model = model.filter((entry) => entry.id !== target);
         } else if (roll < 80) {
           const byLength = randomInt(random, 2) === 0;
@@ -78,7 +98,7 @@ describe("StreamValue against a sorted-array model", () => {
           const maxLength = BigInt(randomInt(random, model.length + 20));
           const minId = model.length > 0 ? model[randomInt(random, model.length)]!.id : 0n;
           const before = model.length;
-          const removed = stream.trim({ strategy: byLength ? "maxlen" : "minid", maxLength, minId, approximate, limit: 0n, policy: "KEEPREF" });
+          const removed = stream.trim({ strategy: byLength ? "maxlen" : "minid", maxLength, minId: id(minId), approximate, limit: 0n, policy: "KEEPREF" });
           const exactKeep = byLength ? model.slice(Math.max(0, model.length - Number(maxLength))) : model.filter((entry) => entry.id >= minId);
           if (!approximate) expect(removed).toBe(before - exactKeep.length);
           // Approximate trimming removes a prefix, never more than exact trimming would.
@@ -86,13 +106,14 @@ describe("StreamValue against a sorted-array model", () => {
           model = model.slice(removed);
         } else {
           const a = model.length > 0 ? model[randomInt(random, model.length)]!.id - BigInt(randomInt(random, 2)) : 0n;
-          const b = model.length > 0 ? model[randomInt(random, model.length)]!.id + BigInt(randomInt(random, 2)) : STREAM_ID_MAX;
+          const idMax = big(STREAM_ID_MAX);
+          const b = model.length > 0 ? model[randomInt(random, model.length)]!.id + BigInt(randomInt(random, 2)) : idMax;
           const reverse = randomInt(random, 2) === 0;
           const expected = model.filter((entry) => entry.id >= a && entry.id <= b).map((entry) => entry.id);
           if (reverse) expected.reverse();
-          expect([...stream.range(a, b, reverse)].map((entry) => entry.id)).toEqual(expected);
+          expect([...stream.range(id(a), id(b > idMax ? idMax : b), reverse)].map((entry) => big(entry.id))).toEqual(expected);
           const probe = model.length > 0 ? model[randomInt(random, model.length)]!.id : 1n;
-          expect(stream.get(probe)?.fields).toEqual(model.find((entry) => entry.id === probe)?.fields);
+          expect(stream.get(id(probe))?.fields).toEqual(model.find((entry) => entry.id === probe)?.fields);
         }
         if (step % 250 === 0) checkAgainstModel(stream, model);
       }
@@ -118,13 +139,30 @@ describe("StreamValue against a sorted-array model", () => {
     expect(stream.nodes[0]!.entries.length).toBe(100);
     stream.delete(streamId(1n, 100n));
     expect(stream.nodes.length).toBe(1);
-    expect(stream.firstId).toBe(streamId(1n, 101n));
-    expect(stream.maxDeletedId).toBe(streamId(1n, 100n));
+    expect(stream.firstId).toEqual(streamId(1n, 101n));
+    expect(stream.maxDeletedId).toEqual(streamId(1n, 100n));
   });
 
   test("formats ids at the 64-bit edges exactly", () => {
     expect(formatStreamId(STREAM_ID_MAX)).toBe("18446744073709551615-18446744073709551615");
     expect(formatStreamId(streamId(9007199254740993n, 0n))).toBe("9007199254740993-0");
+  });
+
+  test("id halves cross 2^53 and 2^64 exactly, in one canonical form per value", () => {
+    const safeMax = BigInt(Number.MAX_SAFE_INTEGER);
+    const pastSafe = idAfter(streamId(5n, safeMax));
+    expect(pastSafe).toEqual(new StreamId(5, safeMax + 1n));
+    expect(formatStreamId(pastSafe)).toBe("5-9007199254740992");
+    expect(idBefore(pastSafe)).toEqual(new StreamId(5, Number.MAX_SAFE_INTEGER));
+    expect(idAfter(streamId(safeMax, U64_MAX))).toEqual(new StreamId(safeMax + 1n, 0));
+    expect(idBefore(streamId(safeMax + 1n, 0n))).toEqual(new StreamId(Number.MAX_SAFE_INTEGER, U64_MAX));
+    expect(idAfter(streamId(7n, U64_MAX - 1n))).toEqual(new StreamId(7, U64_MAX));
+    const edges = [0n, 1n, safeMax - 1n, safeMax, safeMax + 1n, U64_MAX - 1n, U64_MAX];
+    const ids = edges.flatMap((ms) => edges.map((seq) => (ms << 64n) | seq));
+    for (const a of ids) {
+      expect(big(id(a))).toBe(a);
+      for (const b of ids) expect(Math.sign(compareIds(id(a), id(b)))).toBe(a < b ? -1 : a > b ? 1 : 0);
+    }
   });
 
   test("10 000 entries with every other one deleted still seek by id", () => {
@@ -133,7 +171,7 @@ describe("StreamValue against a sorted-array model", () => {
     for (let i = 2; i <= 10_000; i += 2) stream.delete(streamId(BigInt(i), 0n));
     expect(stream.length).toBe(5000);
     expect([...stream.range(streamId(5000n, 0n), streamId(5006n, 0n))].map((entry) => entry.fields[1])).toEqual(["5001", "5003", "5005"]);
-    expect([...stream.range(0n, STREAM_ID_MAX, true)][0]!.fields[1]).toBe("9999");
+    expect([...stream.range(STREAM_ID_MIN, STREAM_ID_MAX, true)][0]!.fields[1]).toBe("9999");
     expect(stream.get(streamId(7777n, 0n))?.fields).toEqual(["f", "7777"]);
     expect(stream.get(streamId(7778n, 0n))).toBeUndefined();
   });
@@ -146,26 +184,27 @@ describe("IdMap against a Map", () => {
       const map = new IdMap<number>();
       const model = new Map<bigint, number>();
       for (let step = 0; step < 5000; step++) {
-        const id = BigInt(randomInt(random, 2000)) * (seed === 9 ? 1n << 70n : 1n);
+        const key = BigInt(randomInt(random, 2000)) * (seed === 9 ? 1n << 70n : 1n);
         const roll = randomInt(random, 10);
         if (roll < 6) {
-          expect(map.set(id, step)).toBe(!model.has(id));
-          model.set(id, step);
+          expect(map.set(id(key), step)).toBe(!model.has(key));
+          model.set(key, step);
         } else if (roll < 9) {
-          expect(map.delete(id)).toBe(model.get(id));
-          model.delete(id);
+          expect(map.delete(id(key))).toBe(model.get(key));
+          model.delete(key);
         } else {
           const sorted = [...model.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-          const next = sorted.find((key) => key >= id);
-          expect(map.ceiling(id)?.[0]).toBe(next);
-          expect([...map.from(id)].map(([key]) => key)).toEqual(sorted.filter((key) => key >= id));
+          const next = sorted.find((candidate) => candidate >= key);
+          const ceiling = map.ceiling(id(key))?.[0];
+          expect(ceiling === undefined ? undefined : big(ceiling)).toBe(next);
+          expect([...map.from(id(key))].map(([found]) => big(found))).toEqual(sorted.filter((candidate) => candidate >= key));
         }
         expect(map.size).toBe(model.size);
       }
       const sorted = [...model.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-      expect([...map.from()].map(([key, value]) => [key, value])).toEqual(sorted.map((key) => [key, model.get(key)!]));
-      expect(map.first()?.[0]).toBe(sorted[0]);
-      expect(map.last()?.[0]).toBe(sorted[sorted.length - 1]);
+      expect([...map.from()].map(([key, value]) => [big(key), value])).toEqual(sorted.map((key) => [key, model.get(key)!]));
+      expect(big(map.first()![0])).toBe(sorted[0]!);
+      expect(big(map.last()![0])).toBe(sorted[sorted.length - 1]!);
     });
   }
 });

@@ -8,25 +8,75 @@
 // XINFO's radix-tree counters answer like Redis. Seeking an id is a binary search over nodes then
 // inside one node (O(log n)); appending touches only the last node (O(1)). Deleted entries stay
 // in their node as tombstones, as in Redis, until the whole node goes.
-// Ids are bigints: `ms << 64 | seq`, so numeric order is id order. PELs are ordered id maps made
-// of sorted chunks (O(log n) insert, delete and seek). Ties cannot happen: ids are unique.
+// Ids are two unsigned 64-bit halves (ms, seq), each a plain number up to 2^53 - 1 and a bigint
+// only above (see U64): real ids are milliseconds and small sequences, so ordering, formatting
+// and listpack sizing stay in number arithmetic, while Redis's whole range stays exact.
+// PELs are ordered id maps made of sorted chunks (O(log n) insert, delete and seek). Ties cannot
+// happen: ids are unique.
 
 import type { StructuredValue } from "./value.ts";
 
-export type StreamId = bigint;
+/**
+ * An unsigned 64-bit integer in canonical form: a number when at most Number.MAX_SAFE_INTEGER,
+ * else a bigint. One form per value, so `===` compares values; `<` and `>` are exact across forms.
+ */
+export type U64 = number | bigint;
 
-const U64_MAX = (1n << 64n) - 1n;
-export const STREAM_ID_MIN: StreamId = 0n;
-export const STREAM_ID_MAX: StreamId = (U64_MAX << 64n) | U64_MAX;
+export const U64_MAX = (1n << 64n) - 1n;
+const SAFE_MAX = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** The canonical U64 of a bigint in [0, 2^64). */
+export const u64 = (value: bigint): U64 => (value <= SAFE_MAX ? Number(value) : value);
+
+/** value + 1; the caller makes sure value < U64_MAX. */
+export const u64Increment = (value: U64): U64 =>
+  typeof value === "number" && value < Number.MAX_SAFE_INTEGER ? value + 1 : u64(BigInt(value) + 1n);
+
+/** value - 1; the caller makes sure value > 0. */
+export const u64Decrement = (value: U64): U64 => (typeof value === "number" ? value - 1 : u64(value - 1n));
+
+/** A stream id; its halves are canonical U64s (build parsed values with `u64`). */
+export class StreamId {
+  constructor(
+    readonly ms: U64,
+    readonly seq: U64,
+  ) {}
+}
+
+export const STREAM_ID_MIN = new StreamId(0, 0);
+export const STREAM_ID_MAX = new StreamId(U64_MAX, U64_MAX);
+
+/** Negative, zero or positive as a is before, equal to or after b. */
+export function compareIds(a: StreamId, b: StreamId): number {
+  if (a.ms !== b.ms) return a.ms < b.ms ? -1 : 1;
+  if (a.seq !== b.seq) return a.seq < b.seq ? -1 : 1;
+  return 0;
+}
+
+export const sameId = (a: StreamId, b: StreamId): boolean => a.ms === b.ms && a.seq === b.seq;
+export const isMaxId = (id: StreamId): boolean => id.ms === U64_MAX && id.seq === U64_MAX;
+export const isZeroId = (id: StreamId): boolean => id.ms === 0 && id.seq === 0;
+
+/** The id right after `id`; the caller makes sure it is not the largest. */
+export function idAfter(id: StreamId): StreamId {
+  return id.seq === U64_MAX ? new StreamId(u64Increment(id.ms), 0) : new StreamId(id.ms, u64Increment(id.seq));
+}
+
+/** The id right before `id`; the caller makes sure it is not 0-0. */
+export function idBefore(id: StreamId): StreamId {
+  return id.seq === 0 ? new StreamId(u64Decrement(id.ms), U64_MAX) : new StreamId(id.ms, u64Decrement(id.seq));
+}
+
+export const formatStreamId = (id: StreamId): string => `${id.ms}-${id.seq}`;
+
+/** The id as one 128-bit integer, `ms << 64 | seq` (how snapshots store ids). */
+export const streamIdToBigInt = (id: StreamId): bigint => (BigInt(id.ms) << 64n) | BigInt(id.seq);
+export const streamIdFromBigInt = (value: bigint): StreamId => new StreamId(u64(value >> 64n), u64(value & U64_MAX));
 
 /** Redis's defaults for stream-node-max-entries and stream-node-max-bytes. */
 export const NODE_ENTRIES_MAX = 100;
 export const NODE_BYTES_MAX = 4096;
 
-export const streamId = (ms: bigint, seq: bigint): StreamId => (ms << 64n) | seq;
-export const idMs = (id: StreamId): bigint => id >> 64n;
-export const idSeq = (id: StreamId): bigint => id & U64_MAX;
-export const formatStreamId = (id: StreamId): string => `${id >> 64n}-${id & U64_MAX}`;
 
 // ---- listpack size emulation (listpack.c encodings) -----------------------------------------
 
@@ -34,12 +84,13 @@ const int64Pattern = /^(0|-?[1-9][0-9]{0,19})$/;
 const INT64_MIN = -(1n << 63n);
 const INT64_MAX = (1n << 63n) - 1n;
 
-function integerEncodingBytes(value: bigint): number {
-  if (value >= 0n && value <= 127n) return 1;
-  if (value >= -4096n && value <= 4095n) return 2;
-  if (value >= -32768n && value <= 32767n) return 3;
-  if (value >= -8388608n && value <= 8388607n) return 4;
-  if (value >= -2147483648n && value <= 2147483647n) return 5;
+// Sizes only: a value rounded beyond 2^53 lands in the same (9-byte) class as its exact self.
+function integerEncodingBytes(value: number): number {
+  if (value >= 0 && value <= 127) return 1;
+  if (value >= -4096 && value <= 4095) return 2;
+  if (value >= -32768 && value <= 32767) return 3;
+  if (value >= -8388608 && value <= 8388607) return 4;
+  if (value >= -2147483648 && value <= 2147483647) return 5;
   return 9;
 }
 
@@ -49,7 +100,7 @@ function withBacklen(encodedBytes: number): number {
   return encodedBytes + backlen;
 }
 
-function integerElementBytes(value: bigint): number {
+function integerElementBytes(value: number): number {
   return withBacklen(integerEncodingBytes(value));
 }
 
@@ -57,14 +108,18 @@ function integerElementBytes(value: bigint): number {
 function stringElementBytes(text: string): number {
   if (text.length <= 20 && int64Pattern.test(text)) {
     const value = BigInt(text);
-    if (value >= INT64_MIN && value <= INT64_MAX) return integerElementBytes(value);
+    if (value >= INT64_MIN && value <= INT64_MAX) return integerElementBytes(Number(value));
   }
   const header = text.length <= 63 ? 1 : text.length <= 4095 ? 2 : 5;
   return withBacklen(header + text.length);
 }
 
-// Ids inside a node are stored as int64 deltas from the node's master id (uint64 arithmetic).
-const asInt64 = (value: bigint): bigint => BigInt.asIntN(64, value);
+// Ids inside a node are stored as int64 deltas from the node's master id (uint64 arithmetic,
+// wrapping); two numbers below 2^53 cannot wrap, so only bigint halves need the exact path.
+function deltaElementBytes(value: U64, base: U64): number {
+  if (typeof value === "number" && typeof base === "number") return integerElementBytes(value - base);
+  return integerElementBytes(Number(BigInt.asIntN(64, BigInt(value) - BigInt(base))));
+}
 
 // ---- entries and nodes --------------------------------------------------------------------
 
@@ -96,21 +151,21 @@ function sameFieldNames(fields: string[], masterFields: string[]): boolean {
 function newNode(id: StreamId, fields: string[]): StreamNode {
   const masterFields = fields.filter((_, i) => i % 2 === 0);
   let bytes = 7; // listpack header and terminator
-  bytes += integerElementBytes(1n) + integerElementBytes(0n) + integerElementBytes(BigInt(masterFields.length));
+  bytes += integerElementBytes(1) + integerElementBytes(0) + integerElementBytes(masterFields.length);
   for (const field of masterFields) bytes += stringElementBytes(field);
-  bytes += integerElementBytes(0n); // master entry terminator
+  bytes += integerElementBytes(0); // master entry terminator
   return { masterId: id, masterFields, entries: [], live: 0, bytes };
 }
 
 function entryBytes(node: StreamNode, id: StreamId, fields: string[]): number {
   const compressed = sameFieldNames(fields, node.masterFields);
   const pairs = fields.length / 2;
-  let bytes = integerElementBytes(compressed ? 2n : 0n);
-  bytes += integerElementBytes(asInt64(idMs(id) - idMs(node.masterId)));
-  bytes += integerElementBytes(asInt64(idSeq(id) - idSeq(node.masterId)));
-  if (!compressed) bytes += integerElementBytes(BigInt(pairs));
+  let bytes = integerElementBytes(compressed ? 2 : 0);
+  bytes += deltaElementBytes(id.ms, node.masterId.ms);
+  bytes += deltaElementBytes(id.seq, node.masterId.seq);
+  if (!compressed) bytes += integerElementBytes(pairs);
   for (let i = 0; i < fields.length; i++) if (!compressed || i % 2 === 1) bytes += stringElementBytes(fields[i]!);
-  bytes += integerElementBytes(BigInt(compressed ? pairs + 3 : pairs * 2 + 4));
+  bytes += integerElementBytes(compressed ? pairs + 3 : pairs * 2 + 4);
   return bytes;
 }
 
@@ -121,12 +176,24 @@ function pushEntry(node: StreamNode, entry: StreamEntry): void {
 }
 
 // First index in a sorted list whose key is >= target.
-function lowerBound<T>(items: T[], target: bigint, keyOf: (item: T) => bigint): number {
+function lowerBound<T>(items: T[], target: StreamId, keyOf: (item: T) => StreamId): number {
   let low = 0;
   let high = items.length;
   while (low < high) {
     const mid = (low + high) >> 1;
-    if (keyOf(items[mid]!) < target) low = mid + 1;
+    if (compareIds(keyOf(items[mid]!), target) < 0) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+// First index in a sorted list whose key is > target.
+function upperBound<T>(items: T[], target: StreamId, keyOf: (item: T) => StreamId): number {
+  let low = 0;
+  let high = items.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (compareIds(keyOf(items[mid]!), target) <= 0) low = mid + 1;
     else high = mid;
   }
   return low;
@@ -134,6 +201,7 @@ function lowerBound<T>(items: T[], target: bigint, keyOf: (item: T) => bigint): 
 
 const entryKey = (entry: StreamEntry) => entry.id;
 const nodeKey = (node: StreamNode) => node.masterId;
+const itself = (id: StreamId) => id;
 
 // ---- ordered id map (PELs) ----------------------------------------------------------------
 
@@ -160,7 +228,7 @@ export class IdMap<V> {
     while (low < high) {
       const mid = (low + high) >> 1;
       const ids = this.chunks[mid]!.ids;
-      if (ids[ids.length - 1]! < id) low = mid + 1;
+      if (compareIds(ids[ids.length - 1]!, id) < 0) low = mid + 1;
       else high = mid;
     }
     return low;
@@ -169,8 +237,9 @@ export class IdMap<V> {
   get(id: StreamId): V | undefined {
     if (this.count === 0) return undefined;
     const chunk = this.chunks[this.chunkIndex(id)]!;
-    const at = lowerBound(chunk.ids, id, (x) => x);
-    return chunk.ids[at] === id ? chunk.values[at] : undefined;
+    const at = lowerBound(chunk.ids, id, itself);
+    const found = chunk.ids[at];
+    return found !== undefined && sameId(found, id) ? chunk.values[at] : undefined;
   }
 
   has(id: StreamId): boolean {
@@ -186,8 +255,9 @@ export class IdMap<V> {
     }
     const index = this.chunkIndex(id);
     const chunk = this.chunks[index]!;
-    const at = lowerBound(chunk.ids, id, (x) => x);
-    if (chunk.ids[at] === id) {
+    const at = lowerBound(chunk.ids, id, itself);
+    const found = chunk.ids[at];
+    if (found !== undefined && sameId(found, id)) {
       chunk.values[at] = value;
       return false;
     }
@@ -205,8 +275,9 @@ export class IdMap<V> {
     if (this.count === 0) return undefined;
     const index = this.chunkIndex(id);
     const chunk = this.chunks[index]!;
-    const at = lowerBound(chunk.ids, id, (x) => x);
-    if (chunk.ids[at] !== id) return undefined;
+    const at = lowerBound(chunk.ids, id, itself);
+    const found = chunk.ids[at];
+    if (found === undefined || !sameId(found, id)) return undefined;
     const value = chunk.values[at]!;
     chunk.ids.splice(at, 1);
     chunk.values.splice(at, 1);
@@ -230,7 +301,7 @@ export class IdMap<V> {
     if (this.count === 0) return undefined;
     let index = this.chunkIndex(id);
     let chunk = this.chunks[index]!;
-    let at = lowerBound(chunk.ids, id, (x) => x);
+    let at = lowerBound(chunk.ids, id, itself);
     if (at === chunk.ids.length) {
       chunk = this.chunks[++index]!;
       if (chunk === undefined) return undefined;
@@ -240,10 +311,10 @@ export class IdMap<V> {
   }
 
   /** Entries with id >= start, in id order. The map must not change while iterating. */
-  *from(start: StreamId = 0n): Generator<[StreamId, V]> {
+  *from(start: StreamId = STREAM_ID_MIN): Generator<[StreamId, V]> {
     if (this.count === 0) return;
     let index = this.chunkIndex(start);
-    let at = lowerBound(this.chunks[index]!.ids, start, (x) => x);
+    let at = lowerBound(this.chunks[index]!.ids, start, itself);
     for (; index < this.chunks.length; index++, at = 0) {
       const chunk = this.chunks[index]!;
       for (; at < chunk.ids.length; at++) yield [chunk.ids[at]!, chunk.values[at]!];
@@ -325,13 +396,25 @@ export class StreamValue implements StructuredValue {
   nodes: StreamNode[] = [];
   /** Live entries. */
   length = 0;
-  lastId: StreamId = 0n;
+  lastId: StreamId = STREAM_ID_MIN;
   /** The first live entry's id when the stream is not empty, as XINFO's recorded-first-entry-id. */
-  firstId: StreamId = 0n;
-  maxDeletedId: StreamId = 0n;
-  /** Entries ever added (int64: XSETID can set it). */
-  entriesAdded = 0n;
+  firstId: StreamId = STREAM_ID_MIN;
+  maxDeletedId: StreamId = STREAM_ID_MIN;
+  // Entries ever added, an int64 that XSETID can set: the last value set plus the appends since,
+  // counted as a number so that XADD does not allocate a bigint.
+  #entriesAddedWhenSet = 0n;
+  #appendedSinceSet = 0;
   readonly groups = new Map<string, ConsumerGroup>();
+
+  /** Entries ever added (int64: XSETID can set it). */
+  get entriesAdded(): bigint {
+    return this.#entriesAddedWhenSet + BigInt(this.#appendedSinceSet);
+  }
+
+  set entriesAdded(value: bigint) {
+    this.#entriesAddedWhenSet = value;
+    this.#appendedSinceSet = 0;
+  }
 
   // ---- entries --------------------------------------------------------------------------
 
@@ -349,7 +432,7 @@ export class StreamValue implements StructuredValue {
     }
     pushEntry(node, { id, fields, deleted: false });
     this.length++;
-    this.entriesAdded++;
+    this.#appendedSinceSet++;
     this.lastId = id;
     if (this.length === 1) this.firstId = id;
   }
@@ -364,7 +447,7 @@ export class StreamValue implements StructuredValue {
 
   // Index of the last node whose master id is <= id, or -1.
   private nodeAtOrBefore(id: StreamId): number {
-    return lowerBound(this.nodes, id + 1n, nodeKey) - 1;
+    return upperBound(this.nodes, id, nodeKey) - 1;
   }
 
   /** The live entry with this id. */
@@ -373,7 +456,7 @@ export class StreamValue implements StructuredValue {
     if (index < 0) return undefined;
     const entries = this.nodes[index]!.entries;
     const entry = entries[lowerBound(entries, id, entryKey)];
-    return entry !== undefined && entry.id === id && !entry.deleted ? entry : undefined;
+    return entry !== undefined && sameId(entry.id, id) && !entry.deleted ? entry : undefined;
   }
 
   has(id: StreamId): boolean {
@@ -382,7 +465,7 @@ export class StreamValue implements StructuredValue {
 
   /** Live entries with start <= id <= end, ascending (or descending when `reverse`). */
   *range(start: StreamId, end: StreamId, reverse = false): Generator<StreamEntry> {
-    if (start > end) return;
+    if (compareIds(start, end) > 0) return;
     if (!reverse) {
       let nodeIndex = Math.max(0, this.nodeAtOrBefore(start));
       let at = nodeIndex < this.nodes.length ? lowerBound(this.nodes[nodeIndex]!.entries, start, entryKey) : 0;
@@ -390,20 +473,20 @@ export class StreamValue implements StructuredValue {
         const entries = this.nodes[nodeIndex]!.entries;
         for (; at < entries.length; at++) {
           const entry = entries[at]!;
-          if (entry.id > end) return;
+          if (compareIds(entry.id, end) > 0) return;
           if (!entry.deleted) yield entry;
         }
       }
     } else {
       let nodeIndex = this.nodeAtOrBefore(end);
       if (nodeIndex < 0) return;
-      let at = lowerBound(this.nodes[nodeIndex]!.entries, end + 1n, entryKey) - 1;
+      let at = upperBound(this.nodes[nodeIndex]!.entries, end, entryKey) - 1;
       for (; nodeIndex >= 0; nodeIndex--) {
         const entries = this.nodes[nodeIndex]!.entries;
         if (at === Infinity) at = entries.length - 1;
         for (; at >= 0; at--) {
           const entry = entries[at]!;
-          if (entry.id < start) return;
+          if (compareIds(entry.id, start) < 0) return;
           if (!entry.deleted) yield entry;
         }
         at = Infinity;
@@ -435,16 +518,16 @@ export class StreamValue implements StructuredValue {
     if (index < 0) return false;
     const node = this.nodes[index]!;
     const entry = node.entries[lowerBound(node.entries, id, entryKey)];
-    if (entry === undefined || entry.id !== id || entry.deleted) return false;
+    if (entry === undefined || !sameId(entry.id, id) || entry.deleted) return false;
     if (node.live === 1) this.nodes.splice(index, 1);
     else {
       entry.deleted = true;
       node.live--;
     }
     this.length--;
-    if (id > this.maxDeletedId) this.maxDeletedId = id;
-    if (this.length === 0) this.firstId = 0n;
-    else if (id === this.firstId) this.firstId = this.firstLiveId()!;
+    if (compareIds(id, this.maxDeletedId) > 0) this.maxDeletedId = id;
+    if (this.length === 0) this.firstId = STREAM_ID_MIN;
+    else if (sameId(id, this.firstId)) this.firstId = this.firstLiveId()!;
     return true;
   }
 
@@ -464,7 +547,7 @@ export class StreamValue implements StructuredValue {
       const entries = node.live;
       if (limit !== 0n && BigInt(deleted + entries) > limit) break;
       let removeNode =
-        strategy === "maxlen" ? BigInt(this.length - entries) >= maxLength : node.entries[node.entries.length - 1]!.id < minId;
+        strategy === "maxlen" ? BigInt(this.length - entries) >= maxLength : compareIds(node.entries[node.entries.length - 1]!.id, minId) < 0;
       if (removeNode && policy === "ACKED") removeNode = node.entries.every((entry) => entry.deleted || !this.isReferenced(entry.id));
       if (removeNode) {
         if (policy === "DELREF") for (const entry of node.entries) if (!entry.deleted) this.removeReferences(entry.id);
@@ -476,7 +559,7 @@ export class StreamValue implements StructuredValue {
       if (approximate) break;
       let stopped = false;
       for (const entry of node.entries) {
-        stopped = strategy === "maxlen" ? BigInt(this.length) <= maxLength : entry.id >= minId;
+        stopped = strategy === "maxlen" ? BigInt(this.length) <= maxLength : compareIds(entry.id, minId) >= 0;
         if (stopped) break;
         if (entry.deleted) continue;
         if (policy === "ACKED" && this.isReferenced(entry.id)) continue;
@@ -490,7 +573,7 @@ export class StreamValue implements StructuredValue {
       if (stopped || policy !== "ACKED") break;
       index++;
     }
-    if (this.length === 0) this.firstId = 0n;
+    if (this.length === 0) this.firstId = STREAM_ID_MIN;
     else if (deleted > 0) this.firstId = this.firstLiveId()!;
     return deleted;
   }
@@ -506,7 +589,7 @@ export class StreamValue implements StructuredValue {
    * holds it in its PEL. A stream without groups references nothing.
    */
   isReferenced(id: StreamId): boolean {
-    for (const group of this.groups.values()) if (group.lastId < id || group.pending.has(id)) return true;
+    for (const group of this.groups.values()) if (compareIds(group.lastId, id) < 0 || group.pending.has(id)) return true;
     return false;
   }
 
@@ -521,20 +604,20 @@ export class StreamValue implements StructuredValue {
 
   /** Redis streamRangeHasTombstones(start, end = max). */
   rangeHasTombstones(start: StreamId): boolean {
-    if (this.length === 0 || this.maxDeletedId === 0n) return false;
-    return start <= this.maxDeletedId;
+    if (this.length === 0 || isZeroId(this.maxDeletedId)) return false;
+    return compareIds(start, this.maxDeletedId) <= 0;
   }
 
   /** Redis streamEstimateDistanceFromFirstEverEntry; -1 when unknown. */
   estimateDistanceFromFirstEverEntry(id: StreamId): bigint {
     if (this.entriesAdded === 0n) return 0n;
-    if (this.length === 0 && id <= this.lastId) return this.entriesAdded;
-    if (id !== 0n && id < this.maxDeletedId) return ENTRIES_READ_UNKNOWN;
-    if (id === this.lastId) return this.entriesAdded;
-    if (id > this.lastId) return ENTRIES_READ_UNKNOWN;
-    if (this.maxDeletedId === 0n || this.maxDeletedId < this.firstId) {
-      if (id < this.firstId) return this.entriesAdded - BigInt(this.length);
-      if (id === this.firstId) return this.entriesAdded - BigInt(this.length) + 1n;
+    if (this.length === 0 && compareIds(id, this.lastId) <= 0) return this.entriesAdded;
+    if (!isZeroId(id) && compareIds(id, this.maxDeletedId) < 0) return ENTRIES_READ_UNKNOWN;
+    if (sameId(id, this.lastId)) return this.entriesAdded;
+    if (compareIds(id, this.lastId) > 0) return ENTRIES_READ_UNKNOWN;
+    if (isZeroId(this.maxDeletedId) || compareIds(this.maxDeletedId, this.firstId) < 0) {
+      if (compareIds(id, this.firstId) < 0) return this.entriesAdded - BigInt(this.length);
+      if (sameId(id, this.firstId)) return this.entriesAdded - BigInt(this.length) + 1n;
     }
     return ENTRIES_READ_UNKNOWN;
   }
@@ -542,7 +625,7 @@ export class StreamValue implements StructuredValue {
   /** Redis streamReplyWithCGLag: entries not yet delivered to the group, or null when unknown. */
   groupLag(group: ConsumerGroup): bigint | null {
     if (this.entriesAdded === 0n || this.length === 0) return 0n;
-    if (group.lastId < this.firstId && this.maxDeletedId < this.firstId) return BigInt(this.length);
+    if (compareIds(group.lastId, this.firstId) < 0 && compareIds(this.maxDeletedId, this.firstId) < 0) return BigInt(this.length);
     if (group.entriesRead !== ENTRIES_READ_UNKNOWN && !this.rangeHasTombstones(group.lastId)) return this.entriesAdded - group.entriesRead;
     const entriesRead = this.estimateDistanceFromFirstEverEntry(group.lastId);
     return entriesRead === ENTRIES_READ_UNKNOWN ? null : this.entriesAdded - entriesRead;
@@ -551,7 +634,8 @@ export class StreamValue implements StructuredValue {
   /** Redis's rax->numnodes for the node keys (16-byte big-endian master ids) of a compressed radix tree. */
   radixTreeNodes(): number {
     if (this.nodes.length === 0) return 1;
-    const keys = this.nodes.map((node) => node.masterId.toString(16).padStart(32, "0"));
+    const hex = (value: U64) => value.toString(16).padStart(16, "0");
+    const keys = this.nodes.map((node) => hex(node.masterId.ms) + hex(node.masterId.seq));
     return countRadixNodes(keys, 0);
   }
 
@@ -570,7 +654,8 @@ export class StreamValue implements StructuredValue {
     copy.lastId = this.lastId;
     copy.firstId = this.firstId;
     copy.maxDeletedId = this.maxDeletedId;
-    copy.entriesAdded = this.entriesAdded;
+    copy.#entriesAddedWhenSet = this.#entriesAddedWhenSet;
+    copy.#appendedSinceSet = this.#appendedSinceSet;
     for (const group of this.sortedGroups()) {
       const groupCopy = new ConsumerGroup(group.name, group.lastId, group.entriesRead);
       for (const consumer of group.sortedConsumers()) {
