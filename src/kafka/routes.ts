@@ -46,6 +46,8 @@ const WEBHOOK_SKIPPED_HEADERS = /^(authorization|content-length|content-type|hos
 export function createKafkaRoutes(deps: KafkaRoutesDeps): Hono {
   const app = new Hono();
   app.use("*", async (c, next) => {
+    // Every request of every surface passes here: others leave before a URL is parsed.
+    if (!FIRST_SEGMENTS.has(firstSegment(c.req.url))) return next();
     const url = new URL(c.req.url);
     const segments = url.pathname.split("/").slice(1);
     while (segments.length > 0 && segments.at(-1) === "") segments.pop();
@@ -59,6 +61,19 @@ export function createKafkaRoutes(deps: KafkaRoutesDeps): Hono {
     }
   });
   return app;
+}
+
+/** The first path segment of a serialized URL, as it stands there (not percent-decoded). */
+function firstSegment(url: string): string {
+  const path = url.indexOf("/", url.indexOf("//") + 2);
+  if (path === -1) return "";
+  let end = path + 1;
+  while (end < url.length) {
+    const char = url[end];
+    if (char === "/" || char === "?" || char === "#") break;
+    end++;
+  }
+  return url.slice(path + 1, end);
 }
 
 async function handle(deps: KafkaRoutesDeps, c: Context, url: URL, rawSegments: string[]): Promise<Response> {

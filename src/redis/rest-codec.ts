@@ -95,13 +95,18 @@ export function encodeError(message: string): string {
  * token. Built in one go: headers added to a finished Response cost a copy.
  */
 export function httpResponse(body: string | Uint8Array | null, status: number, contentType: string, syncToken?: string): Response {
+  return new Response(body, { status, headers: responseHeaders(contentType, syncToken) });
+}
+
+/** The headers of `httpResponse`, for a fast route (server/fast-route.ts) that builds no Response. */
+export function responseHeaders(contentType: string, syncToken?: string): Record<string, string> {
   const headers: Record<string, string> = {
     "content-type": contentType,
     "access-control-allow-origin": "*",
     "access-control-expose-headers": "upstash-sync-token",
   };
   if (syncToken !== undefined) headers["upstash-sync-token"] = syncToken;
-  return new Response(body, { status, headers });
+  return headers;
 }
 
 export function jsonErrorResponse(message: string, status: number): Response {

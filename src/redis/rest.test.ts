@@ -1,8 +1,10 @@
 // Proves the REST surface of spec/redis-rest.md §1–§5 in process (Hono's app.request, no socket):
 // every endpoint and request form, auth, envelopes, sync token, CORS, RESP2, and that each kind
 // of bad input gets its status and JSON error while the keyspace and the journal stay untouched.
+// The last block calls the transport-free endpoints directly, as the fast routes do.
 
 import { describe, expect, test } from "bun:test";
+import { createTestEngine } from "../../test/harness/engine.ts";
 import { Databases } from "../platform/databases.ts";
 import { createApp } from "../server/app.ts";
 import { ManualClock } from "../util/clock.ts";
@@ -12,6 +14,9 @@ import { createCommandTable } from "./commands/index.ts";
 import { RecordingSink } from "./engine/change-log.ts";
 import { Database } from "./engine/database.ts";
 import { Dispatcher } from "./engine/dispatcher.ts";
+import { errors } from "./engine/errors.ts";
+import { createRestEndpoints, type RestAnswer } from "./rest.ts";
+import { configureScripting } from "./scripting/runner.ts";
 
 const token = "rest-test-token-read-write";
 const readOnlyToken = "rest-test-token-read-only";
@@ -594,5 +599,70 @@ describe("HTTP methods and CORS", () => {
     const t = createTestApp();
     expect((await t.get("/pipeline")).status).toBe(405);
     expect((await t.request("/multi-exec", { method: "PUT", body: "[]" })).status).toBe(405);
+  });
+});
+
+describe("transport-free endpoints (createRestEndpoints)", () => {
+  const noHeaders = () => undefined;
+  const endpointsOn = (engine: ReturnType<typeof createTestEngine>) => ({
+    endpoints: createRestEndpoints(engine.dispatcher),
+    access: { database: engine.database, readOnly: false },
+  });
+
+  test("answer plain data: status, content type, body and sync token, synchronously when nothing waits", () => {
+    const engine = createTestEngine();
+    const { endpoints, access } = endpointsOn(engine);
+    expect(endpoints.command(access, noHeaders, '["SET","k","v"]')).toEqual({ status: 200, contentType: "application/json", body: '{"result":"OK"}', syncToken: "1" });
+    expect(endpoints.pipeline(access, noHeaders, '[["GET","k"],["INCR","k"]]')).toEqual({
+      status: 200,
+      contentType: "application/json",
+      body: '[{"result":"v"},{"error":"ERR value is not an integer or out of range"}]',
+      syncToken: "1",
+    });
+    expect(endpoints.multiExec(access, (name) => (name === "upstash-encoding" ? "base64" : null), '[["GET","k"]]')).toEqual({
+      status: 200,
+      contentType: "application/json",
+      body: '[{"result":"dg=="}]',
+      syncToken: "1",
+    });
+    const resp2 = endpoints.pipeline(access, (name) => (name === "upstash-response-format" ? "resp2" : undefined), '[["GET","k"]]') as RestAnswer;
+    expect({ ...resp2, body: Buffer.from(resp2.body).toString("latin1") }).toEqual({ status: 200, contentType: "application/octet-stream", body: "$1\r\nv\r\n", syncToken: "1" });
+  });
+
+  test("a body the transport could not read is the request's 400 and runs nothing; a bad format header is named first", () => {
+    const engine = createTestEngine();
+    const { endpoints, access } = endpointsOn(engine);
+    for (const endpoint of [endpoints.command, endpoints.pipeline, endpoints.multiExec]) {
+      expect(endpoint(access, noHeaders, errors.maxRequestSize())).toEqual({
+        status: 400,
+        contentType: "application/json",
+        body: '{"error":"ERR max request size exceeded"}',
+        syncToken: "0",
+      });
+    }
+    const xml = (name: string) => (name === "upstash-response-format" ? "xml" : undefined);
+    expect((endpoints.command(access, xml, errors.maxRequestSize()) as RestAnswer).body).toBe('{"error":"ERR invalid Upstash-Response-Format header, expected json or resp2"}');
+    expect(engine.journal.argvs()).toEqual([]);
+  });
+
+  test("while a script holds the database every endpoint answers later, after it, with every entry in order", async () => {
+    const engine = createTestEngine();
+    const read = engine.clock.nowMs.bind(engine.clock);
+    engine.clock.nowMs = () => {
+      engine.clock.advance(1);
+      return read();
+    };
+    configureScripting(engine.database, { timeLimitMs: 200 });
+    const { endpoints, access } = endpointsOn(engine);
+    const script = endpoints.command(access, noHeaders, JSON.stringify(["EVAL", "redis.call('SET', 'k', '1') while true do end", "0"]));
+    expect(script).toBeInstanceOf(Promise);
+    const command = endpoints.command(access, noHeaders, '["GET","k"]');
+    const pipeline = endpoints.pipeline(access, noHeaders, '[["INCR","k"],["GET","k"],["NOSUCH"]]');
+    const transaction = endpoints.multiExec(access, noHeaders, '[["INCR","k"],["GET","k"]]');
+    for (const answer of [command, pipeline, transaction]) expect(answer).toBeInstanceOf(Promise);
+    expect(((await script).body as string).startsWith('{"error":"ERR Script killed by timeout')).toBe(true);
+    expect((await command).body).toBe('{"result":"1"}');
+    expect((await pipeline).body).toBe(`[{"result":2},{"result":"2"},{"error":"ERR unknown command 'NOSUCH', with args beginning with: "}]`);
+    expect(await transaction).toEqual({ status: 200, contentType: "application/json", body: '[{"result":3},{"result":"3"}]', syncToken: "3" });
   });
 });

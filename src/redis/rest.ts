@@ -3,18 +3,22 @@
 // dispatcher, and turns replies into Upstash's JSON envelopes (or RESP2 on request). Every
 // authenticated response carries the database's LSN as `upstash-sync-token`.
 // `POST /pipeline` with one command is what the SDK sends for nearly every call: keep it lean.
+// The three body routes are transport-free endpoints (`createRestEndpoints`) that both the Hono
+// routes and the HTTP/1.1 front end's fast routes (`createRedisFastRoutes`) call, so the two ways
+// in cannot answer differently.
 // A response leaves only once the change-log entries it may depend on are committed (DESIGN §5):
 // `afterCommit` costs nothing when nothing is pending and shares one promise per commit otherwise.
 
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import type { Access } from "../platform/databases.ts";
-import { tokenAuth, type AuthVariables } from "../server/auth.ts";
+import { accessOf, tokenAuth, unauthorizedRaw, type AuthVariables } from "../server/auth.ts";
+import type { FastRoute, RawResponse } from "../server/fast-route.ts";
 import { bytesToBinary, textToBinary } from "../util/bytes.ts";
 import type { Session } from "./engine/command.ts";
 import type { Dispatcher } from "./engine/dispatcher.ts";
 import { RedisError, errors } from "./engine/errors.ts";
 import { ErrorReply, type Reply } from "./engine/reply.ts";
-import { encodeEnvelope, encodeError, httpResponse, jsonErrorResponse, parseJson, toBatch, toCommand } from "./rest-codec.ts";
+import { encodeEnvelope, encodeError, httpResponse, jsonErrorResponse, parseJson, responseHeaders, toBatch, toCommand } from "./rest-codec.ts";
 import { encodeResp, respBytes } from "./resp-codec.ts";
 import { dispatchWhenFree, whenFree } from "./scripting/runner.ts";
 
@@ -36,89 +40,102 @@ const readOnlyTransaction: Session = { readOnly: true, inTransaction: true };
 
 type Env = { Variables: AuthVariables };
 
+/** What a REST request answers, before a transport makes it a Response or a fast route's RawResponse. */
+export interface RestAnswer {
+  status: number;
+  contentType: string;
+  body: string | Uint8Array;
+  /** The database's LSN once the request is done: every authenticated answer carries it (spec §3). */
+  syncToken: string;
+}
+
+/** A request header by lower-case name; absent is undefined or null, whichever the transport says. */
+export type HeaderOf = (name: string) => string | null | undefined;
+
+/**
+ * One body route without its transport: the caller authenticated the request and read its body,
+ * handing over the text or the RedisError that stopped the read (too large). Synchronous unless
+ * a command waits (a paused script) or the answer waits for its commit.
+ */
+export type RestEndpoint = (access: Access, header: HeaderOf, body: string | RedisError) => RestAnswer | Promise<RestAnswer>;
+
+export interface RestEndpoints {
+  /** `POST /`: one command. */
+  command: RestEndpoint;
+  /** `POST /pipeline`. */
+  pipeline: RestEndpoint;
+  /** `POST /multi-exec`. */
+  multiExec: RestEndpoint;
+}
+
+export function createRestEndpoints(dispatcher: Dispatcher): RestEndpoints {
+  return {
+    // ["CMD", arg, ...]: one command; a failing command is a 400 with its error text.
+    command: (access, header, body) =>
+      guarded(access, () => {
+        const format = responseFormat(header);
+        const argv = toCommand(parseJson(bodyText(body)));
+        const lsnBefore = access.database.lsn;
+        return settle(dispatchWhenFree(dispatcher, access.database, argv, sessionOf(access, false)), (reply) =>
+          afterCommit(access, lsnBefore, commandAnswer(access, reply, format)),
+        );
+      }),
+
+    // Not atomic: each entry runs on its own and fails on its own (HTTP 200 regardless). Only a
+    // malformed request as a whole (not JSON, not an array of arrays, too large) is a 400.
+    pipeline: (access, header, body) =>
+      guarded(access, () => {
+        const format = responseFormat(header);
+        const batch = toBatch(parseJson(bodyText(body)));
+        const session = sessionOf(access, false);
+        const lsnBefore = access.database.lsn;
+        const run = (i: number) => runPipelineEntry(dispatcher, access, batch[i]!, session);
+        if (format === "resp2") {
+          return settle(runEntries(batch.length, run, (reply) => encodeResp(reply), 0, ""), (out) => afterCommit(access, lsnBefore, respAnswer(access, out, 200)));
+        }
+        const base64 = format === "base64";
+        const encode = (reply: Reply, i: number) => (i === 0 ? "" : ",") + encodeEnvelope(reply, base64);
+        return settle(runEntries(batch.length, run, encode, 0, "["), (out) => afterCommit(access, lsnBefore, jsonAnswer(access, out + "]", 200)));
+      }),
+
+    // Atomic: every command is converted and checked (name, arity, access) before the first runs,
+    // so a bad one discards the whole request with a 400 and changes nothing; the run itself is
+    // synchronous, so nothing interleaves. Runtime errors (WRONGTYPE ...) fail only their entry,
+    // as in a Redis transaction. Always JSON: spec §2.4 excludes it from RESP2 output.
+    multiExec: (access, header, body) =>
+      guarded(access, () => {
+        const base64 = isBase64(header("upstash-encoding"));
+        const batch = toBatch(parseJson(bodyText(body)));
+        const session = sessionOf(access, true);
+        const commands = batch.map(toCommand);
+        // A script suspended between time slices holds the database: start after it ends.
+        const free = whenFree(access.database);
+        if (free !== undefined) return free.then(() => runTransaction(dispatcher, access, commands, session, base64));
+        return runTransaction(dispatcher, access, commands, session, base64);
+      }),
+  };
+}
+
 export function createRedisRoutes(deps: RedisRoutesDeps): Hono<Env> {
   const { dispatcher, maxRequestBytes } = deps;
+  const endpoints = createRestEndpoints(dispatcher);
   const app = new Hono<Env>();
   app.use("*", tokenAuth({ authenticate: deps.authenticate }));
 
-  // POST / with ["CMD", arg, ...]: one command; a failing command is a 400 with its error text.
-  app.post("/", async (c) => {
-    const access = c.var.access;
+  const bodyRoute = (endpoint: RestEndpoint) => async (c: Context<Env>) => {
+    const request = c.req.raw;
+    let body: string | RedisError;
     try {
-      const format = responseFormat(c.req.raw.headers);
-      const argv = toCommand(parseJson(await readText(c.req.raw, maxRequestBytes)));
-      const lsnBefore = access.database.lsn;
-      let reply = dispatchWhenFree(dispatcher, access.database, argv, sessionOf(access, false));
-      if (reply instanceof Promise) reply = await reply;
-      return afterCommit(access, lsnBefore, commandResponse(access, reply, format));
+      body = await readText(request, maxRequestBytes);
     } catch (error) {
-      return requestFailed(access, error);
+      if (!(error instanceof RedisError)) throw error;
+      body = error;
     }
-  });
-
-  // Not atomic: each entry runs on its own and fails on its own (HTTP 200 regardless). Only a
-  // malformed request as a whole (not JSON, not an array of arrays, too large) is a 400.
-  app.post("/pipeline", async (c) => {
-    const access = c.var.access;
-    try {
-      const format = responseFormat(c.req.raw.headers);
-      const batch = toBatch(parseJson(await readText(c.req.raw, maxRequestBytes)));
-      const session = sessionOf(access, false);
-      const lsnBefore = access.database.lsn;
-      if (format === "resp2") {
-        let out = "";
-        for (let i = 0; i < batch.length; i++) {
-          let reply = runPipelineEntry(dispatcher, access, batch[i]!, session);
-          if (reply instanceof Promise) reply = await reply;
-          out += encodeResp(reply);
-        }
-        return afterCommit(access, lsnBefore, respResponse(access, out, 200));
-      }
-      const base64 = format === "base64";
-      let out = "[";
-      for (let i = 0; i < batch.length; i++) {
-        let reply = runPipelineEntry(dispatcher, access, batch[i]!, session);
-        if (reply instanceof Promise) reply = await reply;
-        out += (i === 0 ? "" : ",") + encodeEnvelope(reply, base64);
-      }
-      return afterCommit(access, lsnBefore, jsonResponse(access, out + "]", 200));
-    } catch (error) {
-      return requestFailed(access, error);
-    }
-  });
-
-  // Atomic: every command is converted and checked (name, arity, access) before the first runs,
-  // so a bad one discards the whole request with a 400 and changes nothing; the run itself is
-  // synchronous, so nothing interleaves. Runtime errors (WRONGTYPE ...) fail only their entry,
-  // as in a Redis transaction. Always JSON: spec §2.4 excludes it from RESP2 output.
-  app.post("/multi-exec", async (c) => {
-    const access = c.var.access;
-    try {
-      const base64 = isBase64(c.req.raw.headers.get("upstash-encoding"));
-      const batch = toBatch(parseJson(await readText(c.req.raw, maxRequestBytes)));
-      const session = sessionOf(access, true);
-      const commands = batch.map(toCommand);
-      // A script suspended between time slices holds the database: start after it ends.
-      const free = whenFree(access.database);
-      if (free !== undefined) await free;
-      const specs = commands.map((argv) => dispatcher.resolve(argv, session));
-      const db = access.database;
-      const lsnBefore = db.lsn;
-      let out = "[";
-      for (let i = 0; i < commands.length; i++) {
-        let reply: Reply;
-        try {
-          reply = dispatcher.run(db, specs[i]!, commands[i]!, session);
-        } catch (error) {
-          reply = dispatcher.errorReply(error, commands[i]!);
-        }
-        out += (i === 0 ? "" : ",") + encodeEnvelope(reply, base64);
-      }
-      return afterCommit(access, lsnBefore, jsonResponse(access, out + "]", 200));
-    } catch (error) {
-      return requestFailed(access, error);
-    }
-  });
+    return toResponse(await endpoint(c.var.access, (name) => request.headers.get(name), body));
+  };
+  app.post("/", bodyRoute(endpoints.command));
+  app.post("/pipeline", bodyRoute(endpoints.pipeline));
+  app.post("/multi-exec", bodyRoute(endpoints.multiExec));
 
   app.all("/pipeline", () => methodNotAllowed());
   app.all("/multi-exec", () => methodNotAllowed());
@@ -127,9 +144,9 @@ export function createRedisRoutes(deps: RedisRoutesDeps): Hono<Env> {
   // come after it (`?EX=100` adds "EX", "100"); `_token` is the credential, not an argument.
   app.on(["GET", "POST", "PUT"], "/*", async (c) => {
     const access = c.var.access;
-    try {
-      const request = c.req.raw;
-      const format = responseFormat(request.headers);
+    const request = c.req.raw;
+    const answer = guarded(access, async () => {
+      const format = responseFormat((name) => request.headers.get(name));
       const argv = pathArguments(request.url);
       if (request.method !== "GET" && request.method !== "HEAD") {
         const body = await readBytes(request, maxRequestBytes);
@@ -138,26 +155,115 @@ export function createRedisRoutes(deps: RedisRoutesDeps): Hono<Env> {
       appendQueryArguments(request.url, argv);
       if (argv.length === 0) throw errors.emptyCommand();
       const lsnBefore = access.database.lsn;
-      let reply = dispatchWhenFree(dispatcher, access.database, argv, sessionOf(access, false));
-      if (reply instanceof Promise) reply = await reply;
-      return afterCommit(access, lsnBefore, commandResponse(access, reply, format));
-    } catch (error) {
-      return requestFailed(access, error);
-    }
+      const reply = await dispatchWhenFree(dispatcher, access.database, argv, sessionOf(access, false));
+      return afterCommit(access, lsnBefore, commandAnswer(access, reply, format));
+    });
+    return toResponse(await answer);
   });
 
   return app;
 }
 
 /**
- * The response once the database's pending change-log entries are committed; a request that
+ * The fast routes (server/fast-route.ts) for the body routes: the same token check as `tokenAuth`
+ * and the same endpoint as the Hono route, on a body the front end has read and bounded itself.
+ * Keyed by exact path; every one is POST.
+ */
+export function createRedisFastRoutes(deps: RedisRoutesDeps): ReadonlyMap<string, FastRoute> {
+  const endpoints = createRestEndpoints(deps.dispatcher);
+  const { authenticate, maxRequestBytes } = deps;
+  const fastRoute = (endpoint: RestEndpoint): FastRoute => ({
+    maxBodyBytes: maxRequestBytes,
+    handle(request) {
+      const header = (name: string) => request.header(name);
+      const access = accessOf(authenticate, header("authorization"), request.target);
+      if (access === undefined) return unauthorizedRaw();
+      return settle(endpoint(access, header, utf8.decode(request.body)), toRawResponse);
+    },
+    tooLarge(request) {
+      const header = (name: string) => request.header(name);
+      const access = accessOf(authenticate, header("authorization"), request.target);
+      if (access === undefined) return unauthorizedRaw();
+      // A body that could not be read fails before anything runs, so the answer is never a Promise.
+      return toRawResponse(endpoint(access, header, errors.maxRequestSize()) as RestAnswer);
+    },
+  });
+  return new Map([
+    ["/", fastRoute(endpoints.command)],
+    ["/pipeline", fastRoute(endpoints.pipeline)],
+    ["/multi-exec", fastRoute(endpoints.multiExec)],
+  ]);
+}
+
+/** `then(value)` now, or once `value` settles: the synchronous path allocates no Promise. */
+function settle<T, U>(value: T | Promise<T>, then: (value: T) => U | Promise<U>): U | Promise<U> {
+  return value instanceof Promise ? value.then(then) : then(value);
+}
+
+/** Runs `attempt`, turning a RedisError it throws or rejects with into the request's 400. */
+function guarded(access: Access, attempt: () => RestAnswer | Promise<RestAnswer>): RestAnswer | Promise<RestAnswer> {
+  try {
+    const answer = attempt();
+    return answer instanceof Promise ? answer.catch((error) => requestFailed(access, error)) : answer;
+  } catch (error) {
+    return requestFailed(access, error);
+  }
+}
+
+function bodyText(body: string | RedisError): string {
+  if (typeof body === "string") return body;
+  throw body;
+}
+
+/**
+ * Runs entries `i` onward, appending each encoded reply to `out` as soon as it comes (a later
+ * command may change what an earlier reply refers to). Stays synchronous until an entry waits.
+ */
+function runEntries(
+  count: number,
+  run: (i: number) => Reply | Promise<Reply>,
+  encode: (reply: Reply, i: number) => string,
+  i: number,
+  out: string,
+): string | Promise<string> {
+  for (; i < count; i++) {
+    const reply = run(i);
+    if (reply instanceof Promise) {
+      const index = i;
+      return reply.then((settled) => runEntries(count, run, encode, index + 1, out + encode(settled, index)));
+    }
+    out += encode(reply, i);
+  }
+  return out;
+}
+
+/** A checked transaction, run in one go: a runtime error fails its own entry only. */
+function runTransaction(dispatcher: Dispatcher, access: Access, commands: string[][], session: Session, base64: boolean): RestAnswer | Promise<RestAnswer> {
+  const specs = commands.map((argv) => dispatcher.resolve(argv, session));
+  const db = access.database;
+  const lsnBefore = db.lsn;
+  let out = "[";
+  for (let i = 0; i < commands.length; i++) {
+    let reply: Reply;
+    try {
+      reply = dispatcher.run(db, specs[i]!, commands[i]!, session);
+    } catch (error) {
+      reply = dispatcher.errorReply(error, commands[i]!);
+    }
+    out += (i === 0 ? "" : ",") + encodeEnvelope(reply, base64);
+  }
+  return afterCommit(access, lsnBefore, jsonAnswer(access, out + "]", 200));
+}
+
+/**
+ * The answer once the database's pending change-log entries are committed; a request that
  * wrote gets the commit's error instead when the entries cannot be stored (not acknowledged).
  */
-function afterCommit(access: Access, lsnBefore: number, response: Response): Response | Promise<Response> {
+function afterCommit(access: Access, lsnBefore: number, answer: RestAnswer): RestAnswer | Promise<RestAnswer> {
   const commit = access.database.pendingCommit(access.database.lsn !== lsnBefore);
-  if (commit === undefined) return response;
+  if (commit === undefined) return answer;
   return commit.then(
-    () => response,
+    () => answer,
     (error) => requestFailed(access, error),
   );
 }
@@ -179,25 +285,33 @@ export function methodNotAllowed(): Response {
   return response;
 }
 
-function jsonResponse(access: Access, body: string, status: number): Response {
-  return httpResponse(body, status, "application/json", String(access.database.lsn));
+function jsonAnswer(access: Access, body: string, status: number): RestAnswer {
+  return { status, contentType: "application/json", body, syncToken: String(access.database.lsn) };
 }
 
-function respResponse(access: Access, binary: string, status: number): Response {
-  return httpResponse(respBytes(binary), status, "application/octet-stream", String(access.database.lsn));
+function respAnswer(access: Access, binary: string, status: number): RestAnswer {
+  return { status, contentType: "application/octet-stream", body: respBytes(binary), syncToken: String(access.database.lsn) };
 }
 
 /** One command's reply: 200 with the result, or 400 with its error (spec §2.1, §4). */
-function commandResponse(access: Access, reply: Reply, format: ResponseFormat): Response {
+function commandAnswer(access: Access, reply: Reply, format: ResponseFormat): RestAnswer {
   const status = reply instanceof ErrorReply ? 400 : 200;
-  if (format === "resp2") return respResponse(access, encodeResp(reply), status);
-  return jsonResponse(access, encodeEnvelope(reply, format === "base64"), status);
+  if (format === "resp2") return respAnswer(access, encodeResp(reply), status);
+  return jsonAnswer(access, encodeEnvelope(reply, format === "base64"), status);
 }
 
 /** A request that could not run at all: a JSON 400 whatever the response format. */
-function requestFailed(access: Access, error: unknown): Response {
+function requestFailed(access: Access, error: unknown): RestAnswer {
   if (!(error instanceof RedisError)) throw error;
-  return jsonResponse(access, encodeError(error.message), 400);
+  return jsonAnswer(access, encodeError(error.message), 400);
+}
+
+function toResponse(answer: RestAnswer): Response {
+  return httpResponse(answer.body, answer.status, answer.contentType, answer.syncToken);
+}
+
+function toRawResponse(answer: RestAnswer): RawResponse {
+  return { status: answer.status, headers: responseHeaders(answer.contentType, answer.syncToken), body: answer.body };
 }
 
 function sessionOf(access: Access, transaction: boolean): Session {
@@ -205,14 +319,14 @@ function sessionOf(access: Access, transaction: boolean): Session {
   return access.readOnly ? readOnly : readWrite;
 }
 
-function isBase64(encoding: string | null): boolean {
-  return encoding !== null && (encoding === "base64" || encoding.toLowerCase() === "base64");
+function isBase64(encoding: string | null | undefined): boolean {
+  return encoding != null && (encoding === "base64" || encoding.toLowerCase() === "base64");
 }
 
-function responseFormat(headers: Headers): ResponseFormat {
-  const base64 = isBase64(headers.get("upstash-encoding"));
-  const format = headers.get("upstash-response-format");
-  if (format === null) return base64 ? "base64" : "json";
+function responseFormat(header: HeaderOf): ResponseFormat {
+  const base64 = isBase64(header("upstash-encoding"));
+  const format = header("upstash-response-format");
+  if (format == null) return base64 ? "base64" : "json";
   const lower = format.toLowerCase();
   if (lower === "json") return base64 ? "base64" : "json";
   if (lower !== "resp2") throw errors.invalidResponseFormat();

@@ -3,6 +3,8 @@
 // surface and status. It logs the route *pattern* (`/*`, `/v2/messages/:messageId`), never the raw
 // path, because the Redis path form puts keys and values in the path; no header, query or body is
 // read, so tokens never reach a log line. Installed first in server/app.ts, so it sees every answer.
+// `createRequestLog` is the part both ways in share: the Hono middleware below, and the fast
+// routes of the HTTP/1.1 front end (server/app.ts createFastRoutes), which know their pattern.
 
 import type { Context, MiddlewareHandler } from "hono";
 import { matchedRoutes, routePath } from "hono/route";
@@ -22,39 +24,52 @@ const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
 const REQUEST_ID_HEADERS = ["x-request-id", "fly-request-id"];
 const METHOD_LENGTH_MAX = 16;
 
-export function accessLog(options: AccessLogOptions): MiddlewareHandler {
+export interface RequestLog {
+  /** The request's id: the incoming one (header by lower-case name) when it looks like one, else a new one. */
+  idOf(header: (name: string) => string | null | undefined): string;
+  /** Counts and times the request, and logs its line. */
+  finished(id: string, method: string, route: string, surface: Surface, status: number, startedAtMs: number): void;
+}
+
+export function createRequestLog(options: AccessLogOptions): RequestLog {
   const { log, metrics } = options;
   const nextRequestId = options.nextRequestId ?? counterIds();
+  return {
+    idOf(header) {
+      for (const name of REQUEST_ID_HEADERS) {
+        const value = header(name);
+        if (value != null && REQUEST_ID_PATTERN.test(value)) return value;
+      }
+      return nextRequestId();
+    },
+    finished(id, method, route, surface, status, startedAtMs) {
+      const durationMs = performance.now() - startedAtMs;
+      metrics?.requestFinished(surface, status, durationMs);
+      log.log("info", "request", {
+        id,
+        method: method.length > METHOD_LENGTH_MAX ? method.slice(0, METHOD_LENGTH_MAX) : method,
+        route,
+        surface,
+        status,
+        durationMs: Math.round(durationMs * 1000) / 1000,
+      });
+    },
+  };
+}
+
+export function accessLog(options: AccessLogOptions): MiddlewareHandler {
+  const requests = createRequestLog(options);
   return async (c, next) => {
     const startedAtMs = performance.now();
-    const id = incomingRequestId(c) ?? nextRequestId();
+    const id = requests.idOf((name) => c.req.header(name));
     await next();
-    const durationMs = performance.now() - startedAtMs;
-    const status = c.res.status;
-    const surface = surfaceOf(c.req.path);
-    metrics?.requestFinished(surface, status, durationMs);
-    log.log("info", "request", {
-      id,
-      method: c.req.method.slice(0, METHOD_LENGTH_MAX),
-      route: routePattern(c),
-      surface,
-      status,
-      durationMs: Math.round(durationMs * 1000) / 1000,
-    });
+    requests.finished(id, c.req.method, routePattern(c), surfaceOf(c.req.path), c.res.status, startedAtMs);
     try {
       c.res.headers.set("x-request-id", id);
     } catch {
       // A response with immutable headers (one passed through from fetch) keeps its own.
     }
   };
-}
-
-function incomingRequestId(c: Context): string | undefined {
-  for (const name of REQUEST_ID_HEADERS) {
-    const value = c.req.header(name);
-    if (value !== undefined && REQUEST_ID_PATTERN.test(value)) return value;
-  }
-  return undefined;
 }
 
 /** `<random prefix>-<n>`: unique within the process and, by the prefix, across restarts. */

@@ -1,15 +1,18 @@
 // The HTTP composition: CORS, allowed methods, health, and each product's sub-app. Routes live
 // with their product (redis/rest.ts, later qstash/ and kafka/); this file only mounts them and
-// owns the one error path, so every failure is a JSON body the SDKs can parse.
+// owns the one error path, so every failure is a JSON body the SDKs can parse. It also composes
+// the fast routes the HTTP/1.1 front end serves without fetch objects (`createFastRoutes`), with
+// the same access log and error path around them.
 
 import { Hono, type MiddlewareHandler } from "hono";
 import { timingSafeEqual } from "node:crypto";
 import type { Logger } from "../util/log.ts";
 import { createPubSubRoutes } from "../redis/pubsub-routes.ts";
-import { createRedisRoutes, methodNotAllowed, type RedisRoutesDeps } from "../redis/rest.ts";
-import { httpResponse, jsonErrorResponse } from "../redis/rest-codec.ts";
-import { accessLog } from "./access-log.ts";
+import { createRedisFastRoutes, createRedisRoutes, methodNotAllowed, type RedisRoutesDeps } from "../redis/rest.ts";
+import { encodeError, httpResponse, jsonErrorResponse, responseHeaders } from "../redis/rest-codec.ts";
+import { accessLog, createRequestLog, surfaceOf, type RequestLog } from "./access-log.ts";
 import { bearerToken, unauthorized } from "./auth.ts";
+import type { FastRoute, FastRoutes, RawRequest, RawResponse } from "./fast-route.ts";
 import { EXPOSITION_CONTENT_TYPE, type NodeMetrics } from "./metrics.ts";
 
 export interface AppDeps {
@@ -54,10 +57,65 @@ export function createApp(deps: AppDeps): Hono {
 
   app.notFound(() => jsonErrorResponse("ERR not found", 404));
   app.onError((error) => {
-    deps.log.log("error", "request_failed", { error: String(error?.stack ?? error) });
-    return jsonErrorResponse("ERR internal error", 500);
+    logFailure(deps.log, error);
+    return jsonErrorResponse(INTERNAL_ERROR, 500);
   });
   return app;
+}
+
+const INTERNAL_ERROR = "ERR internal error";
+
+function logFailure(log: Logger, error: unknown): void {
+  log.log("error", "request_failed", { error: String((error as Error)?.stack ?? error) });
+}
+
+/**
+ * The routes the HTTP/1.1 front end (server/http1.ts) serves without fetch objects: `POST /`,
+ * `/pipeline` and `/multi-exec`. Each gets what `createApp` puts around its Hono twin: the access
+ * log and request metrics, `x-request-id`, and the JSON 500 of `onError`. Anything else is
+ * undefined, for the Hono app.
+ */
+export function createFastRoutes(deps: AppDeps): FastRoutes {
+  const requests = createRequestLog({ log: deps.log, metrics: deps.metrics });
+  const routes = new Map<string, FastRoute>();
+  for (const [path, route] of createRedisFastRoutes(deps.redis)) routes.set(path, withAccessLog(route, path, requests, deps.log));
+  return (method, path) => (method === "POST" ? routes.get(path) : undefined);
+}
+
+function withAccessLog(route: FastRoute, pattern: string, requests: RequestLog, log: Logger): FastRoute {
+  const surface = surfaceOf(pattern);
+  const finish = (request: RawRequest, id: string, startedAtMs: number, response: RawResponse): RawResponse => {
+    requests.finished(id, request.method, pattern, surface, response.status, startedAtMs);
+    response.headers["x-request-id"] = id;
+    return response;
+  };
+  const failed = (error: unknown): RawResponse => {
+    logFailure(log, error);
+    return { status: 500, headers: responseHeaders("application/json"), body: encodeError(INTERNAL_ERROR) };
+  };
+  const answer = (request: RawRequest, respond: (request: RawRequest) => RawResponse | Promise<RawResponse>): RawResponse | Promise<RawResponse> => {
+    const startedAtMs = performance.now();
+    const id = requests.idOf((name) => request.header(name));
+    let response: RawResponse | Promise<RawResponse>;
+    try {
+      response = respond(request);
+    } catch (error) {
+      response = failed(error);
+    }
+    if (response instanceof Promise) {
+      return response.then(
+        (settled) => finish(request, id, startedAtMs, settled),
+        (error) => finish(request, id, startedAtMs, failed(error)),
+      );
+    }
+    return finish(request, id, startedAtMs, response);
+  };
+  return {
+    maxBodyBytes: route.maxBodyBytes,
+    handle: (request) => answer(request, (r) => route.handle(r)),
+    // Refusing a body runs nothing that could wait, so the answer is synchronous.
+    tooLarge: (request) => answer(request, (r) => route.tooLarge(r)) as RawResponse,
+  };
 }
 
 const allowedMethods = new Set(["GET", "HEAD", "POST", "PUT"]);

@@ -3,8 +3,11 @@
 // journal stream (JOURNAL_STREAM names it), a line starts with a `<N>` priority prefix instead,
 // which journald strips and turns into the entry's priority. No line carries a timestamp: journald,
 // Docker and fly.io stamp each line as they collect it.
+// Lines to stdout are gathered and written once per event-loop turn (sooner past 64 KiB), because
+// a write per request cost 17–34% of the server's CPU; the 'exit' handler writes what is left.
+// A kill -9 loses the lines of the turn it lands in, never more: they were not written yet.
 
-import { fstatSync } from "node:fs";
+import { fstatSync, writeSync } from "node:fs";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
@@ -17,27 +20,68 @@ const journalPriority: Record<LogLevel, number> = { debug: 7, info: 6, warn: 4, 
 
 export interface LoggerOptions {
   journald: boolean;
+  /** Where each line goes, unbuffered; default: stdout, once per event-loop turn. */
   write?: (line: string) => void;
   quiet?: boolean;
 }
 
 export function createLogger(options: LoggerOptions): Logger {
-  const write = options.write ?? ((line: string) => process.stdout.write(line + "\n"));
-  if (options.journald) {
-    return {
-      log(level, event, fields) {
-        if (options.quiet && level === "debug") return;
-        write(`<${journalPriority[level]}>${JSON.stringify({ event, ...fields })}`);
-      },
-    };
-  }
+  const write = options.write ?? writeToStdout;
+  const { journald, quiet } = options;
   return {
     log(level, event, fields) {
-      if (options.quiet && level === "debug") return;
-      write(JSON.stringify({ event, level, ...fields }));
+      if (quiet && level === "debug") return;
+      // The head is written out rather than spread into a copy of `fields`: this runs per request.
+      const head = journald ? `<${journalPriority[level]}>{"event":${JSON.stringify(event)}` : `{"event":${JSON.stringify(event)},"level":"${level}"`;
+      const rest = fields === undefined ? "{}" : JSON.stringify(fields);
+      write(rest === "{}" ? head + "}" : head + "," + rest.slice(1));
     },
   };
 }
+
+/** Past this many pending UTF-16 units, stdout is written at once instead of at the turn's end. */
+const STDOUT_BACKLOG_CHARS_MAX = 64 * 1024;
+const STDOUT_FD = 1;
+
+let stdoutBacklog = "";
+let isFlushScheduled = false;
+let isExitHookInstalled = false;
+
+function writeToStdout(line: string): void {
+  stdoutBacklog += line + "\n";
+  if (!isExitHookInstalled) {
+    isExitHookInstalled = true;
+    process.on("exit", flushStdout);
+  }
+  if (stdoutBacklog.length >= STDOUT_BACKLOG_CHARS_MAX) flushStdout();
+  else if (!isFlushScheduled) {
+    isFlushScheduled = true;
+    setImmediate(flushStdout);
+  }
+}
+
+/**
+ * Writes the backlog now, synchronously, so the 'exit' handler loses nothing. A full pipe makes
+ * it wait for the reader, as Node's synchronous stdout does: memory stays bounded and lines stay
+ * in order. (Bun's own process.stdout queues in memory and drops the queue at exit.)
+ */
+function flushStdout(): void {
+  isFlushScheduled = false;
+  if (stdoutBacklog === "") return;
+  let bytes: Uint8Array = Buffer.from(stdoutBacklog);
+  stdoutBacklog = "";
+  while (bytes.byteLength > 0) {
+    try {
+      bytes = bytes.subarray(writeSync(STDOUT_FD, bytes));
+    } catch (error) {
+      // Non-blocking stdout (anything that touched process.stdout makes it so): wait for room.
+      if ((error as NodeJS.ErrnoException).code !== "EAGAIN") return;
+      Atomics.wait(waitCell, 0, 0, 1);
+    }
+  }
+}
+
+const waitCell = new Int32Array(new SharedArrayBuffer(4));
 
 /**
  * True when `journalStream` ("device:inode", systemd's JOURNAL_STREAM) names the file on `fd`.

@@ -1,0 +1,36 @@
+// The contract between the HTTP/1.1 front end (server/http1.ts) and the routes it serves without
+// building a fetch Request or Response: the Redis REST commands the SDKs send on every call
+// (`POST /`, `/pipeline`, `/multi-exec`). Everything else goes to the Hono app's fetch. A fast route
+// sees the whole body at once, already bounded by its own limit, and answers with plain data.
+
+/** A request whose head is parsed and whose whole body has been read. */
+export interface RawRequest {
+  /** As sent, e.g. "POST". */
+  readonly method: string;
+  /** The request target up to `?`, e.g. "/pipeline". */
+  readonly path: string;
+  /** The whole request target, query included. */
+  readonly target: string;
+  /** The first value of a header, by lower-case name. */
+  header(name: string): string | undefined;
+  /** Empty when the request had none, and in `tooLarge`. */
+  readonly body: Uint8Array;
+}
+
+/** An answer: the front end adds content-length, connection and date. */
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** A string is sent UTF-8 encoded. */
+  body: string | Uint8Array;
+}
+
+export interface FastRoute {
+  /** The largest body the route reads; past it, `tooLarge` answers and the connection closes. */
+  maxBodyBytes: number;
+  handle(request: RawRequest): RawResponse | Promise<RawResponse>;
+  tooLarge(request: RawRequest): RawResponse;
+}
+
+/** The fast route for a method and path, or undefined to hand the request to fetch. */
+export type FastRoutes = (method: string, path: string) => FastRoute | undefined;
