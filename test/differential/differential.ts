@@ -2,8 +2,9 @@
 // an in-process engine on the system clock, and every reply must match, error texts included.
 // Only what is inherently non-deterministic is normalised, per step (order of HGETALL/KEYS-like
 // replies, TTLs read at slightly different instants, random picks). Every `keyspaceEvery` steps
-// the whole keyspace is compared too. A mismatch fails with the seed, the step, both replies and
-// the commands before it, so it can be replayed from the message alone.
+// the whole keyspace is compared too, with each string's OBJECT ENCODING. A mismatch fails with
+// the seed, the step, both replies and the commands before it, so it can be replayed from the
+// message alone.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createCommandTable } from "../../src/redis/commands/index.ts";
@@ -366,6 +367,8 @@ interface KeyState {
   /** -1 when persistent. */
   ttlMs: number;
   value: Reply;
+  /** OBJECT ENCODING of a string (int, embstr or raw): each write command decides it. */
+  encoding?: Reply;
 }
 
 async function redisKeyspace(redis: RespClient): Promise<Map<string, KeyState>> {
@@ -375,10 +378,13 @@ async function redisKeyspace(redis: RespClient): Promise<Map<string, KeyState>> 
   const types = await redis.pipeline(names.map((key) => ["TYPE", key]));
   const ttls = await redis.pipeline(names.map((key) => ["PTTL", key]));
   const values = await redis.pipeline(names.map((key, i) => valueCommand(key, statusText(types[i]!))));
+  const encodings = await redis.pipeline(names.map((key) => ["OBJECT", "ENCODING", key]));
   const out = new Map<string, KeyState>();
   names.forEach((key, i) => {
     const type = statusText(types[i]!);
-    out.set(key, { type, ttlMs: Number(ttls[i] as number | bigint), value: normalizeValue(type, values[i]!) });
+    const state: KeyState = { type, ttlMs: Number(ttls[i] as number | bigint), value: normalizeValue(type, values[i]!) };
+    if (type === "string") state.encoding = encodings[i]!;
+    out.set(key, state);
   });
   return out;
 }
@@ -397,7 +403,9 @@ function engineKeyspace(engine: DifferentialEngine): Map<string, KeyState> {
       const argv = valueCommand(key, entry.type);
       value = argv[0] === "TYPE" || !engine.has(argv[0]!.toLowerCase()) ? `<${entry.type}: not compared>` : engine.run(argv);
     }
-    out.set(key, { type: entry.type, ttlMs: entry.expiresAtMs === 0 ? -1 : entry.expiresAtMs - nowMs, value: normalizeValue(entry.type, value) });
+    const state: KeyState = { type: entry.type, ttlMs: entry.expiresAtMs === 0 ? -1 : entry.expiresAtMs - nowMs, value: normalizeValue(entry.type, value) };
+    if (entry.type === "string") state.encoding = engine.run(["OBJECT", "ENCODING", key]);
+    out.set(key, state);
   }
   return out;
 }
@@ -444,8 +452,10 @@ function keyspaceDifference(
     const b = fromEngine.get(key)!;
     const ttlsMatch = a.ttlMs < 0 || b.ttlMs < 0 ? a.ttlMs === b.ttlMs : Math.abs(a.ttlMs - b.ttlMs) <= keyspaceTtlSlackMs;
     const valuesMatch = typeof b.value === "string" && b.value.endsWith(": not compared>") ? true : sameReply(a.value, b.value);
-    if (a.type !== b.type || !ttlsMatch || !valuesMatch) {
-      const show = (s: KeyState) => `type ${s.type}, pttl ${s.ttlMs}, value ${formatReply(s.value)}`;
+    const encodingsMatch = a.encoding === undefined || b.encoding === undefined || sameReply(a.encoding, b.encoding);
+    if (a.type !== b.type || !ttlsMatch || !valuesMatch || !encodingsMatch) {
+      const show = (s: KeyState) =>
+        `type ${s.type}, pttl ${s.ttlMs}, value ${formatReply(s.value)}${s.encoding === undefined ? "" : `, encoding ${formatReply(s.encoding)}`}`;
       return { what: `key ${formatBinary(key)}`, redis: show(a), engine: show(b) };
     }
   }

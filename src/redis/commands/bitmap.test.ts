@@ -125,6 +125,24 @@ describe("SETBIT", () => {
   });
 });
 
+describe("string encodings after bit writes", () => {
+  test("SETBIT, a writing BITFIELD and BITOP leave raw strings, even when no bit changes; reads keep the encoding", () => {
+    const { run } = setup();
+    run("MSET", "setbit", "12", "same-bit", "abc", "field", "abc", "refused", "abc", "read", "12");
+    run("SETBIT", "setbit", 0, 0);
+    run("SETBIT", "same-bit", 0, 0);
+    run("SETBIT", "created", 3, 1);
+    run("BITFIELD", "field", "SET", "u8", 0, 97);
+    run("BITFIELD", "refused", "OVERFLOW", "FAIL", "INCRBY", "u8", 0, 255);
+    run("BITOP", "NOT", "not", "read");
+    run("GETBIT", "read", 0);
+    run("BITFIELD", "read", "GET", "u8", 0);
+    run("BITFIELD_RO", "read", "GET", "u8", 0);
+    const keys = ["setbit", "same-bit", "created", "field", "refused", "not", "read"];
+    expect(keys.map((key) => run("OBJECT", "ENCODING", key))).toEqual(["raw", "raw", "raw", "raw", "raw", "raw", "int"]);
+  });
+});
+
 describe("GETBIT", () => {
   test("reads a bit, zero past the end and for a missing key", () => {
     const { run } = setup();

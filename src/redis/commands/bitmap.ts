@@ -11,6 +11,7 @@ import { errors } from "../engine/errors.ts";
 import { int64OrThrow, parseInt64 } from "../engine/args.ts";
 import type { Reply } from "../engine/reply.ts";
 import { binaryToBytes, bytesToBinary } from "../../util/bytes.ts";
+import { markEditedInPlace } from "./string.ts";
 
 const group = "bitmap";
 const oneKey = { first: 1, last: 1, step: 1 };
@@ -70,9 +71,9 @@ function setbitCommand(ctx: CommandContext, argv: string[]): Reply {
   if (grows || oldBit !== Number(on)) {
     const newByte = on === 1n ? oldByte | (1 << shift) : oldByte & ~(1 << shift);
     const head = byteIndex < old.length ? old.slice(0, byteIndex) : old + "\0".repeat(byteIndex - old.length);
-    ctx.keyspace.set(key, "string", head + String.fromCharCode(newByte) + old.slice(byteIndex + 1), entry?.expiresAtMs ?? 0);
+    markEditedInPlace(ctx.keyspace.set(key, "string", head + String.fromCharCode(newByte) + old.slice(byteIndex + 1), entry?.expiresAtMs ?? 0));
     ctx.dirty++;
-  }
+  } else markEditedInPlace(entry);
   return oldBit;
 }
 
@@ -312,7 +313,7 @@ function bitopCommand(ctx: CommandContext, argv: string[]): Reply {
   }
   const result = combineSources(op, sources, longest);
   // Like SET, the result replaces any value and TTL the destination had.
-  ctx.keyspace.set(destination, "string", bytesToBinary(result));
+  markEditedInPlace(ctx.keyspace.set(destination, "string", bytesToBinary(result)));
   ctx.dirty++;
   return longest;
 }
@@ -498,9 +499,9 @@ function bitfieldGeneric(ctx: CommandContext, argv: string[], readOnlyVariant: b
   // A key created or grown counts even when every write was refused by OVERFLOW FAIL: Redis
   // keeps the zero-filled string then too.
   if (grew || changed) {
-    ctx.keyspace.set(key, "string", bytesToBinary(bytes), entry?.expiresAtMs ?? 0);
+    markEditedInPlace(ctx.keyspace.set(key, "string", bytesToBinary(bytes), entry?.expiresAtMs ?? 0));
     ctx.dirty++;
-  }
+  } else markEditedInPlace(entry);
   return replies;
 }
 

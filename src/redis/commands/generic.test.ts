@@ -308,6 +308,21 @@ describe("RENAME", () => {
   });
 });
 
+describe("RENAME and COPY of strings", () => {
+  test("keep the encoding the string had, as Redis moves or duplicates the object as it is", () => {
+    const engine = createTestEngine();
+    engine.run("SET", "edited", "ab");
+    engine.run("APPEND", "edited", "c");
+    engine.run("INCRBYFLOAT", "float", "3");
+    engine.run("COPY", "edited", "edited-copy");
+    engine.run("RENAME", "edited", "edited-moved");
+    engine.run("COPY", "float", "float-copy");
+    engine.run("RENAMENX", "float", "float-moved");
+    const encodings = ["edited-copy", "edited-moved", "float-copy", "float-moved"].map((key) => engine.run("OBJECT", "ENCODING", key));
+    expect(encodings).toEqual(["raw", "raw", "embstr", "embstr"]);
+  });
+});
+
 describe("RENAMENX", () => {
   test("renames only onto a free name", () => {
     const engine = createTestEngine();

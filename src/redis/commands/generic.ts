@@ -192,7 +192,7 @@ function renameGeneric(ctx: CommandContext, argv: string[], onlyIfAbsent: boolea
   if (source === destination) return onlyIfAbsent ? 0 : OK;
   if (ctx.keyspace.get(destination) !== undefined && onlyIfAbsent) return 0;
   ctx.keyspace.delete(source);
-  ctx.keyspace.set(destination, entry.type, entry.value, entry.expiresAtMs);
+  keepStringEncoding(entry, ctx.keyspace.set(destination, entry.type, entry.value, entry.expiresAtMs));
   ctx.dirty++;
   return onlyIfAbsent ? 1 : OK;
 }
@@ -205,6 +205,11 @@ function renameCommand(ctx: CommandContext, argv: string[]): Reply {
 // RENAMENX key newkey
 function renamenxCommand(ctx: CommandContext, argv: string[]): Reply {
   return renameGeneric(ctx, argv, true);
+}
+
+/** A string moved or copied keeps the encoding it had: Redis moves the object or duplicates it as it is. */
+function keepStringEncoding(from: Entry, to: Entry): void {
+  if (from.stringEncoding !== undefined) to.stringEncoding = from.stringEncoding;
 }
 
 /** A value that shares nothing with `entry`'s: strings are immutable, structures clone. */
@@ -232,7 +237,7 @@ function copyCommand(ctx: CommandContext, argv: string[]): Reply {
   const entry = ctx.keyspace.get(source);
   if (entry === undefined) return 0;
   if (ctx.keyspace.get(destination) !== undefined && !replace) return 0;
-  ctx.keyspace.set(destination, entry.type, copyValue(entry), entry.expiresAtMs);
+  keepStringEncoding(entry, ctx.keyspace.set(destination, entry.type, copyValue(entry), entry.expiresAtMs));
   ctx.dirty++;
   return 1;
 }

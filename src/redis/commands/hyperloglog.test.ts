@@ -244,4 +244,17 @@ describe("HyperLogLog values in the keyspace", () => {
     expect(run("PFCOUNT", "copy")).toBe(run("PFCOUNT", "h"));
     expect(typeof run("MEMORY", "USAGE", "h")).toBe("number");
   });
+
+  test("PFADD, PFCOUNT of one key and PFMERGE leave raw strings, even changing nothing; PFCOUNT of several keys reads only", () => {
+    const { run } = setup();
+    const emptySketch = header(1) + "\x7f\xff";
+    run("MSET", "added", emptySketch, "counted", emptySketch, "merged", emptySketch, "union", emptySketch);
+    run("PFADD", "added");
+    run("PFCOUNT", "counted");
+    run("PFMERGE", "merged");
+    run("PFCOUNT", "union", "added");
+    run("PFADD", "created");
+    const keys = ["added", "counted", "merged", "union", "created"];
+    expect(keys.map((key) => run("OBJECT", "ENCODING", key))).toEqual(["raw", "raw", "raw", "embstr", "raw"]);
+  });
 });

@@ -1,25 +1,29 @@
 // HyperLogLog commands (Redis hyperloglog.c). A sketch is an ordinary string value in Redis's
 // byte layout (types/hyperloglog.ts), so TYPE says "string" and GET/SET round-trip it, and the
 // bytes after every command equal a real Redis's. Each command decodes the value, works on the
-// copy and stores it back; all of them are deterministic, so each is journaled as sent.
+// copy and stores it back; all of them are deterministic, so each is journaled as sent. PFADD,
+// PFCOUNT of one key and PFMERGE leave a "raw" string, as Redis's in-place edits do.
 
 import type { CommandContext, CommandSpec } from "../engine/command.ts";
 import { errors } from "../engine/errors.ts";
 import { OK, type Reply } from "../engine/reply.ts";
+import type { Entry } from "../engine/keyspace.ts";
 import { HLL_REGISTERS, HyperLogLog, estimateRaw, isHyperLogLog } from "../types/hyperloglog.ts";
+import { markEditedInPlace } from "./string.ts";
 
 const group = "hyperloglog";
 
 /** The sketch at key (undefined when missing); WRONGTYPE for other types and non-HLL strings. */
-function readSketch(ctx: CommandContext, key: string): { sketch: HyperLogLog; expiresAtMs: number } | undefined {
+function readSketch(ctx: CommandContext, key: string): { sketch: HyperLogLog; entry: Entry } | undefined {
   const entry = ctx.keyspace.getTyped(key, "string");
   if (entry === undefined) return undefined;
   if (!isHyperLogLog(entry.value)) throw errors.notHyperLogLog();
-  return { sketch: HyperLogLog.fromBinary(entry.value), expiresAtMs: entry.expiresAtMs };
+  return { sketch: HyperLogLog.fromBinary(entry.value), entry };
 }
 
+/** Stores a sketch a command edited (or created): Redis edits a raw string in place. */
 function storeSketch(ctx: CommandContext, key: string, sketch: HyperLogLog, expiresAtMs: number): void {
-  ctx.keyspace.set(key, "string", sketch.toBinary(), expiresAtMs);
+  markEditedInPlace(ctx.keyspace.set(key, "string", sketch.toBinary(), expiresAtMs));
 }
 
 /** A uint64 count as Redis replies it (addReplyLongLong: bit 63 makes it negative). */
@@ -43,16 +47,20 @@ function pfaddCommand(ctx: CommandContext, argv: string[]): Reply {
       // Redis edits the string in place. Unlike Redis we journal that write: replaying the
       // same command on the same bytes redoes exactly it, error included.
       if (updated > 0) {
-        storeSketch(ctx, key, sketch, existing?.expiresAtMs ?? 0);
+        storeSketch(ctx, key, sketch, existing?.entry.expiresAtMs ?? 0);
         ctx.dirty++;
-      }
+      } else if (existing !== undefined) markEditedInPlace(existing.entry);
       throw errors.corruptHyperLogLog();
     }
     updated += result;
   }
-  if (updated === 0) return 0;
+  if (updated === 0) {
+    // Redis made the value raw before it found that no register changes.
+    markEditedInPlace(existing!.entry);
+    return 0;
+  }
   sketch.invalidateCache();
-  storeSketch(ctx, key, sketch, existing?.expiresAtMs ?? 0);
+  storeSketch(ctx, key, sketch, existing?.entry.expiresAtMs ?? 0);
   ctx.dirty++;
   return 1;
 }
@@ -71,6 +79,8 @@ function pfcountCommand(ctx: CommandContext, argv: string[]): Reply {
   const key = argv[1]!;
   const found = readSketch(ctx, key);
   if (found === undefined) return 0;
+  // Redis 7.0 unshares the value before it looks at the cached count, so even a cache hit leaves it raw.
+  markEditedInPlace(found.entry);
   const cached = found.sketch.cachedCardinality();
   if (cached !== undefined) return countReply(cached);
   const count = found.sketch.count();
@@ -78,7 +88,7 @@ function pfcountCommand(ctx: CommandContext, argv: string[]): Reply {
   // compat: like Redis, refreshing the cached count rewrites the value, so this read-only
   // command is journaled (as itself: replaying it writes the same bytes) whenever it does.
   found.sketch.storeCardinality(count);
-  storeSketch(ctx, key, found.sketch, found.expiresAtMs);
+  storeSketch(ctx, key, found.sketch, found.entry.expiresAtMs);
   ctx.dirty++;
   return countReply(count);
 }
@@ -104,7 +114,7 @@ function pfmergeCommand(ctx: CommandContext, argv: string[]): Reply {
     if (registers[index] !== 0) sketch.setRegister(index, registers[index]!);
   }
   sketch.invalidateCache();
-  storeSketch(ctx, key, sketch, destination?.expiresAtMs ?? 0);
+  storeSketch(ctx, key, sketch, destination?.entry.expiresAtMs ?? 0);
   ctx.dirty++;
   return OK;
 }

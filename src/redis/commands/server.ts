@@ -4,13 +4,14 @@
 // only and never feeds a decision.
 
 import { COMMIT, VERSION } from "../../version.ts";
-import { int64OrThrow, parseInt64 } from "../engine/args.ts";
+import { int64OrThrow } from "../engine/args.ts";
 import { commandKeys, type CommandContext, type CommandFlag, type CommandSpec } from "../engine/command.ts";
 import { errors } from "../engine/errors.ts";
 import { globMatch } from "../engine/glob.ts";
 import type { Entry } from "../engine/keyspace.ts";
 import { OK, PONG, status, type Reply } from "../engine/reply.ts";
 import type { StructuredValue } from "../types/value.ts";
+import { stringEncoding } from "./string.ts";
 
 /** The Redis version INFO reports: the command set and error texts follow Redis 7. */
 export const REDIS_COMPATIBLE_VERSION = "7.2.0";
@@ -390,13 +391,6 @@ function sdsBytes(length: number): number {
 
 const OBJECT_HEADER_BYTES = 16; // robj
 const DICT_ENTRY_BYTES = 24;
-const EMBSTR_MAX_BYTES = 44;
-
-/** "int" for canonical int64 text, "embstr" up to 44 bytes, else "raw", as SET would encode it. */
-function stringEncoding(value: string): "int" | "embstr" | "raw" {
-  if (value.length <= 20 && parseInt64(value) !== null) return "int";
-  return value.length <= EMBSTR_MAX_BYTES ? "embstr" : "raw";
-}
 
 /** MEMORY USAGE's estimate, shaped like Redis 7's so small strings report the same numbers. */
 function estimateBytes(key: string, entry: Entry): number {
@@ -404,7 +398,7 @@ function estimateBytes(key: string, entry: Entry): number {
   if (entry.type !== "string") valueBytes = OBJECT_HEADER_BYTES + (entry.value as StructuredValue).approxBytes();
   else {
     const value = entry.value as string;
-    const encoding = stringEncoding(value);
+    const encoding = stringEncoding(entry);
     if (encoding === "int") valueBytes = OBJECT_HEADER_BYTES;
     else if (encoding === "embstr") valueBytes = allocationBytes(OBJECT_HEADER_BYTES + 3 + value.length + 1);
     else valueBytes = OBJECT_HEADER_BYTES + sdsBytes(value.length);
@@ -437,7 +431,7 @@ function memoryHelpCommand(_ctx: CommandContext, _argv: string[]): Reply {
 function objectEncodingCommand(ctx: CommandContext, argv: string[]): Reply {
   const entry = ctx.keyspace.get(argv[2]!);
   if (entry === undefined) return null;
-  return entry.type === "string" ? stringEncoding(entry.value) : (entry.value as StructuredValue).encoding();
+  return entry.type === "string" ? stringEncoding(entry) : (entry.value as StructuredValue).encoding();
 }
 
 const SHARED_INTEGERS_MAX = 9999;
@@ -448,7 +442,7 @@ function objectRefcountCommand(ctx: CommandContext, argv: string[]): Reply {
   const entry = ctx.keyspace.get(argv[2]!);
   if (entry === undefined) return null;
   // compat: Redis shares the objects for 0..9999 and reports them with INT_MAX references.
-  if (entry.type === "string" && stringEncoding(entry.value) === "int") {
+  if (entry.type === "string" && stringEncoding(entry) === "int") {
     const value = Number(entry.value);
     if (value >= 0 && value <= SHARED_INTEGERS_MAX) return SHARED_REFCOUNT;
   }

@@ -710,6 +710,59 @@ describe("LCS", () => {
   });
 });
 
+describe("OBJECT ENCODING of strings", () => {
+  const encodingAfter = (...commands: (string | number)[][]) => {
+    const engine = createTestEngine();
+    for (const argv of commands) engine.run(...argv);
+    return run(engine, "OBJECT", "ENCODING", "k");
+  };
+
+  test("a value stored as sent is int when it is a canonical int64 of up to 20 bytes, embstr up to 44 bytes, raw beyond", () => {
+    expect(encodingAfter(["SET", "k", "-9223372036854775808"])).toBe("int");
+    expect(encodingAfter(["SET", "k", "12345678901234567890"])).toBe("embstr");
+    expect(encodingAfter(["SET", "k", "-0"])).toBe("embstr");
+    expect(encodingAfter(["SET", "k", "x".repeat(44)])).toBe("embstr");
+    expect(encodingAfter(["SET", "k", "x".repeat(45)])).toBe("raw");
+    expect(encodingAfter(["GETSET", "k", "12"])).toBe("int");
+    expect(encodingAfter(["MSET", "k", "abc"])).toBe("embstr");
+    expect(encodingAfter(["SETEX", "k", 100, "7"])).toBe("int");
+  });
+
+  test("APPEND to an existing value leaves it raw, even appending nothing; APPEND creating a key stores the argument as sent", () => {
+    expect(encodingAfter(["SET", "k", "abc"], ["APPEND", "k", ""])).toBe("raw");
+    expect(encodingAfter(["SET", "k", "1"], ["APPEND", "k", "2"])).toBe("raw");
+    expect(encodingAfter(["APPEND", "k", "12"])).toBe("int");
+    expect(encodingAfter(["APPEND", "k", "abc"])).toBe("embstr");
+  });
+
+  test("SETRANGE leaves a raw string, except when it writes nothing", () => {
+    expect(encodingAfter(["SETRANGE", "k", 0, "123"])).toBe("raw");
+    expect(encodingAfter(["SET", "k", "abc"], ["SETRANGE", "k", 1, "b"])).toBe("raw");
+    expect(encodingAfter(["SET", "k", "12"], ["SETRANGE", "k", 0, ""])).toBe("int");
+  });
+
+  test("INCRBYFLOAT never leaves an int, INCR always does", () => {
+    expect(encodingAfter(["INCRBYFLOAT", "k", "1"])).toBe("embstr");
+    expect(encodingAfter(["SET", "k", "10"], ["INCRBYFLOAT", "k", "0"])).toBe("embstr");
+    expect(encodingAfter(["INCRBYFLOAT", "k", "1e50"])).toBe("raw");
+    expect(encodingAfter(["INCRBYFLOAT", "k", "1"], ["INCR", "k"])).toBe("int");
+    expect(encodingAfter(["SET", "k", "1"], ["APPEND", "k", "2"], ["DECRBY", "k", 3])).toBe("int");
+  });
+
+  test("a write that replaces the value re-encodes it; TTL changes and refused writes keep the encoding", () => {
+    expect(encodingAfter(["SET", "k", "a"], ["APPEND", "k", "b"], ["SET", "k", "ab", "KEEPTTL"])).toBe("embstr");
+    expect(encodingAfter(["SET", "k", "a"], ["APPEND", "k", "b"], ["SET", "k", "ab", "NX"])).toBe("raw");
+    expect(encodingAfter(["SET", "k", "a"], ["APPEND", "k", "b"], ["GETEX", "k", "EX", 100], ["PERSIST", "k"])).toBe("raw");
+  });
+
+  test("OBJECT REFCOUNT shares only int-encoded values 0..9999", () => {
+    const engine = createTestEngine();
+    engine.run("SET", "shared", "12");
+    engine.run("INCRBYFLOAT", "float", "12");
+    expect([run(engine, "OBJECT", "REFCOUNT", "shared"), run(engine, "OBJECT", "REFCOUNT", "float")]).toEqual([2147483647, 1]);
+  });
+});
+
 describe("journal replay", () => {
   test("replaying the journal on a fresh engine rebuilds the same keyspace", () => {
     const engine = createTestEngine();

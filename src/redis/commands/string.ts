@@ -2,10 +2,12 @@
 // offsets count bytes, and no write makes a string longer than Redis's 512 MB proto-max-bulk-len.
 // Every handler parses all its arguments before its first change, in Redis's order of checks
 // (so the same bad call gets the same error), and journals a replay-safe form: relative TTLs
-// become PXAT/PEXPIREAT, INCRBYFLOAT becomes SET ... KEEPTTL.
+// become PXAT/PEXPIREAT, INCRBYFLOAT becomes SET ... KEEPTTL. The encoding OBJECT ENCODING
+// reports follows Redis's too: SET's rule by default, "raw" after an in-place edit.
 
 import type { CommandContext, CommandSpec } from "../engine/command.ts";
 import { errors } from "../engine/errors.ts";
+import type { Entry } from "../engine/keyspace.ts";
 import { int64OrThrow, INT64_MAX, INT64_MIN, parseInt64 } from "../engine/args.ts";
 import { isLongDoubleText, longDoubleAdd } from "../engine/long-double.ts";
 import { OK, type Reply } from "../engine/reply.ts";
@@ -19,6 +21,35 @@ const STRING_BYTES_MAX = 512 * 1024 * 1024;
 /** The string value at key, or undefined; WRONGTYPE for other types. */
 export function getString(ctx: CommandContext, key: string): string | undefined {
   return ctx.keyspace.getTyped(key, "string")?.value;
+}
+
+/** Redis's OBJ_ENCODING_EMBSTR_SIZE_LIMIT: longer strings are never embedded in their object. */
+const EMBSTR_BYTES_MAX = 44;
+
+export type StringEncoding = "int" | "embstr" | "raw";
+
+/**
+ * The encoding Redis gives bytes it stores as sent (tryObjectEncoding, as SET and every command
+ * storing an argument do, and as a reload re-encodes every string): "int" for a canonical int64
+ * of at most 20 bytes, "embstr" up to 44 bytes, "raw" beyond.
+ */
+function storedAsSentEncoding(value: string): StringEncoding {
+  if (value.length <= 20 && parseInt64(value) !== null) return "int";
+  return value.length <= EMBSTR_BYTES_MAX ? "embstr" : "raw";
+}
+
+/** The encoding OBJECT ENCODING reports for a string entry. */
+export function stringEncoding(entry: Entry): StringEncoding {
+  return entry.stringEncoding ?? storedAsSentEncoding(entry.value);
+}
+
+/**
+ * Redis dbUnshareStringValue: a string a command edits in place (APPEND, SETRANGE, SETBIT,
+ * BITFIELD, PFADD, PFCOUNT, PFMERGE) or builds byte by byte (BITOP) is a raw SDS, and stays "raw"
+ * until replaced, whatever its length or content, even when the edit changed nothing.
+ */
+export function markEditedInPlace(entry: Entry): void {
+  entry.stringEncoding = "raw";
 }
 
 function checkStringLength(bytes: bigint | number): void {
@@ -294,7 +325,9 @@ function incrbyfloatCommand(ctx: CommandContext, argv: string[]): Reply {
   const currentText: string = entry?.value ?? "0";
   if (!isLongDoubleText(currentText) || !isLongDoubleText(incrementText)) throw errors.notFloat();
   const result = longDoubleAdd(currentText, incrementText);
-  ctx.keyspace.set(key, "string", result, entry?.expiresAtMs ?? 0);
+  const updated = ctx.keyspace.set(key, "string", result, entry?.expiresAtMs ?? 0);
+  // Redis builds the result with createStringObject, never as an int: "1" is "embstr".
+  updated.stringEncoding = result.length <= EMBSTR_BYTES_MAX ? "embstr" : "raw";
   ctx.dirty++;
   // The replica must not redo float arithmetic: it gets the exact result, TTL untouched.
   ctx.propagate(["SET", key, result, "KEEPTTL"]);
@@ -307,8 +340,10 @@ function appendCommand(ctx: CommandContext, argv: string[]): Reply {
   const entry = ctx.keyspace.getTyped(key, "string");
   const old: string = entry?.value ?? "";
   if (entry !== undefined) checkStringLength(old.length + suffix.length);
-  // An empty suffix still creates the key (and counts as a write), as in Redis.
-  ctx.keyspace.set(key, "string", old + suffix, entry?.expiresAtMs ?? 0);
+  // An empty suffix still creates the key (and counts as a write), as in Redis. A new key
+  // stores the argument as sent; an existing value is edited in place.
+  const updated = ctx.keyspace.set(key, "string", old + suffix, entry?.expiresAtMs ?? 0);
+  if (entry !== undefined) markEditedInPlace(updated);
   ctx.dirty++;
   return old.length + suffix.length;
 }
@@ -349,7 +384,7 @@ function setrangeCommand(ctx: CommandContext, argv: string[]): Reply {
   const at = Number(offset);
   const padded = old.length < at ? old + "\0".repeat(at - old.length) : old;
   const value = padded.slice(0, at) + patch + padded.slice(at + patch.length);
-  ctx.keyspace.set(key, "string", value, entry?.expiresAtMs ?? 0);
+  markEditedInPlace(ctx.keyspace.set(key, "string", value, entry?.expiresAtMs ?? 0));
   ctx.dirty++;
   return value.length;
 }

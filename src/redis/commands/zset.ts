@@ -7,7 +7,7 @@
 // the count popped (as Redis propagates it); everything else replays as sent.
 
 import type { CommandContext, CommandSpec } from "../engine/command.ts";
-import { parseDouble, parseInt64, parseScanCursor } from "../engine/args.ts";
+import { parseDouble, parseInt64, parseRangeDouble, parseScanCursor } from "../engine/args.ts";
 import { errors } from "../engine/errors.ts";
 import { globMatch } from "../engine/glob.ts";
 import type { Entry } from "../engine/keyspace.ts";
@@ -47,22 +47,9 @@ function deleteIfEmpty(ctx: CommandContext, key: string, set: SortedSet): void {
 
 // ---- argument parsing -------------------------------------------------------------------------
 
-/**
- * Redis string2d (getDoubleFromObject): no leading space, no NaN, no overflow, and — unlike the
- * shared parseDouble — no underflow to zero ("1e-400" is refused, "1e-320" is a subnormal).
- */
+/** Redis string2d (getDoubleFromObject), as parseDouble reads it; plain small integers take a shortcut. */
 export function parseScore(text: string): number | null {
-  const small = smallCanonicalInteger(text);
-  if (small !== undefined) return small;
-  const value = parseDouble(text);
-  if (value === 0 && hasNonZeroMantissa(text)) return null;
-  return value;
-}
-
-function hasNonZeroMantissa(text: string): boolean {
-  const unsigned = text.replace(/^[+-]/, "");
-  if (/^0x/i.test(unsigned)) return /[1-9a-f]/i.test(unsigned.slice(2).split(/p/i)[0]!);
-  return /[1-9]/.test(unsigned.split(/e/i)[0]!);
+  return smallCanonicalInteger(text) ?? parseDouble(text);
 }
 
 export function scoreOrThrow(text: string, error = errors.notFloat): number {
@@ -105,37 +92,11 @@ function smallCanonicalInteger(text: string): number | undefined {
   return Number(text);
 }
 
-const decimalPattern = /^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
-const hexPattern = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?(?:[pP]([+-]?[0-9]+))?$/;
-const infinityPattern = /^([+-]?)(?:inf|infinity)$/i;
-
-/**
- * C strtod over the whole text, as zslParseRange uses it: leading whitespace is skipped, an empty
- * text reads as 0, overflow gives ±inf and underflow 0; NaN and trailing bytes are refused.
- */
-function strtodWhole(text: string): number | null {
-  const body = text.replace(/^[ \t\n\v\f\r]+/, "");
-  if (body === "") return text === "" ? 0 : null; // no conversion: the end pointer stays at the start
-  if (decimalPattern.test(body)) return Number(body);
-  const infinity = infinityPattern.exec(body);
-  if (infinity !== null) return infinity[1] === "-" ? -Infinity : Infinity;
-  const hex = hexPattern.exec(body);
-  if (hex !== null) {
-    const [, sign, whole = "", fraction = "", exponent = "0"] = hex;
-    if (whole === "" && fraction === "") return null;
-    let value = 0;
-    for (const digit of whole + fraction) value = value * 16 + parseInt(digit, 16);
-    value *= 2 ** (Number(exponent) - 4 * fraction.length);
-    return sign === "-" ? -value : value;
-  }
-  return null;
-}
-
 /** Redis zslParseRange: "(" makes an end exclusive; "min or max is not a float" otherwise. */
 export function parseScoreRange(minText: string, maxText: string): ScoreRange {
   const end = (text: string): [number, boolean] => {
     const exclusive = text.startsWith("(");
-    const value = strtodWhole(exclusive ? text.slice(1) : text);
+    const value = parseRangeDouble(exclusive ? text.slice(1) : text);
     if (value === null || Number.isNaN(value)) throw errors.minMaxNotFloat();
     return [value, exclusive];
   };

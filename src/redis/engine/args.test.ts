@@ -1,8 +1,8 @@
-// Proves argument parsing accepts and refuses exactly what Redis's string2ll and strtod-based
-// string2d accept and refuse (texts checked against redis-server 7.0).
+// Proves argument parsing accepts and refuses exactly what Redis's string2ll, strtod-based
+// string2d and zslParseRange accept and refuse (texts checked against redis-server 7.0).
 
 import { describe, expect, test } from "bun:test";
-import { ArgReader, parseDouble, parseInt64, parseSafeInteger } from "./args.ts";
+import { ArgReader, parseDouble, parseInt64, parseRangeDouble, parseSafeInteger } from "./args.ts";
 
 describe("parseInt64", () => {
   test("accepts canonical int64 texts at both limits", () => {
@@ -37,6 +37,43 @@ describe("parseDouble", () => {
   ])("reads %p as %p", (text, value) => expect(parseDouble(text)).toBe(value));
 
   test.each(["", " 1", "1 ", "nan", "1e400", "abc", "1.2.3", "0x"])("refuses %p", (text) => expect(parseDouble(text)).toBeNull());
+
+  test.each([
+    ["4.9e-324", 5e-324],
+    ["3e-324", 5e-324],
+    ["1e-320", 1e-320],
+    ["0e-400", 0],
+    ["-0", -0],
+    ["0x1p-1074", 5e-324],
+    ["0x1.8p-1074", 1e-323],
+    ["0x100p-1080", 2e-323],
+    ["0x1.fffffffffffff8p1022", 2 ** 1023],
+    ["0x1.000000000000080000001p0", 1 + 2 ** -52],
+    ["0x1.00000000000008p0", 1],
+  ])("reads the subnormal, exact zero or long hex mantissa %p correctly rounded, as %p", (text, value) => expect(parseDouble(text)).toBe(value));
+
+  test.each(["1e-400", "-1e-400", "2e-324", "2.4e-4000", "0x1p-1075", "-0x1p-1080", "0x1p1024", "0x1.fffffffffffff8p1023"])(
+    "refuses %p, which strtod flags ERANGE (underflow to zero or overflow)",
+    (text) => expect(parseDouble(text)).toBeNull(),
+  );
+});
+
+describe("parseRangeDouble", () => {
+  test.each([
+    ["1e-400", 0],
+    ["1e400", Infinity],
+    ["-1e400", -Infinity],
+    [" 1", 1],
+    ["\t\n1", 1],
+    ["", 0],
+    ["1.5\x00junk", 1.5],
+    ["\x00", 0],
+    ["0x1.8p-1074", 1e-323],
+    ["0x1.000000000000080000001p0", 1 + 2 ** -52],
+    ["-inf", -Infinity],
+  ])("reads the score bound %p as %p", (text, value) => expect(parseRangeDouble(text)).toBe(value));
+
+  test.each([" ", "1 ", "nan", "abc", "0x", "1e"])("refuses %p", (text) => expect(parseRangeDouble(text)).toBeNull());
 });
 
 describe("ArgReader", () => {

@@ -30,27 +30,103 @@ export function parseSafeInteger(text: string): number | null {
 // C strtod also reads hexadecimal floats: 0x10, 0x1.8p3.
 const hexFloatPattern = /^([+-]?)0x([0-9a-f]*)(?:\.([0-9a-f]*))?(?:p([+-]?[0-9]+))?$/i;
 
-function parseHexFloat(text: string): number | null {
-  const match = hexFloatPattern.exec(text);
-  if (match === null) return null;
-  const [, sign, whole = "", fraction = "", exponent = "0"] = match;
-  if (whole === "" && fraction === "") return null;
-  const mantissa = parseInt(whole + fraction || "0", 16);
-  const value = mantissa * 2 ** (Number(exponent) - 4 * fraction.length);
-  return sign === "-" ? -value : value;
+// Binary exponents of a double: the largest finite value is below 2^1024, the smallest
+// subnormal is 2^-1074, and normal values keep 53 significant bits.
+const DOUBLE_TOP_BIT_MAX = 1023;
+const DOUBLE_NORMAL_TOP_BIT_MIN = -1022;
+const DOUBLE_LOWEST_BIT = -1074;
+const DOUBLE_PRECISION_BITS = 53;
+
+/** What C strtod makes of a text: the value, and whether it set ERANGE (overflow to ±inf, underflow to 0). */
+interface StrtodResult {
+  value: number;
+  outOfRange: boolean;
 }
 
-/** Redis string2d: a finite-or-infinite double, never NaN, no leading space, no overflow. */
-export function parseDouble(text: string): number | null {
-  if (!floatPattern.test(text)) {
-    const hex = parseHexFloat(text);
-    return hex !== null && Number.isFinite(hex) ? hex : null;
-  }
+/** C strtod of a whole text with no leading whitespace; null when any of it is no number, or NaN. */
+function strtodWhole(text: string): StrtodResult | null {
+  if (!floatPattern.test(text)) return strtodHex(text);
   const lower = text.toLowerCase();
-  if (lower.endsWith("inf") || lower.endsWith("infinity")) return lower.startsWith("-") ? -Infinity : Infinity;
+  if (lower.endsWith("inf") || lower.endsWith("infinity")) return { value: lower.startsWith("-") ? -Infinity : Infinity, outOfRange: false };
+  // Number() rounds decimal text correctly, as glibc's strtod does.
   const value = Number(text);
-  if (!Number.isFinite(value)) return null; // strtod overflow sets ERANGE
-  return value;
+  return { value, outOfRange: !Number.isFinite(value) || (value === 0 && hasNonZeroDigit(text)) };
+}
+
+/** Whether a decimal text has a non-zero digit before its exponent: zero only by underflow. */
+function hasNonZeroDigit(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 101 || code === 69) return false; // "e" or "E"
+    if (code >= 49 && code <= 57) return true; // "1".."9"
+  }
+  return false;
+}
+
+/** A hex float correctly rounded (to nearest, ties to even), subnormal results included. */
+function strtodHex(text: string): StrtodResult | null {
+  const match = hexFloatPattern.exec(text);
+  if (match === null) return null;
+  const [, sign, whole = "", fraction = "", exponentText = "0"] = match;
+  if (whole === "" && fraction === "") return null;
+  const negative = sign === "-";
+  const digits = (whole + fraction).replace(/^0+/, "");
+  if (digits === "") return { value: negative ? -0 : 0, outOfRange: false };
+  const mantissa = BigInt(`0x${digits}`);
+  const mantissaBits = mantissa.toString(2).length;
+  // Far beyond these bounds every value overflows or underflows; clamping keeps the sums exact.
+  const writtenExponent = Math.max(-1e6, Math.min(1e6, Number(exponentText)));
+  const magnitude = roundedBinary(mantissa, mantissaBits, writtenExponent - 4 * fraction.length);
+  return { value: negative ? -magnitude : magnitude, outOfRange: magnitude === 0 || magnitude === Infinity };
+}
+
+/** mantissa × 2^lowBit rounded to the bits a double keeps at its magnitude: Infinity or 0 when out of range. */
+function roundedBinary(mantissa: bigint, mantissaBits: number, lowBit: number): number {
+  const topBit = mantissaBits - 1 + lowBit;
+  if (topBit > DOUBLE_TOP_BIT_MAX) return Infinity;
+  if (topBit < DOUBLE_LOWEST_BIT - 1) return 0;
+  const keptBits = topBit >= DOUBLE_NORMAL_TOP_BIT_MIN ? DOUBLE_PRECISION_BITS : topBit - DOUBLE_LOWEST_BIT + 1;
+  const dropped = mantissaBits - keptBits;
+  let kept = mantissa;
+  let exponent = lowBit;
+  if (dropped > 0) {
+    kept = mantissa >> BigInt(dropped);
+    const remainder = mantissa - (kept << BigInt(dropped));
+    const half = 1n << BigInt(dropped - 1);
+    if (remainder > half || (remainder === half && (kept & 1n) === 1n)) kept++;
+    exponent += dropped;
+  }
+  // Two exact scalings: 2^exponent alone may not be a double, the rounded result is (or overflows).
+  const firstHalf = Math.trunc(exponent / 2);
+  return Number(kept) * 2 ** firstHalf * 2 ** (exponent - firstHalf);
+}
+
+/**
+ * Redis string2d (getDoubleFromObject), for scores, weights, coordinates and radii: the whole
+ * text is one strtod number, with no leading space, not NaN, and not out of range — ERANGE
+ * refuses a finite text that overflows to ±inf or underflows to zero ("1e-400"), while subnormal
+ * results ("4.9e-324") and the word "inf" are accepted.
+ */
+export function parseDouble(text: string): number | null {
+  const result = strtodWhole(text);
+  return result === null || result.outOfRange ? null : result.value;
+}
+
+const isCSpace = (code: number) => code === 32 || (code >= 9 && code <= 13);
+
+/**
+ * A score-range bound as Redis zslParseRange reads it: plain strtod on a C string, so reading
+ * stops at the first NUL byte, leading whitespace is skipped, an empty text reads as 0, and an
+ * out-of-range text is its ±inf or 0 (no ERANGE check); NaN and trailing bytes are refused.
+ */
+export function parseRangeDouble(text: string): number | null {
+  const nul = text.indexOf("\0");
+  const cText = nul === -1 ? text : text.slice(0, nul);
+  let start = 0;
+  while (start < cText.length && isCSpace(cText.charCodeAt(start))) start++;
+  // No number at all leaves strtod's end at the very start: fine only when that is the C string's end.
+  if (start === cText.length) return cText === "" ? 0 : null;
+  return strtodWhole(cText.slice(start))?.value ?? null;
 }
 
 export function int64OrThrow(text: string): bigint {

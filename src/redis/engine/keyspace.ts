@@ -30,6 +30,11 @@ export interface Entry {
   /** The type's own structure (a binary string for "string"); see src/redis/types. */
   value: any;
   expiresAtMs: number;
+  /**
+   * Strings only: the encoding Redis would report where it differs from what SET gives the same
+   * bytes (see stringEncoding in commands/string.ts). Never persisted: a reload re-encodes.
+   */
+  stringEncoding?: "embstr" | "raw";
 }
 
 export const SHARD_COUNT = 16;
