@@ -2,7 +2,6 @@
 // and logger, recovers each database from its durable store, and starts listening. Tests and
 // the CLI both start nodes through here; `stop()` is the graceful shutdown (DESIGN §5).
 
-import type { Server } from "bun";
 import { join } from "node:path";
 import type { Config } from "./config.ts";
 import { Databases } from "./platform/databases.ts";
@@ -14,7 +13,8 @@ import type { Session } from "./redis/engine/command.ts";
 import { Database } from "./redis/engine/database.ts";
 import { Dispatcher } from "./redis/engine/dispatcher.ts";
 import { configureScripting } from "./redis/scripting/runner.ts";
-import { createApp } from "./server/app.ts";
+import { createApp, createFastRoutes, type AppDeps } from "./server/app.ts";
+import { serveHttp1, type Http1Server } from "./server/http1.ts";
 import { createNodeMetrics } from "./server/metrics.ts";
 import { DatabasePersistence } from "./storage/persistence.ts";
 import { systemClock, type Clock } from "./util/clock.ts";
@@ -99,7 +99,7 @@ export async function startNode(config: Config, deps: NodeDeps): Promise<Running
   // After recovery: replayed commands are not traffic.
   dispatcher.observer = metrics.commands;
   kafka.log.onRecords = (direction, count) => metrics.kafkaRecords(direction, count);
-  const app = createApp({
+  const appDeps: AppDeps = {
     qstash: qstash.routes,
     kafka: kafka.routes,
     redis: { dispatcher, authenticate: (token) => databases.authenticate(token), maxRequestBytes: config.maxRequestBytes },
@@ -107,19 +107,22 @@ export async function startNode(config: Config, deps: NodeDeps): Promise<Running
     log,
     metrics,
     metricsToken: config.metricsToken,
-  });
+  };
+  const app = createApp(appDeps);
 
-  let server: Server<undefined>;
+  let server: Http1Server;
   try {
-    server = Bun.serve({
+    server = serveHttp1({
       port: config.port,
       hostname: config.host,
       fetch: app.fetch,
+      fastRoute: createFastRoutes(appDeps),
       // Routes read bodies through a bounded reader that refuses an oversize Content-Length before
-      // reading and stops a chunked body at the limit, answering with Upstash's JSON error. Bun's own
-      // cap would answer first with an empty 413, so it is set far above, as a last backstop only.
-      maxRequestBodySize: 2 ** 31 - 1,
-      idleTimeout: 120,
+      // reading and stops a chunked body at the limit, answering with Upstash's JSON error. The
+      // front end's own cap would answer first, so it is set far above, as a last backstop only.
+      maxBodyBytes: 2 ** 31 - 1,
+      idleTimeoutSeconds: 120,
+      log,
     });
   } catch (error) {
     for (const store of stores) store.close();

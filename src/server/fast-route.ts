@@ -20,6 +20,7 @@ export interface RawRequest {
 /** An answer: the front end adds content-length, connection and date. */
 export interface RawResponse {
   status: number;
+  /** Names and values in ASCII: the head goes out in one string with a text body. */
   headers: Record<string, string>;
   /** A string is sent UTF-8 encoded. */
   body: string | Uint8Array;
