@@ -362,4 +362,15 @@ describe("script cache bounds", () => {
     expect(plain(engine.run("SCRIPT", "EXISTS", sha(first), sha("return 1000"), pinned))).toEqual([0, 1, 1]);
     expect(scriptingOf(engine.database).exists(pinned)).toBe(true);
   });
+
+  test("a script that keeps running stays cached while thousands of newer EVAL scripts come and go", () => {
+    const engine = createTestEngine();
+    const hot = "return 'hot'";
+    engine.run("EVAL", hot, 0);
+    for (let i = 1; i <= 3000; i++) {
+      engine.run("EVAL", `return ${i}`, 0);
+      if (i % 100 === 0) expect(engine.run("EVALSHA", sha(hot), 0)).toBe("hot");
+    }
+    expect(plain(engine.run("SCRIPT", "EXISTS", sha(hot), sha("return 1"), sha("return 3000")))).toEqual([1, 0, 1]);
+  });
 });

@@ -26,6 +26,15 @@ async function same(script: string, keys: string[] = [], args: string[] = []): P
   expect({ script, reply: plain(engine.run(...argv)) }).toEqual({ script, reply: expected });
 }
 
+/** Like `same`, with keys and arguments given as binary strings (one char per byte), sent as they are. */
+async function sameBytes(script: string, keys: string[], args: string[]): Promise<void> {
+  const engine = createTestEngine();
+  const argv = ["EVAL", script, String(keys.length), ...keys, ...args];
+  const expected = plain(await oracle.client.send(argv));
+  await oracle.client.send(["FLUSHALL"]);
+  expect({ script, reply: plain(engine.run(...argv)) }).toEqual({ script, reply: expected });
+}
+
 describe("Lua to Redis", () => {
   const scripts = [
     "return 1",
@@ -52,8 +61,77 @@ describe("Lua to Redis", () => {
     "return KEYS",
     "return ARGV",
     "return {KEYS[1], ARGV[1], ARGV[2]}",
+    "return 9007199254740991",
+    "return -9007199254740991",
+    "return {2^31, -2^31, 2^53 - 1, 1e15 + 0.5}",
+    // compat: Redis reads a returned table's err/ok fields raw: a metatable cannot fake them.
+    "return setmetatable({}, {__index = {err = 'faked'}})",
+    "return setmetatable({}, {__index = function() return 'faked' end})",
+    "return setmetatable({1}, {__index = {ok = 'faked', [2] = 'hidden'}})",
   ];
   for (const script of scripts) test(script, () => same(script, ["k1", "k2"], ["a", "10"]));
+});
+
+describe("bytes across the bridge", () => {
+  const everyByte = Array.from({ length: 256 }, (_, i) => String.fromCharCode(i)).join("");
+  const roundTrip = "redis.call('SET', KEYS[1], ARGV[1]) return {redis.call('GET', KEYS[1]), KEYS[1], ARGV[1], #ARGV[1]}";
+
+  test("every byte value, as key, argument, command argument and reply", () =>
+    sameBytes(roundTrip, [`key\x00\xff${everyByte}`], [everyByte]));
+
+  test("single high bytes stay single bytes", async () => {
+    for (const byte of ["\x80", "\xc3", "\xe9", "\xff"]) await sameBytes(roundTrip, [byte], [byte + byte]);
+  });
+
+  test("strings around the short-copy and scratch-buffer sizes", async () => {
+    for (const length of [31, 32, 33, 4095, 4096, 4097, 100_000]) {
+      const value = everyByte.repeat(Math.ceil(length / 256)).slice(0, length);
+      await sameBytes(roundTrip, ["k"], [value]);
+    }
+  });
+
+  test("strings Lua builds, of every length class, reach commands and replies intact", () =>
+    same(
+      "local out = {} for _, n in ipairs({1, 32, 33, 5000, 300000}) do local v = string.rep('\\0\\255x', n) redis.call('SET', 'k' .. n, v) out[#out + 1] = redis.call('GET', 'k' .. n) == v out[#out + 1] = redis.call('STRLEN', 'k' .. n) end return out",
+    ));
+
+  test("strings at addresses Lua frees and reuses are read as they are now", () =>
+    same(
+      "for i = 1, 20000 do local v = string.format('%05d', i) redis.call('SET', 'k', v) if redis.call('GET', 'k') ~= v then return {'mismatch', i} end if i % 1000 == 0 then collectgarbage() end end return {redis.call('GET', 'k'), 'ok'}",
+    ));
+
+  test("a script that grows the WebAssembly memory still converts strings both ways", () => {
+    const engine = createTestEngine();
+    const script =
+      "local big = string.rep('ab', tonumber(ARGV[1])) redis.call('SET', KEYS[1], big) redis.call('SET', KEYS[2], ARGV[2]) return {redis.call('STRLEN', KEYS[1]), redis.call('GET', KEYS[2]), ARGV[2]}";
+    const marker = "after-growth-\xff\x00";
+    expect(plain(engine.run("EVAL", script, 2, "big", "small", 16 * 1024 * 1024, marker))).toEqual([32 * 1024 * 1024, marker, marker]);
+    expect((engine.run("GET", "big") as string).slice(0, 4)).toBe("abab");
+  });
+});
+
+describe("numbers as command arguments", () => {
+  // Integers within 2^53 cross as doubles, larger ones as 64-bit integers (Lua 5.4 keeps them
+  // exact where Redis's Lua 5.1 would round them to a double: see the last test).
+  const scripts = [
+    "redis.call('SET', 'n', 0) return redis.call('GET', 'n')",
+    "redis.call('SET', 'n', -1) return redis.call('GET', 'n')",
+    "redis.call('SET', 'n', 1700000000000) return redis.call('GET', 'n')",
+    "redis.call('SET', 'n', 9007199254740991) return redis.call('GET', 'n')",
+    "redis.call('SET', 'n', -9007199254740991) return redis.call('GET', 'n')",
+    "redis.call('SET', 'n', 2^53) return redis.call('GET', 'n')",
+    "return redis.call('INCRBY', 'n', 1700000000000)",
+    "return redis.call('HSET', 'h', 'refilledAt', 1700000000000, 'tokens', 99)",
+    "redis.call('HSET', 'h', 'a', 7, 'b', 1.5) return redis.call('HMGET', 'h', 'a', 'b')",
+    "redis.call('SET', 'n', ARGV[1] * 2) return redis.call('GET', 'n')",
+  ];
+  for (const script of scripts) test(script, () => same(script, [], ["10"]));
+
+  test("integers past 2^53 stay exact (Lua 5.4 integers)", () => {
+    const engine = createTestEngine();
+    const script = "redis.call('SET', 'a', 9007199254740993) redis.call('SET', 'b', math.mininteger) return {redis.call('GET', 'a'), redis.call('GET', 'b'), 9007199254740993}";
+    expect(plain(engine.run("EVAL", script, 0))).toEqual(["9007199254740993", "-9223372036854775808", 9007199254740993n]);
+  });
 });
 
 describe("Redis to Lua", () => {
@@ -81,6 +159,12 @@ describe("Redis to Lua", () => {
     "return redis.call('nosuch')",
     "return redis.call('GET')",
     "return redis.pcall('nosuch')",
+    "return redis.pcall('GET', 'a', 'b')",
+    "return redis.pcall('OBJECT')",
+    "return redis.pcall('OBJECT', 'NOSUCH', 'k')",
+    "return redis.pcall('OBJECT', 'ENCODING')",
+    "return redis.pcall('OBJECT', 'ENCODING', 'k', 'extra')",
+    "return redis.pcall('SCRIPT', 'FLUSH')",
     "local ok, e = pcall(function() redis.call('nosuch') end) return {tostring(ok), e}",
     "local ok, e = pcall(error, {err = 'X'}) return type(e)",
   ];

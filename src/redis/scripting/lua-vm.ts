@@ -64,6 +64,8 @@ let scratchPointer = wasm._malloc(4096);
 let scratchBytes = 4096;
 const lengthCell = wasm._malloc(8);
 const cStrings = new Map<string, number>();
+/** Strings up to this length are copied in by a loop; longer ones by Buffer's native latin1 write. */
+const SHORT_STRING_BYTES = 32;
 
 /** A NUL-terminated copy of an ASCII name in WASM memory, made once and kept. */
 function cString(text: string): number {
@@ -75,6 +77,24 @@ function cString(text: string): number {
   return pointer;
 }
 
+// The WASM memory as a Buffer, for its native latin1 codec (several times faster than building
+// strings from char codes). Growing WASM memory replaces its ArrayBuffer, so the view is re-taken then.
+let heapViewOf: Uint8Array | undefined;
+let heapView: Buffer = Buffer.alloc(0);
+function heapBuffer(): Buffer {
+  const heap: Uint8Array = wasm.HEAPU8;
+  // Emscripten makes a new HEAPU8 when memory grows: comparing it is cheaper than reading `.buffer`.
+  if (heap !== heapViewOf) {
+    heapView = Buffer.from(heap.buffer, heap.byteOffset, heap.byteLength);
+    heapViewOf = heap;
+  }
+  return heapView;
+}
+
+// i64 arguments cross as BigInt; the small ones (table indexes, counters) are made once.
+const smallIntegers = Array.from({ length: 1024 }, (_, i) => BigInt(i));
+const int64 = (n: number): bigint => (n >= 0 && n < 1024 ? smallIntegers[n]! : BigInt(n));
+
 function pushBinary(L: number, binary: string): void {
   const length = binary.length;
   if (length > scratchBytes) {
@@ -83,20 +103,42 @@ function pushBinary(L: number, binary: string): void {
     scratchPointer = wasm._malloc(scratchBytes);
     if (scratchPointer === 0) throw new Error("lua bridge: out of memory for a string");
   }
-  const heap: Uint8Array = wasm.HEAPU8;
-  for (let i = 0; i < length; i++) heap[scratchPointer + i] = binary.charCodeAt(i);
+  if (length <= SHORT_STRING_BYTES) {
+    const heap: Uint8Array = wasm.HEAPU8;
+    for (let i = 0; i < length; i++) heap[scratchPointer + i] = binary.charCodeAt(i);
+  } else heapBuffer().write(binary, scratchPointer, "latin1");
   wasm._lua_pushlstring(L, scratchPointer, length);
 }
+
+// Short strings read back recently, by their address in WASM memory. Lua interns short strings,
+// so command names and KEYS come back at the same address call after call; a hit is checked
+// byte by byte (the address may hold another string since), which is cheaper than decoding.
+const RECENT_STRINGS = 256;
+const RECENT_STRING_BYTES_MAX = 40;
+const recentPointers = new Int32Array(RECENT_STRINGS);
+const recentStrings: string[] = new Array<string>(RECENT_STRINGS).fill("");
 
 /** The string at idx as a binary string (numbers are converted in place, as lua_tolstring does). */
 function readBinary(L: number, idx: number): string {
   const pointer: number = wasm._lua_tolstring(L, idx, lengthCell);
   if (pointer === 0) return "";
   const length: number = wasm.HEAPU32[lengthCell >> 2];
+  if (length > RECENT_STRING_BYTES_MAX) return heapBuffer().toString("latin1", pointer, pointer + length);
+  const slot = (pointer >>> 3) & (RECENT_STRINGS - 1);
   const heap: Uint8Array = wasm.HEAPU8;
+  if (recentPointers[slot] === pointer) {
+    const cached = recentStrings[slot]!;
+    if (cached.length === length) {
+      let i = 0;
+      while (i < length && heap[pointer + i] === cached.charCodeAt(i)) i++;
+      if (i === length) return cached;
+    }
+  }
   // Char codes 0..255 are exactly the bytes: a binary string (util/bytes.ts).
-  if (length < 4096) return String.fromCharCode.apply(null, heap.subarray(pointer, pointer + length) as unknown as number[]);
-  return Buffer.from(heap.buffer, heap.byteOffset + pointer, length).toString("latin1");
+  const text = heapBuffer().toString("latin1", pointer, pointer + length);
+  recentPointers[slot] = pointer;
+  recentStrings[slot] = text;
+  return text;
 }
 
 const pop = (L: number, n: number) => wasm._lua_settop(L, -n - 1);
@@ -137,7 +179,7 @@ function pushErrorTable(L: number, message: string): void {
 function pushReply(L: number, reply: Reply, depth = 0): void {
   if (typeof reply === "string") pushBinary(L, reply);
   else if (typeof reply === "number") {
-    if (Number.isInteger(reply)) wasm._lua_pushinteger(L, BigInt(reply));
+    if (Number.isInteger(reply)) wasm._lua_pushinteger(L, int64(reply));
     else wasm._lua_pushnumber(L, reply);
   } else if (reply === null) wasm._lua_pushboolean(L, 0);
   else if (typeof reply === "bigint") wasm._lua_pushinteger(L, BigInt.asIntN(64, reply));
@@ -146,7 +188,7 @@ function pushReply(L: number, reply: Reply, depth = 0): void {
     wasm._lua_createtable(L, reply.length, 0);
     for (let i = 0; i < reply.length; i++) {
       pushReply(L, reply[i]!, depth + 1);
-      wasm._lua_rawseti(L, -2, BigInt(i + 1));
+      wasm._lua_rawseti(L, -2, int64(i + 1));
     }
   } else if (reply instanceof StatusReply) {
     wasm._lua_createtable(L, 0, 1);
@@ -174,12 +216,13 @@ function readReply(L: number, idx: number, depth: number): Reply {
 
 /** compat: Redis casts a Lua number to long long: 3.9 becomes 3, -2.7 becomes -2. */
 function luaNumberToInteger(L: number, idx: number): number | bigint {
-  if (wasm._lua_isinteger(L, idx)) {
-    const value: bigint = wasm._lua_tointegerx(L, idx, 0);
-    const n = Number(value);
-    return Number.isSafeInteger(n) ? n : value;
-  }
   const value: number = wasm._lua_tonumberx(L, idx, 0);
+  if (wasm._lua_isinteger(L, idx)) {
+    // Through a double while exact: an i64 result would cost a BigInt.
+    if (Number.isSafeInteger(value)) return value;
+    const exact: bigint = wasm._lua_tointegerx(L, idx, 0);
+    return exact;
+  }
   // C's (long long) of NaN, infinities and out-of-range values is INT64_MIN on x86-64 and arm64 builds.
   if (!Number.isFinite(value)) return -9223372036854775808n;
   const truncated = Math.trunc(value);
@@ -188,16 +231,22 @@ function luaNumberToInteger(L: number, idx: number): number | bigint {
   return BigInt(truncated);
 }
 
+/** The raw field `name` of the table at `table` pushed (no metamethods, as Redis reads replies); its type. */
+function rawField(L: number, table: number, name: string): number {
+  wasm._lua_pushstring(L, cString(name));
+  return wasm._lua_rawget(L, table);
+}
+
 function readTableReply(L: number, idx: number, depth: number): Reply {
   const table = wasm._lua_absindex(L, idx);
   wasm._lua_checkstack(L, 4);
-  if (wasm._lua_getfield(L, table, cString("err")) === T_STRING) {
+  if (rawField(L, table, "err") === T_STRING) {
     const message = readBinary(L, -1);
     pop(L, 1);
     return new ErrorReply(message);
   }
   pop(L, 1);
-  if (wasm._lua_getfield(L, table, cString("ok")) === T_STRING) {
+  if (rawField(L, table, "ok") === T_STRING) {
     const status = readBinary(L, -1);
     pop(L, 1);
     return new StatusReply(status);
@@ -206,7 +255,7 @@ function readTableReply(L: number, idx: number, depth: number): Reply {
   if (depth >= NESTING_MAX) return new ErrorReply("ERR reached lua stack limit");
   const out: Reply[] = [];
   for (let i = 1; ; i++) {
-    if (wasm._lua_rawgeti(L, table, BigInt(i)) === T_NIL) {
+    if (wasm._lua_rawgeti(L, table, int64(i)) === T_NIL) {
       pop(L, 1);
       break;
     }
@@ -234,7 +283,7 @@ function pushPlain(L: number, value: unknown, depth: number): void {
     wasm._lua_createtable(L, value.length, 0);
     for (let i = 0; i < value.length; i++) {
       pushPlain(L, value[i], depth + 1);
-      wasm._lua_rawseti(L, -2, BigInt(i + 1));
+      wasm._lua_rawseti(L, -2, int64(i + 1));
     }
   } else if (typeof value === "object") {
     const entries = Object.entries(value as Record<string, unknown>);
@@ -407,7 +456,10 @@ function commandArguments(L: number): string[] | undefined {
     const type = typeAt(L, i);
     if (type === T_STRING) argv[i - 1] = readBinary(L, i);
     else if (type === T_NUMBER) {
-      argv[i - 1] = wasm._lua_isinteger(L, i) ? (wasm._lua_tointegerx(L, i, 0) as bigint).toString() : formatNumberArgument(wasm._lua_tonumberx(L, i, 0));
+      const value: number = wasm._lua_tonumberx(L, i, 0);
+      if (!wasm._lua_isinteger(L, i)) argv[i - 1] = formatNumberArgument(value);
+      // Through a double while exact: an i64 result would cost a BigInt.
+      else argv[i - 1] = Number.isSafeInteger(value) ? String(value) : (wasm._lua_tointegerx(L, i, 0) as bigint).toString();
     } else return undefined;
   }
   return argv;
@@ -597,7 +649,7 @@ function pushMsgpackValue(L: number, value: PlainValue): void {
     wasm._lua_createtable(L, value.length, 0);
     for (let i = 0; i < value.length; i++) {
       pushMsgpackValue(L, value[i]!);
-      wasm._lua_rawseti(L, -2, BigInt(i + 1));
+      wasm._lua_rawseti(L, -2, int64(i + 1));
     }
   } else {
     wasm._lua_createtable(L, 0, value.size);
@@ -675,7 +727,7 @@ const knownFunctionFlags = new Set(["no-writes", "allow-oom", "allow-stale", "no
 function readFlagTable(L: number, table: number): string[] | undefined {
   const flags: string[] = [];
   for (let i = 1; ; i++) {
-    const type = wasm._lua_rawgeti(L, table, BigInt(i));
+    const type = wasm._lua_rawgeti(L, table, int64(i));
     if (type === T_NIL) {
       pop(L, 1);
       return flags;
@@ -848,15 +900,15 @@ export class LuaVm {
     if (kind === "script") {
       // Raw sets: the sealed globals refuse every write made from Lua.
       pushGlobalsTable(L);
-      pushBinary(L, "KEYS");
+      wasm._lua_pushstring(L, cString("KEYS"));
       pushStringArray(L, keys);
       wasm._lua_rawset(L, -3);
-      pushBinary(L, "ARGV");
+      wasm._lua_pushstring(L, cString("ARGV"));
       pushStringArray(L, args);
       wasm._lua_rawset(L, -3);
       pop(L, 1);
     }
-    wasm._lua_rawgeti(thread, LUA_REGISTRYINDEX, BigInt(ref));
+    wasm._lua_rawgeti(thread, LUA_REGISTRYINDEX, int64(ref));
     let argumentCount = 0;
     if (kind === "function") {
       pushStringArray(thread, keys);
@@ -941,7 +993,7 @@ function pushStringArray(L: number, values: string[]): void {
   wasm._lua_createtable(L, values.length, 0);
   for (let i = 0; i < values.length; i++) {
     pushBinary(L, values[i]!);
-    wasm._lua_rawseti(L, -2, BigInt(i + 1));
+    wasm._lua_rawseti(L, -2, int64(i + 1));
   }
 }
 

@@ -57,6 +57,8 @@ interface CachedScript {
   ref: number | undefined;
   /** Loaded by SCRIPT LOAD: never evicted. */
   pinned: boolean;
+  /** The cache's move count when this script last moved to the recent end. */
+  movedAt: number;
 }
 
 export interface RegisteredFunction {
@@ -93,8 +95,10 @@ export class PendingReply extends ErrorReply {
 export class DatabaseScripting {
   options: ScriptingOptions = { ...DEFAULT_OPTIONS };
   private vmInstance: LuaVm | undefined;
-  /** sha1 → script; Map order is recency for eviction. */
+  /** sha1 → script; Map order is recency for eviction, to within EVAL_SCRIPTS_MAX / 2 (see lookup). */
   private readonly scripts = new Map<string, CachedScript>();
+  /** Insertions and moves to the recent end of `scripts`, counted. */
+  private moves = 0;
   readonly libraries = new Map<string, Library>();
   readonly functions = new Map<string, RegisteredFunction>();
   running: RunningScript | undefined;
@@ -108,11 +112,16 @@ export class DatabaseScripting {
 
   // --- the script cache
 
+  /**
+   * Moving a script to the recent end costs a Map delete and insert, so one moved within the last
+   * EVAL_SCRIPTS_MAX / 2 moves stays where it is: it is that close to the end, far from eviction.
+   */
   lookup(sha: string): CachedScript | undefined {
     const script = this.scripts.get(sha);
-    if (script !== undefined && !script.pinned) {
+    if (script !== undefined && !script.pinned && this.moves - script.movedAt > EVAL_SCRIPTS_MAX / 2) {
       this.scripts.delete(sha);
       this.scripts.set(sha, script);
+      script.movedAt = ++this.moves;
     }
     return script;
   }
@@ -125,7 +134,7 @@ export class DatabaseScripting {
       return existing;
     }
     const { flags } = parseScript(body);
-    const script: CachedScript = { sha, body, flags, ref: undefined, pinned };
+    const script: CachedScript = { sha, body, flags, ref: undefined, pinned, movedAt: ++this.moves };
     this.scripts.set(sha, script);
     this.evict();
     return script;
@@ -350,87 +359,123 @@ export interface Invocation {
 const errors = {
   unknownCommand: "ERR Unknown Redis command called from script",
   wrongArity: "ERR Wrong number of args calling Redis command from script",
-  notAllowed: "ERR This Redis command is not allowed from script",
   readOnlyScript: "ERR Write commands are not allowed from read-only scripts.",
 };
 
-/** Runs a script or function for a command; the reply, or a PendingReply when it yields. */
-export function invoke(ctx: CommandContext, invocation: Invocation): Reply {
-  const state = scriptingOf(ctx.db);
-  const { db, clock } = ctx;
-  const dispatcher = dispatcherFor(ctx);
-  const outer = ctx.session;
-  const session: Session = { readOnly: outer.readOnly, inTransaction: false, inScript: true };
-  const canYield = outer.canWait === true && !outer.inTransaction;
-  const startedAtMs = clock.nowMs();
-  let sliceStartedAtMs = startedAtMs;
-  const { timeLimitMs } = state.options;
-  const running: RunningScript = { name: invocation.name, startedAtMs, vm: state.vm, wrote: false, killable: true };
-  let internalError: unknown;
+/**
+ * One running script: what the VM calls back into (redis.call, the hook's checkpoint). A class,
+ * so a call allocates one object and its methods live on the prototype: the ratelimit scripts
+ * run in a few microseconds, where a closure per callback shows up.
+ */
+class ScriptRun implements ScriptHost {
+  readonly session: Session;
+  readonly canYield: boolean;
+  readonly startedAtMs: number;
+  sliceStartedAtMs: number;
+  readonly running: RunningScript;
+  /** A JS exception from a command: never unwound through the VM, rethrown once the script ends. */
+  internalError: unknown = undefined;
 
-  const host: ScriptHost = {
-    command(argv) {
-      const top = dispatcher.table.get(argv[0]!.toLowerCase());
-      if (top === undefined) return new ErrorReply(errors.unknownCommand);
-      if ((top.arity > 0 && argv.length !== top.arity) || argv.length < -top.arity) return new ErrorReply(errors.wrongArity);
-      let spec: CommandSpec;
-      try {
-        spec = dispatcher.resolve(argv, session);
-      } catch (error) {
-        return dispatcher.errorReply(error, argv);
-      }
-      if (hasFlag(spec, "noscript")) return new ErrorReply(errors.notAllowed);
-      if (invocation.readOnly && hasFlag(spec, "write")) return new ErrorReply(errors.readOnlyScript);
-      const lsnBefore = db.lsn;
-      try {
-        return dispatcher.run(db, spec, argv, session);
-      } catch (error) {
-        if (error instanceof RedisError) return new ErrorReply(error.message);
-        // Never let a JS exception unwind through the Lua VM: report it once the script ends.
-        internalError ??= error;
-        return new ErrorReply("ERR internal error");
-      } finally {
-        if (db.lsn !== lsnBefore) {
-          running.wrote = true;
-          running.killable = false;
-        }
-      }
-    },
-    log() {
-      // compat: Redis writes redis.log lines to its own log; user text stays out of ours (STYLE.md).
-    },
-    random: () => ctx.random.next(),
-    checkpoint() {
-      const now = clock.nowMs();
-      if (now - startedAtMs > timeLimitMs) {
-        return { kill: `ERR Script killed by timeout: it ran longer than the lua-time-limit of ${timeLimitMs} ms.` };
-      }
-      if (canYield && now - sliceStartedAtMs >= SLICE_MS) return "yield";
-      return "continue";
-    },
-  };
+  constructor(
+    private readonly ctx: CommandContext,
+    private readonly dispatcher: Dispatcher,
+    readonly invocation: Invocation,
+    private readonly timeLimitMs: number,
+    vm: LuaVm,
+  ) {
+    const outer = ctx.session;
+    this.session = { readOnly: outer.readOnly, inTransaction: false, inScript: true };
+    this.canYield = outer.canWait === true && !outer.inTransaction;
+    this.startedAtMs = this.sliceStartedAtMs = ctx.clock.nowMs();
+    this.running = { name: invocation.name, startedAtMs: this.startedAtMs, vm, wrote: false, killable: true };
+  }
 
-  const finish = (outcome: CallOutcome & { status: "done" | "error" }): Reply => {
-    if (internalError !== undefined) throw internalError;
+  command(argv: string[]): Reply {
+    const { dispatcher, session } = this;
+    let spec: CommandSpec;
+    try {
+      spec = dispatcher.resolve(argv, session);
+    } catch (error) {
+      return this.refusal(argv, error);
+    }
+    if (this.invocation.readOnly && hasFlag(spec, "write")) return new ErrorReply(errors.readOnlyScript);
+    const db = this.ctx.db;
+    const lsnBefore = db.lsn;
+    try {
+      return dispatcher.run(db, spec, argv, session);
+    } catch (error) {
+      if (error instanceof RedisError) return new ErrorReply(error.message);
+      this.internalError ??= error;
+      return new ErrorReply("ERR internal error");
+    } finally {
+      if (db.lsn !== lsnBefore) {
+        this.running.wrote = true;
+        this.running.killable = false;
+      }
+    }
+  }
+
+  /**
+   * Why the dispatcher refused a command, in the words Redis uses inside scripts: a command or
+   * subcommand it does not know, or a wrong argument count, get the script texts; other refusals
+   * (access, noscript) keep the dispatcher's.
+   */
+  private refusal(argv: string[], error: unknown): ErrorReply {
+    let spec = argv.length === 0 ? undefined : this.dispatcher.table.get(argv[0]!.toLowerCase());
+    if (spec?.subcommands !== undefined && argv.length >= 2) {
+      const name = `${spec.name}|${argv[1]!.toLowerCase()}`;
+      spec = spec.subcommands.find((sub) => sub.name === name);
+    }
+    if (spec === undefined) return new ErrorReply(errors.unknownCommand);
+    if ((spec.arity > 0 && argv.length !== spec.arity) || argv.length < -spec.arity) return new ErrorReply(errors.wrongArity);
+    return this.dispatcher.errorReply(error, argv);
+  }
+
+  log(): void {
+    // compat: Redis writes redis.log lines to its own log; user text stays out of ours (STYLE.md).
+  }
+
+  random(): number {
+    return this.ctx.random.next();
+  }
+
+  checkpoint(): "continue" | "yield" | { kill: string } {
+    const now = this.ctx.clock.nowMs();
+    if (now - this.startedAtMs > this.timeLimitMs) {
+      return { kill: `ERR Script killed by timeout: it ran longer than the lua-time-limit of ${this.timeLimitMs} ms.` };
+    }
+    if (this.canYield && now - this.sliceStartedAtMs >= SLICE_MS) return "yield";
+    return "continue";
+  }
+
+  /** The command's reply for a script that ended: its result, or its error as Redis words it. */
+  finish(outcome: CallOutcome & { status: "done" | "error" }): Reply {
+    if (this.internalError !== undefined) throw this.internalError;
     if (outcome.status === "done") {
       if (outcome.reply instanceof ErrorReply) throw new RedisError(outcome.reply.message);
       return outcome.reply;
     }
     const where = outcome.where === undefined ? "" : `, on @${outcome.where}`;
-    throw new RedisError(`${outcome.message} script: ${invocation.name}${where}.`);
-  };
+    throw new RedisError(`${outcome.message} script: ${this.invocation.name}${where}.`);
+  }
+}
 
-  state.running = running;
+/** Runs a script or function for a command; the reply, or a PendingReply when it yields. */
+export function invoke(ctx: CommandContext, invocation: Invocation): Reply {
+  const state = scriptingOf(ctx.db);
+  const vm = state.vm;
+  const run = new ScriptRun(ctx, dispatcherFor(ctx), invocation, state.options.timeLimitMs, vm);
+  state.running = run.running;
   let outcome: CallOutcome;
   try {
-    outcome = state.vm.start(invocation.ref, invocation.kind, invocation.keys, invocation.args, host);
+    outcome = vm.start(invocation.ref, invocation.kind, invocation.keys, invocation.args, run);
   } catch (error) {
     state.running = undefined;
     throw error;
   }
   if (outcome.status !== "yielded") {
     state.running = undefined;
-    return finish(outcome);
+    return run.finish(outcome);
   }
 
   // Suspended: hold the database and continue in later turns of the event loop.
@@ -438,13 +483,13 @@ export function invoke(ctx: CommandContext, invocation: Invocation): Reply {
   state.hold = new Promise<void>((resolve) => (release = resolve));
   const settled = new Promise<Reply>((resolve, reject) => {
     const step = () => {
-      sliceStartedAtMs = clock.nowMs();
+      run.sliceStartedAtMs = ctx.clock.nowMs();
       let next: CallOutcome;
       try {
-        next = state.vm.resume();
+        next = vm.resume();
       } catch (error) {
         next = { status: "error", message: "ERR internal error", where: undefined, outOfMemory: false, killed: false };
-        internalError ??= error;
+        run.internalError ??= error;
       }
       if (next.status === "yielded") {
         setImmediate(step);
@@ -454,7 +499,7 @@ export function invoke(ctx: CommandContext, invocation: Invocation): Reply {
       state.hold = undefined;
       release();
       try {
-        resolve(finish(next));
+        resolve(run.finish(next));
       } catch (error) {
         // A Redis error is the command's reply; anything else is a bug for the caller to report.
         if (error instanceof RedisError) resolve(new ErrorReply(error.message));
