@@ -147,6 +147,25 @@ export class BinaryReader {
     return this.buffer.toString("latin1", start, start + length);
   }
 
+  /**
+   * A length-prefixed byte string that must be one of `names` (short ASCII words): returns the
+   * matching name itself, so no string is made per record; undefined (bytes skipped) for none.
+   */
+  oneOf<T extends string>(names: readonly T[]): T | undefined {
+    const length = this.u32();
+    this.need(length);
+    const start = this.offset;
+    this.offset += length;
+    const buffer = this.buffer;
+    for (const name of names) {
+      if (name.length !== length) continue;
+      let i = 0;
+      while (i < length && buffer[start + i] === name.charCodeAt(i)) i++;
+      if (i === length) return name;
+    }
+    return undefined;
+  }
+
   /** A length-prefixed byte range, as a view (no copy) into the record. */
   blob(): Uint8Array {
     const length = this.u32();
@@ -154,6 +173,11 @@ export class BinaryReader {
     const slice = this.buffer.subarray(this.offset, this.offset + length);
     this.offset += length;
     return slice;
+  }
+
+  /** Bytes consumed so far. */
+  get position(): number {
+    return this.offset;
   }
 
   /** True once every byte was consumed. */

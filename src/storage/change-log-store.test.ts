@@ -1,15 +1,17 @@
-// Proves the change-log store: entries of one turn commit in one transaction behind one shared
-// promise, nothing waits when nothing is pending, a failed commit (SQLITE_FULL forced with
-// max_page_count) refuses acknowledgement and is retried, damaged entries cut the log at the last
-// whole one, and truncation drops exactly what a snapshot covers. Real SQLite in a temp dir.
+// Proves the change-log store: entries of one turn commit as one row behind one shared promise
+// (a very large turn as several rows in one transaction), nothing waits when nothing is pending, a
+// failed commit (SQLITE_FULL forced with max_page_count) refuses acknowledgement and is retried,
+// damaged rows cut the log at the last whole entry, a row straddling a snapshot's LSN replays only
+// what follows it, truncation drops exactly what a snapshot covers, and a file of the older
+// one-row-per-entry layout is converted and read. Real SQLite in a temp dir.
 
 import { Database as SqliteDatabase } from "bun:sqlite";
 import { afterEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { recordingLogger, removeDir, temporaryDir } from "../../test/durability/support.ts";
+import { recordingLogger, removeDir, temporaryDir, writeOneRowPerEntryLog } from "../../test/durability/support.ts";
 import { BinaryWriter } from "./binary.ts";
 import { ChangeLogStore, decodeArgv, encodeArgv } from "./change-log-store.ts";
-import { openChangeLogFile } from "./sqlite.ts";
+import { openChangeLogFile, StorageError } from "./sqlite.ts";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -34,16 +36,16 @@ const encoded = (argv: string[]) => {
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 describe("group commit", () => {
-  test("entries appended in one turn commit together and share one promise", async () => {
+  test("entries appended in one turn commit together as one row and share one promise", async () => {
     const { store, sqlite } = openStore();
     expect(store.pendingCommit(false)).toBeUndefined();
     store.append(entry(1, "SET", "a", "1"));
     store.append(entry(2, "SET", "b", "\x00\xff"));
     const first = store.pendingCommit(true);
     expect(store.pendingCommit(false)).toBe(first!);
-    expect(sqlite.query("SELECT count(*) AS n FROM log").get()).toEqual({ n: 0 });
+    expect(sqlite.query("SELECT count(*) AS n FROM batches").get()).toEqual({ n: 0 });
     await first;
-    expect(sqlite.query("SELECT lsn FROM log ORDER BY lsn").all()).toEqual([{ lsn: 1 }, { lsn: 2 }]);
+    expect(rows(sqlite)).toEqual([{ first_lsn: 1, last_lsn: 2, entries: 2 }]);
     expect(store.pendingCount).toBe(0);
     expect(store.pendingCommit(true)).toBeUndefined();
   });
@@ -59,6 +61,18 @@ describe("group commit", () => {
     ]);
     expect(store.readAfter(1).entries.map((e) => e.lsn)).toEqual([2]);
     expect(store.lastLsn()).toBe(2);
+  });
+
+  test("a turn larger than one row holds is stored as several rows, all in one commit", async () => {
+    const { store, sqlite } = openStore();
+    const big = "x".repeat(700_000);
+    for (let lsn = 1; lsn <= 4; lsn++) store.append(entry(lsn, "SET", `k${lsn}`, big));
+    await store.pendingCommit(true);
+    expect(rows(sqlite)).toEqual([
+      { first_lsn: 1, last_lsn: 2, entries: 2 },
+      { first_lsn: 3, last_lsn: 4, entries: 2 },
+    ]);
+    expect(store.readAfter(0).entries.map((e) => [e.lsn, e.argv[1], e.argv[2]!.length])).toEqual([1, 2, 3, 4].map((lsn) => [lsn, `k${lsn}`, big.length]));
   });
 
   test("while appends are replayed they are not stored again", async () => {
@@ -97,40 +111,62 @@ describe("failed commits", () => {
 });
 
 describe("damaged logs", () => {
-  async function storeWithEntries(count: number) {
+  /** One row per turn, of the sizes given: [1, 3] stores LSN 1, then LSNs 2..4. */
+  async function storeWithRows(...sizes: number[]) {
     const opened = openStore();
-    for (let lsn = 1; lsn <= count; lsn++) opened.store.append(entry(lsn, "SET", `k${lsn}`, "v"));
-    await turn();
+    let lsn = 0;
+    for (const size of sizes) {
+      for (let i = 0; i < size; i++) opened.store.append(entry(++lsn, "SET", `k${lsn}`, "v"));
+      await turn();
+    }
     return opened;
   }
 
-  test("an entry failing its checksum cuts the log there: earlier entries stay, it and later ones go", async () => {
-    const { store, sqlite } = await storeWithEntries(5);
-    sqlite.query("UPDATE log SET argv = ? WHERE lsn = 3").run(encoded(["SET", "k3", "tampered"]));
+  test("a row failing its checksum cuts the log there: earlier rows stay, it and later ones go", async () => {
+    const { store, sqlite } = await storeWithRows(1, 1, 1, 1, 1);
+    sqlite.query("UPDATE batches SET data = ? WHERE last_lsn = 3").run(encoded(["SET", "k3", "tampered"]));
     const read = store.readAfter(0);
     expect(read.entries.map((e) => e.lsn)).toEqual([1, 2]);
     expect(read.cut).toEqual({ atLsn: 3, reason: "checksum mismatch", droppedEntries: 3 });
     expect(store.lastLsn()).toBe(2);
   });
 
+  test("a damaged row is dropped whole: none of its entries replay", async () => {
+    const { store, sqlite } = await storeWithRows(2, 3, 1);
+    const row = sqlite.query("SELECT data FROM batches WHERE last_lsn = 5").get() as { data: Uint8Array };
+    row.data[row.data.length - 1]! ^= 0xff;
+    sqlite.query("UPDATE batches SET data = ? WHERE last_lsn = 5").run(row.data);
+    const read = store.readAfter(0);
+    expect(read.entries.map((e) => e.lsn)).toEqual([1, 2]);
+    expect(read.cut).toEqual({ atLsn: 3, reason: "checksum mismatch", droppedEntries: 4 });
+  });
+
   test("a hole in the LSNs cuts the log at the hole", async () => {
-    const { store, sqlite } = await storeWithEntries(5);
-    sqlite.exec("DELETE FROM log WHERE lsn = 4");
+    const { store, sqlite } = await storeWithRows(1, 1, 1, 1, 1);
+    sqlite.exec("DELETE FROM batches WHERE last_lsn = 4");
     const read = store.readAfter(0);
     expect(read.entries.map((e) => e.lsn)).toEqual([1, 2, 3]);
     expect(read.cut).toEqual({ atLsn: 4, reason: "missing entries", droppedEntries: 1 });
   });
 
-  test("an entry that is not a command array cuts the log", async () => {
-    const { store, sqlite } = await storeWithEntries(2);
+  test("a row that does not hold commands cuts the log", async () => {
+    const { store, sqlite } = await storeWithRows(1, 1);
     const bytes = new Uint8Array([0, 0, 0, 0]); // zero arguments
-    sqlite.query("UPDATE log SET argv = ?, crc = ? WHERE lsn = 2").run(bytes, Bun.hash.crc32(bytes));
+    sqlite.query("UPDATE batches SET data = ?, crc = ? WHERE last_lsn = 2").run(bytes, Bun.hash.crc32(bytes));
     expect(store.readAfter(0).cut).toEqual({ atLsn: 2, reason: "not a command", droppedEntries: 1 });
   });
 
+  test("a row holding fewer entries than its LSN range says cuts the log", async () => {
+    const { store, sqlite } = await storeWithRows(1, 2);
+    sqlite.exec("UPDATE batches SET first_lsn = 1, entries = 3 WHERE last_lsn = 3");
+    const read = store.readAfter(0);
+    expect(read.entries.map((e) => e.lsn)).toEqual([1]);
+    expect(read.cut).toEqual({ atLsn: 2, reason: "not a command", droppedEntries: 2 });
+  });
+
   test("a log starting after the expected LSN is replayed from its start and reported", async () => {
-    const { store, sqlite } = await storeWithEntries(4);
-    sqlite.exec("DELETE FROM log WHERE lsn <= 2");
+    const { store, sqlite } = await storeWithRows(1, 1, 1, 1);
+    sqlite.exec("DELETE FROM batches WHERE last_lsn <= 2");
     const read = store.readAfter(0);
     expect(read.entries.map((e) => e.lsn)).toEqual([3, 4]);
     expect(read.missingBefore).toEqual({ fromLsn: 1, toLsn: 2 });
@@ -138,14 +174,35 @@ describe("damaged logs", () => {
   });
 });
 
-describe("truncation", () => {
-  test("drops entries up to the snapshot's LSN and keeps the rest", async () => {
+describe("rows straddling a snapshot's LSN", () => {
+  test("only the entries after the LSN are read from a row that holds both sides", async () => {
     const { store } = openStore();
-    for (let lsn = 1; lsn <= 50_000; lsn++) store.append(entry(lsn, "INCR", "n"));
+    for (let lsn = 1; lsn <= 5; lsn++) store.append(entry(lsn, "INCR", "n"));
+    store.append(entry(6, "DEL", "n"));
     await turn();
+    const read = store.readAfter(3);
+    expect(read.entries.map((e) => [e.lsn, e.argv[0]])).toEqual([
+      [4, "INCR"],
+      [5, "INCR"],
+      [6, "DEL"],
+    ]);
+    expect(read.missingBefore).toBeUndefined();
+    expect(store.scanAfter(3, () => {}).count).toBe(3);
+  });
+});
+
+describe("truncation", () => {
+  test("drops the rows a snapshot covers whole, keeps the one straddling its LSN and the rest", async () => {
+    const { store } = openStore();
+    // Turns of 7 entries: the row holding LSN 45,000 holds 44,997..45,003.
+    for (let lsn = 1; lsn <= 50_001; lsn++) {
+      store.append(entry(lsn, "INCR", "n"));
+      if (lsn % 7 === 0) store.commit();
+    }
+    store.commit();
     await store.truncateThrough(45_000);
-    expect(store.readAfter(45_000).entries.length).toBe(5000);
-    expect(store.readAfter(0).missingBefore).toEqual({ fromLsn: 1, toLsn: 45_000 });
+    expect(store.readAfter(45_000).entries.length).toBe(5001);
+    expect(store.readAfter(0).missingBefore).toEqual({ fromLsn: 1, toLsn: 44_996 });
   });
 
   test("close makes the final commit of what is still buffered", () => {
@@ -153,8 +210,78 @@ describe("truncation", () => {
     store.append(entry(1, "SET", "a", "1"));
     expect(store.close()).toBe(true);
     const reopened = new SqliteDatabase(path);
-    const rows = reopened.query("SELECT lsn, argv FROM log").all() as { lsn: number; argv: Uint8Array }[];
-    expect(rows.map((row) => [row.lsn, decodeArgv(row.argv)])).toEqual([[1, ["SET", "a", "1"]]]);
+    const stored = reopened.query("SELECT last_lsn, data FROM batches").all() as { last_lsn: number; data: Uint8Array }[];
+    expect(stored.map((row) => [row.last_lsn, decodeArgv(row.data)])).toEqual([[1, ["SET", "a", "1"]]]);
     reopened.close();
   });
 });
+
+describe("files of the one-row-per-entry layout", () => {
+  function oldLayoutFile(entries: [number, string[]][]): string {
+    const dir = temporaryDir();
+    dirs.push(dir);
+    const path = join(dir, "changes.sqlite");
+    writeOneRowPerEntryLog(path, entries);
+    return path;
+  }
+
+  test("are converted when opened: the same entries read back, and new commits follow them", async () => {
+    const path = oldLayoutFile([
+      [1, ["SET", "a", "\x00\xff"]],
+      [2, ["HSET", "h", "f", "v"]],
+      [3, ["DEL", "a"]],
+    ]);
+    const sqlite = openChangeLogFile(path, "everysec");
+    const log = recordingLogger();
+    const store = new ChangeLogStore(sqlite, log);
+    expect(log.lines).toEqual([{ level: "info", event: "change_log_converted", fields: { entries: 3, layout: 1 } }]);
+    expect(sqlite.query("SELECT name FROM sqlite_master WHERE type = 'table'").all()).toEqual([{ name: "batches" }]);
+    store.append(entry(4, "SET", "b", "1"));
+    store.append(entry(5, "SET", "c", "2"));
+    await turn();
+    expect(store.readAfter(0).entries.map((e) => [e.lsn, e.argv])).toEqual([
+      [1, ["SET", "a", "\x00\xff"]],
+      [2, ["HSET", "h", "f", "v"]],
+      [3, ["DEL", "a"]],
+      [4, ["SET", "b", "1"]],
+      [5, ["SET", "c", "2"]],
+    ]);
+    expect(store.close()).toBe(true);
+    const reopened = new ChangeLogStore(openChangeLogFile(path, "everysec"), log);
+    expect(log.events()).toEqual(["change_log_converted"]);
+    expect(reopened.lastLsn()).toBe(5);
+    reopened.close();
+  });
+
+  test("an old row that was damaged before the conversion still fails its checksum and cuts the log", () => {
+    const path = oldLayoutFile([
+      [1, ["SET", "a", "1"]],
+      [2, ["SET", "b", "2"]],
+      [3, ["SET", "c", "3"]],
+    ]);
+    const tamper = new SqliteDatabase(path);
+    tamper.query("UPDATE log SET argv = ? WHERE lsn = 2").run(encoded(["SET", "b", "tampered"]));
+    tamper.close();
+    const store = new ChangeLogStore(openChangeLogFile(path, "everysec"), recordingLogger());
+    const read = store.readAfter(0);
+    expect(read.entries.map((e) => e.lsn)).toEqual([1]);
+    expect(read.cut).toEqual({ atLsn: 2, reason: "checksum mismatch", droppedEntries: 2 });
+    store.close();
+  });
+
+  test("a change log of a newer layout than this version reads is refused with a clear error", () => {
+    const { store, path } = openStore();
+    store.close();
+    const sqlite = new SqliteDatabase(path);
+    sqlite.exec("PRAGMA user_version = 9");
+    sqlite.close();
+    const reopened = openChangeLogFile(path, "everysec");
+    expect(() => new ChangeLogStore(reopened, recordingLogger())).toThrow(StorageError);
+    expect(() => new ChangeLogStore(reopened, recordingLogger())).toThrow("the change log has layout 9, newer than this downstash reads (1); run a newer version");
+    reopened.close();
+  });
+});
+
+function rows(sqlite: SqliteDatabase) {
+  return sqlite.query("SELECT first_lsn, last_lsn, entries FROM batches ORDER BY last_lsn").all();
+}

@@ -1,32 +1,40 @@
-// The durable change log of one database: a SQLite table in WAL mode with one row per journaled
-// write (its LSN, its replay-safe argv encoded as below, a CRC32 of those bytes). It is the database's
-// ChangeSink. Group commit: append() only buffers; the first append of an event-loop turn
-// schedules one commit (setImmediate) that writes everything buffered in one transaction. A reply
-// that depends on buffered entries awaits `pendingCommit()`: one shared promise per turn, made
-// only when something waits. A failed commit (full disk, read-only file system) keeps the entries
-// buffered and retries them; until one succeeds `failure` names the reason, writes are refused
-// and no reply that wrote is sent as a success.
+// The durable change log of one database (its ChangeSink): a SQLite table in WAL mode with one row
+// per group commit: first and last LSN, entry count, the entries encoded as below, their CRC32.
+// append() only buffers; the first append of an event-loop turn schedules one commit (setImmediate)
+// of everything buffered: one row, or a few in one transaction for a very large turn. Replies that
+// wrote await `pendingCommit()`, one shared promise per turn. A failed commit (full disk, read-only
+// file system) keeps its entries and retries them; meanwhile `failure` says why and writes are
+// refused. Reads check every row and cut the log at the first damaged one; a row may straddle a
+// snapshot's LSN, and replay skips what the snapshot holds. Files of the older one-row-per-entry
+// layout (user_version 0) are converted when opened, their bytes and CRCs kept.
 
 import type { Database as SqliteDatabase, Statement } from "bun:sqlite";
 import type { ChangeEntry, ChangeSink } from "../redis/engine/change-log.ts";
 import { errors, type RedisError } from "../redis/engine/errors.ts";
 import type { Logger } from "../util/log.ts";
 import { BinaryReader, BinaryWriter, CorruptRecordError } from "./binary.ts";
-import { closeFully, failureReason } from "./sqlite.ts";
+import { closeFully, failureReason, StorageError } from "./sqlite.ts";
 
 // An entry's bytes: u32 argument count, then each argument as u32 length + bytes (binary
 // strings are bytes already). Cheaper both ways than JSON text, which restart time feels most.
+// A row's bytes are its entries' bytes back to back, in LSN order.
 export function encodeArgv(writer: BinaryWriter, argv: string[]): void {
   writer.u32(argv.length);
   for (const arg of argv) writer.bytes(arg);
 }
 
-export function decodeArgv(bytes: Uint8Array): string[] {
-  const reader = new BinaryReader(bytes);
+/** One entry from a reader positioned at its start; the reader ends up after it. */
+function readArgv(reader: BinaryReader, bytesMax: number): string[] {
   const count = reader.u32();
-  if (count === 0 || count > bytes.length) throw new CorruptRecordError("bad argument count");
+  if (count === 0 || count > bytesMax) throw new CorruptRecordError("bad argument count");
   const argv: string[] = new Array(count);
   for (let i = 0; i < count; i++) argv[i] = reader.bytes();
+  return argv;
+}
+
+export function decodeArgv(bytes: Uint8Array): string[] {
+  const reader = new BinaryReader(bytes);
+  const argv = readArgv(reader, bytes.length);
   reader.end();
   return argv;
 }
@@ -49,9 +57,21 @@ export interface ReadResult {
   missingBefore?: { fromLsn: number; toLsn: number };
 }
 
+interface BatchRow {
+  first_lsn: number;
+  last_lsn: number;
+  entries: number;
+  data: Uint8Array;
+  crc: number;
+}
+
+/** PRAGMA user_version of a file whose rows are whole group commits; 0 was one row per entry. */
+const LAYOUT_VERSION = 1;
 const RETRY_INTERVAL_MS = 1000;
-/** Rows deleted per step when the log is truncated after a snapshot: bounds each pause. */
-const TRUNCATE_ROWS_PER_STEP = 2000;
+/** A commit larger than this is split into rows of about this size (still one transaction). */
+const BATCH_BYTES_MAX = 1024 * 1024;
+/** Entries (by LSN) deleted per step when the log is truncated after a snapshot: bounds each pause. */
+const TRUNCATE_ENTRIES_PER_STEP = 10_000;
 
 export class ChangeLogStore implements ChangeSink {
   private pending: ChangeEntry[] = [];
@@ -59,7 +79,8 @@ export class ChangeLogStore implements ChangeSink {
   private waiter: PromiseWithResolvers<void> | undefined;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly insert: Statement;
-  private readonly insertBatch: (batch: ChangeEntry[]) => number;
+  /** insertRows in one transaction: a turn too large for one row is still committed whole. */
+  private readonly insertRowsTogether: (batch: ChangeEntry[]) => number;
   /** Why the last commit failed; undefined while commits succeed. */
   failure: string | undefined;
   /** While true (recovery replays the log), appends are dropped: those entries are stored already. */
@@ -71,7 +92,7 @@ export class ChangeLogStore implements ChangeSink {
   /** Called after each successful commit (the snapshot trigger on log size listens). */
   onCommitted: () => void = () => {};
   private isClosed = false;
-  /** Reused for every entry: SQLite copies the bytes it is given. */
+  /** Reused for every commit: SQLite copies the bytes it is given. */
   private readonly writer = new BinaryWriter();
 
   constructor(
@@ -80,21 +101,41 @@ export class ChangeLogStore implements ChangeSink {
     /** Words a failure for logs and MISCONF replies (persistence looks at the disk when SQLite only says "I/O error"). */
     private readonly explain: (error: unknown) => string = failureReason,
   ) {
-    sqlite.exec("CREATE TABLE IF NOT EXISTS log (lsn INTEGER PRIMARY KEY, argv BLOB NOT NULL, crc INTEGER NOT NULL)");
-    // OR REPLACE: a batch retried after a failed commit may meet rows SQLite kept (it should not).
-    this.insert = sqlite.prepare("INSERT OR REPLACE INTO log (lsn, argv, crc) VALUES (?, ?, ?)");
-    this.insertBatch = sqlite.transaction((batch: ChangeEntry[]) => {
-      let bytes = 0;
-      for (const entry of batch) {
-        const writer = this.writer;
-        writer.reset();
-        encodeArgv(writer, entry.argv);
-        const encoded = writer.view();
-        bytes += encoded.length;
-        this.insert.run(entry.lsn, encoded, Bun.hash.crc32(encoded));
+    prepareLayout(sqlite, log);
+    this.insert = sqlite.prepare("INSERT INTO batches (last_lsn, first_lsn, entries, data, crc) VALUES (?, ?, ?, ?, ?)");
+    this.insertRowsTogether = sqlite.transaction((batch: ChangeEntry[]) => this.insertRows(batch));
+  }
+
+  /** Stores a turn's entries; returns their bytes. One row is one statement and its own transaction. */
+  private store(batch: ChangeEntry[]): number {
+    return encodedBytes(batch) <= BATCH_BYTES_MAX ? this.insertRows(batch) : this.insertRowsTogether(batch);
+  }
+
+  /** Encodes the entries into rows of about BATCH_BYTES_MAX and inserts each; returns their bytes. */
+  private insertRows(batch: ChangeEntry[]): number {
+    const writer = this.writer;
+    let bytes = 0;
+    let first = 0;
+    for (let i = 0; i < batch.length; i++) {
+      encodeArgv(writer, batch[i]!.argv);
+      if (writer.size >= BATCH_BYTES_MAX || i === batch.length - 1) {
+        bytes += this.insertRow(batch, first, i);
+        first = i + 1;
       }
-      return bytes;
-    });
+    }
+    return bytes;
+  }
+
+  /** Stores `batch[first..last]`, whose bytes the writer holds, as one row; returns its size. */
+  private insertRow(batch: ChangeEntry[], first: number, last: number): number {
+    const data = this.writer.view();
+    const bytes = data.length;
+    try {
+      this.insert.run(batch[last]!.lsn, batch[first]!.lsn, last - first + 1, data, Bun.hash.crc32(data));
+    } finally {
+      this.writer.reset();
+    }
+    return bytes;
   }
 
   append(entry: ChangeEntry): void {
@@ -137,7 +178,7 @@ export class ChangeLogStore implements ChangeSink {
     }
     const batch = this.pending;
     try {
-      this.committedBytes += this.insertBatch(batch);
+      this.committedBytes += this.store(batch);
     } catch (error) {
       const reason = this.explain(error);
       if (this.failure === undefined) this.log.log("error", "change_log_write_failed", { reason, pendingEntries: batch.length });
@@ -186,13 +227,13 @@ export class ChangeLogStore implements ChangeSink {
 
   /** The highest LSN stored, 0 for an empty log. */
   lastLsn(): number {
-    return this.sqlite.query<{ lsn: number | null }, []>("SELECT max(lsn) AS lsn FROM log").get()?.lsn ?? 0;
+    return this.sqlite.query<{ lsn: number | null }, []>("SELECT max(last_lsn) AS lsn FROM batches").get()?.lsn ?? 0;
   }
 
   /**
-   * Every entry after `afterLsn`, checked: CRC, shape, and LSNs without gaps. At the first entry
-   * that fails, the log is cut there (that entry and everything after it are deleted) and the
-   * result says so: the entries before it are whole and replay as they were committed.
+   * Every entry after `afterLsn`, checked: CRC, shape, and LSNs without gaps. At the first row
+   * that fails, the log is cut there (that row and every later one are deleted) and the result
+   * says so: the entries before it are whole and replay as they were committed.
    */
   readAfter(afterLsn: number): ReadResult {
     const entries: StoredEntry[] = [];
@@ -202,49 +243,52 @@ export class ChangeLogStore implements ChangeSink {
 
   /**
    * readAfter without holding the entries: each whole entry is handed to `visit` as it is read
-   * (recovery replays a long log this way), and the same checks and cut apply.
+   * (recovery replays a long log this way), and the same checks and cut apply. A row's entries
+   * are all checked before the first of them is visited, so a damaged row replays nothing.
    */
   scanAfter(afterLsn: number, visit: (entry: StoredEntry) => void): Omit<ReadResult, "entries"> & { count: number } {
     let count = 0;
     let expected = afterLsn + 1;
     let cut: ReadResult["cut"];
     let missingBefore: ReadResult["missingBefore"];
-    const rows = this.sqlite.query<{ lsn: number; argv: Uint8Array; crc: number }, [number]>(
-      "SELECT lsn, argv, crc FROM log WHERE lsn > ? ORDER BY lsn",
-    );
+    const rows = this.sqlite.query<BatchRow, [number]>("SELECT first_lsn, last_lsn, entries, data, crc FROM batches WHERE last_lsn > ? ORDER BY last_lsn");
     for (const row of rows.iterate(afterLsn)) {
       // Entries missing before the first one mean the snapshot that held them is gone (moved away
       // by an operator after it was refused): replay what there is, and say so.
-      if (count === 0 && row.lsn > expected) {
-        missingBefore = { fromLsn: expected, toLsn: row.lsn - 1 };
-        expected = row.lsn;
+      if (count === 0 && row.first_lsn > expected) {
+        missingBefore = { fromLsn: expected, toLsn: row.first_lsn - 1 };
+        expected = row.first_lsn;
       }
-      const argv = checkedArgv(row, expected);
-      if (!Array.isArray(argv)) {
-        cut = { atLsn: Math.min(row.lsn, expected), reason: argv, droppedEntries: 0 };
+      const entries = checkedEntries(row, expected);
+      if (!Array.isArray(entries)) {
+        cut = { atLsn: expected, reason: entries, droppedEntries: 0 };
         break;
       }
-      visit({ lsn: row.lsn, argv, bytes: row.argv.length });
-      count++;
-      expected++;
+      // A row may begin at or before `expected`: it straddles the snapshot's LSN. Skip what it holds.
+      for (let i = expected - row.first_lsn; i < entries.length; i++) visit(entries[i]!);
+      count += row.last_lsn - expected + 1;
+      expected = row.last_lsn + 1;
     }
     if (cut !== undefined) {
-      const deleted = this.sqlite.query<{ n: number }, [number]>("SELECT count(*) AS n FROM log WHERE lsn >= ?").get(cut.atLsn)?.n ?? 0;
-      this.sqlite.query("DELETE FROM log WHERE lsn >= ?").run(cut.atLsn);
-      cut.droppedEntries = deleted;
+      const dropped = this.sqlite
+        .query<{ n: number | null }, [number, number]>("SELECT sum(last_lsn - max(first_lsn, ?) + 1) AS n FROM batches WHERE last_lsn >= ?")
+        .get(cut.atLsn, cut.atLsn);
+      this.sqlite.query("DELETE FROM batches WHERE last_lsn >= ?").run(cut.atLsn);
+      cut.droppedEntries = dropped?.n ?? 0;
     }
     return { count, cut, missingBefore };
   }
 
   /**
-   * Deletes the entries up to `lsn` (a snapshot holds them now), a bounded number of rows per
-   * event-loop turn so a long log never pauses the server for long. Resolves when done.
+   * Deletes the rows whose entries all have LSNs up to `lsn` (a snapshot holds them now), a
+   * bounded range of LSNs per event-loop turn so a long log never pauses the server for long. A
+   * row straddling `lsn` stays; replay skips its entries up to `lsn`. Resolves when done.
    */
   async truncateThrough(lsn: number): Promise<void> {
-    const first = this.sqlite.query<{ lsn: number | null }, []>("SELECT min(lsn) AS lsn FROM log").get()?.lsn;
+    const first = this.sqlite.query<{ lsn: number | null }, []>("SELECT min(last_lsn) AS lsn FROM batches").get()?.lsn;
     if (first === null || first === undefined) return;
-    const remove = this.sqlite.query<unknown, [number]>("DELETE FROM log WHERE lsn <= ?");
-    for (let bound = Math.min(lsn, first + TRUNCATE_ROWS_PER_STEP); !this.isClosed; bound = Math.min(lsn, bound + TRUNCATE_ROWS_PER_STEP)) {
+    const remove = this.sqlite.query<unknown, [number]>("DELETE FROM batches WHERE last_lsn <= ?");
+    for (let bound = Math.min(lsn, first + TRUNCATE_ENTRIES_PER_STEP); !this.isClosed; bound = Math.min(lsn, bound + TRUNCATE_ENTRIES_PER_STEP)) {
       remove.run(bound);
       if (bound >= lsn) break;
       await new Promise((resolve) => setImmediate(resolve));
@@ -265,13 +309,56 @@ export class ChangeLogStore implements ChangeSink {
   }
 }
 
-/** A row's argv, or why the row cannot be replayed. */
-function checkedArgv(row: { lsn: number; argv: Uint8Array; crc: number }, expectedLsn: number): string[] | CutReason {
-  if (row.lsn !== expectedLsn) return "missing entries";
-  if (!(row.argv instanceof Uint8Array) || Bun.hash.crc32(row.argv) !== row.crc) return "checksum mismatch";
+/**
+ * Creates the table, or converts a file of the one-row-per-entry layout: an old row's bytes are
+ * exactly a one-entry row's, so each is copied with its CRC, and damage in it is still found and
+ * cut when the log is read. One transaction: a crash leaves the old layout, converted next time.
+ */
+function prepareLayout(sqlite: SqliteDatabase, log: Logger): void {
+  const version = sqlite.query<{ user_version: number }, []>("PRAGMA user_version").get()?.user_version ?? 0;
+  if (version === LAYOUT_VERSION) return;
+  if (version > LAYOUT_VERSION) throw new StorageError(`the change log has layout ${version}, newer than this downstash reads (${LAYOUT_VERSION}); run a newer version`);
+  const hasEntryRows = sqlite.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'log'").get() !== null;
+  sqlite.transaction(() => {
+    sqlite.exec(
+      "CREATE TABLE IF NOT EXISTS batches (last_lsn INTEGER PRIMARY KEY, first_lsn INTEGER NOT NULL, entries INTEGER NOT NULL, data BLOB NOT NULL, crc INTEGER NOT NULL)",
+    );
+    if (hasEntryRows) {
+      const converted = sqlite.query("INSERT INTO batches (last_lsn, first_lsn, entries, data, crc) SELECT lsn, lsn, 1, argv, crc FROM log").run().changes;
+      sqlite.exec("DROP TABLE log");
+      log.log("info", "change_log_converted", { entries: converted, layout: LAYOUT_VERSION });
+    }
+    sqlite.exec(`PRAGMA user_version = ${LAYOUT_VERSION}`);
+  })();
+}
+
+/** The bytes encodeArgv writes for these entries. */
+function encodedBytes(batch: ChangeEntry[]): number {
+  let bytes = 0;
+  for (const entry of batch) {
+    bytes += 4 + 4 * entry.argv.length;
+    for (const arg of entry.argv) bytes += arg.length;
+  }
+  return bytes;
+}
+
+/** A row's entries, or why the row cannot be replayed. */
+function checkedEntries(row: BatchRow, expectedLsn: number): StoredEntry[] | CutReason {
+  if (row.first_lsn > expectedLsn) return "missing entries";
+  if (!(row.data instanceof Uint8Array) || Bun.hash.crc32(row.data) !== row.crc) return "checksum mismatch";
+  // The smallest entry is 8 bytes (an argument count and one empty argument).
+  if (row.entries < 1 || row.entries > row.data.length / 8 || row.last_lsn - row.first_lsn + 1 !== row.entries) return "not a command";
+  const entries: StoredEntry[] = new Array(row.entries);
   try {
-    return decodeArgv(row.argv);
+    const reader = new BinaryReader(row.data);
+    for (let i = 0; i < row.entries; i++) {
+      const start = reader.position;
+      const argv = readArgv(reader, row.data.length);
+      entries[i] = { lsn: row.first_lsn + i, argv, bytes: reader.position - start };
+    }
+    reader.end();
   } catch {
     return "not a command";
   }
+  return entries;
 }

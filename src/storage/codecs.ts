@@ -21,17 +21,29 @@ export interface TypeCodec {
    * array. Snapshots use it when present (a million keys means a million fewer allocations).
    */
   write?(writer: BinaryWriter, value: any): void;
+  /**
+   * Optional: reads exactly what write() writes from a reader positioned at it, and leaves the
+   * reader after it. Snapshot loading reads records in place with it (no view, no reader per value).
+   */
+  read?(reader: BinaryReader): unknown;
 }
 
+/** decode() from read(): the bytes must hold one value and nothing more. */
+function decodeWith(read: (reader: BinaryReader) => unknown): (bytes: Uint8Array) => unknown {
+  return (bytes) => {
+    const reader = new BinaryReader(bytes);
+    const value = read(reader);
+    reader.end();
+    return value;
+  };
+}
+
+const readString = (reader: BinaryReader) => reader.bytes();
 const stringCodec: TypeCodec = {
   encode: (value: string) => new BinaryWriter().bytes(value).finish(),
   write: (writer, value: string) => void writer.bytes(value),
-  decode(bytes) {
-    const reader = new BinaryReader(bytes);
-    const value = reader.bytes();
-    reader.end();
-    return value;
-  },
+  read: readString,
+  decode: decodeWith(readString),
 };
 
 // field count, then per field: field, value, expiry instant (0 = none)
@@ -45,19 +57,20 @@ const hashCodec: TypeCodec = {
     writer.u32(hash.size);
     for (const [field, value] of hash.pairs()) writer.bytes(field).bytes(value).f64(hash.expiryOf(field) ?? 0);
   },
-  decode(bytes) {
-    const reader = new BinaryReader(bytes);
-    const hash = new HashValue();
-    for (let count = reader.u32(); count > 0; count--) {
-      const field = reader.bytes();
-      hash.set(field, reader.bytes());
-      const expiresAtMs = reader.f64();
-      if (expiresAtMs !== 0) hash.setExpiry(field, expiresAtMs);
-    }
-    reader.end();
-    return hash;
-  },
+  read: readHash,
+  decode: decodeWith(readHash),
 };
+
+function readHash(reader: BinaryReader): HashValue {
+  const hash = new HashValue();
+  for (let count = reader.u32(); count > 0; count--) {
+    const field = reader.bytes();
+    hash.set(field, reader.bytes());
+    const expiresAtMs = reader.f64();
+    if (expiresAtMs !== 0) hash.setExpiry(field, expiresAtMs);
+  }
+  return hash;
+}
 
 // encoding flag (1 = quicklist), element count, then the elements head to tail
 const listCodec: TypeCodec = {

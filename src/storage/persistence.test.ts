@@ -1,13 +1,15 @@
 // Proves a database's durable store in process: a reopened store rebuilds the same keyspace from
 // log alone, from snapshot plus log tail, and after SAVE/BGSAVE; the LSN continues; keys that
 // expired while closed are gone; snapshots drop the log they cover and start on schedule or log
-// size; leftovers of a crashed snapshotter are discarded; a corrupt snapshot stops the start.
+// size; leftovers of a crashed snapshotter are discarded; a corrupt snapshot stops the start; a
+// snapshot taken between the writes of one turn replays only what followed it; a data dir whose
+// change log has the older one-row-per-entry layout starts with the same keys.
 
 import { Database as SqliteDatabase } from "bun:sqlite";
 import { afterEach, describe, expect, test } from "bun:test";
 import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { dumpKeyspace, openDurableEngine, removeDir, temporaryDir, type DurableEngine } from "../../test/durability/support.ts";
+import { dumpKeyspace, openDurableEngine, removeDir, temporaryDir, writeOneRowPerEntryLog, type DurableEngine } from "../../test/durability/support.ts";
 import { plain } from "../../test/harness/engine.ts";
 import { ManualClock } from "../util/clock.ts";
 import { StorageError } from "./sqlite.ts";
@@ -90,6 +92,41 @@ describe("recovery", () => {
     engine.clock.advance(5000);
     const reopened = reopen(engine);
     expect([...reopened.database.keyspace.keys()].sort()).toEqual(["log-long", "snap-long"]);
+  });
+
+  test("a snapshot taken between the writes of one turn: replay applies only the writes after it", async () => {
+    const engine = engineAt(freshDir());
+    engine.run("INCR", "n");
+    engine.run("INCR", "n");
+    engine.run("SAVE");
+    engine.run("INCR", "n");
+    engine.commit();
+    await engine.persistence.snapshotsSettled();
+    const reopened = reopen(engine);
+    expect(reopened.run("GET", "n")).toBe("3");
+    expect(reopened.report).toMatchObject({ snapshotLsn: 2, replayedEntries: 1, lsn: 3 });
+  });
+
+  test("a data dir whose change log has one row per entry (the older layout) starts with the same keys and goes on", () => {
+    const dir = freshDir();
+    writeOneRowPerEntryLog(join(dir, "changes.sqlite"), [
+      [1, ["SET", "plain", "\x00\xff bytes"]],
+      [2, ["HSET", "hash", "a", "1", "b", "2"]],
+      [3, ["PEXPIREAT", "plain", "4000000000000"]],
+      [4, ["RPUSH", "list", "x", "y"]],
+      [5, ["DEL", "list"]],
+    ]);
+    const engine = engineAt(dir);
+    expect(engine.report).toMatchObject({ lsn: 5, replayedEntries: 5, keys: 2 });
+    expect(engine.run("HGET", "hash", "b")).toBe("2");
+    expect(engine.run("PEXPIRETIME", "plain")).toBe(4_000_000_000_000);
+    engine.run("SET", "new", "1");
+    engine.commit();
+    expect(engine.database.lsn).toBe(6);
+    const state = dumpKeyspace(engine.database.keyspace);
+    const reopened = reopen(engine);
+    expect(dumpKeyspace(reopened.database.keyspace)).toEqual(state);
+    expect(reopened.report).toMatchObject({ lsn: 6, replayedEntries: 6 });
   });
 
   test("the leftover of a snapshot that never finished is discarded with a warning", () => {

@@ -7,7 +7,7 @@
 // the engine sees it through the `Persistence` interface of database.ts.
 
 import type { Database as SqliteDatabase } from "bun:sqlite";
-import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statfsSync, statSync } from "node:fs";
+import { accessSync, closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statfsSync } from "node:fs";
 import { join } from "node:path";
 import type { Database, Persistence } from "../redis/engine/database.ts";
 import { errors } from "../redis/engine/errors.ts";
@@ -89,13 +89,10 @@ export class DatabasePersistence implements Persistence {
     }
     const lock = lockDirectory(join(dir, LOCK_FILE));
     const path = join(dir, CHANGE_LOG_FILE);
-    const walPath = `${path}-wal`;
-    if (existsSync(walPath)) {
-      const torn = tornWalBytes(readWalHeader(walPath), statSync(walPath).size);
-      if (torn > 0) log.log("warn", "change_log_torn_tail", { file: CHANGE_LOG_FILE, bytesCut: torn });
-    }
     let sqlite: SqliteDatabase | undefined;
     try {
+      const torn = tornWalTail(`${path}-wal`);
+      if (torn > 0) log.log("warn", "change_log_torn_tail", { file: CHANGE_LOG_FILE, bytesCut: torn });
       sqlite = openChangeLogFile(path, options.fsync);
       const store = new ChangeLogStore(sqlite, log, (error) => explainFailure(error, dir));
       return new DatabasePersistence(options, store, new Checkpointer(path, options.fsync, log), lock);
@@ -381,12 +378,22 @@ function fileName(path: string): string {
   return path.slice(path.lastIndexOf("/") + 1);
 }
 
-/** The WAL file's header, for the torn-tail check (read once, at start). */
-function readWalHeader(walPath: string): Uint8Array {
-  const header = new Uint8Array(32);
-  const fd = openSync(walPath, "r");
+/**
+ * The torn bytes at the end of the WAL file (read once, at start); 0 when there is none. The file
+ * may vanish while this looks: the last connection to close (the checkpointer's, on its own
+ * thread, after a restart in the same process) deletes it. One descriptor for header and size.
+ */
+function tornWalTail(walPath: string): number {
+  let fd: number;
   try {
-    return header.subarray(0, readSync(fd, header, 0, header.length, 0));
+    fd = openSync(walPath, "r");
+  } catch (error) {
+    if ((error as { code?: unknown })?.code === "ENOENT") return 0;
+    throw error;
+  }
+  try {
+    const header = new Uint8Array(32);
+    return tornWalBytes(header.subarray(0, readSync(fd, header, 0, header.length, 0)), fstatSync(fd).size);
   } finally {
     closeSync(fd);
   }

@@ -1,17 +1,20 @@
 // Proves snapshots: a snapshot taken while writes keep coming holds every key exactly as it was
 // at its LSN (copy-before-write for SET, DEL, in-place HSET and RPUSH, EXPIRE, RENAME and FLUSHALL
 // on keys not yet written), every type and its TTLs (key and hash-field) round-trip through the
-// codec table, keys expired by load time are left out, and damaged files are refused whole.
+// codec table, keys expired by load time are left out, and damaged files are refused whole (records
+// forged with valid checksums too: an unknown type, a key twice, a value overrunning its length).
 // In process, on a manual clock, real SQLite files.
 
 import { Database as SqliteDatabase } from "bun:sqlite";
 import { afterEach, describe, expect, test } from "bun:test";
 import { readdirSync } from "node:fs";
+import { join } from "node:path";
 import { createTestEngine } from "../../test/harness/engine.ts";
 import { dumpKeyspace, removeDir, temporaryDir } from "../../test/durability/support.ts";
 import { ObservedKeyspace } from "../redis/engine/database.ts";
 import { redisTypes } from "../redis/engine/keyspace.ts";
 import { ManualClock } from "../util/clock.ts";
+import { BinaryWriter } from "./binary.ts";
 import { listSnapshotFiles, loadSnapshot, SnapshotCorruptError, SnapshotWriter } from "./snapshot.ts";
 
 const dirs: string[] = [];
@@ -165,6 +168,39 @@ describe("damaged snapshots", () => {
     const third = savedSnapshot();
     Bun.write(third.path, "not a database at all, just text".repeat(200));
     expectRefused(third.path, "is corrupt");
+  });
+
+  /** A one-chunk snapshot file holding exactly the records written by `fill`, with valid checksums. */
+  function forgedSnapshot(records: number, fill: (writer: BinaryWriter) => void): string {
+    const path = join(dir(), "snapshot-1.sqlite");
+    const writer = new BinaryWriter();
+    fill(writer);
+    const data = writer.finish();
+    const crc = Bun.hash.crc32(data);
+    const sqlite = new SqliteDatabase(path);
+    sqlite.exec("CREATE TABLE chunks (seq INTEGER PRIMARY KEY, records INTEGER NOT NULL, crc INTEGER NOT NULL, data BLOB NOT NULL)");
+    sqlite.exec("CREATE TABLE meta (format INTEGER NOT NULL, lsn INTEGER NOT NULL, keys INTEGER NOT NULL, chunks INTEGER NOT NULL, crc INTEGER NOT NULL, created_at_ms INTEGER NOT NULL)");
+    sqlite.query("INSERT INTO chunks VALUES (0, ?, ?, ?)").run(records, crc, data);
+    sqlite.query("INSERT INTO meta VALUES (1, 1, ?, 1, ?, 0)").run(records, Bun.hash.crc32(new Uint32Array([crc]), 0));
+    sqlite.close();
+    return path;
+  }
+  const stringRecord = (writer: BinaryWriter, key: string, type = "string") => writer.bytes(key).bytes(type).f64(0).sized((value) => value.bytes("v"));
+
+  test("records that pass their checksums but cannot be what a writer wrote are refused", () => {
+    expect(loadInto(forgedSnapshot(1, (writer) => stringRecord(writer, "a")), 0).size).toBe(1);
+    expectRefused(
+      forgedSnapshot(1, (writer) => stringRecord(writer, "a", "bitmap")),
+      "chunk 0 holds a record of an unknown type",
+    );
+    expectRefused(
+      forgedSnapshot(2, (writer) => stringRecord(stringRecord(writer, "a"), "a")),
+      "key seen twice (chunk 0)",
+    );
+    expectRefused(
+      forgedSnapshot(1, (writer) => writer.bytes("a").bytes("string").f64(0).u32(9).bytes("v").u32(0)),
+      "value length disagrees with its bytes",
+    );
   });
 
   test("an unfinished snapshot is a temporary file, never listed as complete", () => {

@@ -20,12 +20,12 @@ import { closeSync, fsyncSync, openSync, renameSync, rmSync } from "node:fs";
 import { open, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { KeyChangeObserver, ObservedKeyspace } from "../redis/engine/database.ts";
-import type { Entry, RedisType } from "../redis/engine/keyspace.ts";
+import { redisTypes, type Entry, type RedisType } from "../redis/engine/keyspace.ts";
 import { SLOT_COUNT, keySlot } from "../redis/engine/slot.ts";
 import type { ExpiringMembers } from "../redis/types/value.ts";
 import { BinaryReader, BinaryWriter, CorruptRecordError } from "./binary.ts";
 import { codecs, type TypeCodec } from "./codecs.ts";
-import { closeFully, openReadOnly, openSnapshotForWriting } from "./sqlite.ts";
+import { closeFully, openSnapshotForReading, openSnapshotForWriting } from "./sqlite.ts";
 
 const FORMAT_VERSION = 1;
 const CHUNK_BYTES_TARGET = 256 * 1024;
@@ -51,10 +51,6 @@ interface KeptRecord {
   type: RedisType;
   expiresAtMs: number;
   value: Uint8Array;
-}
-
-function codecOf(type: string): TypeCodec | undefined {
-  return Object.hasOwn(codecs, type) ? codecs[type as RedisType] : undefined;
 }
 
 export interface SnapshotResult {
@@ -288,6 +284,16 @@ export interface LoadedSnapshot {
   createdAtMs: number;
 }
 
+/** A record's value: its u32 length, then the codec's bytes, read in place when the codec can. */
+function readValue(reader: BinaryReader, codec: TypeCodec): unknown {
+  if (codec.read === undefined) return codec.decode(reader.blob());
+  const length = reader.u32();
+  const end = reader.position + length;
+  const value = codec.read(reader);
+  if (reader.position !== end) throw new CorruptRecordError("value length disagrees with its bytes");
+  return value;
+}
+
 interface MetaRow {
   format: number;
   lsn: number;
@@ -305,7 +311,7 @@ interface MetaRow {
 export function loadSnapshot(path: string, keyspace: ObservedKeyspace, nowMs: number): LoadedSnapshot {
   let sqlite: SqliteDatabase;
   try {
-    sqlite = openReadOnly(path);
+    sqlite = openSnapshotForReading(path);
   } catch (error) {
     throw new SnapshotCorruptError(path, `cannot open: ${(error as Error).message}`);
   }
@@ -342,18 +348,16 @@ function loadFrom(sqlite: SqliteDatabase, path: string, keyspace: ObservedKeyspa
     const reader = new BinaryReader(chunk.data);
     for (let record = 0; record < chunk.records; record++) {
       const key = reader.bytes();
-      const type = reader.bytes();
+      const type = reader.oneOf(redisTypes);
+      if (type === undefined) throw new SnapshotCorruptError(path, `chunk ${chunk.seq} holds a record of an unknown type`);
       const expiresAtMs = reader.f64();
-      const bytes = reader.blob();
-      const codec = codecOf(type);
-      if (codec === undefined) throw new SnapshotCorruptError(path, `unknown type ${JSON.stringify(type)}`);
-      const value = codec.decode(bytes);
+      const value = readValue(reader, codecs[type]);
       keys++;
       if (expiresAtMs !== 0 && nowMs > expiresAtMs) {
         expiredKeys++;
         continue;
       }
-      keyspace.set(key, type as RedisType, value, expiresAtMs);
+      if (!keyspace.load(key, type, value, expiresAtMs)) throw new SnapshotCorruptError(path, `key seen twice (chunk ${chunk.seq})`);
       const members = value as Partial<ExpiringMembers>;
       if (typeof members.nextExpiryAtMs === "function" && members.nextExpiryAtMs() !== Infinity) keyspace.trackMemberExpiry(key);
     }

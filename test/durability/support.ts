@@ -1,5 +1,6 @@
 // Helpers for the storage tests: a database wired to a real durable store in a temporary
-// directory (as node.ts wires it), and a plain-data dump of a keyspace for whole-state comparison.
+// directory (as node.ts wires it), a plain-data dump of a keyspace for whole-state comparison, and
+// a writer of change logs in the older one-row-per-entry layout.
 
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,8 +14,11 @@ import type { Reply } from "../../src/redis/engine/reply.ts";
 import { ManualClock } from "../../src/util/clock.ts";
 import type { Logger } from "../../src/util/log.ts";
 import { SeededRandom } from "../../src/util/random.ts";
+import { BinaryWriter } from "../../src/storage/binary.ts";
+import { encodeArgv } from "../../src/storage/change-log-store.ts";
 import { codecs } from "../../src/storage/codecs.ts";
 import { DatabasePersistence, type PersistenceOptions, type RecoveryReport } from "../../src/storage/persistence.ts";
+import { openChangeLogFile } from "../../src/storage/sqlite.ts";
 
 const session: Session = { readOnly: false, inTransaction: false };
 const dispatcher = new Dispatcher(createCommandTable());
@@ -89,4 +93,22 @@ export function dumpKeyspace(keyspace: Keyspace): [string, string, number, numbe
     rows.push([key, entry.type, entry.expiresAtMs, [...codecs[entry.type].encode(entry.value)]]);
   }
   return rows.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+}
+
+/**
+ * Writes a change log as releases before whole-commit rows did (table `log`, one row per entry:
+ * its LSN, its argv bytes, their CRC32; user_version 0), for the tests that prove such a data dir
+ * still starts.
+ */
+export function writeOneRowPerEntryLog(path: string, entries: [lsn: number, argv: string[]][]): void {
+  const sqlite = openChangeLogFile(path, "everysec");
+  sqlite.exec("CREATE TABLE log (lsn INTEGER PRIMARY KEY, argv BLOB NOT NULL, crc INTEGER NOT NULL)");
+  const insert = sqlite.query("INSERT INTO log (lsn, argv, crc) VALUES (?, ?, ?)");
+  for (const [lsn, argv] of entries) {
+    const writer = new BinaryWriter();
+    encodeArgv(writer, argv);
+    const bytes = writer.finish();
+    insert.run(lsn, bytes, Bun.hash.crc32(bytes));
+  }
+  sqlite.close();
 }

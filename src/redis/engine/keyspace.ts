@@ -132,6 +132,23 @@ export class Keyspace {
     return entry;
   }
 
+  /**
+   * Recovery's insert (snapshot loading): adds a key with a fresh entry, without the bookkeeping
+   * set() does for a key it replaces and without telling any observer. False, with the key
+   * replaced, when the key was there already: a snapshot holds each key once.
+   */
+  load(key: string, type: RedisType, value: unknown, expiresAtMs: number): boolean {
+    const slot = keySlot(key);
+    let map = this.slots[slot];
+    if (map === undefined) map = this.slots[slot] = new Map();
+    const sizeBefore = map.size;
+    map.set(key, { type, value, expiresAtMs });
+    if (expiresAtMs !== 0) this.volatileKeys[shardOf(slot)]!.add(key);
+    if (map.size === sizeBefore) return false;
+    this.count++;
+    return true;
+  }
+
   delete(key: string): boolean {
     const slot = keySlot(key);
     const map = this.slots[slot];
