@@ -57,12 +57,19 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
+interface Probe {
+  /** Resolves once the first sample is in: a worker can take a second to start on a busy machine. */
+  started: Promise<void>;
+  /** Stops; returns the durations (sorted) of the samples started between fromMs and toMs (Date.now()). */
+  stop(fromMs?: number, toMs?: number): Promise<number[]>;
+}
+
 /**
  * Sequential cheap API requests until stopped: the server's main-thread responsiveness. The probe
  * runs in its own worker thread, so this process's own load (publishers, receiver) does not
  * delay its measurements.
  */
-function startProbe(server: TestServer): { stop(): Promise<number[]> } {
+function startProbe(server: TestServer): Probe {
   const source = `
     let running = true;
     const samples = [];
@@ -70,45 +77,50 @@ function startProbe(server: TestServer): { stop(): Promise<number[]> } {
     const { url, token, intervalMs } = ${JSON.stringify({ url: server.url, token: server.qstash.token, intervalMs: PROBE_INTERVAL_MS })};
     (async () => {
       while (running) {
+        const startedAtMs = Date.now();
         const startedAt = performance.now();
         const response = await fetch(url + "/v2/queues", { headers: { authorization: "Bearer " + token } });
         await response.arrayBuffer();
-        samples.push(performance.now() - startedAt);
+        samples.push([startedAtMs, performance.now() - startedAt]);
+        if (samples.length === 1) self.postMessage("started");
         await Bun.sleep(intervalMs);
       }
       self.postMessage(samples);
     })();
   `;
   const worker = new Worker(URL.createObjectURL(new Blob([source], { type: "application/javascript" })));
+  const started = new Promise<void>((resolve) => (worker.onmessage = () => resolve()));
   return {
-    stop: () =>
+    started,
+    stop: (fromMs = -Infinity, toMs = Infinity) =>
       new Promise<number[]>((resolve) => {
-        worker.onmessage = (event: MessageEvent<number[]>) => {
+        worker.onmessage = (event: MessageEvent<[number, number][]>) => {
           worker.terminate();
-          resolve(event.data.sort((a, b) => a - b));
+          resolve(event.data.filter(([atMs]) => atMs >= fromMs && atMs <= toMs).map(([, durationMs]) => durationMs).sort((a, b) => a - b));
         };
         worker.postMessage("stop");
       }),
   };
 }
 
-async function run(name: string, server: TestServer, count: number, publishAll: (client: Client) => Promise<void>, options: { probeAfterPublish?: boolean; fromMs?: () => number } = {}): Promise<RunResult> {
+/** `dueAtMs`: the messages are all due at this instant (performance.now()); it starts the clock and the probe's window. */
+async function run(name: string, server: TestServer, count: number, publishAll: (client: Client) => Promise<void>, options: { dueAtMs?: () => number } = {}): Promise<RunResult> {
   const client = new Client({ baseUrl: server.url, token: server.qstash.token, enableTelemetry: false });
   publishedAt.clear();
   deliveredAt.clear();
   expected = count;
   const allDelivered = new Promise<void>((resolve) => (onAllDelivered = resolve));
-  let probe = options.probeAfterPublish ? undefined : startProbe(server);
+  const probe = startProbe(server);
+  await probe.started;
   let startedAt = performance.now();
   await publishAll(client);
-  if (options.probeAfterPublish) {
-    probe = startProbe(server);
-    startedAt = options.fromMs!();
-  }
+  if (options.dueAtMs !== undefined) startedAt = options.dueAtMs();
   await Promise.race([allDelivered, Bun.sleep(120_000).then(() => Promise.reject(new Error(`${name}: only ${deliveredAt.size}/${count} delivered`)))]);
-  const durationMs = Math.max(...deliveredAt.values()) - startedAt;
-  const probeSamples = await probe!.stop();
-  const latencies = [...deliveredAt].map(([id, at]) => at - Math.max(publishedAt.get(id)!, options.fromMs?.() ?? 0)).sort((a, b) => a - b);
+  const lastDeliveredAt = Math.max(...deliveredAt.values());
+  const durationMs = lastDeliveredAt - startedAt;
+  const toEpochMs = (performanceMs: number) => Date.now() - (performance.now() - performanceMs);
+  const probeSamples = await probe.stop(toEpochMs(startedAt), toEpochMs(lastDeliveredAt));
+  const latencies = [...deliveredAt].map(([id, at]) => at - Math.max(publishedAt.get(id)!, options.dueAtMs?.() ?? 0)).sort((a, b) => a - b);
   return {
     name,
     messages: count,
@@ -186,6 +198,7 @@ function deliveryOnly(count: number): { publish: (client: Client) => Promise<voi
 
 async function idleProbe(server: TestServer): Promise<{ p50Ms: number; p99Ms: number }> {
   const probe = startProbe(server);
+  await probe.started;
   await Bun.sleep(3000);
   const samples = await probe.stop();
   return { p50Ms: percentile(samples, 50), p99Ms: percentile(samples, 99) };
@@ -203,7 +216,7 @@ try {
     await run(`${MESSAGES} messages, batches of ${BATCH_SIZE}`, server, MESSAGES, (client) => publishInBatches(client, MESSAGES)),
     await (() => {
       const plan = deliveryOnly(MESSAGES);
-      return run(`${MESSAGES} messages due at once (deliveries only)`, server, MESSAGES, plan.publish, { probeAfterPublish: true, fromMs: plan.dueAtMs });
+      return run(`${MESSAGES} messages due at once (deliveries only)`, server, MESSAGES, plan.publish, { dueAtMs: plan.dueAtMs });
     })(),
     await run(`${PACED_MESSAGES} publishes, one every ${PACED_INTERVAL_MS} ms`, server, PACED_MESSAGES, (client) => publishPaced(client, PACED_MESSAGES)),
   ];
@@ -221,13 +234,11 @@ const throughput = Math.max(results[0]!.deliveriesPerSecond, results[1]!.deliver
 const pacedP50 = results[3]!.p50Ms;
 const deliveryOnlyProbeRatio = results[2]!.probeP50Ms / idle.p50Ms;
 const NOTE_PROBE = `
-Why the last target is missed: in the deliveries-only run the server delivers as fast as it can (three times the
-5,000/s target), so its main thread is busy all the time with outcomes: the state machine and the SQLite group
-commit of 4 rows per delivery (ACTIVE and DELIVERED, each a message update and an event). A probe request waits behind
-the current slice of that work (results are handled 64 at a time, commits at most every 5 ms under load), which
-costs a few tenths of a millisecond at the median; the HTTP fetches themselves never touch the main thread. At a
-realistic rate (the paced run) the probe is at its idle latency. Moving the SQLite writer to its own thread is the
-next step if this matters.
+How the API stays responsive while deliveries run flat out: the main thread runs only the state machine. The SQLite
+commits (4 rows per delivery: ACTIVE and DELIVERED, each a message update and an event) and the WAL checkpoints run on
+the store's writer thread, and the delivery workers (signing, fetch) run at a lower OS priority (nice 5), so when the
+CPUs are short the main thread, which serves every API request, runs first. The deliveries-only probe counts the
+samples started between the instant the messages fall due and the last delivery.
 `;
 const section = `## QStash
 
@@ -246,7 +257,7 @@ ${rows.join("\n")}
 | ≥ 5,000 deliveries/s (10,000 messages) | ${f(throughput, 0)} | ${throughput >= 5000 ? "yes" : "no"} |
 | p50 publish→delivery ≤ 10 ms, immediate messages, unloaded | ${f(pacedP50)} ms | ${pacedP50 <= 10 ? "yes" : "no"} |
 | API latency while deliveries run ≤ 2× idle (p50, deliveries-only run) | ${f(deliveryOnlyProbeRatio, 2)}× | ${deliveryOnlyProbeRatio <= 2 ? "yes" : "no"} |
-${deliveryOnlyProbeRatio <= 2 ? "" : NOTE_PROBE}`;
+${NOTE_PROBE}`;
 console.log(section);
 
 if (!values["no-write"]) {

@@ -27,7 +27,7 @@ export interface BuildOptions {
   commit?: string;
 }
 
-const workerEntrypoints = ["src/qstash/delivery-worker.ts", "src/kafka/compaction.ts"];
+const workerEntrypoints = ["src/qstash/delivery-worker.ts", "src/qstash/store-writer.ts", "src/kafka/compaction.ts"];
 
 export async function buildBinary(options: BuildOptions): Promise<{ outfile: string; commit: string }> {
   const commit = options.commit ?? gitCommit();

@@ -1,11 +1,13 @@
 // One delivery worker thread (see delivery.ts): receives batches of jobs, makes each attempt
 // (attempt.ts) and posts the results back, batched per turn since each postMessage has a fixed
-// cost. It says "ready" once loaded, so the pool can tell a worker that cannot start.
+// cost. It says "ready" once loaded, so the pool can tell a worker that cannot start. It runs
+// below the main thread's priority (thread-priority.ts), so deliveries never crowd out the API.
 
 import type { DeliveryJob } from "./delivery.ts";
 import { attempt, Signers } from "./attempt.ts";
 import { DestinationPolicy, type DestinationRules } from "./destinations.ts";
 import type { AttemptResult } from "./outcome.ts";
+import { DELIVERY_NICENESS, lowerThreadPriority } from "./thread-priority.ts";
 
 declare const self: Worker;
 
@@ -31,6 +33,7 @@ self.onmessage = (event: MessageEvent<{ type: "init"; rules: DestinationRules } 
   const message = event.data;
   if (message.type === "init") {
     policy = new DestinationPolicy(message.rules);
+    lowerThreadPriority(DELIVERY_NICENESS);
     self.postMessage({ type: "ready" });
     return;
   }

@@ -1,7 +1,8 @@
 // Delivery transport: a pool of worker threads that make the HTTP attempts, so the main thread
 // keeps serving the API while thousands of requests are out. The main thread decides what to
-// send (it owns the state machine and the only SQLite connection); a worker signs, makes one
-// fetch bounded by the attempt timeout, and posts the result back (delivery-worker.ts). Jobs and
+// send (it owns the state machine; the store's writer thread records it); a worker signs, makes
+// one fetch bounded by the attempt timeout, and posts the result back (delivery-worker.ts). Workers
+// run below the main thread's OS priority, so the API comes first when CPUs are short. Jobs and
 // results travel in per-turn batches, since each postMessage has a fixed cost. A worker that dies
 // fails its outstanding attempts (they are retried like any failure) and is replaced; when
 // workers cannot start at all (a build without the worker entry point), attempts are made on the

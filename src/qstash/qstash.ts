@@ -25,7 +25,7 @@ export const DEV_CREDENTIALS: QStashCredentials = {
   qstashNextSigningKey: "sig_5ZB6DVzB1wjE8S6rZ7eenA8Pdnhs",
 };
 
-const WORKERS_MAX = 4;
+export const DELIVERY_WORKERS_MAX = 4;
 /** A `/v2/batch` body holds many messages: up to this many times the message limit. */
 const BATCH_MESSAGES_MAX = 100;
 
@@ -50,7 +50,7 @@ export function startQStash(
     throw error;
   }
   const store = QStashStore.open(join(config.dataDir, "qstash.sqlite"));
-  const transport = deps.transport ?? new WorkerPool(Math.max(1, Math.min(WORKERS_MAX, availableParallelism())), policy.rules, deps.log);
+  const transport = deps.transport ?? new WorkerPool(Math.max(1, Math.min(DELIVERY_WORKERS_MAX, availableParallelism())), policy.rules, deps.log);
   const configuredKeys: SigningKeys = { current: credentials.qstashCurrentSigningKey, next: credentials.qstashNextSigningKey };
   const service = new QStashService({
     store,

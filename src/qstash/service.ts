@@ -561,8 +561,12 @@ export class QStashService {
 
   private purge(nowMs: number): void {
     for (const [key, entry] of this.dedup) if (entry.expiresAtMs <= nowMs) this.dedup.delete(key);
-    const counts = this.store.purge({ eventsBeforeMs: nowMs - this.limits.eventRetentionMs, dlqBeforeMs: nowMs - this.limits.dlqRetentionMs, nowMs });
-    if (counts.events + counts.messages + counts.dlq > 0) this.log.log("info", "qstash_purged", counts);
+    this.store.purge({ eventsBeforeMs: nowMs - this.limits.eventRetentionMs, dlqBeforeMs: nowMs - this.limits.dlqRetentionMs, nowMs }).then(
+      (counts) => {
+        if (counts.events + counts.messages + counts.dlq > 0) this.log.log("info", "qstash_purged", { ...counts });
+      },
+      () => {}, // reported by the store's onFlushError
+    );
   }
 
   // --- publish --------------------------------------------------------------------------------

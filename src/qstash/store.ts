@@ -1,21 +1,37 @@
 // QStash's durable state in its own SQLite file, <data-dir>/qstash.sqlite (WAL): messages, the
 // event log, the DLQ, schedules, queues, URL groups, flow-control settings, deduplication ids and
-// signing keys. Writes are staged and committed together once per event-loop turn (group commit):
-// `commit()` resolves when everything staged so far is durable, which is when a publish answers.
-// Only the main thread writes (the delivery workers never touch this file), so there is one
-// writer, no busy retries, and an outcome, its callback message and its DLQ entry land in one
-// transaction.
+// signing keys. Writes are staged as data (store-writes.ts) and committed in batches by a writer
+// thread with its own connection (store-writer.ts), one batch in flight at a time: while it
+// commits, the next batch gathers (group commit), and the main thread never waits on the disk
+// while deliveries run. `commit()` resolves when everything staged so far is durable, which is
+// when a publish answers; `flush()` blocks until then, for the rare API writes that answer at
+// once and for reads, which use the main thread's connection and must see their own writes. An
+// in-memory store (unit tests), or a server whose writer thread cannot start, writes on the main
+// thread instead, with the same batches.
 
-import { Database } from "bun:sqlite";
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
+import type { Database } from "bun:sqlite";
 import type { Message, MessageState } from "./messages.ts";
+import {
+  Cell,
+  CELLS_BYTES,
+  ReadyState,
+  documentKey,
+  ERROR_TEXT_OFFSET,
+  openConnection,
+  WriteApplier,
+  type DocumentTable,
+  type PurgeCounts,
+  type StoreWrite,
+  type WriterReply,
+} from "./store-writes.ts";
+
+export type { DocumentTable, PurgeCounts } from "./store-writes.ts";
 
 const SCHEMA_VERSION = 1;
-/** Shortest gap between two commits under load: each commit costs far more than a staged row. */
-const COMMIT_INTERVAL_MS = 5;
-/** A commit this large means load: the next one waits for the interval. */
-const BUSY_COMMIT_WRITES = 64;
+/** How long flush() and close() wait for the writer thread before giving up with an error. */
+const WRITER_WAIT_MS_MAX = 60_000;
+/** How long flush() waits for the writer thread to start before writing on the main thread instead. */
+const WRITER_START_MS_MAX = 10_000;
 
 const migrations: readonly string[] = [
   `CREATE TABLE messages (
@@ -139,106 +155,218 @@ export interface RowFilter {
   toMs?: number;
 }
 
-type Statement = ReturnType<Database["prepare"]>;
+interface Waiter {
+  resolve: (purged: PurgeCounts) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Where the writer thread's entry point is: beside this file, or in a compiled binary's embedded files. */
+function writerUrl(): string {
+  // `bun build --compile` with src/qstash/store-writer.ts as an extra entry point embeds it under src/.
+  if (import.meta.url.includes("/$bunfs/")) return "/$bunfs/root/qstash/store-writer.ts";
+  return new URL("./store-writer.ts", import.meta.url).href;
+}
 
 export class QStashStore {
-  private staged: (() => void)[] = [];
-  private flushScheduled = false;
-  private lastCommitAtMs = -Infinity;
-  private lastCommitWrites = 0;
-  private waiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
-  private readonly statements = new Map<string, Statement>();
+  private staged: StoreWrite[] = [];
+  private stagedWaiters: Waiter[] = [];
+  private postScheduled = false;
+  private lastBatchId = 0;
+  /** The newest batch whose reply has arrived (from the writer) or that was applied here. */
+  private answeredBatchId = 0;
+  private readonly waiters = new Map<number, Waiter[]>();
+  /** Batches posted to the writer and not answered: applied here if the writer dies. */
+  private readonly unanswered = new Map<number, StoreWrite[]>();
+  private writer: Worker | undefined;
+  private readonly cells = new Int32Array(new SharedArrayBuffer(CELLS_BYTES));
+  /** Set when writes are applied on this thread: an in-memory store, or no writer thread. */
+  private local: WriteApplier | undefined;
   private closed = false;
 
-  /** Background commits that fail (disk full) are reported here; their waiters are rejected. */
+  /** Commits that fail (disk full) are reported here; their waiters are rejected. */
   onFlushError: (error: unknown) => void = () => {};
 
-  private constructor(private readonly db: Database) {}
+  private constructor(
+    private readonly db: Database,
+    path: string,
+  ) {
+    if (path === ":memory:") this.local = new WriteApplier(db);
+    else this.startWriter(path);
+  }
 
   static open(path: string): QStashStore {
-    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-    const db = new Database(path, { create: true, readwrite: true, strict: true });
-    db.exec("PRAGMA journal_mode = WAL");
-    // NORMAL in WAL mode: a commit survives kill -9 of the process (it is in the OS's hands).
-    db.exec("PRAGMA synchronous = NORMAL");
-    db.exec("PRAGMA busy_timeout = 5000");
-    // Fewer, larger checkpoints: a checkpoint runs inside a commit and holds up the main thread.
-    db.exec("PRAGMA wal_autocheckpoint = 4000");
-    const store = new QStashStore(db);
-    store.migrate();
-    return store;
-  }
-
-  private migrate(): void {
-    const version = this.db.query<{ user_version: number }, []>("PRAGMA user_version").get()!.user_version;
-    if (version > SCHEMA_VERSION) throw new Error(`qstash.sqlite has schema version ${version}, newer than this server's ${SCHEMA_VERSION}`);
-    this.db.transaction(() => {
-      for (let next = version; next < migrations.length; next++) this.db.exec(migrations[next]!);
-      this.db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
-    })();
-  }
-
-  private statement(sql: string): Statement {
-    let statement = this.statements.get(sql);
-    if (statement === undefined) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
+    const db = openConnection(path);
+    try {
+      migrate(db);
+    } catch (error) {
+      db.close();
+      throw error;
     }
-    return statement;
+    return new QStashStore(db, path);
+  }
+
+  private startWriter(path: string): void {
+    const writer = new Worker(writerUrl());
+    writer.onmessage = (event: MessageEvent<WriterReply>) => this.onReply(event.data);
+    writer.onerror = (event) => this.onWriterFailed(String((event as ErrorEvent).message ?? event));
+    writer.postMessage({ type: "open", path, cells: this.cells.buffer as SharedArrayBuffer });
+    // An idle writer must not keep the process alive on its own.
+    writer.unref();
+    this.writer = writer;
   }
 
   // --- group commit ---------------------------------------------------------------------------
 
-  /** Queues a write for the next commit. */
-  private stage(write: () => void): void {
+  /** Queues a write for the next batch. */
+  private stage(write: StoreWrite): void {
     if (this.closed) return;
     this.staged.push(write);
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      const run = () => {
+    this.schedulePost();
+  }
+
+  /** Posts the staged batch at the end of this turn, or when the batch in flight is answered. */
+  private schedulePost(): void {
+    if (this.postScheduled || this.staged.length === 0) return;
+    if (this.writer !== undefined && this.lastBatchId > this.answeredBatchId) return;
+    this.postScheduled = true;
+    setImmediate(() => {
+      try {
+        this.post();
+      } catch (error) {
+        this.onFlushError(error);
+      }
+    });
+  }
+
+  /** Sends everything staged as one batch (applies it here when there is no writer). */
+  private post(): void {
+    this.postScheduled = false;
+    if (this.staged.length === 0) return;
+    const id = ++this.lastBatchId;
+    const writes = this.staged;
+    this.waiters.set(id, this.stagedWaiters);
+    this.staged = [];
+    this.stagedWaiters = [];
+    if (this.writer === undefined) return this.applyHere(id, writes);
+    this.unanswered.set(id, writes);
+    this.writer.postMessage({ type: "batch", id, writes });
+  }
+
+  private applyHere(id: number, writes: StoreWrite[]): void {
+    this.local ??= new WriteApplier(this.db);
+    let purged: PurgeCounts;
+    try {
+      purged = this.local.apply(writes);
+    } catch (error) {
+      this.answer(id, undefined, error);
+      throw error;
+    }
+    this.answer(id, purged);
+  }
+
+  private onReply(reply: WriterReply): void {
+    this.unanswered.delete(reply.id);
+    if (reply.type === "done") this.answer(reply.id, reply.purged);
+    else {
+      const error = Object.assign(new Error(reply.message), { code: reply.code });
+      this.answer(reply.id, undefined, error);
+      this.onFlushError(error);
+    }
+  }
+
+  private answer(id: number, purged: PurgeCounts | undefined, error?: unknown): void {
+    this.answeredBatchId = Math.max(this.answeredBatchId, id);
+    const waiters = this.waiters.get(id) ?? [];
+    this.waiters.delete(id);
+    for (const waiter of waiters) {
+      if (purged === undefined) waiter.reject(error);
+      else waiter.resolve(purged);
+    }
+    this.schedulePost();
+  }
+
+  /**
+   * The writer thread failed to start (or died): writes go on on this thread. Batches it did
+   * not finish are applied here, in order; those it committed are answered as done.
+   */
+  private onWriterFailed(reason: string): void {
+    if (this.writer === undefined) return;
+    this.writer.terminate();
+    this.writer = undefined;
+    this.onFlushError(new Error(`qstash store writer thread failed, writing on the main thread: ${reason}`));
+    const committedId = Atomics.load(this.cells, Cell.doneId);
+    const batches = [...this.unanswered].sort(([a], [b]) => a - b);
+    this.unanswered.clear();
+    for (const [id, writes] of batches) {
+      if (id <= committedId) this.answer(id, { events: 0, messages: 0, dlq: 0 });
+      else {
         try {
-          this.flush();
+          this.applyHere(id, writes);
         } catch (error) {
           this.onFlushError(error);
         }
-      };
-      // Group commit: at once while commits are small; under load (the last one was large), at
-      // most one per COMMIT_INTERVAL_MS, since a commit costs far more than the rows it adds.
-      const waitMs = this.lastCommitWrites < BUSY_COMMIT_WRITES ? 0 : this.lastCommitAtMs + COMMIT_INTERVAL_MS - performance.now();
-      if (waitMs > 0) setTimeout(run, waitMs);
-      else setImmediate(run);
+      }
     }
+    this.schedulePost();
   }
 
   /** Resolves once every write staged before this call is committed. */
   commit(): Promise<void> {
-    if (this.staged.length === 0) return Promise.resolve();
-    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+    return this.committed().then(() => undefined);
   }
 
-  /** Commits everything staged, now. Reads call it first so they see their own writes. */
+  /** Resolves with what the purges in the batch removed, once it is committed. */
+  private committed(): Promise<PurgeCounts> {
+    return new Promise((resolve, reject) => {
+      if (this.staged.length > 0) this.stagedWaiters.push({ resolve, reject });
+      else if (this.lastBatchId > this.answeredBatchId) {
+        // Batches commit in order: the newest one in flight covers everything staged before.
+        const waiters = this.waiters.get(this.lastBatchId) ?? [];
+        waiters.push({ resolve, reject });
+        this.waiters.set(this.lastBatchId, waiters);
+      } else resolve({ events: 0, messages: 0, dlq: 0 });
+    });
+  }
+
+  /**
+   * Commits everything staged, now, blocking this thread until it is durable. Reads call it
+   * first so they see their own writes. Throws when the commit fails.
+   */
   flush(): void {
-    this.flushScheduled = false;
-    const writes = this.staged;
-    const waiters = this.waiters;
-    if (writes.length === 0) {
-      for (const waiter of waiters) waiter.resolve();
-      this.waiters = [];
+    if (this.closed) return;
+    const hasStaged = this.staged.length > 0;
+    this.post();
+    if (this.writer === undefined || this.lastBatchId === 0) return;
+    if (!this.writerStarted()) {
+      // It never started (a build without its entry point): its batches are applied here.
+      this.onWriterFailed("the writer thread did not start");
       return;
     }
-    this.staged = [];
-    this.waiters = [];
-    this.lastCommitAtMs = performance.now();
-    this.lastCommitWrites = writes.length;
-    try {
-      this.db.transaction(() => {
-        for (const write of writes) write();
-      })();
-    } catch (error) {
-      for (const waiter of waiters) waiter.reject(error);
-      throw error;
+    const id = this.lastBatchId;
+    const deadline = performance.now() + WRITER_WAIT_MS_MAX;
+    for (let done = Atomics.load(this.cells, Cell.doneId); done < id; done = Atomics.load(this.cells, Cell.doneId)) {
+      if (performance.now() > deadline) throw new Error("qstash store: the writer thread did not commit in time");
+      Atomics.wait(this.cells, Cell.doneId, done, 100);
     }
-    for (const waiter of waiters) waiter.resolve();
+    // Only this call's own batch throws here (a batch posted earlier reports through its reply).
+    // Nothing was posted while this thread waited, so the newest failure is this batch's or older.
+    if (hasStaged && Atomics.load(this.cells, Cell.failedId) === id) {
+      const text = new Uint8Array(this.cells.buffer, ERROR_TEXT_OFFSET, Atomics.load(this.cells, Cell.errorBytes));
+      throw new Error(new TextDecoder().decode(text.slice()));
+    }
+  }
+
+  /**
+   * Waits (blocking) for the writer to take ownership of the file; past WRITER_START_MS_MAX the
+   * main thread takes it instead, and the writer, should it start later, stays idle.
+   */
+  private writerStarted(): boolean {
+    const deadline = performance.now() + WRITER_START_MS_MAX;
+    while (Atomics.load(this.cells, Cell.ready) === ReadyState.starting && performance.now() < deadline) {
+      Atomics.wait(this.cells, Cell.ready, ReadyState.starting, 100);
+    }
+    const state = Atomics.compareExchange(this.cells, Cell.ready, ReadyState.starting, ReadyState.abandoned);
+    return state === ReadyState.ready;
   }
 
   close(): void {
@@ -247,7 +375,28 @@ export class QStashStore {
       this.flush();
     } finally {
       this.closed = true;
+      this.closeWriter();
       this.db.close();
+    }
+  }
+
+  /** Waits for the writer to close its connection; the replies it had not delivered are answered here. */
+  private closeWriter(): void {
+    const writer = this.writer;
+    if (writer === undefined) return;
+    this.writer = undefined;
+    // A writer that has not started yet never will: it has nothing to close.
+    if (Atomics.compareExchange(this.cells, Cell.ready, ReadyState.starting, ReadyState.abandoned) === ReadyState.ready) {
+      writer.postMessage({ type: "close" });
+      Atomics.wait(this.cells, Cell.closed, 0, WRITER_WAIT_MS_MAX);
+    }
+    writer.terminate();
+    const committedId = Atomics.load(this.cells, Cell.doneId);
+    const failedId = Atomics.load(this.cells, Cell.failedId);
+    for (const id of [...this.waiters.keys()].sort((a, b) => a - b)) {
+      if (id === failedId) this.answer(id, undefined, new Error("qstash store: commit failed"));
+      else if (id <= committedId) this.answer(id, { events: 0, messages: 0, dlq: 0 });
+      else this.answer(id, undefined, new Error("qstash store: closed before the commit"));
     }
   }
 
@@ -257,25 +406,13 @@ export class QStashStore {
   insertMessage(message: Message): void {
     const data = JSON.stringify(messageData(message));
     const { seq, messageId, state, retried, nextAttemptAtMs, createdAtMs, body } = message;
-    this.stage(() =>
-      this.statement(
-        "INSERT INTO messages (seq, message_id, state, retried, next_attempt_at_ms, created_at_ms, finished_at_ms, data, body) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?)",
-      ).run(seq, messageId, state, retried, nextAttemptAtMs, createdAtMs, data, body),
-    );
+    this.stage(["insertMessage", seq, messageId, state, retried, nextAttemptAtMs, createdAtMs, data, body]);
   }
 
   updateMessage(message: Message): void {
     const { seq, state, retried, nextAttemptAtMs } = message;
     const finishedAtMs = message.finishedAtMs ?? null;
-    this.stage(() =>
-      this.statement("UPDATE messages SET state = ?, retried = ?, next_attempt_at_ms = ?, finished_at_ms = ? WHERE seq = ?").run(
-        state,
-        retried,
-        nextAttemptAtMs,
-        finishedAtMs,
-        seq,
-      ),
-    );
+    this.stage(["updateMessage", state, retried, nextAttemptAtMs, finishedAtMs, seq]);
   }
 
   /** The highest message seq ever stored: new messages continue after it. */
@@ -301,24 +438,20 @@ export class QStashStore {
 
   insertEvent(event: EventRow): void {
     const detail = event.detail === undefined ? null : JSON.stringify(event.detail);
-    const labels = event.labels.length === 0 ? null : `\n${event.labels.join("\n")}\n`;
-    this.stage(() =>
-      this.statement(
-        "INSERT INTO events (time_ms, state, message_id, url, topic_name, queue_name, schedule_id, labels, flow_control_key, caller_ip, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      ).run(
-        event.timeMs,
-        event.state,
-        event.messageId,
-        event.url,
-        event.topicName ?? null,
-        event.queueName ?? null,
-        event.scheduleId ?? null,
-        labels,
-        event.flowControlKey ?? null,
-        event.callerIp,
-        detail,
-      ),
-    );
+    this.stage([
+      "insertEvent",
+      event.timeMs,
+      event.state,
+      event.messageId,
+      event.url,
+      event.topicName ?? null,
+      event.queueName ?? null,
+      event.scheduleId ?? null,
+      labelsColumn(event.labels),
+      event.flowControlKey ?? null,
+      event.callerIp,
+      detail,
+    ]);
   }
 
   /** Newest first; `beforeId` is the cursor (the id below which the page starts). */
@@ -350,36 +483,27 @@ export class QStashStore {
   // --- DLQ ------------------------------------------------------------------------------------
 
   insertDlq(entry: DlqRow): void {
-    const labels = entry.labels.length === 0 ? null : `\n${entry.labels.join("\n")}\n`;
-    this.stage(() =>
-      this.statement(
-        "INSERT INTO dlq (dlq_id, created_at_ms, message_id, url, topic_name, queue_name, schedule_id, labels, flow_control_key, caller_ip, response_status, data, body, response_body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      ).run(
-        entry.dlqId,
-        entry.createdAtMs,
-        entry.messageId,
-        entry.url,
-        entry.topicName ?? null,
-        entry.queueName ?? null,
-        entry.scheduleId ?? null,
-        labels,
-        entry.flowControlKey ?? null,
-        entry.callerIp,
-        entry.responseStatus,
-        entry.data,
-        entry.body,
-        entry.responseBody,
-      ),
-    );
+    this.stage([
+      "insertDlq",
+      entry.dlqId,
+      entry.createdAtMs,
+      entry.messageId,
+      entry.url,
+      entry.topicName ?? null,
+      entry.queueName ?? null,
+      entry.scheduleId ?? null,
+      labelsColumn(entry.labels),
+      entry.flowControlKey ?? null,
+      entry.callerIp,
+      entry.responseStatus,
+      entry.data,
+      entry.body,
+      entry.responseBody,
+    ]);
   }
 
   deleteDlq(dlqIds: readonly string[]): void {
-    if (dlqIds.length === 0) return;
-    const ids = [...dlqIds];
-    this.stage(() => {
-      const statement = this.statement("DELETE FROM dlq WHERE dlq_id = ?");
-      for (const id of ids) statement.run(id);
-    });
+    for (const id of dlqIds) this.stage(["deleteDlq", id]);
   }
 
   /** Oldest first; `afterSeq` is the cursor. */
@@ -395,25 +519,16 @@ export class QStashStore {
   // --- small registries: whole JSON documents by key --------------------------------------------
 
   putDocument(table: DocumentTable, key: string, value: unknown, body?: Uint8Array): void {
-    const data = JSON.stringify(value);
-    const column = documentKeyColumn[table];
-    this.stage(() => {
-      if (table === "schedules") {
-        this.statement(`INSERT OR REPLACE INTO schedules (schedule_id, data, body) VALUES (?, ?, ?)`).run(key, data, body ?? new Uint8Array());
-      } else {
-        this.statement(`INSERT OR REPLACE INTO ${table} (${column}, data) VALUES (?, ?)`).run(key, data);
-      }
-    });
+    this.stage(["putDocument", table, key, JSON.stringify(value), body ?? null]);
   }
 
   deleteDocument(table: DocumentTable, key: string): void {
-    const column = documentKeyColumn[table];
-    this.stage(() => this.statement(`DELETE FROM ${table} WHERE ${column} = ?`).run(key));
+    this.stage(["deleteDocument", table, key]);
   }
 
   loadDocuments<T>(table: DocumentTable): { key: string; value: T; body?: Uint8Array }[] {
     this.flush();
-    const column = documentKeyColumn[table];
+    const column = documentKey(table);
     const rows = this.db.query<{ key: string; data: string; body?: Uint8Array }, []>(
       `SELECT ${column} AS key, data${table === "schedules" ? ", body" : ""} FROM ${table} ORDER BY ${column}`,
     );
@@ -423,7 +538,7 @@ export class QStashStore {
   // --- deduplication ids ----------------------------------------------------------------------
 
   putDedup(key: string, messageId: string, expiresAtMs: number): void {
-    this.stage(() => this.statement("INSERT OR REPLACE INTO dedup (key, message_id, expires_at_ms) VALUES (?, ?, ?)").run(key, messageId, expiresAtMs));
+    this.stage(["putDedup", key, messageId, expiresAtMs]);
   }
 
   loadDedup(nowMs: number): { key: string; messageId: string; expiresAtMs: number }[] {
@@ -442,27 +557,32 @@ export class QStashStore {
   }
 
   putMeta(key: string, value: string): void {
-    this.stage(() => this.statement("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)").run(key, value));
+    this.stage(["putMeta", key, value]);
   }
 
   // --- retention ------------------------------------------------------------------------------
 
   /** Drops events, finished messages and DLQ entries past their retention, and stale dedup ids. */
-  purge(options: { eventsBeforeMs: number; dlqBeforeMs: number; nowMs: number }): { events: number; messages: number; dlq: number } {
-    const counts = { events: 0, messages: 0, dlq: 0 };
-    this.stage(() => {
-      counts.events = this.statement("DELETE FROM events WHERE time_ms < ?").run(options.eventsBeforeMs).changes;
-      counts.messages = this.statement("DELETE FROM messages WHERE finished_at_ms IS NOT NULL AND finished_at_ms < ?").run(options.eventsBeforeMs).changes;
-      counts.dlq = this.statement("DELETE FROM dlq WHERE created_at_ms < ?").run(options.dlqBeforeMs).changes;
-      this.statement("DELETE FROM dedup WHERE expires_at_ms <= ?").run(options.nowMs);
-    });
-    this.flush();
-    return counts;
+  purge(options: { eventsBeforeMs: number; dlqBeforeMs: number; nowMs: number }): Promise<PurgeCounts> {
+    this.stage(["purge", options.eventsBeforeMs, options.dlqBeforeMs, options.nowMs]);
+    return this.committed();
   }
 }
 
-export type DocumentTable = "schedules" | "queues" | "url_groups" | "flow_controls";
-const documentKeyColumn: Record<DocumentTable, string> = { schedules: "schedule_id", queues: "name", url_groups: "name", flow_controls: "key" };
+function migrate(db: Database): void {
+  const version = db.query<{ user_version: number }, []>("PRAGMA user_version").get()!.user_version;
+  if (version > SCHEMA_VERSION) throw new Error(`qstash.sqlite has schema version ${version}, newer than this server's ${SCHEMA_VERSION}`);
+  db.transaction(() => {
+    for (let next = version; next < migrations.length; next++) db.exec(migrations[next]!);
+    db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+  })();
+}
+
+/** Labels as one column that `instr` can search: `\nlabel\n...`. */
+function labelsColumn(labels: readonly string[]): string | null {
+  return labels.length === 0 ? null : `\n${labels.join("\n")}\n`;
+}
+
 
 interface MessageRowShape {
   seq: number;
