@@ -787,8 +787,9 @@ const isClean = (result: WrkResult) => result.badStatus + result.badBody === 0;
 
 /**
  * One measured wrk run, with the data the command needs in place. A command that consumes a list
- * gets a short calibration run first, then a list stocked for 1.5× what that rate would pop, so
- * it never pops an empty list (which would answer null: a bad body, and the run refused).
+ * gets a short calibration run first, then a list stocked for 3× what that rate would pop, so
+ * it never pops an empty list (which would answer null: a bad body, and the run refused): a warm
+ * server pops faster than the 1-second calibration that sized the stock.
  */
 async function measureHttp(options: Options, workDir: string, target: HttpTarget, scenario: Scenario, seconds: number): Promise<WrkResult> {
   const workload = scenario.workload;
@@ -799,7 +800,7 @@ async function measureHttp(options: Options, workDir: string, target: HttpTarget
       await stockList(target, workload.consumesList, stock);
       const calibration = await runWrk(options, workDir, target, scenario, 1);
       if (isClean(calibration)) {
-        stock = Math.ceil((opsPerSecond(calibration, scenario) * seconds * 1.5) / STOCK_VALUES_PER_COMMAND) * STOCK_VALUES_PER_COMMAND;
+        stock = Math.ceil((opsPerSecond(calibration, scenario) * seconds * 3) / STOCK_VALUES_PER_COMMAND) * STOCK_VALUES_PER_COMMAND;
         break;
       }
       stock *= 4; // the calibration itself ran the list dry
@@ -1136,7 +1137,7 @@ function renderReport(options: Options, machine: { label: string; value: string 
     lines.push(`- ${workload.label}: \`${workload.command.join(" ")}\`; redis-benchmark \`${redisInvocation(workload)}\`.`);
   }
   lines.push(
-    `- LPUSH grows \`${LIST_KEY}\` and XADD \`${STREAM_KEY}\` for the whole row; LPOP pops a list stocked beforehand with 1.5× what a ` +
+    `- LPUSH grows \`${LIST_KEY}\` and XADD \`${STREAM_KEY}\` for the whole row; LPOP pops a list stocked beforehand with 3× what a ` +
       `1-second calibration run pops, so no pop finds it empty. SADD, ZADD and HSET rewrite one member that exists already ` +
       `(\`-t\`'s own behaviour without \`-r\`): HSET still writes and is journaled, SADD and ZADD change nothing. ZRANGE 0 9 reads ` +
       `a set of ${formatOps(RANGE_MEMBERS)} members (a skip list in both servers).`,
