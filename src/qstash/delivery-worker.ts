@@ -7,7 +7,7 @@ import type { DeliveryJob } from "./delivery.ts";
 import { attempt, Signers } from "./attempt.ts";
 import { DestinationPolicy, type DestinationRules } from "./destinations.ts";
 import type { AttemptResult } from "./outcome.ts";
-import { DELIVERY_NICENESS, lowerThreadPriority } from "./thread-priority.ts";
+import { BACKGROUND_NICENESS, lowerThreadPriority } from "./thread-priority.ts";
 
 declare const self: Worker;
 
@@ -33,7 +33,7 @@ self.onmessage = (event: MessageEvent<{ type: "init"; rules: DestinationRules } 
   const message = event.data;
   if (message.type === "init") {
     policy = new DestinationPolicy(message.rules);
-    lowerThreadPriority(DELIVERY_NICENESS);
+    lowerThreadPriority(BACKGROUND_NICENESS);
     self.postMessage({ type: "ready" });
     return;
   }

@@ -2,9 +2,11 @@
 // while the server runs. It applies each batch the main thread posts in one transaction, in the
 // order posted, then says so twice: in the shared cells (a main thread blocked in flush() wakes
 // at once) and by a message (commit() promises resolve). Commits and WAL checkpoints, the slow
-// and disk-bound part of every delivery, so never hold up the main thread's API requests.
+// and disk-bound part of every delivery, so never hold up the main thread's API requests, and the
+// thread runs below the main thread's OS priority (thread-priority.ts) so it does not compete with them for a CPU.
 
 import type { Database } from "bun:sqlite";
+import { BACKGROUND_NICENESS, lowerThreadPriority } from "./thread-priority.ts";
 import { Cell, ERROR_TEXT_OFFSET, openConnection, ReadyState, WriteApplier, type WriterReply, type WriterRequest } from "./store-writes.ts";
 
 declare const self: Worker;
@@ -32,6 +34,7 @@ function markDone(id: number, error?: string): void {
 self.onmessage = (event: MessageEvent<WriterRequest>) => {
   const request = event.data;
   if (request.type === "open") {
+    lowerThreadPriority(BACKGROUND_NICENESS);
     cells = new Int32Array(request.cells);
     errorText = new Uint8Array(request.cells, ERROR_TEXT_OFFSET);
     const opened = openConnection(request.path);
