@@ -59,19 +59,21 @@ function encodingSweep(): string[][] {
 }
 
 // Texts for every float reader: string2d (scores, weights, coordinates, radii), strtold
-// (INCRBYFLOAT, HINCRBYFLOAT) and zslParseRange's plain strtod (score ranges).
+// (INCRBYFLOAT, HINCRBYFLOAT), zslParseRange's plain strtod (score ranges) and SORT's strtod
+// prefix with any ERANGE refused (BY weights).
 const floatTexts = [
   "1.5", "-0", "0e-400", "1e-400", "-1e-400", "2e-324", "2.5e-324", "3e-324", "4.9e-324", "1e-320", "1e-310", "2.4e-308",
   "1e308", "1e309", "-1e309", "1E400", "1e4933", "1e5000", "1e-4950", "1e-5000",
   "inf", "-inf", "+inf", "Infinity", "-Infinity", "+Infinity", "infinit", "nan", "-nan", "NaN", "nan(1)",
   "0x10", "-0x10", "0X1P3", "0x1.8p1", "0x.8", "0x8.", "0x", "0x.p1", "0x1p", "0x1p+", "0x1p1024", "0x1fffffffffffffp971",
   "0x1.fffffffffffff8p1023", "0x1p-1074", "0x1p-1075", "0x1p-1080", "-0x1p-1080", "0x1.8p-1074", "0x100p-1080",
-  "0x1.00000000000008p0", "0x1.000000000000080000001p0", "0x10000000000000000001p0",
+  "0x1.00000000000008p0", "0x1.000000000000080000001p0", "0x10000000000000000001p0", "0x1p2000", "0x1.0000000000001p-1070",
+  "0x1.8p-1073", "0x20000000000001", "0x1fffffffffffff1", " 0x1p1", "0x1p1 ", "0x1p1\x00x", "1e1x",
   " 1", "1 ", "\t1", "\n1", "", "+1", "1e", "1e+", "00001", "1.", ".", ".5e1", "1_0", "1.5\x00",
 ];
 
 function floatSweep(): string[][] {
-  const reset = ["DEL", "z", "d", "g", "s", "h"];
+  const reset = ["DEL", "z", "d", "g", "s", "h", "l", "w_a", "w_b"];
   const perText = (v: string): string[][] => [
     reset,
     ["ZADD", "z", v, "m"], ["ZSCORE", "z", "m"], ["ZADD", "z", "1", "n"], ["ZINCRBY", "z", v, "n"], ["ZADD", "z", "INCR", v, "n"],
@@ -81,6 +83,8 @@ function floatSweep(): string[][] {
     ["GEOSEARCH", "g", "FROMLONLAT", v, "0", "BYRADIUS", "1", "km"], ["GEORADIUS", "g", "0", "0", v, "km"],
     ["INCRBYFLOAT", "s", v], ["GET", "s"], ["SET", "s", v], ["INCRBYFLOAT", "s", "0"],
     ["HINCRBYFLOAT", "h", "f", v], ["HSET", "h", "g", v], ["HINCRBYFLOAT", "h", "g", "0"],
+    // 2^53 against the weight: ties sort by element, so a weight off by one unit shows.
+    ["RPUSH", "l", "b", "a"], ["SET", "w_a", v], ["SET", "w_b", "9007199254740992"], ["SORT", "l", "BY", "w_*"], ["SORT", "l", "BY", "w_*", "DESC"],
   ];
   const perBound = (v: string): string[][] => [
     reset,

@@ -7,7 +7,7 @@
 
 import { partialQuicksort } from "../../util/pqsort.ts";
 import type { CommandContext, CommandSpec } from "../engine/command.ts";
-import { parseInt64 } from "../engine/args.ts";
+import { parseInt64, strtodWhole } from "../engine/args.ts";
 import { errors } from "../engine/errors.ts";
 import type { Reply } from "../engine/reply.ts";
 import type { HashValue } from "../types/hash.ts";
@@ -93,8 +93,7 @@ function lookupByPattern(ctx: CommandContext, pattern: string, element: string):
 const isSpace = (code: number) => code === 0x20 || (code >= 0x09 && code <= 0x0d);
 const decimalPrefix = /^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?/;
 const specialPrefix = /^[+-]?(?:infinity|inf|nan(?:\([0-9A-Za-z_]*\))?)/i;
-const hexPrefix = /^([+-]?)0x((?:[0-9a-f]+\.?[0-9a-f]*|\.[0-9a-f]+))(?:p([+-]?[0-9]+))?/i;
-const SMALLEST_NORMAL = 2.2250738585072014e-308;
+const hexPrefix = /^[+-]?0x(?:[0-9a-f]+\.?[0-9a-f]*|\.[0-9a-f]+)(?:p[+-]?[0-9]+)?/i;
 
 /**
  * A sort weight as Redis reads it: C strtod, which skips leading spaces and parses the longest
@@ -107,28 +106,21 @@ function sortScore(text: string): number | undefined {
   const rest = text.slice(offset);
   let value: number;
   let consumed: number;
-  let hex: RegExpExecArray | null;
   const special = specialPrefix.exec(rest);
   if (special !== null) {
     const lower = special[0].toLowerCase();
     if (lower.includes("nan")) return undefined;
     value = lower.startsWith("-") ? -Infinity : Infinity;
     consumed = special[0].length;
-  } else if ((hex = hexPrefix.exec(rest)) !== null) {
-    const [whole = "", fraction = ""] = hex[2]!.split(".");
-    const mantissa = parseInt(whole + fraction || "0", 16);
-    value = mantissa * 2 ** (Number(hex[3] ?? "0") - 4 * fraction.length);
-    if (hex[1] === "-") value = -value;
-    consumed = hex[0].length;
   } else {
-    const decimal = decimalPrefix.exec(rest);
+    const number = hexPrefix.exec(rest) ?? decimalPrefix.exec(rest);
     // No number at all: strtod points back at the very start, spaces included.
-    if (decimal === null) return text.length === 0 || text.charCodeAt(0) === 0 ? 0 : undefined;
-    value = Number(decimal[0]);
-    consumed = decimal[0].length;
-    // strtod reports ERANGE for overflow and for results it had to flush into the subnormal range.
-    if (!Number.isFinite(value)) return undefined;
-    if (Math.abs(value) < SMALLEST_NORMAL && /[1-9]/.test(decimal[0].replace(/[eE].*$/, ""))) return undefined;
+    if (number === null) return text.length === 0 || text.charCodeAt(0) === 0 ? 0 : undefined;
+    // Correctly rounded; overflow, underflow and a rounded subnormal set ERANGE, as in glibc.
+    const parsed = strtodWhole(number[0]);
+    if (parsed === null || parsed.outOfRange || parsed.roundedSubnormal) return undefined;
+    value = parsed.value;
+    consumed = number[0].length;
   }
   const after = offset + consumed;
   if (after < text.length && text.charCodeAt(after) !== 0) return undefined;

@@ -38,19 +38,28 @@ const DOUBLE_LOWEST_BIT = -1074;
 const DOUBLE_PRECISION_BITS = 53;
 
 /** What C strtod makes of a text: the value, and whether it set ERANGE (overflow to ±inf, underflow to 0). */
-interface StrtodResult {
+export interface StrtodResult {
   value: number;
   outOfRange: boolean;
+  /**
+   * A subnormal result that had to be rounded: glibc sets ERANGE for it too. Redis's string2d
+   * accepts it; SORT, which refuses any ERANGE, does not. A decimal subnormal always counts as
+   * rounded (an exact one takes hundreds of digits).
+   */
+  roundedSubnormal: boolean;
 }
 
+const SMALLEST_NORMAL = 2.2250738585072014e-308;
+const isSubnormal = (value: number) => value !== 0 && Math.abs(value) < SMALLEST_NORMAL;
+
 /** C strtod of a whole text with no leading whitespace; null when any of it is no number, or NaN. */
-function strtodWhole(text: string): StrtodResult | null {
+export function strtodWhole(text: string): StrtodResult | null {
   if (!floatPattern.test(text)) return strtodHex(text);
   const lower = text.toLowerCase();
-  if (lower.endsWith("inf") || lower.endsWith("infinity")) return { value: lower.startsWith("-") ? -Infinity : Infinity, outOfRange: false };
+  if (lower.endsWith("inf") || lower.endsWith("infinity")) return { value: lower.startsWith("-") ? -Infinity : Infinity, outOfRange: false, roundedSubnormal: false };
   // Number() rounds decimal text correctly, as glibc's strtod does.
   const value = Number(text);
-  return { value, outOfRange: !Number.isFinite(value) || (value === 0 && hasNonZeroDigit(text)) };
+  return { value, outOfRange: !Number.isFinite(value) || (value === 0 && hasNonZeroDigit(text)), roundedSubnormal: isSubnormal(value) };
 }
 
 /** Whether a decimal text has a non-zero digit before its exponent: zero only by underflow. */
@@ -71,13 +80,26 @@ function strtodHex(text: string): StrtodResult | null {
   if (whole === "" && fraction === "") return null;
   const negative = sign === "-";
   const digits = (whole + fraction).replace(/^0+/, "");
-  if (digits === "") return { value: negative ? -0 : 0, outOfRange: false };
+  if (digits === "") return { value: negative ? -0 : 0, outOfRange: false, roundedSubnormal: false };
   const mantissa = BigInt(`0x${digits}`);
   const mantissaBits = mantissa.toString(2).length;
   // Far beyond these bounds every value overflows or underflows; clamping keeps the sums exact.
   const writtenExponent = Math.max(-1e6, Math.min(1e6, Number(exponentText)));
-  const magnitude = roundedBinary(mantissa, mantissaBits, writtenExponent - 4 * fraction.length);
-  return { value: negative ? -magnitude : magnitude, outOfRange: magnitude === 0 || magnitude === Infinity };
+  const lowBit = writtenExponent - 4 * fraction.length;
+  const magnitude = roundedBinary(mantissa, mantissaBits, lowBit);
+  return {
+    value: negative ? -magnitude : magnitude,
+    outOfRange: magnitude === 0 || magnitude === Infinity,
+    roundedSubnormal: isSubnormal(magnitude) && !isExactly(magnitude, mantissa, lowBit),
+  };
+}
+
+/** Whether a subnormal double equals mantissa × 2^lowBit exactly. */
+function isExactly(subnormal: number, mantissa: bigint, lowBit: number): boolean {
+  // A subnormal is units × 2^DOUBLE_LOWEST_BIT, units < 2^52; two exact scalings (2^1074 is no double).
+  const units = BigInt(subnormal * 2 ** 537 * 2 ** 537);
+  const shift = lowBit - DOUBLE_LOWEST_BIT;
+  return shift >= 0 ? mantissa << BigInt(shift) === units : mantissa === units << BigInt(-shift);
 }
 
 /** mantissa × 2^lowBit rounded to the bits a double keeps at its magnitude: Infinity or 0 when out of range. */
