@@ -53,6 +53,12 @@ describe("command table", () => {
     expect(rows.filter((spec) => spec.run === undefined).map((s) => s.name)).toEqual([]);
   });
 
+  test("every write names the keys it changes (a range or movable keys), so a running snapshot copies them first", () => {
+    const keyless = rows.filter((spec) => hasFlag(spec, "write") && !(spec.keys !== undefined && spec.keys.first > 0) && spec.movableKeys === undefined);
+    // These change no key: they drop the whole keyspace (copying it first) or manage functions.
+    expect(keyless.map((spec) => spec.name).sort()).toEqual(["flushall", "flushdb", "function|delete", "function|flush", "function|load", "function|restore"]);
+  });
+
   test("every command has a describe block named after it in a unit test", () => {
     const untested = rows
       .map((spec) => spec.name.replace("|", " ").toUpperCase())

@@ -109,6 +109,27 @@ describe("copy-before-write", () => {
     expect(dumpKeyspace(loadInto(result.path, engine.clock.nowMs()))).toEqual(before);
   });
 
+  test("keys named after numkeys or STREAMS are copied before they change in place (LMPOP, ZMPOP, XREADGROUP)", () => {
+    const engine = createTestEngine();
+    for (let i = 0; i < 200; i++) {
+      engine.run("RPUSH", `list:${i}`, "a", "b", "c");
+      engine.run("ZADD", `zset:${i}`, "1", "a", "2", "b", "3", "c");
+      engine.run("XADD", `stream:${i}`, "1-1", "f", "v");
+      engine.run("XGROUP", "CREATE", `stream:${i}`, "group", "0");
+    }
+    const before = dumpKeyspace(engine.database.keyspace);
+    const writer = new SnapshotWriter(engine.database.keyspace, dir(), engine.database.lsn, engine.clock.nowMs());
+    for (let round = 0; round < 200 && !writer.isWalkDone; round++) {
+      writer.step(0);
+      // Two keys each: one the walk may have passed, one it has not reached; none is emptied.
+      const [early, late] = [round, 199 - round];
+      engine.run("LMPOP", 2, `list:${early}`, `list:${late}`, "LEFT");
+      engine.run("ZMPOP", 2, `zset:${late}`, `zset:${early}`, "MAX");
+      engine.run("XREADGROUP", "GROUP", "group", "reader", "STREAMS", `stream:${late}`, `stream:${early}`, ">", ">");
+    }
+    expect(dumpKeyspace(loadInto(writer.finishSync().path, engine.clock.nowMs()))).toEqual(before);
+  });
+
   test("FLUSHALL during a snapshot first completes it", () => {
     const engine = populatedEngine();
     const before = dumpKeyspace(engine.database.keyspace);

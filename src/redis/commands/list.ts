@@ -4,7 +4,7 @@
 // All list writes are deterministic and journal as sent, except LMPOP, which journals the
 // LPOP/RPOP it performed (as Redis propagates it).
 
-import type { CommandContext, CommandSpec } from "../engine/command.ts";
+import { keysAfterNumkeys, type CommandContext, type CommandSpec } from "../engine/command.ts";
 import { parseInt64 } from "../engine/args.ts";
 import { errors, type RedisError } from "../engine/errors.ts";
 import { OK, type Reply } from "../engine/reply.ts";
@@ -315,8 +315,7 @@ export const listCommands: CommandSpec[] = [
   { name: "linsert", arity: 5, flags: ["write", "denyoom"], keys: oneKey, group, summary: "Inserts an element before or after another element in a list.", since: "2.2.0", run: linsertCommand },
   { name: "llen", arity: 2, flags: ["readonly", "fast"], keys: oneKey, group, summary: "Returns the length of a list.", since: "1.0.0", run: llenCommand },
   { name: "lmove", arity: 5, flags: ["write", "denyoom"], keys: twoKeys, group, summary: "Returns an element after popping it from one list and pushing it to another. Deletes the list if the last element was moved.", since: "6.2.0", run: lmoveCommand },
-  // Keys follow numkeys: no fixed key range describes them (Redis marks the command movablekeys).
-  { name: "lmpop", arity: -4, flags: ["write"], group, summary: "Returns multiple elements from a list after removing them. Deletes the list if the last element was popped.", since: "7.0.0", run: lmpopCommand },
+  { name: "lmpop", arity: -4, flags: ["write"], movableKeys: keysAfterNumkeys(1), group, summary: "Returns multiple elements from a list after removing them. Deletes the list if the last element was popped.", since: "7.0.0", run: lmpopCommand },
   { name: "lpop", arity: -2, flags: ["write", "fast"], keys: oneKey, group, summary: "Returns the first elements in a list after removing it. Deletes the list if the last element was popped.", since: "1.0.0", run: popGeneric("left") },
   { name: "lpos", arity: -3, flags: ["readonly"], keys: oneKey, group, summary: "Returns the index of matching elements in a list.", since: "6.0.6", run: lposCommand },
   { name: "lpush", arity: -3, flags: ["write", "denyoom", "fast"], keys: oneKey, group, summary: "Prepends one or more elements to a list. Creates the key if it doesn't exist.", since: "1.0.0", run: pushGeneric("left", false) },

@@ -4,7 +4,7 @@
 // never journaled: each write they make is journaled by the dispatcher as it happens. Function
 // libraries are journaled as FUNCTION LOAD REPLACE / DELETE / FLUSH, so replay restores them.
 
-import type { CommandContext, CommandFlag, CommandSpec } from "../engine/command.ts";
+import { keysAfterNumkeys, type CommandContext, type CommandFlag, type CommandSpec } from "../engine/command.ts";
 import { errors } from "../engine/errors.ts";
 import { parseSafeInteger } from "../engine/args.ts";
 import { OK, status, type Reply } from "../engine/reply.ts";
@@ -260,10 +260,10 @@ const runFlags: CommandFlag[] = ["noscript", "stale", "restricted"];
 const runReadOnlyFlags: CommandFlag[] = ["readonly", "noscript", "stale"];
 
 export const scriptingCommands: CommandSpec[] = [
-  { name: "eval", arity: -3, flags: runFlags, group, summary: "Executes a server-side Lua script.", since: "2.6.0", run: evalCommand },
-  { name: "eval_ro", arity: -3, flags: runReadOnlyFlags, group, summary: "Executes a read-only server-side Lua script.", since: "7.0.0", run: evalReadOnlyCommand },
-  { name: "evalsha", arity: -3, flags: runFlags, group, summary: "Executes a server-side Lua script by SHA1 digest.", since: "2.6.0", run: evalshaCommand },
-  { name: "evalsha_ro", arity: -3, flags: runReadOnlyFlags, group, summary: "Executes a read-only server-side Lua script by SHA1 digest.", since: "7.0.0", run: evalshaReadOnlyCommand },
+  { name: "eval", arity: -3, flags: runFlags, movableKeys: keysAfterNumkeys(2), group, summary: "Executes a server-side Lua script.", since: "2.6.0", run: evalCommand },
+  { name: "eval_ro", arity: -3, flags: runReadOnlyFlags, movableKeys: keysAfterNumkeys(2), group, summary: "Executes a read-only server-side Lua script.", since: "7.0.0", run: evalReadOnlyCommand },
+  { name: "evalsha", arity: -3, flags: runFlags, movableKeys: keysAfterNumkeys(2), group, summary: "Executes a server-side Lua script by SHA1 digest.", since: "2.6.0", run: evalshaCommand },
+  { name: "evalsha_ro", arity: -3, flags: runReadOnlyFlags, movableKeys: keysAfterNumkeys(2), group, summary: "Executes a read-only server-side Lua script by SHA1 digest.", since: "7.0.0", run: evalshaReadOnlyCommand },
   {
     name: "script", arity: -2, flags: ["noscript"], group, summary: "A container for Lua scripts management commands.", since: "2.6.0",
     subcommands: [
@@ -288,6 +288,6 @@ export const scriptingCommands: CommandSpec[] = [
       { name: "function|help", arity: 2, flags: ["noscript"], group, summary: "Returns helpful text about the different subcommands.", since: "7.0.0", run: functionHelpCommand },
     ],
   },
-  { name: "fcall", arity: -3, flags: runFlags, group, summary: "Invokes a function.", since: "7.0.0", run: fcallCommand },
-  { name: "fcall_ro", arity: -3, flags: runReadOnlyFlags, group, summary: "Invokes a read-only function.", since: "7.0.0", run: fcallReadOnlyCommand },
+  { name: "fcall", arity: -3, flags: runFlags, movableKeys: keysAfterNumkeys(2), group, summary: "Invokes a function.", since: "7.0.0", run: fcallCommand },
+  { name: "fcall_ro", arity: -3, flags: runReadOnlyFlags, movableKeys: keysAfterNumkeys(2), group, summary: "Invokes a read-only function.", since: "7.0.0", run: fcallReadOnlyCommand },
 ];

@@ -192,6 +192,34 @@ describe("COMMAND GETKEYS", () => {
     expect(engine.run("COMMAND", "GETKEYS", "object", "encoding", "k")).toEqual(["k"]);
   });
 
+  test("finds movable keys after numkeys and STREAMS, as Redis 7.0 does", () => {
+    const engine = createTestEngine();
+    const keys = (...argv: string[]) => plain(engine.run("COMMAND", "GETKEYS", ...argv));
+    expect(keys("LMPOP", "2", "a", "b", "LEFT")).toEqual(["a", "b"]);
+    expect(keys("ZMPOP", "2", "a", "b", "MIN")).toEqual(["a", "b"]);
+    expect(keys("SINTERCARD", "2", "a", "b")).toEqual(["a", "b"]);
+    expect(keys("ZINTER", "2", "a", "b")).toEqual(["a", "b"]);
+    expect(keys("ZUNIONSTORE", "d", "2", "a", "b")).toEqual(["d", "a", "b"]);
+    expect(keys("EVAL", "return 1", "2", "k1", "k2", "a")).toEqual(["k1", "k2"]);
+    expect(keys("XREADGROUP", "GROUP", "g", "c", "STREAMS", "s1", "s2", "0", "0")).toEqual(["s1", "s2"]);
+    expect(keys("XREAD", "COUNT", "1", "STREAMS", "s1", "0")).toEqual(["s1"]);
+    expect(keys("XREAD", "STREAMS", "s1", "0", "0")).toEqual(["s1"]);
+    const invalid = error("ERR Invalid arguments specified for command");
+    expect(keys("LMPOP", "0", "a", "LEFT")).toEqual(invalid);
+    expect(keys("LMPOP", "5", "a", "LEFT")).toEqual(invalid);
+    expect(keys("LMPOP", "abc", "a", "LEFT")).toEqual(invalid);
+    expect(keys("ZUNIONSTORE", "d", "0", "a")).toEqual(invalid);
+    expect(keys("EVAL", "return 1", "0")).toEqual(invalid);
+    expect(keys("XREAD", "COUNT", "1", "STREAMS")).toEqual(invalid);
+  });
+
+  test("COMMAND INFO marks commands with movable keys", () => {
+    const flags = (name: string) => (plain(createTestEngine().run("COMMAND", "INFO", name)) as unknown[][])[0]![2];
+    expect(flags("lmpop")).toEqual(statuses("write", "movablekeys"));
+    expect(flags("zunionstore")).toEqual(statuses("write", "denyoom", "movablekeys"));
+    expect(flags("lpush")).not.toContainEqual({ status: "movablekeys" });
+  });
+
   test("explains why it cannot, in Redis's words", () => {
     const engine = createTestEngine();
     expect([

@@ -247,6 +247,7 @@ function commandInfo(spec: CommandSpec): Reply {
     const name = redisFlagNames[flag];
     if (name !== undefined) flags.push(status(name));
   }
+  if (spec.movableKeys !== undefined) flags.push(status("movablekeys"));
   return [
     spec.name,
     spec.arity,
@@ -335,8 +336,11 @@ function commandGetkeysCommand(ctx: CommandContext, argv: string[]): Reply {
     spec = spec.subcommands.find((sub) => sub.name === `${spec!.name}|${target[1]!.toLowerCase()}`);
   }
   if (spec === undefined) throw errors.invalidCommandSpecified();
-  if (spec.keys === undefined || spec.keys.first === 0) throw errors.commandHasNoKeys();
+  const hasRange = spec.keys !== undefined && spec.keys.first !== 0;
+  if (!hasRange && spec.movableKeys === undefined) throw errors.commandHasNoKeys();
   if ((spec.arity > 0 && target.length !== spec.arity) || target.length < -spec.arity) throw errors.invalidCommandArguments();
+  // Movable keys that cannot be found (a bad numkeys, none at all) make the arguments invalid.
+  if (spec.movableKeys !== undefined && spec.movableKeys(target).length === 0) throw errors.invalidKeyArguments();
   return commandKeys(spec, target);
 }
 

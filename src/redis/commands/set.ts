@@ -3,7 +3,7 @@
 // (SPOP as SREM of the members it chose, or DEL when it took them all); SRANDMEMBER changes
 // nothing. The algebra commands (SINTER, SUNION, SDIFF) read every key's type before answering.
 
-import type { CommandContext, CommandSpec } from "../engine/command.ts";
+import { keysAfterNumkeys, type CommandContext, type CommandSpec } from "../engine/command.ts";
 import { parseInt64, parseScanCursor } from "../engine/args.ts";
 import { errors, type RedisError } from "../engine/errors.ts";
 import { globMatch } from "../engine/glob.ts";
@@ -369,8 +369,7 @@ export const setCommands: CommandSpec[] = [
   { name: "sdiff", arity: -2, flags: ["readonly"], keys: allKeys, group, summary: "Returns the difference of multiple sets.", since: "1.0.0", run: sdiffCommand },
   { name: "sdiffstore", arity: -3, flags: ["write", "denyoom"], keys: destinationAndKeys, group, summary: "Stores the difference of multiple sets in a key.", since: "1.0.0", run: sdiffstoreCommand },
   { name: "sinter", arity: -2, flags: ["readonly"], keys: allKeys, group, summary: "Returns the intersect of multiple sets.", since: "1.0.0", run: sinterCommand },
-  // Keys follow numkeys: no fixed key range describes them (Redis marks the command movablekeys).
-  { name: "sintercard", arity: -3, flags: ["readonly"], group, summary: "Returns the number of members of the intersect of multiple sets.", since: "7.0.0", run: sintercardCommand },
+  { name: "sintercard", arity: -3, flags: ["readonly"], movableKeys: keysAfterNumkeys(1), group, summary: "Returns the number of members of the intersect of multiple sets.", since: "7.0.0", run: sintercardCommand },
   { name: "sinterstore", arity: -3, flags: ["write", "denyoom"], keys: destinationAndKeys, group, summary: "Stores the intersect of multiple sets in a key.", since: "1.0.0", run: sinterstoreCommand },
   { name: "sismember", arity: 3, flags: ["readonly", "fast"], keys: oneKey, group, summary: "Determines whether a member belongs to a set.", since: "1.0.0", run: sismemberCommand },
   { name: "smembers", arity: 2, flags: ["readonly"], keys: oneKey, group, summary: "Returns all members of a set.", since: "1.0.0", run: smembersCommand },

@@ -5,7 +5,7 @@
 // `XCLAIM key group consumer 0 id TIME ms RETRYCOUNT n FORCE JUSTID LASTID id` forms Redis
 // propagates, `XGROUP SETID ... ENTRIESREAD n` for group moves and `XGROUP CREATECONSUMER`.
 
-import type { CommandContext, CommandSpec } from "../engine/command.ts";
+import { streamKeys, type CommandContext, type CommandSpec } from "../engine/command.ts";
 import { int64OrThrow, parseInt64 } from "../engine/args.ts";
 import { errors } from "../engine/errors.ts";
 import { OK, status, type Reply } from "../engine/reply.ts";
@@ -1106,8 +1106,8 @@ export const streamCommands: CommandSpec[] = [
   { name: "xpending", arity: -3, flags: ["readonly"], keys: firstKey, group, summary: "Returns the information and entries from a stream consumer group's pending entries list.", since: "5.0.0", run: xpendingCommand },
   { name: "xrange", arity: -4, flags: ["readonly"], keys: firstKey, group, summary: "Returns the messages from a stream within a range of IDs.", since: "5.0.0", run: rangeGeneric(false) },
   // XREAD and XREADGROUP name their keys after STREAMS (movable keys): no fixed key positions.
-  { name: "xread", arity: -4, flags: ["readonly"], group, summary: "Returns messages from multiple streams with IDs greater than the ones requested.", since: "5.0.0", run: xreadGeneric(false) },
-  { name: "xreadgroup", arity: -7, flags: ["write"], group, summary: "Returns new or historical messages from a stream for a consumer in a group.", since: "5.0.0", run: xreadGeneric(true) },
+  { name: "xread", arity: -4, flags: ["readonly"], movableKeys: streamKeys, group, summary: "Returns messages from multiple streams with IDs greater than the ones requested.", since: "5.0.0", run: xreadGeneric(false) },
+  { name: "xreadgroup", arity: -7, flags: ["write"], movableKeys: streamKeys, group, summary: "Returns new or historical messages from a stream for a consumer in a group.", since: "5.0.0", run: xreadGeneric(true) },
   { name: "xrevrange", arity: -4, flags: ["readonly"], keys: firstKey, group, summary: "Returns the messages from a stream within a range of IDs in reverse order.", since: "5.0.0", run: rangeGeneric(true) },
   { name: "xsetid", arity: -3, flags: ["write", "denyoom", "fast"], keys: firstKey, group, summary: "An internal command for replicating stream values.", since: "5.0.0", run: xsetidCommand },
   { name: "xtrim", arity: -4, flags: ["write"], keys: firstKey, group, summary: "Deletes messages from the beginning of a stream.", since: "5.0.0", run: xtrimCommand },

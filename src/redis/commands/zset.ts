@@ -6,7 +6,7 @@
 // Journal: ZINCRBY and ZADD INCR as `ZADD key <new score> member`, ZMPOP as ZPOPMIN/ZPOPMAX with
 // the count popped (as Redis propagates it); everything else replays as sent.
 
-import type { CommandContext, CommandSpec } from "../engine/command.ts";
+import { keysAfterNumkeys, type CommandContext, type CommandSpec } from "../engine/command.ts";
 import { parseDouble, parseInt64, parseRangeDouble, parseScanCursor } from "../engine/args.ts";
 import { errors } from "../engine/errors.ts";
 import { globMatch } from "../engine/glob.ts";
@@ -761,14 +761,14 @@ export const zsetCommands: CommandSpec[] = [
   { name: "zadd", arity: -4, flags: ["write", "denyoom", "fast"], keys: firstKey, group, summary: "Adds one or more members to a sorted set, or updates their scores. Creates the key if it doesn't exist.", since: "1.2.0", run: zaddGeneric(false) },
   { name: "zcard", arity: 2, flags: ["readonly", "fast"], keys: firstKey, group, summary: "Returns the number of members in a sorted set.", since: "1.2.0", run: zcardCommand },
   { name: "zcount", arity: 4, flags: ["readonly", "fast"], keys: firstKey, group, summary: "Returns the count of members in a sorted set that have scores within a range.", since: "2.0.0", run: zcountCommand },
-  { name: "zdiff", arity: -3, flags: ["readonly"], keys: noKeys, group, summary: "Returns the difference between multiple sorted sets.", since: "6.2.0", run: combineCommand("diff") },
-  { name: "zdiffstore", arity: -4, flags: ["write", "denyoom"], keys: firstKey, group, summary: "Stores the difference of multiple sorted sets in a key.", since: "6.2.0", run: combineStoreCommand("diff") },
+  { name: "zdiff", arity: -3, flags: ["readonly"], keys: noKeys, movableKeys: keysAfterNumkeys(1), group, summary: "Returns the difference between multiple sorted sets.", since: "6.2.0", run: combineCommand("diff") },
+  { name: "zdiffstore", arity: -4, flags: ["write", "denyoom"], keys: firstKey, movableKeys: keysAfterNumkeys(2), group, summary: "Stores the difference of multiple sorted sets in a key.", since: "6.2.0", run: combineStoreCommand("diff") },
   { name: "zincrby", arity: 4, flags: ["write", "denyoom", "fast"], keys: firstKey, group, summary: "Increments the score of a member in a sorted set.", since: "1.2.0", run: zaddGeneric(true) },
-  { name: "zinter", arity: -3, flags: ["readonly"], keys: noKeys, group, summary: "Returns the intersect of multiple sorted sets.", since: "6.2.0", run: combineCommand("inter") },
-  { name: "zintercard", arity: -3, flags: ["readonly"], keys: noKeys, group, summary: "Returns the number of members of the intersect of multiple sorted sets.", since: "7.0.0", run: zintercardCommand },
-  { name: "zinterstore", arity: -4, flags: ["write", "denyoom"], keys: firstKey, group, summary: "Stores the intersect of multiple sorted sets in a key.", since: "2.0.0", run: combineStoreCommand("inter") },
+  { name: "zinter", arity: -3, flags: ["readonly"], keys: noKeys, movableKeys: keysAfterNumkeys(1), group, summary: "Returns the intersect of multiple sorted sets.", since: "6.2.0", run: combineCommand("inter") },
+  { name: "zintercard", arity: -3, flags: ["readonly"], keys: noKeys, movableKeys: keysAfterNumkeys(1), group, summary: "Returns the number of members of the intersect of multiple sorted sets.", since: "7.0.0", run: zintercardCommand },
+  { name: "zinterstore", arity: -4, flags: ["write", "denyoom"], keys: firstKey, movableKeys: keysAfterNumkeys(2), group, summary: "Stores the intersect of multiple sorted sets in a key.", since: "2.0.0", run: combineStoreCommand("inter") },
   { name: "zlexcount", arity: 4, flags: ["readonly", "fast"], keys: firstKey, group, summary: "Returns the number of members in a sorted set within a lexicographical range.", since: "2.8.9", run: zlexcountCommand },
-  { name: "zmpop", arity: -4, flags: ["write"], keys: noKeys, group, summary: "Returns the highest- or lowest-scoring members from one or more sorted sets after removing them. Deletes the sorted set if the last member was popped.", since: "7.0.0", run: zmpopCommand },
+  { name: "zmpop", arity: -4, flags: ["write"], keys: noKeys, movableKeys: keysAfterNumkeys(1), group, summary: "Returns the highest- or lowest-scoring members from one or more sorted sets after removing them. Deletes the sorted set if the last member was popped.", since: "7.0.0", run: zmpopCommand },
   { name: "zmscore", arity: -3, flags: ["readonly", "fast"], keys: firstKey, group, summary: "Returns the score of one or more members in a sorted set.", since: "6.2.0", run: zmscoreCommand },
   { name: "zpopmax", arity: -2, flags: ["write", "fast"], keys: firstKey, group, summary: "Returns the highest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.", since: "5.0.0", run: zpopGeneric("max") },
   { name: "zpopmin", arity: -2, flags: ["write", "fast"], keys: firstKey, group, summary: "Returns the lowest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.", since: "5.0.0", run: zpopGeneric("min") },
@@ -788,6 +788,6 @@ export const zsetCommands: CommandSpec[] = [
   { name: "zrevrank", arity: -3, flags: ["readonly", "fast"], keys: firstKey, group, summary: "Returns the index of a member in a sorted set ordered by descending scores.", since: "2.0.0", run: zrankGeneric(true) },
   { name: "zscan", arity: -3, flags: ["readonly"], keys: firstKey, group, summary: "Iterates over members and scores of a sorted set.", since: "2.8.0", run: zscanCommand },
   { name: "zscore", arity: 3, flags: ["readonly", "fast"], keys: firstKey, group, summary: "Returns the score of a member in a sorted set.", since: "1.2.0", run: zscoreCommand },
-  { name: "zunion", arity: -3, flags: ["readonly"], keys: noKeys, group, summary: "Returns the union of multiple sorted sets.", since: "6.2.0", run: combineCommand("union") },
-  { name: "zunionstore", arity: -4, flags: ["write", "denyoom"], keys: firstKey, group, summary: "Stores the union of multiple sorted sets in a key.", since: "2.0.0", run: combineStoreCommand("union") },
+  { name: "zunion", arity: -3, flags: ["readonly"], keys: noKeys, movableKeys: keysAfterNumkeys(1), group, summary: "Returns the union of multiple sorted sets.", since: "6.2.0", run: combineCommand("union") },
+  { name: "zunionstore", arity: -4, flags: ["write", "denyoom"], keys: firstKey, movableKeys: keysAfterNumkeys(2), group, summary: "Stores the union of multiple sorted sets in a key.", since: "2.0.0", run: combineStoreCommand("union") },
 ];

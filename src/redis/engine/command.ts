@@ -64,6 +64,13 @@ export interface CommandSpec {
   arity: number;
   flags: CommandFlag[];
   keys?: KeySpec;
+  /**
+   * Keys no fixed range describes (after numkeys, after STREAMS): Redis's "movablekeys". Called
+   * before the handler validates anything, so it never throws: on malformed arguments it returns
+   * what it can (the handler then refuses the command). A write must name every key it may change
+   * in place, so that a running snapshot copies the key first.
+   */
+  movableKeys?: (argv: string[]) => string[];
   group: string;
   summary: string;
   since: string;
@@ -86,12 +93,38 @@ export function hasFlag(spec: CommandSpec, flag: CommandFlag): boolean {
   return spec.flags.includes(flag);
 }
 
-/** The keys a command touches, from its KeySpec. */
+/** The keys a command touches: its KeySpec's range, then its movable keys. */
 export function commandKeys(spec: CommandSpec, argv: string[]): string[] {
   const keys = spec.keys;
-  if (keys === undefined || keys.first === 0 || keys.first >= argv.length) return [];
-  const last = keys.last < 0 ? argv.length + keys.last : Math.min(keys.last, argv.length - 1);
   const out: string[] = [];
-  for (let i = keys.first; i <= last; i += keys.step) out.push(argv[i]!);
+  if (keys !== undefined && keys.first !== 0 && keys.first < argv.length) {
+    const last = keys.last < 0 ? argv.length + keys.last : Math.min(keys.last, argv.length - 1);
+    for (let i = keys.first; i <= last; i += keys.step) out.push(argv[i]!);
+  }
+  if (spec.movableKeys !== undefined) out.push(...spec.movableKeys(argv));
   return out;
+}
+
+/** Movable keys counted by a numkeys argument at `index` (LMPOP, ZUNIONSTORE, EVAL ...). */
+export function keysAfterNumkeys(index: number): (argv: string[]) => string[] {
+  return (argv) => {
+    const text = argv[index];
+    if (text === undefined || !/^[1-9][0-9]{0,9}$/.test(text) || index + Number(text) >= argv.length) return [];
+    return argv.slice(index + 1, index + 1 + Number(text));
+  };
+}
+
+/**
+ * XREAD and XREADGROUP's streams, found as Redis 7.0's COMMAND GETKEYS finds them: options up to
+ * STREAMS, then the first half of what follows (the second half is their ids).
+ */
+export function streamKeys(argv: string[]): string[] {
+  for (let i = 1; i < argv.length; i++) {
+    const option = argv[i]!.toLowerCase();
+    if (option === "block" || option === "count") i++;
+    else if (option === "group") i += 2;
+    else if (option === "streams") return argv.slice(i + 1, i + 1 + Math.floor((argv.length - i - 1) / 2));
+    else if (option !== "noack") return [];
+  }
+  return [];
 }

@@ -67,6 +67,7 @@ export const errors = {
   invalidCommandSpecified: () => fail("ERR Invalid command specified"),
   invalidCommandArguments: () => fail("ERR Invalid number of arguments specified for command"),
   commandHasNoKeys: () => fail("ERR The command has no key arguments"),
+  invalidKeyArguments: () => fail("ERR Invalid arguments specified for command"),
   numFieldsMismatch: () => fail("ERR The `numfields` parameter must match the number of arguments"),
   numFieldsPositive: () => fail("ERR Parameter `numFields` should be greater than 0"),
   mandatoryFields: () => fail("ERR Mandatory argument FIELDS is missing or not at the right position"),
