@@ -128,7 +128,7 @@ export const options = {
     type: "integer",
     default: 64 * 1024 * 1024,
     min: 0,
-    doc: "take a snapshot once the change log holds this many bytes (0: never for size)",
+    doc: "take a snapshot once the change log holds this many bytes, or as many as the newest snapshot when that is larger (0: never for size)",
   },
   qstashToken: {
     flag: "qstash-token",

@@ -212,6 +212,29 @@ describe("snapshots", () => {
     expect(Number(info(engine).downstash_change_log_bytes)).toBeLessThan(10_000);
   });
 
+  test("the size limit grows to the newest snapshot's size, so a large keyspace is not rewritten for every few writes", async () => {
+    const engine = engineAt(freshDir(), { snapshotLogBytesMax: 10_000 });
+    for (let i = 0; i < 50; i++) engine.run("SET", `k${i}`, "x".repeat(2000));
+    engine.commit();
+    await engine.persistence.snapshotsSettled();
+    const snapshotBytes = Bun.file(join(engine.dir, snapshotFiles(engine.dir)[0]!)).size;
+    expect(snapshotBytes).toBeGreaterThan(30_000);
+    // Past the limit but short of the snapshot's size: no snapshot yet.
+    for (let i = 0; i < 10; i++) engine.run("SET", `k${i}`, "y".repeat(2000));
+    engine.commit();
+    const logBytes = () => Number(info(engine).downstash_change_log_bytes);
+    expect(logBytes()).toBeGreaterThan(10_000);
+    expect(logBytes()).toBeLessThan(snapshotBytes);
+    expect(engine.persistence.isSnapshotRunning).toBe(false);
+    // Past the snapshot's size: one is taken.
+    for (let i = 0; logBytes() < snapshotBytes; i++) {
+      engine.run("SET", `k${i % 50}`, "z".repeat(2000));
+      engine.commit();
+    }
+    expect(engine.persistence.isSnapshotRunning).toBe(true);
+    await engine.persistence.snapshotsSettled();
+  });
+
   test("writes made while a background snapshot runs are all there after a restart", async () => {
     const engine = engineAt(freshDir());
     for (let i = 0; i < 5000; i++) engine.run("SET", `k${i}`, String(i));

@@ -24,7 +24,10 @@ export interface PersistenceOptions {
   fsync: FsyncPolicy;
   /** A snapshot is taken this long after the previous one if anything changed; 0 = never on a timer. */
   snapshotEveryMs: number;
-  /** A snapshot is taken once the change log holds this many bytes; 0 = never for size. */
+  /**
+   * A snapshot is taken once the change log holds this many bytes, or as many as the newest
+   * snapshot when that is larger; 0 = never for size.
+   */
   snapshotLogBytesMax: number;
   clock: Clock;
   log: Logger;
@@ -62,6 +65,8 @@ export class DatabasePersistence implements Persistence {
   private running: RunningSnapshot | undefined;
   private isSaveScheduled = false;
   private snapshotLsn = 0;
+  /** The newest snapshot file's size: the log may grow to it before a snapshot is due for size. */
+  private snapshotBytes = 0;
   private lastSnapshotAtMs: number;
   private lastBackgroundSaveOk = true;
   private lastBackgroundSaveDurationMs = -1;
@@ -122,6 +127,7 @@ export class DatabasePersistence implements Persistence {
       try {
         const loaded = loadSnapshot(newest.path, database.keyspace, clock.nowMs());
         this.snapshotLsn = loaded.lsn;
+        this.snapshotBytes = loaded.bytes;
         this.lastSnapshotAtMs = loaded.createdAtMs;
         log.log("info", "snapshot_loaded", { lsn: loaded.lsn, keys: loaded.keys, expiredKeys: loaded.expiredKeys });
       } catch (error) {
@@ -189,9 +195,16 @@ export class DatabasePersistence implements Persistence {
     return this.database !== undefined && this.database.lsn > this.snapshotLsn;
   }
 
+  /**
+   * A snapshot is due for size once the log passes the limit and the newest snapshot's size, as
+   * Redis rewrites its AOF once it has doubled past a minimum (auto-aof-rewrite-percentage 100):
+   * replaying the log then costs about what loading a snapshot does, and a large keyspace is not
+   * rewritten whole for every few megabytes of writes.
+   */
   private checkLogSize(): void {
     const max = this.options.snapshotLogBytesMax;
-    if (max > 0 && this.store.committedBytes >= max && this.running === undefined && this.hasChangesSinceSnapshot()) this.startSnapshot("log size");
+    if (max === 0 || this.running !== undefined || !this.hasChangesSinceSnapshot()) return;
+    if (this.store.committedBytes >= Math.max(max, this.snapshotBytes)) this.startSnapshot("log size");
   }
 
   checkWritable(): void {
@@ -321,6 +334,7 @@ export class DatabasePersistence implements Persistence {
   /** A durable snapshot now holds everything up to its LSN: older snapshots and that log go. */
   private async completed(result: SnapshotResult, logBytesAtStart: number, startedAtMs: number, reason: string): Promise<void> {
     this.snapshotLsn = Math.max(this.snapshotLsn, result.lsn);
+    this.snapshotBytes = result.bytes;
     this.lastSnapshotAtMs = this.options.clock.nowMs();
     this.saves++;
     this.store.committedBytes = Math.max(0, this.store.committedBytes - logBytesAtStart);

@@ -53,7 +53,8 @@ describe("snapshot round trip", () => {
     const engine = populatedEngine();
     const result = new SnapshotWriter(engine.database.keyspace, dir(), engine.database.lsn, engine.clock.nowMs()).finishSync();
     expect(result.keys).toBe(engine.database.keyspace.size);
-    const loaded = loadInto(result.path, engine.clock.nowMs());
+    const loaded = new ObservedKeyspace(new ManualClock(engine.clock.nowMs()));
+    expect(loadSnapshot(result.path, loaded, engine.clock.nowMs())).toMatchObject({ keys: result.keys, bytes: result.bytes, lsn: result.lsn });
     expect(dumpKeyspace(loaded)).toEqual(dumpKeyspace(engine.database.keyspace));
     expect(loaded.volatileCount).toBe(engine.database.keyspace.volatileCount);
   });

@@ -282,6 +282,8 @@ export interface LoadedSnapshot {
   /** Keys left out because their absolute expiry passed while the server was down. */
   expiredKeys: number;
   createdAtMs: number;
+  /** Its chunks' bytes, as SnapshotResult counts them. */
+  bytes: number;
 }
 
 /** A record's value: its u32 length, then the codec's bytes, read in place when the codec can. */
@@ -336,6 +338,7 @@ function loadFrom(sqlite: SqliteDatabase, path: string, keyspace: ObservedKeyspa
   let chainedCrc = 0;
   let keys = 0;
   let expiredKeys = 0;
+  let bytes = 0;
   const chunks = sqlite.query<{ seq: number; records: number; crc: number; data: Uint8Array }, []>(
     "SELECT seq, records, crc, data FROM chunks ORDER BY seq",
   );
@@ -345,6 +348,7 @@ function loadFrom(sqlite: SqliteDatabase, path: string, keyspace: ObservedKeyspa
       throw new SnapshotCorruptError(path, `chunk ${chunk.seq} fails its checksum`);
     }
     chainedCrc = Bun.hash.crc32(new Uint32Array([chunk.crc]), chainedCrc);
+    bytes += chunk.data.length;
     const reader = new BinaryReader(chunk.data);
     for (let record = 0; record < chunk.records; record++) {
       const key = reader.bytes();
@@ -367,5 +371,5 @@ function loadFrom(sqlite: SqliteDatabase, path: string, keyspace: ObservedKeyspa
   if (expectedSeq !== meta.chunks) throw new SnapshotCorruptError(path, `${meta.chunks - expectedSeq} chunks are missing`);
   if (chainedCrc !== meta.crc) throw new SnapshotCorruptError(path, "chunk checksums do not match the completion record");
   if (keys !== meta.keys) throw new SnapshotCorruptError(path, `holds ${keys} keys, its completion record says ${meta.keys}`);
-  return { lsn: meta.lsn, keys: keys - expiredKeys, expiredKeys, createdAtMs: meta.created_at_ms };
+  return { lsn: meta.lsn, keys: keys - expiredKeys, expiredKeys, createdAtMs: meta.created_at_ms, bytes };
 }
