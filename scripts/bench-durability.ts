@@ -410,13 +410,15 @@ async function memory(): Promise<MemoryResult> {
   const commands = stringCommands(keyCount);
   const dataDir = mkdtempSync(join(scratch, "memory-"));
   const server = await startDownstash(dataDir, ["--snapshot-every-ms", "0", "--snapshot-log-bytes-max", "0"]);
-  await Bun.sleep(1000);
-  const before = await info(server.url, "memory");
+  // MEMORY PURGE runs a full collection, so each reading counts live data, not garbage not yet collected.
+  const liveMemory = async () => {
+    await rest(server.url, "/", ["MEMORY", "PURGE"]);
+    return info(server.url, "memory");
+  };
+  const before = await liveMemory();
   log(`memory: ${keyCount} small string keys`);
   await loadDownstash(server.url, commands);
-  // Idle a little so the collector runs before the reading.
-  await Bun.sleep(3000);
-  const after = await info(server.url, "memory");
+  const after = await liveMemory();
   await server.stop();
   rmSync(dataDir, { recursive: true, force: true });
 
@@ -488,7 +490,7 @@ function report(rows: ThroughputRow[], restartResult: RestartResult, pause: Paus
     "",
     "### Memory per key",
     "",
-    `${count(keyCount)} string keys (\`key:<n>\`, 16-byte values): growth of downstash's JS heap (INFO \`used_memory\`, after a few idle seconds) and RSS, against redis-server's \`used_memory\`.`,
+    `${count(keyCount)} string keys (\`key:<n>\`, 16-byte values): growth of downstash's JS heap (INFO \`used_memory\` after \`MEMORY PURGE\`, a full collection) and RSS, against redis-server's \`used_memory\`.`,
     "",
     "| downstash heap B/key | downstash RSS B/key | redis-server B/key | heap / redis | target | met |",
     "| ---: | ---: | ---: | ---: | ---: | :---: |",

@@ -288,11 +288,24 @@ describe("MEMORY USAGE", () => {
   });
 });
 
+describe("MEMORY PURGE", () => {
+  test("answers OK and leaves the keyspace as it was; read-only tokens may not ask", () => {
+    const engine = createTestEngine();
+    engine.run("SET", "k", "v");
+    expect(plain(engine.run("MEMORY", "PURGE"))).toEqual({ status: "OK" });
+    expect(engine.run("GET", "k")).toBe("v");
+    expect(engine.journal.argvs()).toEqual([["SET", "k", "v"]]);
+    expect(plain(engine.runReadOnly("MEMORY", "PURGE"))).toEqual(error("NOPERM this user has no permissions to run the 'memory' command or its subcommand"));
+  });
+});
+
 describe("MEMORY HELP", () => {
-  test("lists USAGE and HELP", () => {
+  test("lists PURGE, USAGE and HELP", () => {
     expect(plain(createTestEngine().run("MEMORY", "HELP"))).toEqual(
       statuses(
         "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "PURGE",
+        "    Attempt to purge dirty pages for reclamation by the allocator.",
         "USAGE <key> [SAMPLES <count>]",
         "    Return memory in bytes used by <key> and its value. Nested values are",
         "    sampled up to <count> times (default: 5, 0 means sample all).",

@@ -423,8 +423,18 @@ function memoryUsageCommand(ctx: CommandContext, argv: string[]): Reply {
 }
 
 // MEMORY HELP
+// MEMORY PURGE
+// Redis asks its allocator to release dirty pages; the JS heap's equivalent is a full garbage
+// collection, after which INFO's used_memory counts live data only.
+function memoryPurgeCommand(_ctx: CommandContext, _argv: string[]): Reply {
+  Bun.gc(true);
+  return OK;
+}
+
 function memoryHelpCommand(_ctx: CommandContext, _argv: string[]): Reply {
   return helpReply("MEMORY", [
+    "PURGE",
+    "    Attempt to purge dirty pages for reclamation by the allocator.",
     "USAGE <key> [SAMPLES <count>]",
     "    Return memory in bytes used by <key> and its value. Nested values are",
     "    sampled up to <count> times (default: 5, 0 means sample all).",
@@ -529,6 +539,8 @@ export const serverCommands: CommandSpec[] = [
     name: "memory", arity: -2, flags: [], group: server, summary: "A container for memory diagnostics commands.", since: "4.0.0",
     subcommands: [
       { name: "memory|usage", arity: -3, flags: ["readonly"], keys: objectKey, group: server, summary: "Estimates the memory usage of a key.", since: "4.0.0", run: memoryUsageCommand },
+      // Restricted: a full collection pauses the server, so read-only (browser) tokens may not ask for one.
+      { name: "memory|purge", arity: 2, flags: ["restricted"], group: server, summary: "Asks the allocator to release memory.", since: "4.0.0", run: memoryPurgeCommand },
       { name: "memory|help", arity: 2, flags: introspection, group: server, summary: "Returns helpful text about the different subcommands.", since: "4.0.0", run: memoryHelpCommand },
     ],
   },
