@@ -78,8 +78,10 @@ export class Keyspace {
       this.onExpired(key);
       return undefined;
     }
-    if (memberDeleteCommand[entry.type] !== undefined && (entry.value as ExpiringMembers).nextExpiryAtMs() < this.clock.nowMs()) {
-      return this.removeExpiredMembers(key, entry);
+    if (memberDeleteCommand[entry.type] !== undefined) {
+      // Infinity (no member has a TTL) is the common case: it needs no clock read.
+      const nextExpiryAtMs = (entry.value as ExpiringMembers).nextExpiryAtMs();
+      if (nextExpiryAtMs !== Infinity && nextExpiryAtMs < this.clock.nowMs()) return this.removeExpiredMembers(key, entry);
     }
     return entry;
   }
