@@ -8,7 +8,7 @@
 import type { CommandContext, CommandSpec } from "../engine/command.ts";
 import { errors } from "../engine/errors.ts";
 import type { Entry } from "../engine/keyspace.ts";
-import { int64OrThrow, INT64_MAX, INT64_MIN, parseInt64 } from "../engine/args.ts";
+import { int64OrThrow, INT64_MAX, INT64_MIN, parseInt64, parseSafeInteger } from "../engine/args.ts";
 import { isLongDoubleText, longDoubleAdd } from "../engine/long-double.ts";
 import { OK, type Reply } from "../engine/reply.ts";
 
@@ -282,39 +282,58 @@ function setPairs(ctx: CommandContext, argv: string[]): void {
   ctx.dirty += (argv.length - 1) / 2;
 }
 
-/** Redis incrDecrCommand: int64 arithmetic on a canonical integer text; the TTL is kept. */
-function incrementBy(ctx: CommandContext, key: string, increment: bigint): Reply {
+/**
+ * Redis incrDecrCommand: int64 arithmetic on a canonical integer text; the TTL is kept. Counters
+ * (rate limits, the commonest use) stay far below 2^53, so plain numbers do the sum whenever the
+ * operands and the result are exact; BigInt only beyond that, where int64 overflow is possible.
+ */
+function incrementBy(ctx: CommandContext, key: string, increment: number | bigint): Reply {
   const entry = ctx.keyspace.getTyped(key, "string");
-  const current = entry === undefined ? 0n : parseInt64(entry.value);
+  const text: string | undefined = entry?.value;
+  const small = text === undefined ? 0 : parseSafeInteger(text);
+  if (small !== null && typeof increment === "number") {
+    const sum = small + increment;
+    if (Number.isSafeInteger(sum)) return storeCount(ctx, key, entry, sum);
+  }
+  const current = text === undefined ? 0n : parseInt64(text);
   if (current === null) throw errors.notInteger();
-  const result = current + increment;
+  const result = current + BigInt(increment);
   if (result > INT64_MAX || result < INT64_MIN) throw errors.overflow();
-  ctx.keyspace.set(key, "string", result.toString(), entry?.expiresAtMs ?? 0);
+  return storeCount(ctx, key, entry, result);
+}
+
+function storeCount(ctx: CommandContext, key: string, entry: Entry | undefined, count: number | bigint): Reply {
+  ctx.keyspace.set(key, "string", count.toString(), entry?.expiresAtMs ?? 0);
   ctx.dirty++;
-  return integerReply(result);
+  return typeof count === "number" ? count : integerReply(count);
+}
+
+/** An int64 argument, as a number when it is exact as one (then its negation is too). */
+function int64Argument(text: string): number | bigint {
+  return parseSafeInteger(text) ?? int64OrThrow(text);
 }
 
 // INCR key
 function incrCommand(ctx: CommandContext, argv: string[]): Reply {
-  return incrementBy(ctx, argv[1]!, 1n);
+  return incrementBy(ctx, argv[1]!, 1);
 }
 
 // DECR key
 function decrCommand(ctx: CommandContext, argv: string[]): Reply {
-  return incrementBy(ctx, argv[1]!, -1n);
+  return incrementBy(ctx, argv[1]!, -1);
 }
 
 // INCRBY key increment
 function incrbyCommand(ctx: CommandContext, argv: string[]): Reply {
   // The increment is parsed before the key is read: a bad one wins over WRONGTYPE.
-  return incrementBy(ctx, argv[1]!, int64OrThrow(argv[2]!));
+  return incrementBy(ctx, argv[1]!, int64Argument(argv[2]!));
 }
 
 // DECRBY key decrement
 function decrbyCommand(ctx: CommandContext, argv: string[]): Reply {
-  const decrement = int64OrThrow(argv[2]!);
+  const decrement = int64Argument(argv[2]!);
   if (decrement === INT64_MIN) throw errors.decrementOverflow(); // its negation is not an int64
-  return incrementBy(ctx, argv[1]!, -decrement);
+  return incrementBy(ctx, argv[1]!, typeof decrement === "number" ? 0 - decrement : -decrement);
 }
 
 // INCRBYFLOAT key increment
