@@ -13,6 +13,8 @@ import { ErrorReply, type Reply } from "./reply.ts";
 
 export class CommandTable {
   private readonly byName = new Map<string, CommandSpec>();
+  /** Names as callers spell them ("INCRBY" from a script, "get" from the SDK): no lowercasing per call. */
+  private readonly bySpelling = new Map<string, CommandSpec>();
 
   constructor(specs: CommandSpec[]) {
     for (const spec of specs) {
@@ -26,10 +28,22 @@ export class CommandTable {
     return this.byName.get(name);
   }
 
+  /** The row for a command name in any letter case. */
+  find(spelling: string): CommandSpec | undefined {
+    const known = this.bySpelling.get(spelling);
+    if (known !== undefined) return known;
+    const spec = this.byName.get(spelling.toLowerCase());
+    // Bounded: spellings are few (upper, lower), but a client could send endless mixed-case ones.
+    if (spec !== undefined && this.bySpelling.size < SPELLINGS_MAX) this.bySpelling.set(spelling, spec);
+    return spec;
+  }
+
   all(): CommandSpec[] {
     return [...this.byName.values()];
   }
 }
+
+const SPELLINGS_MAX = 4096;
 
 export type InternalErrorHandler = (error: unknown, command: string) => void;
 
@@ -55,7 +69,7 @@ export class Dispatcher {
    */
   resolve(argv: string[], session: Session): CommandSpec {
     if (argv.length === 0) throw errors.emptyCommand();
-    let spec = this.table.get(argv[0]!.toLowerCase());
+    let spec = this.table.find(argv[0]!);
     if (spec === undefined) throw errors.unknownCommand(argv[0]!, argv.slice(1));
     if (spec.subcommands !== undefined && argv.length >= 2) {
       const sub = argv[1]!.toLowerCase();
