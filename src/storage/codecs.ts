@@ -26,7 +26,31 @@ export interface TypeCodec {
    * reader after it. Snapshot loading reads records in place with it (no view, no reader per value).
    */
   read?(reader: BinaryReader): unknown;
+  /**
+   * Optional, for types whose values grow huge (a queue of millions of elements): writes a large
+   * value as several records, so a snapshot writes it a part at a time between requests and
+   * never holds the event loop for the whole of it (snapshot.ts).
+   */
+  parts?: ValueParts;
 }
+
+/** How a type writes a large value in parts: the first part decodes as a whole value would, later ones add to it. */
+export interface ValueParts {
+  /** A writer of the value's parts, or undefined when the value is small enough to write whole. */
+  start(value: any): PartWriter | undefined;
+  /** Adds one later part, read from `reader`, to the value the first part made. */
+  readPart(reader: BinaryReader, value: any): void;
+}
+
+export interface PartWriter {
+  /** Writes the next part, about `bytesMax` bytes at most (never less than one element); true once it wrote the last. */
+  writePart(writer: BinaryWriter, bytesMax: number): boolean;
+  /** Reads the rest from `copy` instead: the value as it is now, taken just before a command changes it. */
+  switchTo(copy: any): void;
+}
+
+/** Lists longer than this are written in parts. */
+const LIST_PART_ELEMENTS = 4096;
 
 /** decode() from read(): the bytes must hold one value and nothing more. */
 function decodeWith(read: (reader: BinaryReader) => unknown): (bytes: Uint8Array) => unknown {
@@ -72,12 +96,40 @@ function readHash(reader: BinaryReader): HashValue {
   return hash;
 }
 
-// encoding flag (1 = quicklist), element count, then the elements head to tail
+// encoding flag (1 = quicklist), element count, then the elements head to tail; in parts, the
+// first part is that with the first elements, each later part an element count and the next ones
 const listCodec: TypeCodec = {
   encode(list: ListValue) {
     const writer = new BinaryWriter().u8(list.quicklist ? 1 : 0).u32(list.length);
     for (const value of list.values()) writer.bytes(value);
     return writer.finish();
+  },
+  parts: {
+    start(list: ListValue) {
+      if (list.length <= LIST_PART_ELEMENTS) return undefined;
+      let source = list;
+      let next = 0;
+      return {
+        switchTo(copy: ListValue) {
+          source = copy;
+        },
+        writePart(writer, bytesMax) {
+          if (next === 0) writer.u8(source.quicklist ? 1 : 0);
+          let end = next;
+          for (let bytes = 0; end < source.length && (end === next || bytes < bytesMax); end++) bytes += 4 + source.at(end)!.length;
+          writer.u32(end - next);
+          for (; next < end; next++) writer.bytes(source.at(next)!);
+          return next === source.length;
+        },
+      };
+    },
+    readPart(reader, list: ListValue) {
+      const values: string[] = [];
+      for (let count = reader.u32(); count > 0; count--) values.push(reader.bytes());
+      const quicklist = list.quicklist;
+      list.pushBack(values);
+      list.restoreEncoding(quicklist);
+    },
   },
   decode(bytes) {
     const reader = new BinaryReader(bytes);

@@ -1,6 +1,6 @@
 // Proves snapshots: a snapshot taken while writes keep coming holds every key exactly as it was
 // at its LSN (copy-before-write for SET, DEL, in-place HSET and RPUSH, EXPIRE, RENAME and FLUSHALL
-// on keys not yet written), every type and its TTLs (key and hash-field) round-trip through the
+// on keys not yet written; large lists written a part at a time while they change), every type and its TTLs (key and hash-field) round-trip through the
 // codec table, keys expired by load time are left out, and damaged files are refused whole (records
 // forged with valid checksums too: an unknown type, a key twice, a value overrunning its length).
 // In process, on a manual clock, real SQLite files.
@@ -13,6 +13,8 @@ import { createTestEngine } from "../../test/harness/engine.ts";
 import { dumpKeyspace, removeDir, temporaryDir } from "../../test/durability/support.ts";
 import { ObservedKeyspace } from "../redis/engine/database.ts";
 import { redisTypes } from "../redis/engine/keyspace.ts";
+import type { ListValue } from "../redis/types/list.ts";
+import { keySlot } from "../redis/engine/slot.ts";
 import { ManualClock } from "../util/clock.ts";
 import { BinaryWriter } from "./binary.ts";
 import { listSnapshotFiles, loadSnapshot, SnapshotCorruptError, SnapshotWriter } from "./snapshot.ts";
@@ -40,6 +42,11 @@ function populatedEngine(keys = 300) {
     }
   }
   return engine;
+}
+
+/** A loaded snapshot's list, head to tail. */
+function plainList(path: string, key: string): string[] {
+  return [...(loadInto(path, 0).get(key)!.value as ListValue).values()];
 }
 
 function loadInto(path: string, nowMs: number): ObservedKeyspace {
@@ -131,6 +138,67 @@ describe("copy-before-write", () => {
     expect(dumpKeyspace(loadInto(writer.finishSync().path, engine.clock.nowMs()))).toEqual(before);
   });
 
+  test("a large list is written a part at a time, and writes to it or beside it meanwhile stay out", () => {
+    // Each scenario changes keys between steps while the walk writes "{q}big" in parts: the list
+    // itself (the writer switches to a copy), keys of its slot already written or not yet, another
+    // large list of the slot (kept as a copy, then written in parts), a key in a later slot.
+    const varied = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => `${prefix}${i}\xff`.repeat(1 + (i % 5)));
+    const scenarios: ((engine: ReturnType<typeof createTestEngine>, round: number) => void)[] = [
+      (engine, round) => engine.run(round % 2 ? "LPOP" : "RPOP", "{q}big"),
+      (engine, round) => {
+        engine.run("RPUSH", "{q}big", `pushed ${round}`);
+        engine.run("LSET", "{q}big", 5000, "set");
+        engine.run("LINSERT", "{q}big", "BEFORE", "e7\xff\xff\xff", "inserted");
+      },
+      (engine, round) => engine.run("LTRIM", "{q}big", 1, -2 - round),
+      (engine, round) => {
+        if (round === 3) engine.run("RENAME", "{q}big", "{q}moved");
+        if (round === 5) engine.run("DEL", "{q}moved");
+      },
+      (engine, round) => {
+        engine.run("SET", "{q}before", `changed ${round}`);
+        engine.run("SET", "{q}after", `changed ${round}`);
+        engine.run("LPOP", "{q}other");
+        engine.run("SET", `{q}new ${round}`, "created");
+        engine.run("RPUSH", "later", "more");
+        engine.run("EXPIRE", "{q}big", 100);
+      },
+    ];
+    for (const [index, change] of scenarios.entries()) {
+      const engine = createTestEngine();
+      engine.run("SET", "{q}before", "1");
+      engine.run("RPUSH", "{q}big", ...varied("e", 30_000));
+      engine.run("SET", "{q}after", "2");
+      engine.run("RPUSH", "{q}other", ...varied("o", 20_000));
+      engine.run("RPUSH", "later", "a", "b");
+      const before = dumpKeyspace(engine.database.keyspace);
+      const writer = new SnapshotWriter(engine.database.keyspace, dir(), engine.database.lsn, engine.clock.nowMs());
+      // A step with no time writes one slot, or one part of a large value: walk up to "{q}"'s slot,
+      // then change keys after every step until the walk is done.
+      for (let slot = 0; slot < keySlot("{q}"); slot++) writer.step(0);
+      let rounds = 0;
+      while (!writer.step(0)) change(engine, rounds++);
+      expect(rounds).toBeGreaterThan(5); // it did pause inside the large values
+      const result = writer.finishSync();
+      expect({ scenario: index, keys: dumpKeyspace(loadInto(result.path, engine.clock.nowMs())) }).toEqual({ scenario: index, keys: before });
+    }
+  });
+
+  test("a large list kept as a copy before the walk reaches it is written in parts from the copy", () => {
+    const engine = createTestEngine();
+    engine.run("RPUSH", "queue", ...Array.from({ length: 50_000 }, (_, i) => String(i)));
+    const before = dumpKeyspace(engine.database.keyspace);
+    const writer = new SnapshotWriter(engine.database.keyspace, dir(), engine.database.lsn, engine.clock.nowMs());
+    for (let i = 0; i < 1000; i++) engine.run("LPOP", "queue");
+    engine.run("RPUSH", "queue", "late");
+    const result = writer.finishSync();
+    expect(dumpKeyspace(loadInto(result.path, engine.clock.nowMs()))).toEqual(before);
+    const sqlite = new SqliteDatabase(result.path, { readonly: true });
+    const records = sqlite.query<{ records: number }, []>("SELECT SUM(records) AS records FROM chunks").get()!.records;
+    sqlite.close();
+    expect(records).toBeGreaterThan(result.keys); // its parts are records of their own
+  });
+
   test("FLUSHALL during a snapshot first completes it", () => {
     const engine = populatedEngine();
     const before = dumpKeyspace(engine.database.keyspace);
@@ -193,7 +261,7 @@ describe("damaged snapshots", () => {
   });
 
   /** A one-chunk snapshot file holding exactly the records written by `fill`, with valid checksums. */
-  function forgedSnapshot(records: number, fill: (writer: BinaryWriter) => void): string {
+  function forgedSnapshot(records: number, fill: (writer: BinaryWriter) => void, keys = records): string {
     const path = join(dir(), "snapshot-1.sqlite");
     const writer = new BinaryWriter();
     fill(writer);
@@ -203,7 +271,7 @@ describe("damaged snapshots", () => {
     sqlite.exec("CREATE TABLE chunks (seq INTEGER PRIMARY KEY, records INTEGER NOT NULL, crc INTEGER NOT NULL, data BLOB NOT NULL)");
     sqlite.exec("CREATE TABLE meta (format INTEGER NOT NULL, lsn INTEGER NOT NULL, keys INTEGER NOT NULL, chunks INTEGER NOT NULL, crc INTEGER NOT NULL, created_at_ms INTEGER NOT NULL)");
     sqlite.query("INSERT INTO chunks VALUES (0, ?, ?, ?)").run(records, crc, data);
-    sqlite.query("INSERT INTO meta VALUES (1, 1, ?, 1, ?, 0)").run(records, Bun.hash.crc32(new Uint32Array([crc]), 0));
+    sqlite.query("INSERT INTO meta VALUES (2, 1, ?, 1, ?, 0)").run(keys, Bun.hash.crc32(new Uint32Array([crc]), 0));
     sqlite.close();
     return path;
   }
@@ -222,6 +290,18 @@ describe("damaged snapshots", () => {
     expectRefused(
       forgedSnapshot(1, (writer) => writer.bytes("a").bytes("string").f64(0).u32(9).bytes("v").u32(0)),
       "value length disagrees with its bytes",
+    );
+    const listPart = (writer: BinaryWriter, key: string, type: string) =>
+      writer.bytes(key).bytes(type).f64(0).sized((value) => (type === "list" ? value.u8(1) : value).u32(1).bytes("x"));
+    expect(plainList(forgedSnapshot(2, (writer) => listPart(listPart(writer, "l", "list"), "l", "+"), 1), "l")).toEqual(["x", "x"]);
+    expectRefused(forgedSnapshot(1, (writer) => listPart(writer, "l", "+")), "chunk 0 continues a value no record started");
+    expectRefused(
+      forgedSnapshot(2, (writer) => listPart(listPart(writer, "l", "list"), "other", "+")),
+      "chunk 0 continues a value no record started",
+    );
+    expectRefused(
+      forgedSnapshot(2, (writer) => listPart(stringRecord(writer, "s"), "s", "+")),
+      "chunk 0 continues a value no record started",
     );
   });
 

@@ -5,14 +5,23 @@
 // observer: before any key in a slot it has not written yet changes (a command naming the key,
 // a whole-key set/delete/expiry change, FLUSHALL), the key's current entry — its state at L —
 // is encoded and kept; when the walk reaches that slot it writes the kept copy instead of the
-// live entry. So every key is written as it was at L, however long the walk takes. Lazy expiry
+// live entry. So every key is written as it was at L, however long the walk takes.
+//
+// A large value (a list of millions of elements) would hold the event loop while it is encoded,
+// at the walk or when a write comes first. Its codec writes it in parts instead (codecs.ts): the
+// first part is the key's record, each later part a CONTINUATION record of the same key, and a
+// step may end between two parts. Meanwhile a command about to change the value hands the part
+// writer a copy of it first (copying references is far cheaper than encoding), and keys of the
+// slot already written are left alone; a large value kept before the walk gets there is kept as
+// such a copy and written in parts the same way. Lazy expiry
 // and hash-field expiry that happen meanwhile are journaled as DEL/HDEL after L, and replaying
 // them over the snapshot is a no-op if it already misses what they remove.
 //
 // File: `snapshot-<lsn>.sqlite`, written as `.tmp` and renamed only once complete and fsynced,
-// so a crashed snapshotter leaves a `.tmp` that recovery deletes. Records (key, type name,
-// absolute expiry, the type codec's bytes) are packed into CRC-checked chunks; a meta row counts
-// chunks and keys and chains the chunk CRCs, so any damage is found and the file refused whole.
+// so a crashed snapshotter leaves a `.tmp` that recovery deletes. Records (key, type name or "+"
+// for a continuation, absolute expiry, the type codec's bytes) are packed into CRC-checked chunks;
+// a meta row counts chunks and keys and chains the chunk CRCs, so any damage is found and the file
+// refused whole.
 // Values go through the codec table (codecs.ts) only: a new type needs nothing here.
 
 import type { Database as SqliteDatabase, Statement } from "bun:sqlite";
@@ -22,13 +31,18 @@ import { join } from "node:path";
 import type { KeyChangeObserver, ObservedKeyspace } from "../redis/engine/database.ts";
 import { redisTypes, type Entry, type RedisType } from "../redis/engine/keyspace.ts";
 import { SLOT_COUNT, keySlot } from "../redis/engine/slot.ts";
-import type { ExpiringMembers } from "../redis/types/value.ts";
+import type { ExpiringMembers, StructuredValue } from "../redis/types/value.ts";
 import { BinaryReader, BinaryWriter, CorruptRecordError } from "./binary.ts";
-import { codecs, type TypeCodec } from "./codecs.ts";
+import { codecs, type PartWriter, type TypeCodec } from "./codecs.ts";
 import { closeFully, openSnapshotForReading, openSnapshotForWriting } from "./sqlite.ts";
 
-const FORMAT_VERSION = 1;
+// Format 2 adds CONTINUATION records (values written in parts); format 1 files load as before.
+const FORMAT_VERSION = 2;
 const CHUNK_BYTES_TARGET = 256 * 1024;
+const PART_BYTES_TARGET = 128 * 1024;
+/** The type name of a record that continues the previous record's value (same key). */
+const CONTINUATION = "+";
+const recordTypes = [...redisTypes, CONTINUATION] as const;
 const SNAPSHOT_FILE = /^snapshot-(\d+)\.sqlite$/;
 const TEMPORARY_FILE = /^snapshot-\d+\.sqlite\.tmp$/;
 
@@ -46,11 +60,35 @@ export class SnapshotCorruptError extends Error {
   }
 }
 
-/** A key's state kept for the snapshot before it changed; null when the key did not exist. */
-interface KeptRecord {
+/**
+ * A key's state kept for the snapshot before it changed; null when the key did not exist. Values
+ * are kept encoded, except one written in parts (a large list): that is kept as a copy, far
+ * cheaper to take than its encoding, and written a part at a time like a live value.
+ */
+type KeptRecord = { type: RedisType; expiresAtMs: number } & ({ encoded: Uint8Array } | { copy: unknown });
+
+/** The slot the walk is in, kept across steps when a step ends inside it (in a large value). */
+interface SlotWalk {
+  slot: number;
+  /** The slot's keys when the walk reached it. */
+  keys: string[];
+  next: number;
+  /** The slot's kept records, taken once its listed keys are written. */
+  kept: [string, KeptRecord | null][] | undefined;
+  nextKept: number;
+  /** Set when a step ends inside the slot: the listed keys it has written (their later changes are not its business). */
+  written: Set<string> | undefined;
+}
+
+/** A large value being written a part at a time (see TypeCodec.parts). */
+interface ValueInParts {
+  key: string;
   type: RedisType;
   expiresAtMs: number;
-  value: Uint8Array;
+  writer: PartWriter;
+  /** False while it reads the live value: a command about to change it gives it a copy first. */
+  readsCopy: boolean;
+  isFirstPart: boolean;
 }
 
 export interface SnapshotResult {
@@ -60,9 +98,19 @@ export interface SnapshotResult {
   bytes: number;
 }
 
+/** A key's entry as the snapshot keeps it before it changes. */
+function kept(entry: Entry): KeptRecord {
+  const { type, expiresAtMs, value } = entry;
+  const codec: TypeCodec = codecs[type];
+  if (codec.parts?.start(value) !== undefined) return { type, expiresAtMs, copy: (value as StructuredValue).clone() };
+  return { type, expiresAtMs, encoded: codec.encode(value) };
+}
+
 /** Writes one snapshot. Start it, call step() between requests until it returns true, then finish. */
 export class SnapshotWriter implements KeyChangeObserver {
   private nextSlot = 0;
+  private walk: SlotWalk | undefined;
+  private parts: ValueInParts | undefined;
   private readonly kept = new Map<number, Map<string, KeptRecord | null>>();
   private readonly chunk = new BinaryWriter();
   private chunkRecords = 0;
@@ -100,22 +148,44 @@ export class SnapshotWriter implements KeyChangeObserver {
   beforeKeyChange(key: string): void {
     const slot = keySlot(key);
     if (slot < this.nextSlot) return;
+    const walk = this.walk;
+    if (walk !== undefined && slot === walk.slot) {
+      const parts = this.parts;
+      if (parts !== undefined && parts.key === key) {
+        // Part of the live value is written: the rest comes from a copy of it as it is now.
+        if (!parts.readsCopy) {
+          parts.writer.switchTo((this.keyspace.peek(key, slot)!.value as StructuredValue).clone());
+          parts.readsCopy = true;
+        }
+        return;
+      }
+      if (walk.written?.has(key)) return;
+    }
     let slotKept = this.kept.get(slot);
     if (slotKept === undefined) this.kept.set(slot, (slotKept = new Map()));
     if (slotKept.has(key)) return;
     const entry = this.keyspace.peek(key, slot);
-    slotKept.set(key, entry === undefined ? null : { type: entry.type, expiresAtMs: entry.expiresAtMs, value: codecs[entry.type].encode(entry.value) });
+    slotKept.set(key, entry === undefined ? null : kept(entry));
   }
 
   beforeClear(): void {
     this.step(Infinity);
   }
 
-  /** Writes whole slots until `budgetMs` is spent; true once every slot is written. */
+  /**
+   * Writes slots until `budgetMs` is spent, whole ones except where a large value is written in
+   * parts: then the step may end inside the slot, and the next one goes on from there. True once
+   * every slot is written.
+   */
   step(budgetMs: number): boolean {
     const deadline = performance.now() + budgetMs;
     while (this.nextSlot < SLOT_COUNT) {
-      this.writeSlot(this.nextSlot);
+      const walk = (this.walk ??= this.startSlot(this.nextSlot));
+      if (!this.writeSlot(walk, deadline)) {
+        walk.written = new Set(walk.keys.slice(0, walk.next));
+        return false;
+      }
+      this.walk = undefined;
       this.nextSlot++;
       if (performance.now() >= deadline) break;
     }
@@ -127,44 +197,89 @@ export class SnapshotWriter implements KeyChangeObserver {
     return false;
   }
 
-  private writeSlot(slot: number): void {
-    const slotKept = this.kept.get(slot);
+  private startSlot(slot: number): SlotWalk {
     const entries = this.keyspace.slotEntries(slot);
-    if (entries !== undefined) {
-      for (const [key, entry] of entries) {
-        if (slotKept?.has(key)) continue;
-        this.writeEntry(key, entry);
+    return { slot, keys: entries === undefined ? [] : [...entries.keys()], next: 0, kept: undefined, nextKept: 0, written: undefined };
+  }
+
+  /** Writes the slot's listed keys, then its kept records; false when the time ran out inside a large value. */
+  private writeSlot(walk: SlotWalk, deadline: number): boolean {
+    for (;;) {
+      if (this.parts !== undefined && !this.writeParts(this.parts, deadline)) return false;
+      if (walk.next < walk.keys.length) {
+        const key = walk.keys[walk.next++]!;
+        if (this.kept.get(walk.slot)?.has(key)) continue; // written from its kept state below
+        // Any listed key that changed since the snapshot started is kept, so this is its entry at the LSN.
+        const entry = this.keyspace.peek(key, walk.slot);
+        if (entry !== undefined) this.writeValue(key, entry.type, entry.expiresAtMs, entry.value, false);
+        continue;
       }
-    }
-    if (slotKept !== undefined) {
-      for (const [key, record] of slotKept) if (record !== null) this.writeRecord(key, record.type, record.expiresAtMs, record.value);
-      this.kept.delete(slot);
+      walk.kept ??= [...(this.kept.get(walk.slot) ?? [])];
+      if (walk.nextKept < walk.kept.length) {
+        const [key, record] = walk.kept[walk.nextKept++]!;
+        if (record === null) continue;
+        if ("encoded" in record) this.writeRecord(key, record.type, record.expiresAtMs, record.encoded);
+        else this.writeValue(key, record.type, record.expiresAtMs, record.copy, true);
+        continue;
+      }
+      this.kept.delete(walk.slot);
+      return true;
     }
   }
 
-  private writeEntry(key: string, entry: Entry): void {
-    const codec: TypeCodec = codecs[entry.type];
+  /** Writes one value as a record, or starts writing it in parts (done by writeParts). */
+  private writeValue(key: string, type: RedisType, expiresAtMs: number, value: unknown, isCopy: boolean): void {
+    const codec: TypeCodec = codecs[type];
+    const parts = codec.parts?.start(value);
+    if (parts !== undefined) {
+      this.parts = { key, type, expiresAtMs, writer: parts, readsCopy: isCopy, isFirstPart: true };
+      return;
+    }
     if (codec.write === undefined) {
-      this.writeRecord(key, entry.type, entry.expiresAtMs, codec.encode(entry.value));
+      this.writeRecord(key, type, expiresAtMs, codec.encode(value));
       return;
     }
     const write = codec.write;
     this.chunk
       .bytes(key)
-      .bytes(entry.type)
-      .f64(entry.expiresAtMs)
-      .sized((writer) => write(writer, entry.value));
-    this.recordWritten();
+      .bytes(type)
+      .f64(expiresAtMs)
+      .sized((writer) => write(writer, value));
+    this.recordWritten(true);
+  }
+
+  /**
+   * Writes parts of a large value until its last (true) or until the step's time is up (false).
+   * The first part is the key's record; each later one a CONTINUATION record of the same key.
+   */
+  private writeParts(parts: ValueInParts, deadline: number): boolean {
+    for (;;) {
+      let isLast = false;
+      const isFirst = parts.isFirstPart;
+      this.chunk
+        .bytes(parts.key)
+        .bytes(isFirst ? parts.type : CONTINUATION)
+        .f64(isFirst ? parts.expiresAtMs : 0)
+        .sized((writer) => (isLast = parts.writer.writePart(writer, PART_BYTES_TARGET)));
+      parts.isFirstPart = false;
+      this.recordWritten(isFirst);
+      if (isLast) {
+        this.parts = undefined;
+        return true;
+      }
+      if (performance.now() >= deadline) return false;
+    }
   }
 
   private writeRecord(key: string, type: RedisType, expiresAtMs: number, value: Uint8Array): void {
     this.chunk.bytes(key).bytes(type).f64(expiresAtMs).blob(value);
-    this.recordWritten();
+    this.recordWritten(true);
   }
 
-  private recordWritten(): void {
+  /** Counts a record (and its key, unless it continues one) and flushes the chunk once it is full. */
+  private recordWritten(isKey: boolean): void {
     this.chunkRecords++;
-    this.keys++;
+    if (isKey) this.keys++;
     if (this.chunk.size >= CHUNK_BYTES_TARGET) this.flushChunk();
   }
 
@@ -289,9 +404,14 @@ export interface LoadedSnapshot {
 /** A record's value: its u32 length, then the codec's bytes, read in place when the codec can. */
 function readValue(reader: BinaryReader, codec: TypeCodec): unknown {
   if (codec.read === undefined) return codec.decode(reader.blob());
+  return readSized(reader, codec.read);
+}
+
+/** Reads a u32 length, then exactly that many bytes through `read`. */
+function readSized<T>(reader: BinaryReader, read: (reader: BinaryReader) => T): T {
   const length = reader.u32();
   const end = reader.position + length;
-  const value = codec.read(reader);
+  const value = read(reader);
   if (reader.position !== end) throw new CorruptRecordError("value length disagrees with its bytes");
   return value;
 }
@@ -333,12 +453,14 @@ function loadFrom(sqlite: SqliteDatabase, path: string, keyspace: ObservedKeyspa
   const metas = sqlite.query<MetaRow, []>("SELECT format, lsn, keys, chunks, crc, created_at_ms FROM meta").all();
   if (metas.length !== 1) throw new SnapshotCorruptError(path, "no completion record");
   const meta = metas[0]!;
-  if (meta.format !== FORMAT_VERSION) throw new SnapshotCorruptError(path, `unknown format ${meta.format}`);
+  if (meta.format !== 1 && meta.format !== FORMAT_VERSION) throw new SnapshotCorruptError(path, `unknown format ${meta.format}`);
   let expectedSeq = 0;
   let chainedCrc = 0;
   let keys = 0;
   let expiredKeys = 0;
   let bytes = 0;
+  /** The last key's record: a CONTINUATION record adds to its value. */
+  let previous: { key: string; type: RedisType; value: unknown } | undefined;
   const chunks = sqlite.query<{ seq: number; records: number; crc: number; data: Uint8Array }, []>(
     "SELECT seq, records, crc, data FROM chunks ORDER BY seq",
   );
@@ -352,10 +474,21 @@ function loadFrom(sqlite: SqliteDatabase, path: string, keyspace: ObservedKeyspa
     const reader = new BinaryReader(chunk.data);
     for (let record = 0; record < chunk.records; record++) {
       const key = reader.bytes();
-      const type = reader.oneOf(redisTypes);
+      const type = reader.oneOf(recordTypes);
       if (type === undefined) throw new SnapshotCorruptError(path, `chunk ${chunk.seq} holds a record of an unknown type`);
       const expiresAtMs = reader.f64();
+      if (type === CONTINUATION) {
+        const parts = previous === undefined ? undefined : codecs[previous.type].parts;
+        if (previous === undefined || previous.key !== key || parts === undefined || expiresAtMs !== 0) {
+          throw new SnapshotCorruptError(path, `chunk ${chunk.seq} continues a value no record started`);
+        }
+        const value = previous.value;
+        // An expired key's parts are read (and checked) all the same, then dropped with it.
+        readSized(reader, (part) => parts.readPart(part, value));
+        continue;
+      }
       const value = readValue(reader, codecs[type]);
+      previous = { key, type, value };
       keys++;
       if (expiresAtMs !== 0 && nowMs > expiresAtMs) {
         expiredKeys++;

@@ -218,8 +218,12 @@ export class ListValue implements StructuredValue {
     for (let i = this.count - 1; i >= 0; i--) yield this.slots[(this.head + i) & mask]!;
   }
 
+  /** Copies references only (no per-element work beyond that): snapshots clone lists of millions. */
   clone(): ListValue {
-    const copy = ListValue.of(this.values());
+    const copy = new ListValue();
+    copy.resizeFrom(this, this.slots.length);
+    copy.count = this.count;
+    copy.packedBytes = this.packedBytes;
     copy.isQuicklist = this.isQuicklist;
     return copy;
   }
@@ -275,9 +279,15 @@ export class ListValue implements StructuredValue {
   }
 
   private resize(capacity: number): void {
+    this.resizeFrom(this, capacity);
+  }
+
+  /** Makes this list's ring `capacity` slots holding `source`'s elements from index 0. */
+  private resizeFrom(source: ListValue, capacity: number): void {
     const next: (string | undefined)[] = new Array(capacity);
-    const mask = this.slots.length - 1;
-    for (let i = 0; i < this.count; i++) next[i] = this.slots[(this.head + i) & mask];
+    const slots = source.slots;
+    const mask = slots.length - 1;
+    for (let i = 0; i < source.count; i++) next[i] = slots[(source.head + i) & mask];
     this.slots = next;
     this.head = 0;
   }
