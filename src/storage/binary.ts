@@ -166,6 +166,28 @@ export class BinaryReader {
     return undefined;
   }
 
+  /**
+   * A length-prefixed byte string that is handed out as the same string each time its bytes
+   * match one of `recent` (for the few values that repeat by the million, like command names in
+   * a change log), else read and remembered there.
+   */
+  recentBytes(recent: RecentStrings): string {
+    const length = this.u32();
+    this.need(length);
+    const start = this.offset;
+    this.offset += length;
+    const buffer = this.buffer;
+    for (const item of recent.items) {
+      if (item.length !== length) continue;
+      let i = 0;
+      while (i < length && buffer[start + i] === item.charCodeAt(i)) i++;
+      if (i === length) return item;
+    }
+    const text = buffer.toString("latin1", start, start + length);
+    recent.remember(text);
+    return text;
+  }
+
   /** A length-prefixed byte range, as a view (no copy) into the record. */
   blob(): Uint8Array {
     const length = this.u32();
@@ -188,5 +210,21 @@ export class BinaryReader {
   /** Throws unless every byte was consumed: trailing bytes mean the record is not what we wrote. */
   end(): void {
     if (this.offset !== this.end_) throw new CorruptRecordError("record has trailing bytes");
+  }
+}
+
+/** The last few distinct strings a reader made with recentBytes, oldest replaced first. */
+export class RecentStrings {
+  readonly items: string[] = [];
+  private next = 0;
+
+  constructor(private readonly capacity: number) {}
+
+  remember(text: string): void {
+    if (this.items.length < this.capacity) this.items.push(text);
+    else {
+      this.items[this.next] = text;
+      this.next = (this.next + 1) % this.capacity;
+    }
   }
 }

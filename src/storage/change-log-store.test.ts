@@ -63,6 +63,18 @@ describe("group commit", () => {
     expect(store.lastLsn()).toBe(2);
   });
 
+  test("replay reads command names back right while more distinct names come than it remembers", async () => {
+    const { store } = openStore();
+    // Names of equal length that differ in one byte, cycling through more than the 8 remembered.
+    const names = Array.from({ length: 20 }, (_, i) => `CMD${String.fromCharCode(0x41 + i)}\xff`);
+    const written = Array.from({ length: 200 }, (_, i) => [names[(i * 7) % names.length]!, `k${i}`]);
+    written.forEach((argv, i) => store.append(entry(i + 1, ...argv)));
+    await turn();
+    const replayed: string[][] = [];
+    store.scanAfter(0, (stored) => replayed.push(stored.argv));
+    expect(replayed).toEqual(written);
+  });
+
   test("a turn larger than one row holds is stored as several rows, all in one commit", async () => {
     const { store, sqlite } = openStore();
     const big = "x".repeat(700_000);

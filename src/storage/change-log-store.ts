@@ -12,7 +12,7 @@ import type { Database as SqliteDatabase, Statement } from "bun:sqlite";
 import type { ChangeEntry, ChangeSink } from "../redis/engine/change-log.ts";
 import { errors, type RedisError } from "../redis/engine/errors.ts";
 import type { Logger } from "../util/log.ts";
-import { BinaryReader, BinaryWriter, CorruptRecordError } from "./binary.ts";
+import { BinaryReader, BinaryWriter, CorruptRecordError, RecentStrings } from "./binary.ts";
 import { closeFully, failureReason, StorageError } from "./sqlite.ts";
 
 // An entry's bytes: u32 argument count, then each argument as u32 length + bytes (binary
@@ -23,12 +23,16 @@ export function encodeArgv(writer: BinaryWriter, argv: string[]): void {
   for (const arg of argv) writer.bytes(arg);
 }
 
+// A log repeats a handful of command names a million times over: one string each is enough.
+const COMMAND_NAMES_REMEMBERED = 8;
+
 /** One entry from a reader positioned at its start; the reader ends up after it. */
-function readArgv(reader: BinaryReader, bytesMax: number): string[] {
+function readArgv(reader: BinaryReader, bytesMax: number, names?: RecentStrings): string[] {
   const count = reader.u32();
   if (count === 0 || count > bytesMax) throw new CorruptRecordError("bad argument count");
   const argv: string[] = new Array(count);
-  for (let i = 0; i < count; i++) argv[i] = reader.bytes();
+  argv[0] = names === undefined ? reader.bytes() : reader.recentBytes(names);
+  for (let i = 1; i < count; i++) argv[i] = reader.bytes();
   return argv;
 }
 
@@ -252,6 +256,7 @@ export class ChangeLogStore implements ChangeSink {
     let cut: ReadResult["cut"];
     let missingBefore: ReadResult["missingBefore"];
     const rows = this.sqlite.query<BatchRow, [number]>("SELECT first_lsn, last_lsn, entries, data, crc FROM batches WHERE last_lsn > ? ORDER BY last_lsn");
+    const names = new RecentStrings(COMMAND_NAMES_REMEMBERED);
     for (const row of rows.iterate(afterLsn)) {
       // Entries missing before the first one mean the snapshot that held them is gone (moved away
       // by an operator after it was refused): replay what there is, and say so.
@@ -259,7 +264,7 @@ export class ChangeLogStore implements ChangeSink {
         missingBefore = { fromLsn: expected, toLsn: row.first_lsn - 1 };
         expected = row.first_lsn;
       }
-      const entries = checkedEntries(row, expected);
+      const entries = checkedEntries(row, expected, names);
       if (!Array.isArray(entries)) {
         cut = { atLsn: expected, reason: entries, droppedEntries: 0 };
         break;
@@ -343,7 +348,7 @@ function encodedBytes(batch: ChangeEntry[]): number {
 }
 
 /** A row's entries, or why the row cannot be replayed. */
-function checkedEntries(row: BatchRow, expectedLsn: number): StoredEntry[] | CutReason {
+function checkedEntries(row: BatchRow, expectedLsn: number, names?: RecentStrings): StoredEntry[] | CutReason {
   if (row.first_lsn > expectedLsn) return "missing entries";
   if (!(row.data instanceof Uint8Array) || Bun.hash.crc32(row.data) !== row.crc) return "checksum mismatch";
   // The smallest entry is 8 bytes (an argument count and one empty argument).
@@ -353,7 +358,7 @@ function checkedEntries(row: BatchRow, expectedLsn: number): StoredEntry[] | Cut
     const reader = new BinaryReader(row.data);
     for (let i = 0; i < row.entries; i++) {
       const start = reader.position;
-      const argv = readArgv(reader, row.data.length);
+      const argv = readArgv(reader, row.data.length, names);
       entries[i] = { lsn: row.first_lsn + i, argv, bytes: reader.position - start };
     }
     reader.end();
