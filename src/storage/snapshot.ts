@@ -70,8 +70,11 @@ type KeptRecord = { type: RedisType; expiresAtMs: number } & ({ encoded: Uint8Ar
 /** The slot the walk is in, kept across steps when a step ends inside it (in a large value). */
 interface SlotWalk {
   slot: number;
-  /** The slot's keys when the walk reached it. */
-  keys: string[];
+  /**
+   * The slot's keys when the walk reached it, listed only once a large value is met (a step may
+   * then end inside the slot); until then the walk reads the slot's map straight through.
+   */
+  keys: string[] | undefined;
   next: number;
   /** The slot's kept records, taken once its listed keys are written. */
   kept: [string, KeptRecord | null][] | undefined;
@@ -182,7 +185,7 @@ export class SnapshotWriter implements KeyChangeObserver {
     while (this.nextSlot < SLOT_COUNT) {
       const walk = (this.walk ??= this.startSlot(this.nextSlot));
       if (!this.writeSlot(walk, deadline)) {
-        walk.written = new Set(walk.keys.slice(0, walk.next));
+        walk.written = new Set(walk.keys!.slice(0, walk.next));
         return false;
       }
       this.walk = undefined;
@@ -198,16 +201,16 @@ export class SnapshotWriter implements KeyChangeObserver {
   }
 
   private startSlot(slot: number): SlotWalk {
-    const entries = this.keyspace.slotEntries(slot);
-    return { slot, keys: entries === undefined ? [] : [...entries.keys()], next: 0, kept: undefined, nextKept: 0, written: undefined };
+    return { slot, keys: undefined, next: 0, kept: undefined, nextKept: 0, written: undefined };
   }
 
-  /** Writes the slot's listed keys, then its kept records; false when the time ran out inside a large value. */
+  /** Writes the slot's keys, then its kept records; false when the time ran out inside a large value. */
   private writeSlot(walk: SlotWalk, deadline: number): boolean {
+    if (walk.keys === undefined) this.writeSlotMap(walk);
     for (;;) {
       if (this.parts !== undefined && !this.writeParts(this.parts, deadline)) return false;
-      if (walk.next < walk.keys.length) {
-        const key = walk.keys[walk.next++]!;
+      if (walk.next < walk.keys!.length) {
+        const key = walk.keys![walk.next++]!;
         if (this.kept.get(walk.slot)?.has(key)) continue; // written from its kept state below
         // Any listed key that changed since the snapshot started is kept, so this is its entry at the LSN.
         const entry = this.keyspace.peek(key, walk.slot);
@@ -224,6 +227,27 @@ export class SnapshotWriter implements KeyChangeObserver {
       }
       this.kept.delete(walk.slot);
       return true;
+    }
+  }
+
+  /**
+   * Writes the slot's keys straight from its map, the common case. At a large value it stops and
+   * lists the slot's keys in the walk, positioned after that value's key: writeSlot goes on from
+   * there between parts, and the keys before it count as written.
+   */
+  private writeSlotMap(walk: SlotWalk): void {
+    walk.keys = [];
+    const entries = this.keyspace.slotEntries(walk.slot);
+    if (entries === undefined) return;
+    const slotKept = this.kept.get(walk.slot);
+    for (const [key, entry] of entries) {
+      if (slotKept?.has(key)) continue; // written from its kept state after the keys
+      this.writeValue(key, entry.type, entry.expiresAtMs, entry.value, false);
+      if (this.parts !== undefined) {
+        walk.keys = [...entries.keys()];
+        walk.next = walk.keys.indexOf(key) + 1;
+        return;
+      }
     }
   }
 
