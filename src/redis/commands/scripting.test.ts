@@ -80,6 +80,19 @@ describe("EVAL", () => {
     expect(plain(engine.run("EVAL", body, 0))).toEqual({ error: `ERR This Redis command is not allowed from script script: ${sha(body)}, on @user_script:1.` });
   });
 
+  test("Redis commands this server has no row for but Redis keeps out of scripts get Redis's texts", () => {
+    // Checked against redis-server 7.0 with redis.pcall: arity first, then "not allowed".
+    const engine = createTestEngine();
+    const refusal = (...argv: string[]) => plain(engine.run("EVAL", `return redis.pcall(${argv.map((a) => `'${a}'`).join(", ")})`, 0));
+    const notAllowed = { error: "ERR This Redis command is not allowed from script" };
+    const wrongArity = { error: "ERR Wrong number of args calling Redis command from script" };
+    expect([refusal("multi"), refusal("EXEC"), refusal("unwatch"), refusal("watch", "k"), refusal("subscribe", "c"), refusal("hello"), refusal("quit")]).toEqual(
+      Array(7).fill(notAllowed),
+    );
+    expect([refusal("watch"), refusal("subscribe"), refusal("auth"), refusal("multi", "x"), refusal("psync")]).toEqual(Array(5).fill(wrongArity));
+    expect(refusal("nosuchcmd")).toEqual({ error: "ERR Unknown Redis command called from script" });
+  });
+
   test("a no-writes script refuses writes", () => {
     const engine = createTestEngine();
     const body = "#!lua flags=no-writes\nreturn redis.call('SET', 'a', '1')";

@@ -360,6 +360,19 @@ const errors = {
   unknownCommand: "ERR Unknown Redis command called from script",
   wrongArity: "ERR Wrong number of args calling Redis command from script",
   readOnlyScript: "ERR Write commands are not allowed from read-only scripts.",
+  notAllowed: "ERR This Redis command is not allowed from script",
+};
+
+/**
+ * Redis commands this server has no row for (REST has /multi-exec, pub/sub its SSE routes, and
+ * connection and replication commands mean nothing over HTTP) but that Redis knows and keeps out
+ * of scripts: a script calling one gets Redis's texts (arity first, then "not allowed"), not
+ * "Unknown Redis command". Their Redis 7 arities.
+ */
+const scriptForbiddenArity: Record<string, number> = {
+  multi: 1, exec: 1, discard: 1, watch: -2, unwatch: 1,
+  subscribe: -2, psubscribe: -2, ssubscribe: -2, unsubscribe: -1, punsubscribe: -1, sunsubscribe: -1,
+  auth: -2, hello: -1, reset: 1, quit: -1, monitor: 1, shutdown: -1, sync: 1, psync: -3, replconf: -1, debug: -2,
 };
 
 /**
@@ -426,8 +439,10 @@ class ScriptRun implements ScriptHost {
       const name = `${spec.name}|${argv[1]!.toLowerCase()}`;
       spec = spec.subcommands.find((sub) => sub.name === name);
     }
-    if (spec === undefined) return new ErrorReply(errors.unknownCommand);
-    if ((spec.arity > 0 && argv.length !== spec.arity) || argv.length < -spec.arity) return new ErrorReply(errors.wrongArity);
+    const arity = spec?.arity ?? (argv.length === 0 ? undefined : scriptForbiddenArity[argv[0]!.toLowerCase()]);
+    if (arity === undefined) return new ErrorReply(errors.unknownCommand);
+    if ((arity > 0 && argv.length !== arity) || argv.length < -arity) return new ErrorReply(errors.wrongArity);
+    if (spec === undefined) return new ErrorReply(errors.notAllowed);
     return this.dispatcher.errorReply(error, argv);
   }
 
