@@ -67,7 +67,18 @@ export function idBefore(id: StreamId): StreamId {
   return id.seq === 0 ? new StreamId(u64Decrement(id.ms), U64_MAX) : new StreamId(id.ms, u64Decrement(id.seq));
 }
 
-export const formatStreamId = (id: StreamId): string => `${id.ms}-${id.seq}`;
+// XADD formats the id of every entry it adds, and thousands of ids share one millisecond: the
+// millisecond's digits are made once.
+let formattedMs: U64 = -1;
+let formattedMsText = "";
+
+export function formatStreamId(id: StreamId): string {
+  if (id.ms !== formattedMs) {
+    formattedMs = id.ms;
+    formattedMsText = String(id.ms);
+  }
+  return `${formattedMsText}-${id.seq}`;
+}
 
 /** The id as one 128-bit integer, `ms << 64 | seq` (how snapshots store ids). */
 export const streamIdToBigInt = (id: StreamId): bigint => (BigInt(id.ms) << 64n) | BigInt(id.seq);
