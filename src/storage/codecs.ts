@@ -9,7 +9,7 @@ import { decodeUtf8, encodeUtf8, JsonDocument, type JsonObject, type JsonValue }
 import { ListValue } from "../redis/types/list.ts";
 import { SetValue, type SetEncoding } from "../redis/types/set.ts";
 import { SortedSet } from "../redis/types/sorted-set.ts";
-import { Consumer, ConsumerGroup, StreamValue, streamIdFromBigInt, streamIdToBigInt, type StreamEntry, type StreamId } from "../redis/types/stream.ts";
+import { Consumer, ConsumerGroup, StreamValue, streamIdFromBigInt, streamIdToBigInt, type StreamEntry, type StreamId, type StreamNode } from "../redis/types/stream.ts";
 import { BinaryReader, BinaryWriter, CorruptRecordError } from "./binary.ts";
 
 export interface TypeCodec {
@@ -27,9 +27,9 @@ export interface TypeCodec {
    */
   read?(reader: BinaryReader): unknown;
   /**
-   * Optional, for types whose values grow huge (a queue of millions of elements): writes a large
-   * value as several records, so a snapshot writes it a part at a time between requests and
-   * never holds the event loop for the whole of it (snapshot.ts).
+   * Optional, for types whose values grow huge (a queue or an event log of millions of entries):
+   * writes a large value as several records, so a snapshot writes it a part at a time between
+   * requests and never holds the event loop for the whole of it (snapshot.ts).
    */
   parts?: ValueParts;
 }
@@ -49,8 +49,9 @@ export interface PartWriter {
   switchTo(copy: any): void;
 }
 
-/** Lists longer than this are written in parts. */
+/** Lists and streams longer than these are written in parts. */
 const LIST_PART_ELEMENTS = 4096;
+const STREAM_PART_ENTRIES = 4096;
 
 /** decode() from read(): the bytes must hold one value and nothing more. */
 function decodeWith(read: (reader: BinaryReader) => unknown): (bytes: Uint8Array) => unknown {
@@ -292,53 +293,22 @@ function readId(reader: BinaryReader): StreamId {
 
 // nodes as Redis keeps them (master id, master fields, entries with tombstones), the stream's
 // counters, then groups: name, last id, entries read, consumers (name, seen, active time) and
-// the PEL (id, owner, delivery time, delivery count)
+// the PEL (id, owner, delivery time, delivery count). In parts: the first part is that with the
+// first nodes only (its length counts their live entries), each later part a node count and the
+// next nodes, whose live entries add to the length.
 const streamCodec: TypeCodec = {
   encode(stream: StreamValue) {
     const writer = new BinaryWriter().u32(stream.nodes.length);
-    for (const node of stream.nodes) {
-      writer.bytes(idText(node.masterId)).u32(node.masterFields.length);
-      for (const field of node.masterFields) writer.bytes(field);
-      writer.u32(node.entries.length);
-      for (const entry of node.entries) {
-        writer.bytes(idText(entry.id)).u8(entry.deleted ? 1 : 0).u32(entry.fields.length);
-        for (const text of entry.fields) writer.bytes(text);
-      }
-    }
-    writer.u32(stream.length).bytes(idText(stream.lastId)).bytes(idText(stream.firstId)).bytes(idText(stream.maxDeletedId)).bytes(String(stream.entriesAdded));
-    const groups = stream.sortedGroups();
-    writer.u32(groups.length);
-    for (const group of groups) {
-      writer.bytes(group.name).bytes(idText(group.lastId)).bytes(String(group.entriesRead));
-      const consumers = group.sortedConsumers();
-      writer.u32(consumers.length);
-      for (const consumer of consumers) writer.bytes(consumer.name).f64(consumer.seenTimeMs).f64(consumer.activeTimeMs);
-      writer.u32(group.pending.size);
-      for (const [id, pending] of group.pending.from()) writer.bytes(idText(id)).bytes(pending.consumer).f64(pending.deliveryTimeMs).bytes(String(pending.deliveryCount));
-    }
+    let live = 0;
+    for (const node of stream.nodes) live += writeStreamNode(writer, node);
+    writeStreamTrailer(writer, stream, live);
     return writer.finish();
   },
   decode(bytes) {
     const reader = new BinaryReader(bytes);
     const stream = new StreamValue();
     let live = 0;
-    for (let nodes = reader.u32(); nodes > 0; nodes--) {
-      const masterId = readId(reader);
-      const masterFields: string[] = [];
-      for (let count = reader.u32(); count > 0; count--) masterFields.push(reader.bytes());
-      const entries: StreamEntry[] = [];
-      for (let count = reader.u32(); count > 0; count--) {
-        const id = readId(reader);
-        const deleted = reader.u8();
-        if (deleted > 1) throw new CorruptRecordError("bad stream tombstone flag");
-        const fields: string[] = [];
-        for (let n = reader.u32(); n > 0; n--) fields.push(reader.bytes());
-        if (fields.length % 2 !== 0) throw new CorruptRecordError("odd stream entry fields");
-        entries.push({ id, fields, deleted: deleted === 1 });
-        if (deleted === 0) live++;
-      }
-      stream.restoreNode(masterId, masterFields, entries);
-    }
+    for (let nodes = reader.u32(); nodes > 0; nodes--) live += readStreamNode(reader, stream);
     stream.length = reader.u32();
     if (stream.length !== live) throw new CorruptRecordError("stream length disagrees with its entries");
     stream.lastId = readId(reader);
@@ -365,7 +335,82 @@ const streamCodec: TypeCodec = {
     reader.end();
     return stream;
   },
+  parts: {
+    start(stream: StreamValue) {
+      if (stream.length <= STREAM_PART_ENTRIES) return undefined;
+      let source = stream;
+      let next = 0;
+      return {
+        switchTo(copy: StreamValue) {
+          source = copy;
+        },
+        writePart(writer, bytesMax) {
+          const isFirst = next === 0;
+          let end = next;
+          for (let bytes = 0; end < source.nodes.length && (end === next || bytes < bytesMax); end++) bytes += source.nodes[end]!.bytes;
+          writer.u32(end - next);
+          let live = 0;
+          for (; next < end; next++) live += writeStreamNode(writer, source.nodes[next]!);
+          if (isFirst) writeStreamTrailer(writer, source, live);
+          return next === source.nodes.length;
+        },
+      };
+    },
+    readPart(reader, stream: StreamValue) {
+      for (let nodes = reader.u32(); nodes > 0; nodes--) stream.length += readStreamNode(reader, stream);
+    },
+  },
 };
+
+/** One node; returns its live entries. */
+function writeStreamNode(writer: BinaryWriter, node: StreamNode): number {
+  writer.bytes(idText(node.masterId)).u32(node.masterFields.length);
+  for (const field of node.masterFields) writer.bytes(field);
+  writer.u32(node.entries.length);
+  let live = 0;
+  for (const entry of node.entries) {
+    writer.bytes(idText(entry.id)).u8(entry.deleted ? 1 : 0).u32(entry.fields.length);
+    for (const text of entry.fields) writer.bytes(text);
+    if (!entry.deleted) live++;
+  }
+  return live;
+}
+
+/** The counters and groups, with `length` live entries in the nodes written before. */
+function writeStreamTrailer(writer: BinaryWriter, stream: StreamValue, length: number): void {
+  writer.u32(length).bytes(idText(stream.lastId)).bytes(idText(stream.firstId)).bytes(idText(stream.maxDeletedId)).bytes(String(stream.entriesAdded));
+  const groups = stream.sortedGroups();
+  writer.u32(groups.length);
+  for (const group of groups) {
+    writer.bytes(group.name).bytes(idText(group.lastId)).bytes(String(group.entriesRead));
+    const consumers = group.sortedConsumers();
+    writer.u32(consumers.length);
+    for (const consumer of consumers) writer.bytes(consumer.name).f64(consumer.seenTimeMs).f64(consumer.activeTimeMs);
+    writer.u32(group.pending.size);
+    for (const [id, pending] of group.pending.from()) writer.bytes(idText(id)).bytes(pending.consumer).f64(pending.deliveryTimeMs).bytes(String(pending.deliveryCount));
+  }
+}
+
+/** One node into `stream`; returns its live entries. */
+function readStreamNode(reader: BinaryReader, stream: StreamValue): number {
+  const masterId = readId(reader);
+  const masterFields: string[] = [];
+  for (let count = reader.u32(); count > 0; count--) masterFields.push(reader.bytes());
+  const entries: StreamEntry[] = [];
+  let live = 0;
+  for (let count = reader.u32(); count > 0; count--) {
+    const id = readId(reader);
+    const deleted = reader.u8();
+    if (deleted > 1) throw new CorruptRecordError("bad stream tombstone flag");
+    const fields: string[] = [];
+    for (let n = reader.u32(); n > 0; n--) fields.push(reader.bytes());
+    if (fields.length % 2 !== 0) throw new CorruptRecordError("odd stream entry fields");
+    entries.push({ id, fields, deleted: deleted === 1 });
+    if (deleted === 0) live++;
+  }
+  stream.restoreNode(masterId, masterFields, entries);
+  return live;
+}
 
 export const codecs: Record<RedisType, TypeCodec> = {
   string: stringCodec,

@@ -184,6 +184,39 @@ describe("copy-before-write", () => {
     }
   });
 
+  test("a large stream is written a part at a time, and stream commands meanwhile stay out", () => {
+    const scenarios: ((engine: ReturnType<typeof createTestEngine>, round: number) => void)[] = [
+      (engine, round) => engine.run("XADD", "{q}log", "*", "f", `added ${round}`),
+      (engine, round) => engine.run("XDEL", "{q}log", `1-${round * 7 + 1}`, `1-${20_000 - round}`),
+      (engine, round) => engine.run("XTRIM", "{q}log", "MAXLEN", String(19_000 - round * 500)),
+      (engine, round) => {
+        engine.run("XREADGROUP", "GROUP", "g", "reader", "COUNT", 10, "STREAMS", "{q}log", ">");
+        engine.run("XACK", "{q}log", "g", `1-${round + 1}`);
+        engine.run("XGROUP", "CREATE", "{q}log", `new ${round}`, "$");
+      },
+      (engine, round) => {
+        if (round === 2) engine.run("DEL", "{q}log");
+        engine.run("SET", "{q}before", `changed ${round}`);
+      },
+    ];
+    for (const [index, change] of scenarios.entries()) {
+      const engine = createTestEngine();
+      engine.run("SET", "{q}before", "1");
+      for (let i = 1; i <= 20_000; i++) engine.run("XADD", "{q}log", `1-${i}`, "f", `v${i}`, ...(i % 3 === 0 ? ["extra", "\xff"] : []));
+      engine.run("XGROUP", "CREATE", "{q}log", "g", "0");
+      engine.run("XREADGROUP", "GROUP", "g", "first", "COUNT", 50, "STREAMS", "{q}log", ">");
+      engine.run("SET", "{q}after", "2");
+      const before = dumpKeyspace(engine.database.keyspace);
+      const writer = new SnapshotWriter(engine.database.keyspace, dir(), engine.database.lsn, engine.clock.nowMs());
+      for (let slot = 0; slot < keySlot("{q}"); slot++) writer.step(0);
+      let rounds = 0;
+      while (!writer.step(0)) change(engine, rounds++);
+      expect(rounds).toBeGreaterThan(3); // it did pause inside the stream
+      const result = writer.finishSync();
+      expect({ scenario: index, keys: dumpKeyspace(loadInto(result.path, engine.clock.nowMs())) }).toEqual({ scenario: index, keys: before });
+    }
+  });
+
   test("a large list kept as a copy before the walk reaches it is written in parts from the copy", () => {
     const engine = createTestEngine();
     engine.run("RPUSH", "queue", ...Array.from({ length: 50_000 }, (_, i) => String(i)));

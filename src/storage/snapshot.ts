@@ -7,7 +7,7 @@
 // is encoded and kept; when the walk reaches that slot it writes the kept copy instead of the
 // live entry. So every key is written as it was at L, however long the walk takes.
 //
-// A large value (a list of millions of elements) would hold the event loop while it is encoded,
+// A large value (a list or stream of millions of entries) would hold the event loop while it is encoded,
 // at the walk or when a write comes first. Its codec writes it in parts instead (codecs.ts): the
 // first part is the key's record, each later part a CONTINUATION record of the same key, and a
 // step may end between two parts. Meanwhile a command about to change the value hands the part
@@ -62,7 +62,7 @@ export class SnapshotCorruptError extends Error {
 
 /**
  * A key's state kept for the snapshot before it changed; null when the key did not exist. Values
- * are kept encoded, except one written in parts (a large list): that is kept as a copy, far
+ * are kept encoded, except one written in parts (a large list or stream): that is kept as a copy, far
  * cheaper to take than its encoding, and written a part at a time like a live value.
  */
 type KeptRecord = { type: RedisType; expiresAtMs: number } & ({ encoded: Uint8Array } | { copy: unknown });
