@@ -49,6 +49,35 @@ export interface PartWriter {
   switchTo(copy: any): void;
 }
 
+/**
+ * A PartWriter over a value's items by index (list elements, stream nodes): each part takes the
+ * next items whose sizes reach about `bytesMax` (one at least) and `write` writes them, with
+ * whatever the part around them holds. A copy handed over keeps the indexes, so the next part
+ * goes on where the last one stopped.
+ */
+function indexedParts<V>(
+  value: V,
+  count: (source: V) => number,
+  itemBytes: (source: V, index: number) => number,
+  write: (writer: BinaryWriter, source: V, from: number, to: number) => void,
+): PartWriter {
+  let source = value;
+  let next = 0;
+  return {
+    switchTo(copy: V) {
+      source = copy;
+    },
+    writePart(writer, bytesMax) {
+      const total = count(source);
+      let end = next;
+      for (let bytes = 0; end < total && (end === next || bytes < bytesMax); end++) bytes += itemBytes(source, end);
+      write(writer, source, next, end);
+      next = end;
+      return next === total;
+    },
+  };
+}
+
 /** Lists and streams longer than these are written in parts. */
 const LIST_PART_ELEMENTS = 4096;
 const STREAM_PART_ENTRIES = 4096;
@@ -108,21 +137,16 @@ const listCodec: TypeCodec = {
   parts: {
     start(list: ListValue) {
       if (list.length <= LIST_PART_ELEMENTS) return undefined;
-      let source = list;
-      let next = 0;
-      return {
-        switchTo(copy: ListValue) {
-          source = copy;
+      return indexedParts(
+        list,
+        (source) => source.length,
+        (source, i) => 4 + source.at(i)!.length,
+        (writer, source, from, to) => {
+          if (from === 0) writer.u8(source.quicklist ? 1 : 0);
+          writer.u32(to - from);
+          for (let i = from; i < to; i++) writer.bytes(source.at(i)!);
         },
-        writePart(writer, bytesMax) {
-          if (next === 0) writer.u8(source.quicklist ? 1 : 0);
-          let end = next;
-          for (let bytes = 0; end < source.length && (end === next || bytes < bytesMax); end++) bytes += 4 + source.at(end)!.length;
-          writer.u32(end - next);
-          for (; next < end; next++) writer.bytes(source.at(next)!);
-          return next === source.length;
-        },
-      };
+      );
     },
     readPart(reader, list: ListValue) {
       const values: string[] = [];
@@ -338,23 +362,17 @@ const streamCodec: TypeCodec = {
   parts: {
     start(stream: StreamValue) {
       if (stream.length <= STREAM_PART_ENTRIES) return undefined;
-      let source = stream;
-      let next = 0;
-      return {
-        switchTo(copy: StreamValue) {
-          source = copy;
-        },
-        writePart(writer, bytesMax) {
-          const isFirst = next === 0;
-          let end = next;
-          for (let bytes = 0; end < source.nodes.length && (end === next || bytes < bytesMax); end++) bytes += source.nodes[end]!.bytes;
-          writer.u32(end - next);
+      return indexedParts(
+        stream,
+        (source) => source.nodes.length,
+        (source, i) => source.nodes[i]!.bytes,
+        (writer, source, from, to) => {
+          writer.u32(to - from);
           let live = 0;
-          for (; next < end; next++) live += writeStreamNode(writer, source.nodes[next]!);
-          if (isFirst) writeStreamTrailer(writer, source, live);
-          return next === source.nodes.length;
+          for (let i = from; i < to; i++) live += writeStreamNode(writer, source.nodes[i]!);
+          if (from === 0) writeStreamTrailer(writer, source, live);
         },
-      };
+      );
     },
     readPart(reader, stream: StreamValue) {
       for (let nodes = reader.u32(); nodes > 0; nodes--) stream.length += readStreamNode(reader, stream);
