@@ -434,7 +434,7 @@ class ScriptRun implements ScriptHost {
    * (access, noscript) keep the dispatcher's.
    */
   private refusal(argv: string[], error: unknown): ErrorReply {
-    let spec = argv.length === 0 ? undefined : this.dispatcher.table.get(argv[0]!.toLowerCase());
+    let spec = argv.length === 0 ? undefined : this.dispatcher.table.find(argv[0]!);
     if (spec?.subcommands !== undefined && argv.length >= 2) {
       const name = `${spec.name}|${argv[1]!.toLowerCase()}`;
       spec = spec.subcommands.find((sub) => sub.name === name);
