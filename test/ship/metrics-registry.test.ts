@@ -4,6 +4,7 @@
 // and snapshot age from live state at each scrape.
 
 import { describe, expect, test } from "bun:test";
+import { FAST_COMMAND_TIMING_SAMPLE } from "../../src/redis/engine/dispatcher.ts";
 import { createNodeMetrics, OVERFLOW_LABEL_VALUE, Registry } from "../../src/server/metrics.ts";
 import { createTestEngine } from "../harness/engine.ts";
 import { parseExposition, sampleValue } from "./prometheus-text.ts";
@@ -118,6 +119,27 @@ describe("node metrics", () => {
     expect(sampleValue(parsed, "downstash_command_duration_seconds_count", { cmd: "set" })).toBe(2);
     const commandNames = new Set(parsed.get("downstash_commands_total")!.samples.map((sample) => sample.labels.cmd));
     expect([...commandNames].sort()).toEqual(["get", "incr", "lpush", "set"]);
+  });
+
+  test("time every run of a command that can run long, and a random sample of fast commands' runs", () => {
+    const engine = createTestEngine();
+    const metrics = createNodeMetrics({ databases: () => [engine.database], clock: engine.clock });
+    engine.dispatcher.observer = metrics.commands;
+    const runs = 8000;
+    for (let i = 0; i < runs; i++) {
+      engine.run("SET", "a", "1"); // not fast: may replace a value of any size
+      engine.run("GET", "a"); // fast
+      engine.run("INCR", "n"); // fast, alternating with GET: neither may get all the samples
+    }
+    const parsed = parseExposition(metrics.registry.expose());
+    expect(sampleValue(parsed, "downstash_commands_total", { cmd: "get", result: "ok" })).toBe(runs);
+    expect(sampleValue(parsed, "downstash_command_duration_seconds_count", { cmd: "set" })).toBe(runs);
+    const expected = runs / FAST_COMMAND_TIMING_SAMPLE;
+    for (const cmd of ["get", "incr"]) {
+      const timed = sampleValue(parsed, "downstash_command_duration_seconds_count", { cmd });
+      expect(timed).toBeGreaterThan(expected * 0.8);
+      expect(timed).toBeLessThan(expected * 1.2);
+    }
   });
 
   test("read keys, expiring keys, memory and LSN of each database at scrape time", () => {
