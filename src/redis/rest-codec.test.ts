@@ -4,7 +4,7 @@
 import { describe, expect, test } from "bun:test";
 import { RedisError } from "./engine/errors.ts";
 import { ErrorReply, OK, PONG, status, type Reply } from "./engine/reply.ts";
-import { encodeEnvelope, encodeError, encodeResult, httpResponse, parseJson, toArgument, toBatch, toCommand } from "./rest-codec.ts";
+import { encodeEnvelope, encodeError, encodeResult, httpResponse, jsonHoldsBinaryStrings, parseJson, toArgument, toBatch, toCommand } from "./rest-codec.ts";
 
 function errorOf(run: () => unknown): string {
   try {
@@ -83,6 +83,28 @@ describe("toCommand and toBatch", () => {
       "ERR failed to parse request body: invalid JSON",
       "ERR failed to parse request body: invalid JSON",
     ]);
+  });
+});
+
+describe("jsonHoldsBinaryStrings", () => {
+  const long = (text: string) => Buffer.from(`[["SET","k","${"x".repeat(300)}${text}"]]`);
+
+  test("ASCII JSON without \\u escapes parses to binary strings: no argument needs converting", () => {
+    const bytes = long('q\\"uote\\\\back\\n');
+    expect(jsonHoldsBinaryStrings(bytes)).toBe(true);
+    const [argv] = toBatch(parseJson(bytes.toString())).map((entry) => toCommand(entry, true));
+    expect(argv).toEqual(toCommand(toBatch(parseJson(bytes.toString()))[0]));
+  });
+
+  test("raw bytes beyond ASCII, or a \\u escape naming any character, need converting", () => {
+    expect(jsonHoldsBinaryStrings(long("é"))).toBe(false);
+    expect(jsonHoldsBinaryStrings(long("\\u00e9"))).toBe(false);
+    expect(jsonHoldsBinaryStrings(long("\\u0041"))).toBe(false);
+    expect(jsonHoldsBinaryStrings(Buffer.from([...long(""), 0xff]))).toBe(false);
+  });
+
+  test("a short body is not checked: converting its few arguments is cheaper", () => {
+    expect(jsonHoldsBinaryStrings(Buffer.from('["GET","k"]'))).toBe(false);
   });
 });
 

@@ -18,7 +18,7 @@ import type { Session } from "./engine/command.ts";
 import type { Dispatcher } from "./engine/dispatcher.ts";
 import { RedisError, errors } from "./engine/errors.ts";
 import { ErrorReply, type Reply } from "./engine/reply.ts";
-import { encodeEnvelope, encodeError, httpResponse, jsonErrorResponse, parseJson, responseHeaders, toBatch, toCommand } from "./rest-codec.ts";
+import { encodeEnvelope, encodeError, httpResponse, jsonErrorResponse, jsonHoldsBinaryStrings, parseJson, responseHeaders, toBatch, toCommand } from "./rest-codec.ts";
 import { encodeResp, respBytes } from "./resp-codec.ts";
 import { dispatchWhenFree, whenFree } from "./scripting/runner.ts";
 
@@ -54,10 +54,11 @@ export type HeaderOf = (name: string) => string | null | undefined;
 
 /**
  * One body route without its transport: the caller authenticated the request and read its body,
- * handing over the text or the RedisError that stopped the read (too large). Synchronous unless
- * a command waits (a paused script) or the answer waits for its commit.
+ * handing over the text or the RedisError that stopped the read (too large), and whether the
+ * text's strings are binary strings as parsed (rest-codec.ts jsonHoldsBinaryStrings). Synchronous
+ * unless a command waits (a paused script) or the answer waits for its commit.
  */
-export type RestEndpoint = (access: Access, header: HeaderOf, body: string | RedisError) => RestAnswer | Promise<RestAnswer>;
+export type RestEndpoint = (access: Access, header: HeaderOf, body: string | RedisError, stringsAreBinary?: boolean) => RestAnswer | Promise<RestAnswer>;
 
 export interface RestEndpoints {
   /** `POST /`: one command. */
@@ -71,10 +72,10 @@ export interface RestEndpoints {
 export function createRestEndpoints(dispatcher: Dispatcher): RestEndpoints {
   return {
     // ["CMD", arg, ...]: one command; a failing command is a 400 with its error text.
-    command: (access, header, body) =>
+    command: (access, header, body, stringsAreBinary) =>
       guarded(access, () => {
         const format = responseFormat(header);
-        const argv = toCommand(parseJson(bodyText(body)));
+        const argv = toCommand(parseJson(bodyText(body)), stringsAreBinary);
         const lsnBefore = access.database.lsn;
         return settle(dispatchWhenFree(dispatcher, access.database, argv, sessionOf(access, false)), (reply) =>
           afterCommit(access, lsnBefore, commandAnswer(access, reply, format)),
@@ -83,13 +84,13 @@ export function createRestEndpoints(dispatcher: Dispatcher): RestEndpoints {
 
     // Not atomic: each entry runs on its own and fails on its own (HTTP 200 regardless). Only a
     // malformed request as a whole (not JSON, not an array of arrays, too large) is a 400.
-    pipeline: (access, header, body) =>
+    pipeline: (access, header, body, stringsAreBinary) =>
       guarded(access, () => {
         const format = responseFormat(header);
         const batch = toBatch(parseJson(bodyText(body)));
         const session = sessionOf(access, false);
         const lsnBefore = access.database.lsn;
-        const run = (i: number) => runPipelineEntry(dispatcher, access, batch[i]!, session);
+        const run = (i: number) => runPipelineEntry(dispatcher, access, batch[i]!, session, stringsAreBinary);
         if (format === "resp2") {
           return settle(runEntries(batch.length, run, (reply) => encodeResp(reply), 0, ""), (out) => afterCommit(access, lsnBefore, respAnswer(access, out, 200)));
         }
@@ -102,12 +103,12 @@ export function createRestEndpoints(dispatcher: Dispatcher): RestEndpoints {
     // so a bad one discards the whole request with a 400 and changes nothing; the run itself is
     // synchronous, so nothing interleaves. Runtime errors (WRONGTYPE ...) fail only their entry,
     // as in a Redis transaction. Always JSON: spec §2.4 excludes it from RESP2 output.
-    multiExec: (access, header, body) =>
+    multiExec: (access, header, body, stringsAreBinary) =>
       guarded(access, () => {
         const base64 = isBase64(header("upstash-encoding"));
         const batch = toBatch(parseJson(bodyText(body)));
         const session = sessionOf(access, true);
-        const commands = batch.map(toCommand);
+        const commands = batch.map((entry) => toCommand(entry, stringsAreBinary));
         // A script suspended between time slices holds the database: start after it ends.
         const free = whenFree(access.database);
         if (free !== undefined) return free.then(() => runTransaction(dispatcher, access, commands, session, base64));
@@ -178,7 +179,8 @@ export function createRedisFastRoutes(deps: RedisRoutesDeps): ReadonlyMap<string
       const header = (name: string) => request.header(name);
       const access = accessOf(authenticate, header("authorization"), request.target);
       if (access === undefined) return unauthorizedRaw();
-      return settle(endpoint(access, header, utf8.decode(request.body)), toRawResponse);
+      const body = request.body;
+      return settle(endpoint(access, header, utf8.decode(body), jsonHoldsBinaryStrings(body)), toRawResponse);
     },
     tooLarge(request) {
       const header = (name: string) => request.header(name);
@@ -269,10 +271,10 @@ function afterCommit(access: Access, lsnBefore: number, answer: RestAnswer): Res
 }
 
 /** One pipeline entry to its reply; an entry that is not a valid command fails alone. */
-function runPipelineEntry(dispatcher: Dispatcher, access: Access, entry: unknown[], session: Session): Reply | Promise<Reply> {
+function runPipelineEntry(dispatcher: Dispatcher, access: Access, entry: unknown[], session: Session, stringsAreBinary = false): Reply | Promise<Reply> {
   let argv: string[];
   try {
-    argv = toCommand(entry);
+    argv = toCommand(entry, stringsAreBinary);
   } catch (error) {
     return dispatcher.errorReply(error, []);
   }
