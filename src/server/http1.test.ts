@@ -410,6 +410,23 @@ describe("HTTP/1.1 on a raw connection", () => {
     expect(decodeURIComponent(new URL(answer.url).search)).toEqual("?k=\u00e9\ufffd");
   });
 
+  test("header names are matched in any letter case", async () => {
+    const client = await RawClient.open(server);
+    const answers = [];
+    for (const [host, type, length] of [
+      ["Host", "Content-Type", "Content-Length"],
+      ["host", "content-type", "content-length"],
+      ["HOST", "CONTENT-TYPE", "CONTENT-LENGTH"],
+      ["hOsT", "cOnTeNt-TyPe", "cOnTeNt-LeNgTh"],
+    ]) {
+      client.write(`POST /echo HTTP/1.1\r\n${host}: example.test\r\n${type}: text/x-${host}\r\n${length}: 5\r\n\r\nhello`);
+      const { url, body, contentType } = JSON.parse((await client.read()).body);
+      answers.push({ url, body, contentType });
+    }
+    client.close();
+    expect(answers).toEqual(["Host", "host", "HOST", "hOsT"].map((host) => ({ url: "http://example.test/echo", body: "hello", contentType: `text/x-${host}` })));
+  });
+
   test("an absolute-form target (as sent to proxies) is served", async () => {
     const client = await RawClient.open(server);
     client.write(`GET http://elsewhere.example/echo?a=b HTTP/1.1\r\nHost: elsewhere.example\r\n\r\n`);
@@ -434,6 +451,10 @@ describe("refusals: a clear status, the connection closes, the server keeps serv
     ["whitespace before a header's colon", "GET /hello HTTP/1.1\r\nHost : x\r\n\r\n", 400],
     ["an obsolete folded header line", "GET /hello HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n  folded\r\n\r\n", 400],
     ["a bare LF inside a header", "GET /hello HTTP/1.1\r\nHost: x\nX-A: 1\r\n\r\n", 400],
+    ["a bare CR inside a header", "POST /fast HTTP/1.1\r\nHost: x\rX-A: 1\r\nContent-Length: 0\r\n\r\n", 400],
+    ["a bare LF in the request line", "GET /hello\nHTTP/1.1\r\nHost: x\r\n\r\n", 400],
+    ["a NUL in a header value", "POST /fast HTTP/1.1\r\nHost: x\r\nX-A: a\u0000b\r\nContent-Length: 0\r\n\r\n", 400],
+    ["a DEL in a header value", "POST /fast HTTP/1.1\r\nHost: x\r\nX-A: a\u007fb\r\nContent-Length: 0\r\n\r\n", 400],
     ["a malformed Content-Length", "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 12abc\r\n\r\n", 400],
     ["two different Content-Lengths", "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab", 400],
     ["Content-Length with Transfer-Encoding", "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400],
