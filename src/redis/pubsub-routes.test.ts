@@ -8,7 +8,7 @@ import { Database } from "./engine/database.ts";
 import { discardChanges } from "./engine/change-log.ts";
 import { ManualClock } from "../util/clock.ts";
 import { SeededRandom } from "../util/random.ts";
-import type { LogLevel } from "../util/log.ts";
+import { fieldsObject, type LogLevel } from "../util/log.ts";
 import { createPubSubRoutes, type PubSubRoutesDeps } from "./pubsub-routes.ts";
 import { brokerOf } from "./pubsub.ts";
 
@@ -20,7 +20,7 @@ function setup(options: Partial<PubSubRoutesDeps> = {}) {
   const logged: { level: LogLevel; event: string; fields?: Record<string, unknown> }[] = [];
   const app = createPubSubRoutes({
     authenticate: (given) => (given === token ? { database, readOnly: false } : given === readOnlyToken ? { database, readOnly: true } : undefined),
-    log: { log: (level, event, fields) => logged.push({ level, event, fields }) },
+    log: { log: (level, event, fields) => logged.push({ level, event, fields: fieldsObject(fields) }) },
     ...options,
   });
   return { app, database, broker: brokerOf(database), logged };

@@ -8,7 +8,7 @@
 
 import type { Context, MiddlewareHandler } from "hono";
 import { matchedRoutes, routePath } from "hono/route";
-import type { Logger } from "../util/log.ts";
+import { RenderedFields, type Logger } from "../util/log.ts";
 import type { RequestMetrics, Surface } from "./metrics.ts";
 
 export interface AccessLogOptions {
@@ -45,14 +45,11 @@ export function createRequestLog(options: AccessLogOptions): RequestLog {
     finished(id, method, route, surface, status, startedAtMs) {
       const durationMs = performance.now() - startedAtMs;
       metrics?.requestFinished(surface, status, durationMs);
-      log.log("info", "request", {
-        id,
-        method: method.length > METHOD_LENGTH_MAX ? method.slice(0, METHOD_LENGTH_MAX) : method,
-        route,
-        surface,
-        status,
-        durationMs: Math.round(durationMs * 1000) / 1000,
-      });
+      // Ids are [A-Za-z0-9._:-] (REQUEST_ID_PATTERN, or made here); surfaces are fixed words.
+      const fields =
+        `"id":"${id}","method":${jsonText(method.length > METHOD_LENGTH_MAX ? method.slice(0, METHOD_LENGTH_MAX) : method)},` +
+        `"route":${jsonText(route)},"surface":"${surface}","status":${status},"durationMs":${Math.round(durationMs * 1000) / 1000}`;
+      log.log("info", "request", new RenderedFields(fields));
     },
   };
 }
@@ -70,6 +67,20 @@ export function accessLog(options: AccessLogOptions): MiddlewareHandler {
       // A response with immutable headers (one passed through from fetch) keeps its own.
     }
   };
+}
+
+// Methods and route patterns are few (the front end bounds a method's length), so each is
+// written as JSON text once; the bound only guards against a client sending endless methods.
+const jsonTexts = new Map<string, string>();
+const JSON_TEXTS_MAX = 1024;
+
+function jsonText(text: string): string {
+  let json = jsonTexts.get(text);
+  if (json === undefined) {
+    json = JSON.stringify(text);
+    if (jsonTexts.size < JSON_TEXTS_MAX) jsonTexts.set(text, json);
+  }
+  return json;
 }
 
 /** `<random prefix>-<n>`: unique within the process and, by the prefix, across restarts. */

@@ -12,7 +12,22 @@ import { fstatSync, writeSync } from "node:fs";
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
 export interface Logger {
-  log(level: LogLevel, event: string, fields?: Record<string, unknown>): void;
+  log(level: LogLevel, event: string, fields?: Record<string, unknown> | RenderedFields): void;
+}
+
+/**
+ * Fields already written as JSON object members (`"status":200,"route":"/"`), for a caller on
+ * the request path: JSON.stringify of its fields object cost the access log about 0.3 µs a
+ * request. The caller answers for the text being valid JSON members.
+ */
+export class RenderedFields {
+  constructor(readonly json: string) {}
+}
+
+/** A log call's fields as an object, for loggers that keep them rather than write them. */
+export function fieldsObject(fields: Record<string, unknown> | RenderedFields | undefined): Record<string, unknown> {
+  if (fields instanceof RenderedFields) return JSON.parse(`{${fields.json}}`) as Record<string, unknown>;
+  return fields ?? {};
 }
 
 // sd-daemon(3) priorities: 3 err, 4 warning, 6 info, 7 debug.
@@ -33,6 +48,7 @@ export function createLogger(options: LoggerOptions): Logger {
       if (quiet && level === "debug") return;
       // The head is written out rather than spread into a copy of `fields`: this runs per request.
       const head = journald ? `<${journalPriority[level]}>{"event":${JSON.stringify(event)}` : `{"event":${JSON.stringify(event)},"level":"${level}"`;
+      if (fields instanceof RenderedFields) return write(head + "," + fields.json + "}");
       const rest = fields === undefined ? "{}" : JSON.stringify(fields);
       write(rest === "{}" ? head + "}" : head + "," + rest.slice(1));
     },

@@ -12,7 +12,7 @@ import { Dispatcher } from "../../src/redis/engine/dispatcher.ts";
 import type { Keyspace } from "../../src/redis/engine/keyspace.ts";
 import type { Reply } from "../../src/redis/engine/reply.ts";
 import { ManualClock } from "../../src/util/clock.ts";
-import type { Logger } from "../../src/util/log.ts";
+import { fieldsObject, type Logger } from "../../src/util/log.ts";
 import { SeededRandom } from "../../src/util/random.ts";
 import { BinaryWriter } from "../../src/storage/binary.ts";
 import { encodeArgv } from "../../src/storage/change-log-store.ts";
@@ -33,7 +33,7 @@ export function recordingLogger(): Logger & { lines: LogLine[]; events(): string
   const lines: LogLine[] = [];
   return {
     lines,
-    log: (level, event, fields = {}) => void lines.push({ level, event, fields }),
+    log: (level, event, fields) => void lines.push({ level, event, fields: fieldsObject(fields) }),
     events: () => lines.map((line) => line.event),
   };
 }
