@@ -58,9 +58,9 @@ export interface CommandObserver {
 
 /**
  * Timing a run takes two clock reads, about 55 ns here: as long as a fast command's handler
- * itself, and a seventh of a pipelined SADD all in. A command flagged `fast` (O(1) or O(log n))
- * is timed on a random sample of its runs, which keeps its latency distribution; every other
- * command, the kind that can run long, is timed on every run.
+ * itself (SADD through the dispatcher with metrics: 114 ns timed every run, 82 sampled). A
+ * command flagged `fast` (O(1) or O(log n)) is timed on a random sample of its runs, which keeps
+ * its latency distribution; every other command, the kind that can run long, on every run.
  */
 export const FAST_COMMAND_TIMING_SAMPLE = 8;
 
