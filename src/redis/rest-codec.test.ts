@@ -87,25 +87,25 @@ describe("toCommand and toBatch", () => {
 });
 
 describe("jsonHoldsBinaryStrings", () => {
-  const long = (text: string) => Buffer.from(`[["SET","k","${"x".repeat(300)}${text}"]]`);
+  // Bodies as the front end decodes them (UTF-8, bad bytes as U+FFFD).
+  const decoded = (bytes: number[] | string) => Buffer.from(bytes as never).toString("utf8");
+  const bodies: [string, string, boolean][] = [
+    ["ASCII with escapes", '[["SET","k","q\\"uote\\\\back\\n\\t"],["GET","k"]]', true],
+    ["numbers and booleans", '[["SETEX","k",10,true]]', true],
+    ["a \\u escape beyond ASCII", '[["SET","k","caf\\u00e9"]]', false],
+    ["a \\u escape within ASCII (refused to be safe)", '[["SET","k","\\u0041"]]', false],
+    ["a surrogate pair by escape", '[["SET","k","\\ud83d\\ude00"]]', false],
+    ["raw UTF-8", '[["SET","k","café €"]]', false],
+    ["a bad byte, decoded as U+FFFD", decoded([...Buffer.from('[["SET","k","'), 0x80, ...Buffer.from('"]]')]), false],
+  ];
 
-  test("ASCII JSON without \\u escapes parses to binary strings: no argument needs converting", () => {
-    const bytes = long('q\\"uote\\\\back\\n');
-    expect(jsonHoldsBinaryStrings(bytes)).toBe(true);
-    const [argv] = toBatch(parseJson(bytes.toString())).map((entry) => toCommand(entry, true));
-    expect(argv).toEqual(toCommand(toBatch(parseJson(bytes.toString()))[0]));
-  });
-
-  test("raw bytes beyond ASCII, or a \\u escape naming any character, need converting", () => {
-    expect(jsonHoldsBinaryStrings(long("é"))).toBe(false);
-    expect(jsonHoldsBinaryStrings(long("\\u00e9"))).toBe(false);
-    expect(jsonHoldsBinaryStrings(long("\\u0041"))).toBe(false);
-    expect(jsonHoldsBinaryStrings(Buffer.from([...long(""), 0xff]))).toBe(false);
-  });
-
-  test("a short body is not checked: converting its few arguments is cheaper", () => {
-    expect(jsonHoldsBinaryStrings(Buffer.from('["GET","k"]'))).toBe(false);
-  });
+  for (const [label, text, binary] of bodies) {
+    test(`${label}: ${binary ? "taken as binary strings" : "converted"}, with the arguments conversion gives`, () => {
+      expect(jsonHoldsBinaryStrings(text)).toBe(binary);
+      const entries = toBatch(parseJson(text));
+      expect(entries.map((entry) => toCommand(entry, jsonHoldsBinaryStrings(text)))).toEqual(entries.map((entry) => toCommand(entry)));
+    });
+  }
 });
 
 describe("encodeResult without base64", () => {

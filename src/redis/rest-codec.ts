@@ -4,7 +4,6 @@
 // `Upstash-Encoding: base64` mode except a top-level OK (the JS SDK decodes array elements
 // unconditionally, so "OK" inside an array is encoded too).
 
-import { isAscii } from "node:buffer";
 import { binaryToText, textToBinary } from "../util/bytes.ts";
 import { errors } from "./engine/errors.ts";
 import { ErrorReply, StatusReply, type Reply } from "./engine/reply.ts";
@@ -38,17 +37,16 @@ export function toCommand(value: unknown, stringsAreBinary = false): string[] {
 }
 
 const UNICODE_ESCAPE = "\\u";
-const CHECKED_BODY_BYTES_MIN = 256;
 
 /**
- * Whether every string JSON.parse makes of these UTF-8 bytes is already a binary string (one byte
- * per char): true when the bytes are ASCII and hold no `\u` escape, the only way such text can name
- * a character beyond ASCII. What the SDKs send nearly always is, and then no argument needs
- * converting (about 30 ns each). The check costs about 100 ns whatever the size, so a short body,
- * with few arguments, is not checked (false).
+ * Whether every string JSON.parse makes of this text is already a binary string (one byte per
+ * char): true when the text is ASCII (its UTF-8 length is its length) and holds no `\u` escape,
+ * the only way ASCII JSON can name a character beyond ASCII. What the SDKs send nearly always is,
+ * and then no argument needs converting (about 25 ns a command; the check costs about 30 ns for a
+ * short body, 200 ns for 4 KiB).
  */
-export function jsonHoldsBinaryStrings(bytes: Uint8Array): boolean {
-  return bytes.byteLength >= CHECKED_BODY_BYTES_MIN && isAscii(bytes) && Buffer.prototype.indexOf.call(bytes, UNICODE_ESCAPE) === -1;
+export function jsonHoldsBinaryStrings(text: string): boolean {
+  return Buffer.byteLength(text) === text.length && !text.includes(UNICODE_ESCAPE);
 }
 
 /**

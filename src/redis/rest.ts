@@ -54,11 +54,10 @@ export type HeaderOf = (name: string) => string | null | undefined;
 
 /**
  * One body route without its transport: the caller authenticated the request and read its body,
- * handing over the text or the RedisError that stopped the read (too large), and whether the
- * text's strings are binary strings as parsed (rest-codec.ts jsonHoldsBinaryStrings). Synchronous
- * unless a command waits (a paused script) or the answer waits for its commit.
+ * handing over the text or the RedisError that stopped the read (too large). Synchronous unless
+ * a command waits (a paused script) or the answer waits for its commit.
  */
-export type RestEndpoint = (access: Access, header: HeaderOf, body: string | RedisError, stringsAreBinary?: boolean) => RestAnswer | Promise<RestAnswer>;
+export type RestEndpoint = (access: Access, header: HeaderOf, body: string | RedisError) => RestAnswer | Promise<RestAnswer>;
 
 export interface RestEndpoints {
   /** `POST /`: one command. */
@@ -72,10 +71,11 @@ export interface RestEndpoints {
 export function createRestEndpoints(dispatcher: Dispatcher): RestEndpoints {
   return {
     // ["CMD", arg, ...]: one command; a failing command is a 400 with its error text.
-    command: (access, header, body, stringsAreBinary) =>
+    command: (access, header, body) =>
       guarded(access, () => {
         const format = responseFormat(header);
-        const argv = toCommand(parseJson(bodyText(body)), stringsAreBinary);
+        const text = bodyText(body);
+        const argv = toCommand(parseJson(text), jsonHoldsBinaryStrings(text));
         const lsnBefore = access.database.lsn;
         return settle(dispatchWhenFree(dispatcher, access.database, argv, sessionOf(access, false)), (reply) =>
           afterCommit(access, lsnBefore, commandAnswer(access, reply, format)),
@@ -84,10 +84,12 @@ export function createRestEndpoints(dispatcher: Dispatcher): RestEndpoints {
 
     // Not atomic: each entry runs on its own and fails on its own (HTTP 200 regardless). Only a
     // malformed request as a whole (not JSON, not an array of arrays, too large) is a 400.
-    pipeline: (access, header, body, stringsAreBinary) =>
+    pipeline: (access, header, body) =>
       guarded(access, () => {
         const format = responseFormat(header);
-        const batch = toBatch(parseJson(bodyText(body)));
+        const text = bodyText(body);
+        const batch = toBatch(parseJson(text));
+        const stringsAreBinary = jsonHoldsBinaryStrings(text);
         const session = sessionOf(access, false);
         const lsnBefore = access.database.lsn;
         const run = (i: number) => runPipelineEntry(dispatcher, access, batch[i]!, session, stringsAreBinary);
@@ -103,10 +105,12 @@ export function createRestEndpoints(dispatcher: Dispatcher): RestEndpoints {
     // so a bad one discards the whole request with a 400 and changes nothing; the run itself is
     // synchronous, so nothing interleaves. Runtime errors (WRONGTYPE ...) fail only their entry,
     // as in a Redis transaction. Always JSON: spec §2.4 excludes it from RESP2 output.
-    multiExec: (access, header, body, stringsAreBinary) =>
+    multiExec: (access, header, body) =>
       guarded(access, () => {
         const base64 = isBase64(header("upstash-encoding"));
-        const batch = toBatch(parseJson(bodyText(body)));
+        const text = bodyText(body);
+        const batch = toBatch(parseJson(text));
+        const stringsAreBinary = jsonHoldsBinaryStrings(text);
         const session = sessionOf(access, true);
         const commands = batch.map((entry) => toCommand(entry, stringsAreBinary));
         // A script suspended between time slices holds the database: start after it ends.
@@ -179,8 +183,7 @@ export function createRedisFastRoutes(deps: RedisRoutesDeps): ReadonlyMap<string
       const header = (name: string) => request.header(name);
       const access = accessOf(authenticate, header("authorization"), request.target);
       if (access === undefined) return unauthorizedRaw();
-      const body = request.body;
-      return settle(endpoint(access, header, utf8.decode(body), jsonHoldsBinaryStrings(body)), toRawResponse);
+      return settle(endpoint(access, header, request.bodyText()), toRawResponse);
     },
     tooLarge(request) {
       const header = (name: string) => request.header(name);

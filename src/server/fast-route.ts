@@ -15,6 +15,12 @@ export interface RawRequest {
   header(name: string): string | undefined;
   /** Empty when the request had none, and in `tooLarge`. */
   readonly body: Uint8Array;
+  /**
+   * The body as UTF-8 text (bad sequences as U+FFFD): what decoding `body` gives, for less. The
+   * front end decodes it where the bytes arrived; making the view `body` costs more than decoding
+   * a short body.
+   */
+  bodyText(): string;
 }
 
 /** An answer: the front end adds content-length, connection and date. */

@@ -63,6 +63,11 @@ async function throughHono(server: ReturnType<typeof createServer>, request: Tes
   return { status: response.status, headers, body: Buffer.from(await response.arrayBuffer()).toString("latin1") };
 }
 
+/** A RawRequest as the front end makes it, from a head and the body's bytes. */
+function withBody(head: Omit<RawRequest, "body" | "bodyText">, body: Uint8Array): RawRequest {
+  return { ...head, body, bodyText: () => new TextDecoder().decode(body) };
+}
+
 /** What the HTTP/1.1 front end does: route by method and path, read at most maxBodyBytes. */
 async function throughFastRoute(server: ReturnType<typeof createServer>, request: TestRequest): Promise<Answer> {
   const query = request.target.indexOf("?");
@@ -72,8 +77,7 @@ async function throughFastRoute(server: ReturnType<typeof createServer>, request
   const headers = new Map(Object.entries(request.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]));
   const body = new TextEncoder().encode(request.body);
   const head = { method: "POST", path, target: request.target, header: (name: string) => headers.get(name) };
-  const response: RawResponse =
-    body.byteLength > route.maxBodyBytes ? route.tooLarge({ ...head, body: new Uint8Array(0) }) : await route.handle({ ...head, body } satisfies RawRequest);
+  const response: RawResponse = body.byteLength > route.maxBodyBytes ? route.tooLarge(withBody(head, new Uint8Array(0))) : await route.handle(withBody(head, body));
   const text = typeof response.body === "string" ? response.body : Buffer.from(response.body).toString("latin1");
   // The front end sends a string UTF-8 encoded; compare bytes as Hono's Response holds them.
   return { status: response.status, headers: response.headers, body: typeof response.body === "string" ? Buffer.from(text).toString("latin1") : text };
@@ -217,7 +221,7 @@ describe("durable writes", () => {
     const { fast } = createServer(engine.database);
     const route = fast("POST", "/pipeline")!;
     const body = new TextEncoder().encode(json([["SET", "k", "v"], ["GET", "k"]]));
-    const answer = route.handle({ method: "POST", path: "/pipeline", target: "/pipeline", header: (name) => (name === "authorization" ? auth.authorization : undefined), body });
+    const answer = route.handle(withBody({ method: "POST", path: "/pipeline", target: "/pipeline", header: (name) => (name === "authorization" ? auth.authorization : undefined) }, body));
     expect(answer).toBeInstanceOf(Promise);
     expect(engine.persistence.store.pendingCount).toBe(1);
     const response = await answer;
@@ -237,7 +241,7 @@ describe("durable writes", () => {
     engines.push(engine);
     const { fast } = createServer(engine.database);
     const body = new TextEncoder().encode(json(["GET", "k"]));
-    const answer = fast("POST", "/")!.handle({ method: "POST", path: "/", target: "/", header: (name) => (name === "authorization" ? auth.authorization : undefined), body });
+    const answer = fast("POST", "/")!.handle(withBody({ method: "POST", path: "/", target: "/", header: (name) => (name === "authorization" ? auth.authorization : undefined) }, body));
     expect(answer).not.toBeInstanceOf(Promise);
     expect((answer as RawResponse).body).toBe('{"result":null}');
   });

@@ -13,11 +13,16 @@ const LF = 10;
 
 export type BodyKind = "none" | "length" | "chunked";
 
-const NO_BODY = new Uint8Array(0);
+const NO_BODY = Buffer.alloc(0);
 
 /** A parsed request head; the fast routes see it, with its body, as their RawRequest. */
 export class RequestHead implements RawRequest {
-  body: Uint8Array = NO_BODY;
+  /** The body is `bodySource[bodyStart, bodyEnd)`: often a range of the packet it came in. */
+  private bodySource: Buffer = NO_BODY;
+  private bodyStart = 0;
+  private bodyEnd = 0;
+  private bodyView: Uint8Array | undefined;
+
   constructor(
     readonly method: string,
     readonly target: string,
@@ -33,6 +38,22 @@ export class RequestHead implements RawRequest {
     readonly keepAlive: boolean,
     readonly expectsContinue: boolean,
   ) {}
+
+  /** Sets the body to `source[start, end)` without copying it. */
+  setBody(source: Buffer, start = 0, end = source.length): void {
+    this.bodySource = source;
+    this.bodyStart = start;
+    this.bodyEnd = end;
+    this.bodyView = undefined;
+  }
+
+  get body(): Uint8Array {
+    return (this.bodyView ??= this.bodySource.subarray(this.bodyStart, this.bodyEnd));
+  }
+
+  bodyText(): string {
+    return this.bodySource.toString("utf8", this.bodyStart, this.bodyEnd);
+  }
 
   header(name: string): string | undefined {
     const headers = this.headers;

@@ -31,6 +31,8 @@ function fastRoutes(): FastRoutes {
   const route: FastRoute = {
     maxBodyBytes: FAST_BODY_BYTES_MAX,
     handle(request: RawRequest) {
+      // The text the front end decodes where the bytes arrived must be the bytes' text.
+      if (request.bodyText() !== text(request.body)) throw new Error("bodyText differs from body");
       const answer = {
         status: 200,
         headers: { ...json },
