@@ -8,9 +8,6 @@ import type { RawRequest } from "./fast-route.ts";
 /** Request line plus header fields (and, separately, trailer fields); past it, 431. */
 export const HEAD_BYTES_MAX = 64 * 1024;
 
-const CR = 13;
-const LF = 10;
-
 export type BodyKind = "none" | "length" | "chunked";
 
 const NO_BODY = Buffer.alloc(0);
