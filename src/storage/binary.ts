@@ -59,6 +59,13 @@ export class BinaryWriter {
     return this;
   }
 
+  /** A u32 count, then each binary string as bytes() writes it. */
+  strings(values: readonly string[]): this {
+    this.u32(values.length);
+    for (const value of values) this.bytes(value);
+    return this;
+  }
+
   /** Raw bytes (another codec's output): u32 byte length, then the bytes. */
   blob(bytes: Uint8Array): this {
     this.u32(bytes.length);
@@ -156,6 +163,11 @@ export class BinaryReader {
     this.need(length);
     const start = this.offset;
     this.offset += length;
+    return this.matching(names, start, length);
+  }
+
+  /** The one of `names` whose bytes are `buffer[start, start + length)`, if any. */
+  private matching<T extends string>(names: readonly T[], start: number, length: number): T | undefined {
     const buffer = this.buffer;
     for (const name of names) {
       if (name.length !== length) continue;
@@ -176,16 +188,18 @@ export class BinaryReader {
     this.need(length);
     const start = this.offset;
     this.offset += length;
-    const buffer = this.buffer;
-    for (const item of recent.items) {
-      if (item.length !== length) continue;
-      let i = 0;
-      while (i < length && buffer[start + i] === item.charCodeAt(i)) i++;
-      if (i === length) return item;
-    }
-    const text = buffer.toString("latin1", start, start + length);
+    const known = this.matching(recent.items, start, length);
+    if (known !== undefined) return known;
+    const text = this.buffer.toString("latin1", start, start + length);
     recent.remember(text);
     return text;
+  }
+
+  /** A u32 count, then that many byte strings (what BinaryWriter.strings writes). */
+  strings(): string[] {
+    const values: string[] = [];
+    for (let count = this.u32(); count > 0; count--) values.push(this.bytes());
+    return values;
   }
 
   /** A length-prefixed byte range, as a view (no copy) into the record. */

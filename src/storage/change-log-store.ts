@@ -19,8 +19,7 @@ import { closeFully, failureReason, StorageError } from "./sqlite.ts";
 // strings are bytes already). Cheaper both ways than JSON text, which restart time feels most.
 // A row's bytes are its entries' bytes back to back, in LSN order.
 export function encodeArgv(writer: BinaryWriter, argv: string[]): void {
-  writer.u32(argv.length);
-  for (const arg of argv) writer.bytes(arg);
+  writer.strings(argv);
 }
 
 // A log repeats a handful of command names a million times over: one string each is enough.

@@ -149,10 +149,8 @@ const listCodec: TypeCodec = {
       );
     },
     readPart(reader, list: ListValue) {
-      const values: string[] = [];
-      for (let count = reader.u32(); count > 0; count--) values.push(reader.bytes());
       const quicklist = list.quicklist;
-      list.pushBack(values);
+      list.pushBack(reader.strings());
       list.restoreEncoding(quicklist);
     },
   },
@@ -160,8 +158,7 @@ const listCodec: TypeCodec = {
     const reader = new BinaryReader(bytes);
     const quicklist = reader.u8();
     if (quicklist > 1) throw new CorruptRecordError("bad list encoding flag");
-    const values: string[] = [];
-    for (let count = reader.u32(); count > 0; count--) values.push(reader.bytes());
+    const values = reader.strings();
     reader.end();
     const list = ListValue.of(values);
     list.restoreEncoding(quicklist === 1);
@@ -173,17 +170,13 @@ const listCodec: TypeCodec = {
 const setEncodings: SetEncoding[] = ["intset", "listpack", "hashtable"];
 const setCodec: TypeCodec = {
   encode(set: SetValue) {
-    const members = set.members();
-    const writer = new BinaryWriter().u8(setEncodings.indexOf(set.encoding())).u32(members.length);
-    for (const member of members) writer.bytes(member);
-    return writer.finish();
+    return new BinaryWriter().u8(setEncodings.indexOf(set.encoding())).strings(set.members()).finish();
   },
   decode(bytes) {
     const reader = new BinaryReader(bytes);
     const encoding = setEncodings[reader.u8()];
     if (encoding === undefined) throw new CorruptRecordError("bad set encoding");
-    const members: string[] = [];
-    for (let count = reader.u32(); count > 0; count--) members.push(reader.bytes());
+    const members = reader.strings();
     reader.end();
     return SetValue.restore(members, encoding);
   },
@@ -382,13 +375,10 @@ const streamCodec: TypeCodec = {
 
 /** One node; returns its live entries. */
 function writeStreamNode(writer: BinaryWriter, node: StreamNode): number {
-  writer.bytes(idText(node.masterId)).u32(node.masterFields.length);
-  for (const field of node.masterFields) writer.bytes(field);
-  writer.u32(node.entries.length);
+  writer.bytes(idText(node.masterId)).strings(node.masterFields).u32(node.entries.length);
   let live = 0;
   for (const entry of node.entries) {
-    writer.bytes(idText(entry.id)).u8(entry.deleted ? 1 : 0).u32(entry.fields.length);
-    for (const text of entry.fields) writer.bytes(text);
+    writer.bytes(idText(entry.id)).u8(entry.deleted ? 1 : 0).strings(entry.fields);
     if (!entry.deleted) live++;
   }
   return live;
@@ -412,16 +402,14 @@ function writeStreamTrailer(writer: BinaryWriter, stream: StreamValue, length: n
 /** One node into `stream`; returns its live entries. */
 function readStreamNode(reader: BinaryReader, stream: StreamValue): number {
   const masterId = readId(reader);
-  const masterFields: string[] = [];
-  for (let count = reader.u32(); count > 0; count--) masterFields.push(reader.bytes());
+  const masterFields = reader.strings();
   const entries: StreamEntry[] = [];
   let live = 0;
   for (let count = reader.u32(); count > 0; count--) {
     const id = readId(reader);
     const deleted = reader.u8();
     if (deleted > 1) throw new CorruptRecordError("bad stream tombstone flag");
-    const fields: string[] = [];
-    for (let n = reader.u32(); n > 0; n--) fields.push(reader.bytes());
+    const fields = reader.strings();
     if (fields.length % 2 !== 0) throw new CorruptRecordError("odd stream entry fields");
     entries.push({ id, fields, deleted: deleted === 1 });
     if (deleted === 0) live++;
