@@ -274,7 +274,7 @@ function afterCommit(access: Access, lsnBefore: number, answer: RestAnswer): Res
 }
 
 /** One pipeline entry to its reply; an entry that is not a valid command fails alone. */
-function runPipelineEntry(dispatcher: Dispatcher, access: Access, entry: unknown[], session: Session, stringsAreBinary = false): Reply | Promise<Reply> {
+function runPipelineEntry(dispatcher: Dispatcher, access: Access, entry: unknown[], session: Session, stringsAreBinary: boolean): Reply | Promise<Reply> {
   let argv: string[];
   try {
     argv = toCommand(entry, stringsAreBinary);
