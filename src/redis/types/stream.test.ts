@@ -67,10 +67,11 @@ function randomFields(random: SeededRandom): string[] {
 
 describe("StreamValue against a sorted-array model", () => {
   for (const seed of [1, 2, 3, 4, 5, 6]) {
-    test(`seed ${seed}: appends, deletes, trims and range reads agree`, () => {
+    test(`seed ${seed}: appends, deletes, trims and range reads agree; a clone taken midway keeps its state`, () => {
       const random = new SeededRandom(seed);
       const stream = new StreamValue();
       let model: ModelEntry[] = [];
+      let midway: { clone: StreamValue; model: ModelEntry[] } | undefined;
       let ms = seed === 5 ? (1n << 64n) - 1_000_000n : seed === 6 ? (1n << 53n) - 2_000n : 1_000n;
       let seq = seed === 4 ? (1n << 64n) - 50n : seed === 6 ? (1n << 53n) - 100n : 0n;
       for (let step = 0; step < 3000; step++) {
@@ -116,8 +117,10 @@ describe("StreamValue against a sorted-array model", () => {
           expect(stream.get(id(probe))?.fields).toEqual(model.find((entry) => entry.id === probe)?.fields);
         }
         if (step % 250 === 0) checkAgainstModel(stream, model);
+        if (step === 1500) midway = { clone: stream.clone(), model: [...model] };
       }
       checkAgainstModel(stream, model);
+      checkAgainstModel(midway!.clone, midway!.model);
       expect(stream.clone()).toEqual(stream);
     });
   }

@@ -134,18 +134,19 @@ function deltaElementBytes(value: U64, base: U64): number {
 
 // ---- entries and nodes --------------------------------------------------------------------
 
+/** Never changed once made (XDEL puts a tombstone in its place): copies of a stream share them. */
 export interface StreamEntry {
   readonly id: StreamId;
   /** Flat [field, value, field, value ...]. */
-  readonly fields: string[];
-  deleted: boolean;
+  readonly fields: readonly string[];
+  readonly deleted: boolean;
 }
 
 /** One listpack of Redis's radix tree: entries in id order, tombstones included. */
 export interface StreamNode {
   readonly masterId: StreamId;
   /** The field names of the node's first entry; entries with the same names are stored compressed. */
-  readonly masterFields: string[];
+  readonly masterFields: readonly string[];
   readonly entries: StreamEntry[];
   /** Entries not deleted. */
   live: number;
@@ -153,7 +154,7 @@ export interface StreamNode {
   bytes: number;
 }
 
-function sameFieldNames(fields: string[], masterFields: string[]): boolean {
+function sameFieldNames(fields: readonly string[], masterFields: readonly string[]): boolean {
   if (fields.length !== masterFields.length * 2) return false;
   for (let i = 0; i < masterFields.length; i++) if (fields[i * 2] !== masterFields[i]) return false;
   return true;
@@ -168,7 +169,7 @@ function newNode(id: StreamId, fields: string[]): StreamNode {
   return { masterId: id, masterFields, entries: [], live: 0, bytes };
 }
 
-function entryBytes(node: StreamNode, id: StreamId, fields: string[]): number {
+function entryBytes(node: StreamNode, id: StreamId, fields: readonly string[]): number {
   const compressed = sameFieldNames(fields, node.masterFields);
   const pairs = fields.length / 2;
   let bytes = integerElementBytes(compressed ? 2 : 0);
@@ -178,6 +179,13 @@ function entryBytes(node: StreamNode, id: StreamId, fields: string[]): number {
   for (let i = 0; i < fields.length; i++) if (!compressed || i % 2 === 1) bytes += stringElementBytes(fields[i]!);
   bytes += integerElementBytes(compressed ? pairs + 3 : pairs * 2 + 4);
   return bytes;
+}
+
+/** Leaves a tombstone in the entry's place (as Redis's listpack keeps a deleted flag). */
+function markDeleted(node: StreamNode, position: number): void {
+  const entry = node.entries[position]!;
+  node.entries[position] = { id: entry.id, fields: entry.fields, deleted: true };
+  node.live--;
 }
 
 function pushEntry(node: StreamNode, entry: StreamEntry): void {
@@ -528,13 +536,11 @@ export class StreamValue implements StructuredValue {
     const index = this.nodeAtOrBefore(id);
     if (index < 0) return false;
     const node = this.nodes[index]!;
-    const entry = node.entries[lowerBound(node.entries, id, entryKey)];
+    const position = lowerBound(node.entries, id, entryKey);
+    const entry = node.entries[position];
     if (entry === undefined || !sameId(entry.id, id) || entry.deleted) return false;
     if (node.live === 1) this.nodes.splice(index, 1);
-    else {
-      entry.deleted = true;
-      node.live--;
-    }
+    else markDeleted(node, position);
     this.length--;
     if (compareIds(id, this.maxDeletedId) > 0) this.maxDeletedId = id;
     if (this.length === 0) this.firstId = STREAM_ID_MIN;
@@ -569,14 +575,14 @@ export class StreamValue implements StructuredValue {
       }
       if (approximate) break;
       let stopped = false;
-      for (const entry of node.entries) {
+      for (let position = 0; position < node.entries.length; position++) {
+        const entry = node.entries[position]!;
         stopped = strategy === "maxlen" ? BigInt(this.length) <= maxLength : compareIds(entry.id, minId) >= 0;
         if (stopped) break;
         if (entry.deleted) continue;
         if (policy === "ACKED" && this.isReferenced(entry.id)) continue;
         if (policy === "DELREF") this.removeReferences(entry.id);
-        entry.deleted = true;
-        node.live--;
+        markDeleted(node, position);
         this.length--;
         deleted++;
       }
@@ -652,12 +658,13 @@ export class StreamValue implements StructuredValue {
 
   // ---- StructuredValue --------------------------------------------------------------------
 
+  /** Copies nodes and their entry lists, not the entries, which never change (snapshots clone streams of millions). */
   clone(): StreamValue {
     const copy = new StreamValue();
     copy.nodes = this.nodes.map((node) => ({
       masterId: node.masterId,
-      masterFields: [...node.masterFields],
-      entries: node.entries.map((entry) => ({ id: entry.id, fields: [...entry.fields], deleted: entry.deleted })),
+      masterFields: node.masterFields,
+      entries: node.entries.slice(),
       live: node.live,
       bytes: node.bytes,
     }));
