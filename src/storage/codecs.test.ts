@@ -57,4 +57,42 @@ describe("codecs", () => {
       expect(() => codecs[type].decode(padded)).toThrow(CorruptRecordError);
     });
   }
+
+  // Written by the codec of snapshot formats 1 and 2, which stored each stream id as one 128-bit
+  // decimal integer (ms << 64 | seq), for the stream `olderStream` builds.
+  const OLDER_STREAM_BYTES =
+    "AQAAABQAAAAxODQ0Njc0NDA3MzcwOTU1MTYxNwEAAAABAAAAZgMAAAAUAAAAMTg0NDY3NDQwNzM3MDk1NTE2MTcAAgAAAAEAAABmAQAAAHYnAAAAMzQwMjgyMzY2OTIwOTM4NDYzNDQ0OTI3ODYzMzU4MDU4NjU5ODQ1AQQAAAABAAAAZgEAAAB3AQAAAG4BAAAAMScAAAAzNDAyODIzNjY5MjA5Mzg0NjM0NDQ5Mjc4NjMzNTgwNTg2NTk4NDYAAgAAAAEAAABmAQAAAHgCAAAAJwAAADM0MDI4MjM2NjkyMDkzODQ2MzQ0NDkyNzg2MzM1ODA1ODY1OTg0NhQAAAAxODQ0Njc0NDA3MzcwOTU1MTYxNycAAAAzNDAyODIzNjY5MjA5Mzg0NjM0NDQ5Mjc4NjMzNTgwNTg2NTk4NDUBAAAAMwEAAAABAAAAZxQAAAAxODQ0Njc0NDA3MzcwOTU1MTYxNwIAAAAtMQEAAAAFAAAAYWxpY2UAAIBW/rx4QgAAgFb+vHhCAQAAABQAAAAxODQ0Njc0NDA3MzcwOTU1MTYxNwUAAABhbGljZQAAgFb+vHhCAQAAADE=";
+  function olderStream(): unknown {
+    const engine = createTestEngine();
+    engine.run("XADD", "s", "1-1", "f", "v");
+    engine.run("XADD", "s", "18446744073709551615-5", "f", "w", "n", "1");
+    engine.run("XADD", "s", "18446744073709551615-6", "f", "x");
+    engine.run("XDEL", "s", "18446744073709551615-5");
+    engine.run("XGROUP", "CREATE", "s", "g", "0");
+    engine.run("XREADGROUP", "GROUP", "g", "alice", "COUNT", "1", "STREAMS", "s", ">");
+    return engine.database.keyspace.get("s")!.value;
+  }
+
+  test("a stream from an older snapshot, ids as 128-bit integers, decodes to the same value", () => {
+    const decoded = codecs.stream.decode(Buffer.from(OLDER_STREAM_BYTES, "base64"));
+    expect(decoded).toEqual(olderStream());
+    expect(codecs.stream.encode(decoded)).toEqual(codecs.stream.encode(olderStream()));
+  });
+
+  test("stream ids that no writer wrote are refused", () => {
+    const bytes = codecs.stream.encode(olderStream());
+    const text = Buffer.from(bytes).toString("latin1");
+    const withFirstId = (id: string) => {
+      const first = "18446744073709551615-5";
+      const at = text.indexOf(first);
+      const replaced = Buffer.from(text.slice(0, at - 4), "latin1");
+      const length = Buffer.alloc(4);
+      length.writeUInt32LE(id.length);
+      return Buffer.concat([replaced, length, Buffer.from(id, "latin1"), Buffer.from(text.slice(at + first.length), "latin1")]);
+    };
+    expect(codecs.stream.decode(withFirstId("18446744073709551615-5"))).toEqual(olderStream());
+    for (const bad of ["18446744073709551616-5", "01-5", "1-05", "1-", "-5", "1--5", "1-5-", "", "x", "340282366920938463463374607431768211456"]) {
+      expect(() => codecs.stream.decode(withFirstId(bad)), bad).toThrow(CorruptRecordError);
+    }
+  });
 });

@@ -9,7 +9,19 @@ import { decodeUtf8, encodeUtf8, JsonDocument, type JsonObject, type JsonValue }
 import { ListValue } from "../redis/types/list.ts";
 import { SetValue, type SetEncoding } from "../redis/types/set.ts";
 import { SortedSet } from "../redis/types/sorted-set.ts";
-import { Consumer, ConsumerGroup, StreamValue, streamIdFromBigInt, streamIdToBigInt, type StreamEntry, type StreamId, type StreamNode } from "../redis/types/stream.ts";
+import {
+  Consumer,
+  ConsumerGroup,
+  formatStreamId,
+  StreamId,
+  StreamValue,
+  streamIdFromBigInt,
+  u64,
+  U64_MAX,
+  type StreamEntry,
+  type StreamNode,
+  type U64,
+} from "../redis/types/stream.ts";
 import { BinaryReader, BinaryWriter, CorruptRecordError } from "./binary.ts";
 
 export interface TypeCodec {
@@ -292,7 +304,9 @@ const jsonCodec: TypeCodec = {
   },
 };
 
-// Stream counters are bigints and ids 128-bit integers (ms << 64 | seq), written as decimal text.
+// Stream counters are bigints, written as decimal text. Ids are written as XADD prints them,
+// `<ms>-<seq>`; files of snapshot formats 1 and 2 hold each id as one 128-bit decimal integer
+// (ms << 64 | seq), which still loads (and cost a bigint or three per id to write).
 function readBigint(reader: BinaryReader): bigint {
   const text = reader.bytes();
   if (!/^-?[0-9]{1,40}$/.test(text)) throw new CorruptRecordError("bad stream integer");
@@ -300,12 +314,25 @@ function readBigint(reader: BinaryReader): bigint {
 }
 
 const ID_LIMIT = 1n << 128n;
-const idText = (id: StreamId) => String(streamIdToBigInt(id));
+const ID_TEXT = /^(0|[1-9][0-9]{0,19})-(0|[1-9][0-9]{0,19})$/;
+const idText = formatStreamId;
 
 function readId(reader: BinaryReader): StreamId {
-  const value = readBigint(reader);
-  if (value < 0n || value >= ID_LIMIT) throw new CorruptRecordError("bad stream id");
+  const text = reader.bytes();
+  const parts = ID_TEXT.exec(text);
+  if (parts !== null) return new StreamId(readU64(parts[1]!), readU64(parts[2]!));
+  if (!/^[0-9]{1,39}$/.test(text)) throw new CorruptRecordError("bad stream id");
+  const value = BigInt(text);
+  if (value >= ID_LIMIT) throw new CorruptRecordError("bad stream id");
   return streamIdFromBigInt(value);
+}
+
+/** One half of an id: decimal digits without leading zeros, at most 20 of them. */
+function readU64(digits: string): U64 {
+  if (digits.length <= 15) return Number(digits);
+  const value = BigInt(digits);
+  if (value > U64_MAX) throw new CorruptRecordError("bad stream id");
+  return u64(value);
 }
 
 // nodes as Redis keeps them (master id, master fields, entries with tombstones), the stream's

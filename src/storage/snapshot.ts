@@ -36,8 +36,9 @@ import { BinaryReader, BinaryWriter, CorruptRecordError } from "./binary.ts";
 import { codecs, type PartWriter, type TypeCodec } from "./codecs.ts";
 import { closeFully, openSnapshotForReading, openSnapshotForWriting } from "./sqlite.ts";
 
-// Format 2 adds CONTINUATION records (values written in parts); format 1 files load as before.
-const FORMAT_VERSION = 2;
+// Format 2 adds CONTINUATION records (values written in parts); format 3 writes stream ids as
+// text (codecs.ts). Files of formats 1 and 2 load as before.
+const FORMAT_VERSION = 3;
 const CHUNK_BYTES_TARGET = 256 * 1024;
 const PART_BYTES_TARGET = 128 * 1024;
 /** The type name of a record that continues the previous record's value (same key). */
@@ -477,7 +478,7 @@ function loadFrom(sqlite: SqliteDatabase, path: string, keyspace: ObservedKeyspa
   const metas = sqlite.query<MetaRow, []>("SELECT format, lsn, keys, chunks, crc, created_at_ms FROM meta").all();
   if (metas.length !== 1) throw new SnapshotCorruptError(path, "no completion record");
   const meta = metas[0]!;
-  if (meta.format !== 1 && meta.format !== FORMAT_VERSION) throw new SnapshotCorruptError(path, `unknown format ${meta.format}`);
+  if (!Number.isInteger(meta.format) || meta.format < 1 || meta.format > FORMAT_VERSION) throw new SnapshotCorruptError(path, `unknown format ${meta.format}`);
   let expectedSeq = 0;
   let chainedCrc = 0;
   let keys = 0;
