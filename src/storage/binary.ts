@@ -10,6 +10,14 @@ const INITIAL_CAPACITY_BYTES = 64;
 // Below this, a JS loop writing char codes beats the native call's fixed cost.
 const SHORT_STRING_BYTES = 24;
 
+// Byte stores: cheaper than Buffer#writeUInt32LE for the many short strings a log or snapshot writes.
+function putU32(buffer: Buffer, offset: number, value: number): void {
+  buffer[offset] = value;
+  buffer[offset + 1] = value >>> 8;
+  buffer[offset + 2] = value >>> 16;
+  buffer[offset + 3] = value >>> 24;
+}
+
 export class BinaryWriter {
   private buffer = Buffer.allocUnsafe(INITIAL_CAPACITY_BYTES);
   private length = 0;
@@ -31,7 +39,7 @@ export class BinaryWriter {
 
   u32(value: number): this {
     this.reserve(4);
-    this.buffer.writeUInt32LE(value, this.length);
+    putU32(this.buffer, this.length, value);
     this.length += 4;
     return this;
   }
@@ -46,16 +54,16 @@ export class BinaryWriter {
   /** A binary string: u32 byte length, then its bytes. */
   bytes(binary: string): this {
     const length = binary.length;
-    this.u32(length);
-    this.reserve(length);
+    this.reserve(4 + length);
+    const buffer = this.buffer;
+    const offset = this.length + 4;
+    putU32(buffer, this.length, length);
     if (length <= SHORT_STRING_BYTES) {
-      const buffer = this.buffer;
-      let offset = this.length;
-      for (let i = 0; i < length; i++) buffer[offset++] = binary.charCodeAt(i);
+      for (let i = 0; i < length; i++) buffer[offset + i] = binary.charCodeAt(i);
     } else {
-      this.buffer.write(binary, this.length, length, "latin1");
+      buffer.write(binary, offset, length, "latin1");
     }
-    this.length += length;
+    this.length = offset + length;
     return this;
   }
 
