@@ -4,6 +4,7 @@
 // `Upstash-Encoding: base64` mode except a top-level OK (the JS SDK decodes array elements
 // unconditionally, so "OK" inside an array is encoded too).
 
+import { headerLines } from "../server/fast-route.ts";
 import { binaryToText, textToBinary } from "../util/bytes.ts";
 import { errors } from "./engine/errors.ts";
 import { ErrorReply, StatusReply, type Reply } from "./engine/reply.ts";
@@ -114,7 +115,7 @@ export function httpResponse(body: string | Uint8Array | null, status: number, c
   return new Response(body, { status, headers: responseHeaders(contentType, syncToken) });
 }
 
-/** The headers of `httpResponse`, for a fast route (server/fast-route.ts) that builds no Response. */
+/** The headers of `httpResponse`. */
 export function responseHeaders(contentType: string, syncToken?: string): Record<string, string> {
   const headers: Record<string, string> = {
     "content-type": contentType,
@@ -123,6 +124,19 @@ export function responseHeaders(contentType: string, syncToken?: string): Record
   };
   if (syncToken !== undefined) headers["upstash-sync-token"] = syncToken;
   return headers;
+}
+
+// Per content type: the lines every answer of that type shares, rendered once.
+const sharedHeaderLines = new Map<string, string>();
+
+/** The headers of `httpResponse` as header lines, for a fast route (server/fast-route.ts) that builds no Response. */
+export function responseHeaderLines(contentType: string, syncToken?: string): string {
+  let lines = sharedHeaderLines.get(contentType);
+  if (lines === undefined) {
+    lines = headerLines(responseHeaders(contentType));
+    sharedHeaderLines.set(contentType, lines);
+  }
+  return syncToken === undefined ? lines : lines + "upstash-sync-token: " + syncToken + "\r\n";
 }
 
 export function jsonErrorResponse(message: string, status: number): Response {

@@ -18,7 +18,7 @@ import type { Session } from "./engine/command.ts";
 import type { Dispatcher } from "./engine/dispatcher.ts";
 import { RedisError, errors } from "./engine/errors.ts";
 import { ErrorReply, type Reply } from "./engine/reply.ts";
-import { encodeEnvelope, encodeError, httpResponse, jsonErrorResponse, jsonHoldsBinaryStrings, parseJson, responseHeaders, toBatch, toCommand } from "./rest-codec.ts";
+import { encodeEnvelope, encodeError, httpResponse, jsonErrorResponse, jsonHoldsBinaryStrings, parseJson, responseHeaderLines, toBatch, toCommand } from "./rest-codec.ts";
 import { encodeResp, respBytes } from "./resp-codec.ts";
 import { dispatchWhenFree, whenFree } from "./scripting/runner.ts";
 
@@ -316,7 +316,7 @@ function toResponse(answer: RestAnswer): Response {
 }
 
 function toRawResponse(answer: RestAnswer): RawResponse {
-  return { status: answer.status, headers: responseHeaders(answer.contentType, answer.syncToken), body: answer.body };
+  return { status: answer.status, headerLines: responseHeaderLines(answer.contentType, answer.syncToken), body: answer.body };
 }
 
 function sessionOf(access: Access, transaction: boolean): Session {

@@ -9,7 +9,7 @@ import { timingSafeEqual } from "node:crypto";
 import type { Logger } from "../util/log.ts";
 import { createPubSubRoutes } from "../redis/pubsub-routes.ts";
 import { createRedisFastRoutes, createRedisRoutes, methodNotAllowed, type RedisRoutesDeps } from "../redis/rest.ts";
-import { encodeError, httpResponse, jsonErrorResponse, responseHeaders } from "../redis/rest-codec.ts";
+import { encodeError, httpResponse, jsonErrorResponse, responseHeaderLines } from "../redis/rest-codec.ts";
 import { accessLog, createRequestLog, surfaceOf, type RequestLog } from "./access-log.ts";
 import { bearerToken, unauthorized } from "./auth.ts";
 import type { FastRoute, FastRoutes, RawRequest, RawResponse } from "./fast-route.ts";
@@ -86,12 +86,12 @@ function withAccessLog(route: FastRoute, pattern: string, requests: RequestLog, 
   const surface = surfaceOf(pattern);
   const finish = (request: RawRequest, id: string, startedAtMs: number, response: RawResponse): RawResponse => {
     requests.finished(id, request.method, pattern, surface, response.status, startedAtMs);
-    response.headers["x-request-id"] = id;
+    response.headerLines += "x-request-id: " + id + "\r\n";
     return response;
   };
   const failed = (error: unknown): RawResponse => {
     logFailure(log, error);
-    return { status: 500, headers: responseHeaders("application/json"), body: encodeError(INTERNAL_ERROR) };
+    return { status: 500, headerLines: responseHeaderLines("application/json"), body: encodeError(INTERNAL_ERROR) };
   };
   const answer = (request: RawRequest, respond: (request: RawRequest) => RawResponse | Promise<RawResponse>): RawResponse | Promise<RawResponse> => {
     const startedAtMs = performance.now();

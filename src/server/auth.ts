@@ -7,7 +7,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { Access } from "../platform/databases.ts";
 import { errors } from "../redis/engine/errors.ts";
-import { encodeError, jsonErrorResponse, responseHeaders } from "../redis/rest-codec.ts";
+import { encodeError, jsonErrorResponse, responseHeaderLines } from "../redis/rest-codec.ts";
 import type { RawResponse } from "./fast-route.ts";
 
 export type AuthVariables = { access: Access };
@@ -36,7 +36,7 @@ export function unauthorized(): Response {
 
 /** `unauthorized()` for a fast route: the same status, headers and body. */
 export function unauthorizedRaw(): RawResponse {
-  return { status: 401, headers: responseHeaders("application/json"), body: encodeError(errors.unauthorized().message) };
+  return { status: 401, headerLines: responseHeaderLines("application/json"), body: encodeError(errors.unauthorized().message) };
 }
 
 /** The token of an `Authorization: Bearer <token>` header (scheme case-insensitive), if any. */

@@ -26,8 +26,11 @@ export interface RawRequest {
 /** An answer: the front end adds content-length, connection and date. */
 export interface RawResponse {
   status: number;
-  /** Names and values in ASCII: the head goes out in one string with a text body. */
-  headers: Record<string, string>;
+  /**
+   * The header lines as sent, each `name: value\r\n`, in ASCII: the head goes out in one string
+   * with a text body, and a route renders the lines every answer shares once (`headerLines`).
+   */
+  headerLines: string;
   /** A string is sent UTF-8 encoded. */
   body: string | Uint8Array;
 }
@@ -41,3 +44,10 @@ export interface FastRoute {
 
 /** The fast route for a method and path, or undefined to hand the request to fetch. */
 export type FastRoutes = (method: string, path: string) => FastRoute | undefined;
+
+/** Header lines for RawResponse.headerLines; names and values must be ASCII. */
+export function headerLines(headers: Record<string, string>): string {
+  let lines = "";
+  for (const name in headers) lines += name + ": " + headers[name] + "\r\n";
+  return lines;
+}

@@ -80,7 +80,17 @@ async function throughFastRoute(server: ReturnType<typeof createServer>, request
   const response: RawResponse = body.byteLength > route.maxBodyBytes ? route.tooLarge(withBody(head, new Uint8Array(0))) : await route.handle(withBody(head, body));
   const text = typeof response.body === "string" ? response.body : Buffer.from(response.body).toString("latin1");
   // The front end sends a string UTF-8 encoded; compare bytes as Hono's Response holds them.
-  return { status: response.status, headers: response.headers, body: typeof response.body === "string" ? Buffer.from(text).toString("latin1") : text };
+  return { status: response.status, headers: headersOf(response.headerLines), body: typeof response.body === "string" ? Buffer.from(text).toString("latin1") : text };
+}
+
+/** Header lines back into names and values, as Hono's Response holds them. */
+function headersOf(lines: string): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const line of lines.split("\r\n").filter((line) => line !== "")) {
+    const colon = line.indexOf(": ");
+    headers[line.slice(0, colon)] = line.slice(colon + 2);
+  }
+  return headers;
 }
 
 const auth = { authorization: `Bearer ${token}` };
@@ -227,7 +237,7 @@ describe("durable writes", () => {
     const response = await answer;
     expect(engine.persistence.store.pendingCount).toBe(0);
     expect(engine.persistence.store.lastLsn()).toBe(1);
-    expect({ status: response.status, body: response.body, syncToken: response.headers["upstash-sync-token"] }).toEqual({
+    expect({ status: response.status, body: response.body, syncToken: headersOf(response.headerLines)["upstash-sync-token"] }).toEqual({
       status: 200,
       body: '[{"result":"OK"},{"result":"v"}]',
       syncToken: "1",

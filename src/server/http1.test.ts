@@ -6,7 +6,7 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { connect, type Socket } from "node:net";
-import type { FastRoute, FastRoutes, RawRequest } from "./fast-route.ts";
+import { headerLines, type FastRoute, type FastRoutes, type RawRequest } from "./fast-route.ts";
 import { serveHttp1, type Http1Options, type Http1Server } from "./http1.ts";
 
 const FAST_BODY_BYTES_MAX = 1024;
@@ -35,12 +35,12 @@ function fastRoutes(): FastRoutes {
       if (request.bodyText() !== text(request.body)) throw new Error("bodyText differs from body");
       const answer = {
         status: 200,
-        headers: { ...json },
+        headerLines: headerLines(json),
         body: JSON.stringify({ fast: true, target: request.target, body: text(request.body), authorization: request.header("authorization") ?? null }),
       };
       return request.header("x-async") === undefined ? answer : Promise.resolve(answer);
     },
-    tooLarge: () => ({ status: 400, headers: { ...json }, body: '{"error":"fast body too large"}' }),
+    tooLarge: () => ({ status: 400, headerLines: headerLines(json), body: '{"error":"fast body too large"}' }),
   };
   return (method, path) => (method === "POST" && path === "/fast" ? route : undefined);
 }

@@ -587,10 +587,7 @@ class Connection {
     const body = response.body;
     const isTextBody = typeof body === "string";
     const bodyBytes = isTextBody ? Buffer.byteLength(body) : body.byteLength;
-    let head = statusLine(response.status);
-    const headers = response.headers;
-    for (const name in headers) head += name + ": " + headers[name] + "\r\n";
-    head += "content-length: " + bodyBytes + "\r\n" + dateLine() + this.connectionLine(request);
+    const head = statusLine(response.status) + response.headerLines + "content-length: " + bodyBytes + "\r\n" + dateLine() + this.connectionLine(request);
     // Fast-route header values are ASCII (fast-route.ts), so the head and a text body go as one string.
     if (request.method === "HEAD") this.send(head);
     else if (isTextBody) this.send(head + body, head.length + bodyBytes);
