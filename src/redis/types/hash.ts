@@ -39,8 +39,8 @@ export class HashValue implements StructuredValue {
   private order: FieldEntry[] = [];
   private tombstones = 0;
   private nextSequence = 1;
-  /** Fields that carry a TTL. */
-  private readonly volatile = new Set<FieldEntry>();
+  /** Fields that carry a TTL; made when the first one does (most hashes never have one). */
+  private volatile: Set<FieldEntry> | undefined;
   /** A lower bound of the earliest field expiry (Infinity when none): lets most reads skip the expiry sweep. */
   private earliestExpiryAtMs = Infinity;
   /** Redis never converts a hashtable back to a listpack, so once big, always reported big. */
@@ -98,7 +98,7 @@ export class HashValue implements StructuredValue {
     const entry = this.entries.get(field);
     if (entry === undefined) return false;
     entry.expiresAtMs = expiresAtMs;
-    this.volatile.add(entry);
+    (this.volatile ??= new Set()).add(entry);
     if (expiresAtMs < this.earliestExpiryAtMs) this.earliestExpiryAtMs = expiresAtMs;
     return true;
   }
@@ -113,12 +113,12 @@ export class HashValue implements StructuredValue {
 
   /** Whether any field carries a TTL. */
   hasVolatileFields(): boolean {
-    return this.volatile.size > 0;
+    return this.volatileCount > 0;
   }
 
   /** A lower bound of the earliest field expiry instant, Infinity when no field has a TTL (for an active sweep). */
   nextExpiryAtMs(): number {
-    return this.volatile.size === 0 ? Infinity : this.earliestExpiryAtMs;
+    return this.volatileCount === 0 ? Infinity : this.earliestExpiryAtMs;
   }
 
   /**
@@ -126,10 +126,10 @@ export class HashValue implements StructuredValue {
    * expiry millisecond, as a key is) and returns their names in field order.
    */
   removeExpired(nowMs: number): string[] {
-    if (this.volatile.size === 0 || this.earliestExpiryAtMs >= nowMs) return [];
+    if (this.volatileCount === 0 || this.earliestExpiryAtMs >= nowMs) return [];
     const expired: FieldEntry[] = [];
     let earliest = Infinity;
-    for (const entry of this.volatile) {
+    for (const entry of this.volatile!) {
       if (entry.expiresAtMs < nowMs) expired.push(entry);
       else if (entry.expiresAtMs < earliest) earliest = entry.expiresAtMs;
     }
@@ -185,12 +185,16 @@ export class HashValue implements StructuredValue {
     const perField = this.isHashtable ? HASHTABLE_FIELD_OVERHEAD_BYTES : LISTPACK_FIELD_OVERHEAD_BYTES;
     let bytes = BASE_OVERHEAD_BYTES;
     for (const entry of this.entries.values()) bytes += entry.field.length + entry.value.length + perField;
-    return bytes + this.volatile.size * 8;
+    return bytes + this.volatileCount * 8;
   }
 
   encoding(): string {
     if (this.isHashtable) return "hashtable";
-    return this.volatile.size > 0 ? "listpackex" : "listpack";
+    return this.volatileCount > 0 ? "listpackex" : "listpack";
+  }
+
+  private get volatileCount(): number {
+    return this.volatile?.size ?? 0;
   }
 
   private noteSizes(field: string, value: string): void {
@@ -200,7 +204,7 @@ export class HashValue implements StructuredValue {
   private clearExpiry(entry: FieldEntry): void {
     if (entry.expiresAtMs === 0) return;
     entry.expiresAtMs = 0;
-    this.volatile.delete(entry);
+    this.volatile!.delete(entry);
     // earliestExpiryAtMs stays a valid lower bound; the next sweep tightens it.
   }
 
