@@ -16,15 +16,21 @@ function crc16(key: string, start: number, end: number): number {
   return crc;
 }
 
-// A one-entry memo: a command reads then writes the same key (each a slot lookup), and a
-// pipeline usually repeats a key, so most lookups compare one short string instead of hashing it.
+// A two-entry memo: a command reads then writes the same key (each a slot lookup), a pipeline
+// usually repeats a key, and a rate-limit script works two keys (this window's and the last
+// one's) in turn, so most lookups compare a short string or two instead of hashing one.
 let lastKey = "";
 let lastSlot = crc16("", 0, 0);
+let previousKey = "";
+let previousSlot = lastSlot;
 
 /** The hash slot of a key (a binary string), honouring `{tag}` like Redis Cluster. */
 export function keySlot(key: string): number {
   if (key === lastKey) return lastSlot;
+  if (key === previousKey) return previousSlot;
   const slot = computeSlot(key);
+  previousKey = lastKey;
+  previousSlot = lastSlot;
   lastKey = key;
   lastSlot = slot;
   return slot;
