@@ -306,7 +306,7 @@ const jsonCodec: TypeCodec = {
 
 // Stream counters are bigints, written as decimal text. Ids are written as XADD prints them,
 // `<ms>-<seq>`; files of snapshot formats 1 and 2 hold each id as one 128-bit decimal integer
-// (ms << 64 | seq), which still loads (and cost a bigint or three per id to write).
+// (ms << 64 | seq), which still loads.
 function readBigint(reader: BinaryReader): bigint {
   const text = reader.bytes();
   if (!/^-?[0-9]{1,40}$/.test(text)) throw new CorruptRecordError("bad stream integer");
@@ -315,7 +315,6 @@ function readBigint(reader: BinaryReader): bigint {
 
 const ID_LIMIT = 1n << 128n;
 const ID_TEXT = /^(0|[1-9][0-9]{0,19})-(0|[1-9][0-9]{0,19})$/;
-const idText = formatStreamId;
 
 function readId(reader: BinaryReader): StreamId {
   const text = reader.bytes();
@@ -402,10 +401,10 @@ const streamCodec: TypeCodec = {
 
 /** One node; returns its live entries. */
 function writeStreamNode(writer: BinaryWriter, node: StreamNode): number {
-  writer.bytes(idText(node.masterId)).strings(node.masterFields).u32(node.entries.length);
+  writer.bytes(formatStreamId(node.masterId)).strings(node.masterFields).u32(node.entries.length);
   let live = 0;
   for (const entry of node.entries) {
-    writer.bytes(idText(entry.id)).u8(entry.deleted ? 1 : 0).strings(entry.fields);
+    writer.bytes(formatStreamId(entry.id)).u8(entry.deleted ? 1 : 0).strings(entry.fields);
     if (!entry.deleted) live++;
   }
   return live;
@@ -413,16 +412,16 @@ function writeStreamNode(writer: BinaryWriter, node: StreamNode): number {
 
 /** The counters and groups, with `length` live entries in the nodes written before. */
 function writeStreamTrailer(writer: BinaryWriter, stream: StreamValue, length: number): void {
-  writer.u32(length).bytes(idText(stream.lastId)).bytes(idText(stream.firstId)).bytes(idText(stream.maxDeletedId)).bytes(String(stream.entriesAdded));
+  writer.u32(length).bytes(formatStreamId(stream.lastId)).bytes(formatStreamId(stream.firstId)).bytes(formatStreamId(stream.maxDeletedId)).bytes(String(stream.entriesAdded));
   const groups = stream.sortedGroups();
   writer.u32(groups.length);
   for (const group of groups) {
-    writer.bytes(group.name).bytes(idText(group.lastId)).bytes(String(group.entriesRead));
+    writer.bytes(group.name).bytes(formatStreamId(group.lastId)).bytes(String(group.entriesRead));
     const consumers = group.sortedConsumers();
     writer.u32(consumers.length);
     for (const consumer of consumers) writer.bytes(consumer.name).f64(consumer.seenTimeMs).f64(consumer.activeTimeMs);
     writer.u32(group.pending.size);
-    for (const [id, pending] of group.pending.from()) writer.bytes(idText(id)).bytes(pending.consumer).f64(pending.deliveryTimeMs).bytes(String(pending.deliveryCount));
+    for (const [id, pending] of group.pending.from()) writer.bytes(formatStreamId(id)).bytes(pending.consumer).f64(pending.deliveryTimeMs).bytes(String(pending.deliveryCount));
   }
 }
 
