@@ -105,6 +105,8 @@ export interface SnapshotResult {
 /** A key's entry as the snapshot keeps it before it changes. */
 function kept(entry: Entry): KeptRecord {
   const { type, expiresAtMs, value } = entry;
+  // A string's value is a JS string, which never changes: keeping it is copying it.
+  if (type === "string") return { type, expiresAtMs, copy: value };
   const codec: TypeCodec = codecs[type];
   if (codec.parts?.start(value) !== undefined) return { type, expiresAtMs, copy: (value as StructuredValue).clone() };
   return { type, expiresAtMs, encoded: codec.encode(value) };
