@@ -44,6 +44,11 @@ export interface TypeCodec {
    * requests and never holds the event loop for the whole of it (snapshot.ts).
    */
   parts?: ValueParts;
+  /**
+   * True for types whose values never change in place (a string is a JS string): a snapshot keeps
+   * such a value, about to be replaced, as itself instead of encoding a copy.
+   */
+  immutable?: boolean;
 }
 
 /** How a type writes a large value in parts: the first part decodes as a whole value would, later ones add to it. */
@@ -106,6 +111,7 @@ function decodeWith(read: (reader: BinaryReader) => unknown): (bytes: Uint8Array
 
 const readString = (reader: BinaryReader) => reader.bytes();
 const stringCodec: TypeCodec = {
+  immutable: true,
   encode: (value: string) => new BinaryWriter().bytes(value).finish(),
   write: (writer, value: string) => void writer.bytes(value),
   read: readString,

@@ -4,8 +4,8 @@
 // 16384 slots in order, a few at a time between requests. While it runs it is the keyspace's
 // observer: before any key in a slot it has not written yet changes (a command naming the key,
 // a whole-key set/delete/expiry change, FLUSHALL), the key's current entry — its state at L —
-// is encoded and kept; when the walk reaches that slot it writes the kept copy instead of the
-// live entry. So every key is written as it was at L, however long the walk takes.
+// is encoded and kept (a value that never changes in place, a string, is kept as itself); when
+// the walk reaches that slot it writes the kept copy instead of the live entry. So every key is written as it was at L, however long the walk takes.
 //
 // A large value (a list or stream of millions of entries) would hold the event loop while it is encoded,
 // at the walk or when a write comes first. Its codec writes it in parts instead (codecs.ts): the
@@ -105,9 +105,8 @@ export interface SnapshotResult {
 /** A key's entry as the snapshot keeps it before it changes. */
 function kept(entry: Entry): KeptRecord {
   const { type, expiresAtMs, value } = entry;
-  // A string's value is a JS string, which never changes: keeping it is copying it.
-  if (type === "string") return { type, expiresAtMs, copy: value };
   const codec: TypeCodec = codecs[type];
+  if (codec.immutable) return { type, expiresAtMs, copy: value };
   if (codec.parts?.start(value) !== undefined) return { type, expiresAtMs, copy: (value as StructuredValue).clone() };
   return { type, expiresAtMs, encoded: codec.encode(value) };
 }
