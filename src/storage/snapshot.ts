@@ -5,7 +5,8 @@
 // observer: before any key in a slot it has not written yet changes (a command naming the key,
 // a whole-key set/delete/expiry change, FLUSHALL), the key's current entry — its state at L —
 // is encoded and kept (a value that never changes in place, a string, is kept as itself); when
-// the walk reaches that slot it writes the kept copy instead of the live entry. So every key is written as it was at L, however long the walk takes.
+// the walk reaches that slot it writes the kept copy instead of the live entry. So every key
+// is written as it was at L, however long the walk takes.
 //
 // A large value (a list or stream of millions of entries) would hold the event loop while it is encoded,
 // at the walk or when a write comes first. Its codec writes it in parts instead (codecs.ts): the
