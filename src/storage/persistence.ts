@@ -45,7 +45,7 @@ export interface RecoveryReport {
 export type ReplayCommand = (argv: string[]) => void;
 
 // How long one step of a background snapshot may hold the event loop.
-const SNAPSHOT_STEP_MS = 2;
+const SNAPSHOT_STEP_MS = 1;
 const CHECKPOINT_INTERVAL_MS = 1000;
 const SCHEDULE_CHECK_INTERVAL_MS = 1000;
 const CHANGE_LOG_FILE = "changes.sqlite";
