@@ -18,6 +18,15 @@ function putU32(buffer: Buffer, offset: number, value: number): void {
   buffer[offset + 3] = value >>> 24;
 }
 
+function putLatin1(buffer: Buffer, offset: number, binary: string): void {
+  const length = binary.length;
+  if (length <= SHORT_STRING_BYTES) {
+    for (let i = 0; i < length; i++) buffer[offset + i] = binary.charCodeAt(i);
+  } else {
+    buffer.write(binary, offset, length, "latin1");
+  }
+}
+
 export class BinaryWriter {
   private buffer = Buffer.allocUnsafe(INITIAL_CAPACITY_BYTES);
   private length = 0;
@@ -58,12 +67,31 @@ export class BinaryWriter {
     const buffer = this.buffer;
     const offset = this.length + 4;
     putU32(buffer, this.length, length);
-    if (length <= SHORT_STRING_BYTES) {
-      for (let i = 0; i < length; i++) buffer[offset + i] = binary.charCodeAt(i);
-    } else {
-      buffer.write(binary, offset, length, "latin1");
-    }
+    putLatin1(buffer, offset, binary);
     this.length = offset + length;
+    return this;
+  }
+
+  /** An unsigned LEB128 integer below 2^32: 7 bits a byte, low bits first; one byte below 128. */
+  uvarint(value: number): this {
+    this.reserve(5);
+    const buffer = this.buffer;
+    let at = this.length;
+    let rest = value >>> 0;
+    while (rest >= 0x80) {
+      buffer[at++] = (rest & 0x7f) | 0x80;
+      rest >>>= 7;
+    }
+    buffer[at++] = rest;
+    this.length = at;
+    return this;
+  }
+
+  /** A binary string's bytes alone: the reader must know their length from elsewhere. */
+  latin1(binary: string): this {
+    this.reserve(binary.length);
+    putLatin1(this.buffer, this.length, binary);
+    this.length += binary.length;
     return this;
   }
 
@@ -153,8 +181,27 @@ export class BinaryReader {
     return value;
   }
 
+  /** What BinaryWriter.uvarint writes; more than 32 bits is corrupt. */
+  uvarint(): number {
+    this.need(1);
+    const first = this.buffer[this.offset++]!;
+    if (first < 0x80) return first;
+    let value = first & 0x7f;
+    for (let shift = 7; ; shift += 7) {
+      this.need(1);
+      const byte = this.buffer[this.offset++]!;
+      if (shift === 28 && byte > 0x0f) throw new CorruptRecordError("varint longer than 32 bits");
+      value += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) return value;
+    }
+  }
+
   bytes(): string {
-    const length = this.u32();
+    return this.latin1(this.u32());
+  }
+
+  /** `length` bytes as a binary string. */
+  latin1(length: number): string {
     this.need(length);
     const start = this.offset;
     this.offset += length;
@@ -192,7 +239,11 @@ export class BinaryReader {
    * a change log), else read and remembered there.
    */
   recentBytes(recent: RecentStrings): string {
-    const length = this.u32();
+    return this.recentLatin1(this.u32(), recent);
+  }
+
+  /** recentBytes for `length` bytes whose length was read already. */
+  recentLatin1(length: number, recent: RecentStrings): string {
     this.need(length);
     const start = this.offset;
     this.offset += length;

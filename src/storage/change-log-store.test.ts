@@ -10,7 +10,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { recordingLogger, removeDir, temporaryDir, writeOneRowPerEntryLog } from "../../test/durability/support.ts";
 import { BinaryWriter } from "./binary.ts";
-import { ChangeLogStore, decodeArgv, encodeArgv } from "./change-log-store.ts";
+import { ChangeLogStore, decodeEntries } from "./change-log-store.ts";
 import { openChangeLogFile, StorageError } from "./sqlite.ts";
 
 const dirs: string[] = [];
@@ -28,11 +28,8 @@ function openStore(): { store: ChangeLogStore; sqlite: SqliteDatabase; log: Retu
 }
 
 const entry = (lsn: number, ...argv: string[]) => ({ database: "default", lsn, argv });
-const encoded = (argv: string[]) => {
-  const writer = new BinaryWriter();
-  encodeArgv(writer, argv);
-  return writer.finish();
-};
+/** An entry in format 1, as rows were written before formats existed. */
+const lengthPrefixed = (argv: string[]) => new BinaryWriter().strings(argv).finish();
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 describe("group commit", () => {
@@ -75,16 +72,44 @@ describe("group commit", () => {
     expect(replayed).toEqual(written);
   });
 
+  test("an argument equal to the previous entry's at the same place is stored as one byte and read back", async () => {
+    const { store, sqlite } = openStore();
+    for (let i = 0; i < 100; i++) store.append(entry(i + 1, "LPUSH", "mylist", `v${String(i).padStart(2, "0")}`));
+    await turn();
+    // The first entry whole (count, then each length + 1 and bytes: 1 + 6 + 7 + 4), then per entry
+    // the count, two repeats and the new value (1 + 1 + 1 + 4).
+    const stored = sqlite.query("SELECT data FROM batches").get() as { data: Uint8Array };
+    expect(stored.data.length).toBe(18 + 99 * 7);
+    expect(store.readAfter(0).entries.map((e) => e.argv)).toEqual(Array.from({ length: 100 }, (_, i) => ["LPUSH", "mylist", `v${String(i).padStart(2, "0")}`]));
+  });
+
+  test("entries of different shapes in one row read back exactly: repeats only where an argument is equal", async () => {
+    const { store } = openStore();
+    const written = [
+      ["SET", "k", ""],
+      ["SET", "k", "", "PX", "5"],
+      ["SET", "k"],
+      ["DEL", "k", "\x00\xff", "k"],
+      ["DEL", "k", "\x00\xff", "k", "k"],
+      ["SET", "x".repeat(200), "\x80".repeat(300)],
+      ["SET", "x".repeat(200), "\x80".repeat(300)],
+      ["INCR", "x".repeat(199) + "y"],
+    ];
+    written.forEach((argv, i) => store.append(entry(i + 1, ...argv)));
+    await turn();
+    expect(store.readAfter(0).entries.map((e) => e.argv)).toEqual(written);
+  });
+
   test("a turn larger than one row holds is stored as several rows, all in one commit", async () => {
     const { store, sqlite } = openStore();
-    const big = "x".repeat(700_000);
-    for (let lsn = 1; lsn <= 4; lsn++) store.append(entry(lsn, "SET", `k${lsn}`, big));
+    const big = (lsn: number) => String(lsn).repeat(700_000);
+    for (let lsn = 1; lsn <= 4; lsn++) store.append(entry(lsn, "SET", `k${lsn}`, big(lsn)));
     await store.pendingCommit(true);
     expect(rows(sqlite)).toEqual([
       { first_lsn: 1, last_lsn: 2, entries: 2 },
       { first_lsn: 3, last_lsn: 4, entries: 2 },
     ]);
-    expect(store.readAfter(0).entries.map((e) => [e.lsn, e.argv[1], e.argv[2]!.length])).toEqual([1, 2, 3, 4].map((lsn) => [lsn, `k${lsn}`, big.length]));
+    expect(store.readAfter(0).entries.map((e) => [e.lsn, e.argv[1], e.argv[2]!.length])).toEqual([1, 2, 3, 4].map((lsn) => [lsn, `k${lsn}`, 700_000]));
   });
 
   test("while appends are replayed they are not stored again", async () => {
@@ -136,7 +161,7 @@ describe("damaged logs", () => {
 
   test("a row failing its checksum cuts the log there: earlier rows stay, it and later ones go", async () => {
     const { store, sqlite } = await storeWithRows(1, 1, 1, 1, 1);
-    sqlite.query("UPDATE batches SET data = ? WHERE last_lsn = 3").run(encoded(["SET", "k3", "tampered"]));
+    sqlite.query("UPDATE batches SET data = ? WHERE last_lsn = 3").run(lengthPrefixed(["SET", "k3", "tampered"]));
     const read = store.readAfter(0);
     expect(read.entries.map((e) => e.lsn)).toEqual([1, 2]);
     expect(read.cut).toEqual({ atLsn: 3, reason: "checksum mismatch", droppedEntries: 3 });
@@ -165,6 +190,19 @@ describe("damaged logs", () => {
     const { store, sqlite } = await storeWithRows(1, 1);
     const bytes = new Uint8Array([0, 0, 0, 0]); // zero arguments
     sqlite.query("UPDATE batches SET data = ?, crc = ? WHERE last_lsn = 2").run(bytes, Bun.hash.crc32(bytes));
+    expect(store.readAfter(0).cut).toEqual({ atLsn: 2, reason: "not a command", droppedEntries: 1 });
+  });
+
+  test("a row whose first entry repeats an argument cuts the log: it has no previous entry", async () => {
+    const { store, sqlite } = await storeWithRows(1, 1);
+    const bytes = new Uint8Array([1, 0]); // one argument, "the same as before"
+    sqlite.query("UPDATE batches SET data = ?, crc = ? WHERE last_lsn = 2").run(bytes, Bun.hash.crc32(bytes));
+    expect(store.readAfter(0).cut).toEqual({ atLsn: 2, reason: "not a command", droppedEntries: 1 });
+  });
+
+  test("a row of a format this version does not know cuts the log", async () => {
+    const { store, sqlite } = await storeWithRows(1, 1);
+    sqlite.exec("UPDATE batches SET format = 7 WHERE last_lsn = 2");
     expect(store.readAfter(0).cut).toEqual({ atLsn: 2, reason: "not a command", droppedEntries: 1 });
   });
 
@@ -223,12 +261,12 @@ describe("truncation", () => {
     expect(store.close()).toBe(true);
     const reopened = new SqliteDatabase(path);
     const stored = reopened.query("SELECT last_lsn, data FROM batches").all() as { last_lsn: number; data: Uint8Array }[];
-    expect(stored.map((row) => [row.last_lsn, decodeArgv(row.data)])).toEqual([[1, ["SET", "a", "1"]]]);
+    expect(stored.map((row) => [row.last_lsn, decodeEntries(row.data, 1)[0]])).toEqual([[1, ["SET", "a", "1"]]]);
     reopened.close();
   });
 });
 
-describe("files of the one-row-per-entry layout", () => {
+describe("files of older layouts", () => {
   function oldLayoutFile(entries: [number, string[]][]): string {
     const dir = temporaryDir();
     dirs.push(dir);
@@ -246,7 +284,7 @@ describe("files of the one-row-per-entry layout", () => {
     const sqlite = openChangeLogFile(path, "everysec");
     const log = recordingLogger();
     const store = new ChangeLogStore(sqlite, log);
-    expect(log.lines).toEqual([{ level: "info", event: "change_log_converted", fields: { entries: 3, layout: 1 } }]);
+    expect(log.lines).toEqual([{ level: "info", event: "change_log_converted", fields: { entries: 3, layout: 2 } }]);
     expect(sqlite.query("SELECT name FROM sqlite_master WHERE type = 'table'").all()).toEqual([{ name: "batches" }]);
     store.append(entry(4, "SET", "b", "1"));
     store.append(entry(5, "SET", "c", "2"));
@@ -272,12 +310,47 @@ describe("files of the one-row-per-entry layout", () => {
       [3, ["SET", "c", "3"]],
     ]);
     const tamper = new SqliteDatabase(path);
-    tamper.query("UPDATE log SET argv = ? WHERE lsn = 2").run(encoded(["SET", "b", "tampered"]));
+    tamper.query("UPDATE log SET argv = ? WHERE lsn = 2").run(lengthPrefixed(["SET", "b", "tampered"]));
     tamper.close();
     const store = new ChangeLogStore(openChangeLogFile(path, "everysec"), recordingLogger());
     const read = store.readAfter(0);
     expect(read.entries.map((e) => e.lsn)).toEqual([1]);
     expect(read.cut).toEqual({ atLsn: 2, reason: "checksum mismatch", droppedEntries: 2 });
+    store.close();
+  });
+
+  test("a change log of whole-commit rows without formats (layout 1) reads its rows as format 1, then new ones follow", async () => {
+    const dir = temporaryDir();
+    dirs.push(dir);
+    const path = join(dir, "changes.sqlite");
+    const old = openChangeLogFile(path, "everysec");
+    old.exec("CREATE TABLE batches (last_lsn INTEGER PRIMARY KEY, first_lsn INTEGER NOT NULL, entries INTEGER NOT NULL, data BLOB NOT NULL, crc INTEGER NOT NULL)");
+    const oldRows: [number, string[][]][] = [
+      [2, [["SET", "a", "\x00\xff"], ["SET", "a", "2"]]],
+      [3, [["DEL", "a"]]],
+    ];
+    for (const [lastLsn, argvs] of oldRows) {
+      const writer = new BinaryWriter();
+      for (const argv of argvs) writer.strings(argv);
+      const data = writer.finish();
+      old.query("INSERT INTO batches VALUES (?, ?, ?, ?, ?)").run(lastLsn, lastLsn - argvs.length + 1, argvs.length, data, Bun.hash.crc32(data));
+    }
+    old.exec("PRAGMA user_version = 1");
+    old.close();
+
+    const log = recordingLogger();
+    const store = new ChangeLogStore(openChangeLogFile(path, "everysec"), log);
+    expect(log.lines).toEqual([{ level: "info", event: "change_log_converted", fields: { entries: 3, layout: 2 } }]);
+    store.append(entry(4, "SET", "a", "4"));
+    store.append(entry(5, "SET", "a", "5"));
+    await turn();
+    expect(store.readAfter(0).entries.map((e) => [e.lsn, e.argv])).toEqual([
+      [1, ["SET", "a", "\x00\xff"]],
+      [2, ["SET", "a", "2"]],
+      [3, ["DEL", "a"]],
+      [4, ["SET", "a", "4"]],
+      [5, ["SET", "a", "5"]],
+    ]);
     store.close();
   });
 
@@ -289,7 +362,7 @@ describe("files of the one-row-per-entry layout", () => {
     sqlite.close();
     const reopened = openChangeLogFile(path, "everysec");
     expect(() => new ChangeLogStore(reopened, recordingLogger())).toThrow(StorageError);
-    expect(() => new ChangeLogStore(reopened, recordingLogger())).toThrow("the change log has layout 9, newer than this downstash reads (1); run a newer version");
+    expect(() => new ChangeLogStore(reopened, recordingLogger())).toThrow("the change log has layout 9, newer than this downstash reads (2); run a newer version");
     reopened.close();
   });
 });

@@ -1,12 +1,14 @@
 // The durable change log of one database (its ChangeSink): a SQLite table in WAL mode with one row
-// per group commit: first and last LSN, entry count, the entries encoded as below, their CRC32.
+// per group commit: first and last LSN, entry count, the entries encoded as below, their CRC32,
+// and the format they are encoded in.
 // append() only buffers; the first append of an event-loop turn schedules one commit (setImmediate)
 // of everything buffered: one row, or a few in one transaction for a very large turn. Replies that
 // wrote await `pendingCommit()`, one shared promise per turn. A failed commit (full disk, read-only
 // file system) keeps its entries and retries them; meanwhile `failure` says why and writes are
 // refused. Reads check every row and cut the log at the first damaged one; a row may straddle a
-// snapshot's LSN, and replay skips what the snapshot holds. Files of the older one-row-per-entry
-// layout (user_version 0) are converted when opened, their bytes and CRCs kept.
+// snapshot's LSN, and replay skips what the snapshot holds. Files of older layouts are converted
+// when opened, their rows' bytes and CRCs kept: one row per entry (user_version 0) becomes a
+// one-entry row, and rows written before formats existed (1) are marked as format 1.
 
 import type { Database as SqliteDatabase, Statement } from "bun:sqlite";
 import type { ChangeEntry, ChangeSink } from "../redis/engine/change-log.ts";
@@ -15,18 +17,51 @@ import type { Logger } from "../util/log.ts";
 import { BinaryReader, BinaryWriter, CorruptRecordError, RecentStrings } from "./binary.ts";
 import { closeFully, failureReason, StorageError } from "./sqlite.ts";
 
-// An entry's bytes: u32 argument count, then each argument as u32 length + bytes (binary
-// strings are bytes already). Cheaper both ways than JSON text, which restart time feels most.
-// A row's bytes are its entries' bytes back to back, in LSN order.
-export function encodeArgv(writer: BinaryWriter, argv: string[]): void {
-  writer.strings(argv);
+// A row's bytes are its entries' bytes back to back, in LSN order. Binary strings are bytes
+// already; both formats are cheaper both ways than JSON text, which restart time feels most.
+// - Format 2 (written now): an unsigned LEB128 argument count, then each argument as 0 when it
+//   equals the argument at the same index of the row's previous entry, else as its length + 1
+//   (LEB128) and its bytes. A turn's entries repeat their command names, and often their keys
+//   (LPUSHes to one list, HSETs on one hash), and SQLite's cost per row grows with its bytes.
+// - Format 1 (rows written before formats existed): a u32 argument count, then each argument as
+//   a u32 length and its bytes.
+const FORMAT_LENGTH_PREFIXED = 1;
+const FORMAT_REPEATS = 2;
+type RowFormat = typeof FORMAT_LENGTH_PREFIXED | typeof FORMAT_REPEATS;
+/** The smallest entry of each format: one empty argument. */
+const ENTRY_BYTES_MIN: Record<RowFormat, number> = { [FORMAT_LENGTH_PREFIXED]: 8, [FORMAT_REPEATS]: 2 };
+const REPEATED = 0;
+
+/** Writes one entry in format 2; `previous` is the row's entry before it (none for a row's first). */
+export function encodeEntry(writer: BinaryWriter, argv: readonly string[], previous?: readonly string[]): void {
+  writer.uvarint(argv.length);
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (previous !== undefined && previous[i] === arg) writer.uvarint(REPEATED);
+    else writer.uvarint(arg.length + 1).latin1(arg);
+  }
 }
 
 // A log repeats a handful of command names a million times over: one string each is enough.
 const COMMAND_NAMES_REMEMBERED = 8;
 
-/** One entry from a reader positioned at its start; the reader ends up after it. */
-function readArgv(reader: BinaryReader, bytesMax: number, names?: RecentStrings): string[] {
+/** One format-2 entry from a reader positioned at its start; the reader ends up after it. */
+function readEntry(reader: BinaryReader, bytesMax: number, previous: string[] | undefined, names?: RecentStrings): string[] {
+  const count = reader.uvarint();
+  if (count === 0 || count > bytesMax) throw new CorruptRecordError("bad argument count");
+  const argv: string[] = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const header = reader.uvarint();
+    if (header === REPEATED) {
+      if (previous === undefined || i >= previous.length) throw new CorruptRecordError("repeats an argument the previous entry lacks");
+      argv[i] = previous[i]!;
+    } else argv[i] = i === 0 && names !== undefined ? reader.recentLatin1(header - 1, names) : reader.latin1(header - 1);
+  }
+  return argv;
+}
+
+/** One format-1 entry, as readEntry reads format 2. */
+function readLengthPrefixedEntry(reader: BinaryReader, bytesMax: number, names?: RecentStrings): string[] {
   const count = reader.u32();
   if (count === 0 || count > bytesMax) throw new CorruptRecordError("bad argument count");
   const argv: string[] = new Array(count);
@@ -35,19 +70,23 @@ function readArgv(reader: BinaryReader, bytesMax: number, names?: RecentStrings)
   return argv;
 }
 
-export function decodeArgv(bytes: Uint8Array): string[] {
+/** A row's entries, decoded; throws CorruptRecordError unless `bytes` holds exactly `count`. */
+export function decodeEntries(bytes: Uint8Array, count: number, format: RowFormat = FORMAT_REPEATS, names?: RecentStrings): string[][] {
   const reader = new BinaryReader(bytes);
-  const argv = readArgv(reader, bytes.length);
+  const entries: string[][] = new Array(count);
+  let previous: string[] | undefined;
+  for (let i = 0; i < count; i++) {
+    previous = format === FORMAT_REPEATS ? readEntry(reader, bytes.length, previous, names) : readLengthPrefixedEntry(reader, bytes.length, names);
+    entries[i] = previous;
+  }
   reader.end();
-  return argv;
+  return entries;
 }
 
 /** One stored entry, checked, for replay. */
 export interface StoredEntry {
   lsn: number;
   argv: string[];
-  /** Bytes the entry takes in the log. */
-  bytes: number;
 }
 
 export type CutReason = "checksum mismatch" | "not a command" | "missing entries";
@@ -66,10 +105,14 @@ interface BatchRow {
   entries: number;
   data: Uint8Array;
   crc: number;
+  format: number;
 }
 
-/** PRAGMA user_version of a file whose rows are whole group commits; 0 was one row per entry. */
-const LAYOUT_VERSION = 1;
+/**
+ * PRAGMA user_version of a file whose rows are whole group commits and say their format; 1 had
+ * no format column (its rows are format 1), 0 was one row per entry.
+ */
+const LAYOUT_VERSION = 2;
 const RETRY_INTERVAL_MS = 1000;
 /** A commit larger than this is split into rows of about this size (still one transaction). */
 const BATCH_BYTES_MAX = 1024 * 1024;
@@ -82,8 +125,8 @@ export class ChangeLogStore implements ChangeSink {
   private waiter: PromiseWithResolvers<void> | undefined;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly insert: Statement;
-  /** insertRows in one transaction: a turn too large for one row is still committed whole. */
-  private readonly insertRowsTogether: (batch: ChangeEntry[]) => number;
+  /** insertRemainingRows in one transaction: a turn too large for one row is still committed whole. */
+  private readonly insertRowsTogether: (batch: ChangeEntry[], firstRowEnd: number) => number;
   /** Why the last commit failed; undefined while commits succeed. */
   failure: string | undefined;
   /** While true (recovery replays the log), appends are dropped: those entries are stored already. */
@@ -105,36 +148,50 @@ export class ChangeLogStore implements ChangeSink {
     private readonly explain: (error: unknown) => string = failureReason,
   ) {
     prepareLayout(sqlite, log);
-    this.insert = sqlite.prepare("INSERT INTO batches (last_lsn, first_lsn, entries, data, crc) VALUES (?, ?, ?, ?, ?)");
-    this.insertRowsTogether = sqlite.transaction((batch: ChangeEntry[]) => this.insertRows(batch));
+    this.insert = sqlite.prepare(`INSERT INTO batches (last_lsn, first_lsn, entries, data, crc, format) VALUES (?, ?, ?, ?, ?, ${FORMAT_REPEATS})`);
+    this.insertRowsTogether = sqlite.transaction((batch: ChangeEntry[], firstRowEnd: number) => this.insertRemainingRows(batch, firstRowEnd));
   }
 
   /** Stores a turn's entries; returns their bytes. One row is one statement and its own transaction. */
   private store(batch: ChangeEntry[]): number {
-    return encodedBytes(batch) <= BATCH_BYTES_MAX ? this.insertRows(batch) : this.insertRowsTogether(batch);
+    this.writer.reset();
+    const end = this.encodeRow(batch, 0);
+    return end === batch.length ? this.insertRow(batch, 0, end) : this.insertRowsTogether(batch, end);
   }
 
-  /** Encodes the entries into rows of about BATCH_BYTES_MAX and inserts each; returns their bytes. */
-  private insertRows(batch: ChangeEntry[]): number {
+  /**
+   * Encodes entries from `batch[first]` on into the writer until the row holds BATCH_BYTES_MAX or
+   * the batch ends; returns the index after the last one encoded.
+   */
+  private encodeRow(batch: ChangeEntry[], first: number): number {
     const writer = this.writer;
-    let bytes = 0;
-    let first = 0;
-    for (let i = 0; i < batch.length; i++) {
-      encodeArgv(writer, batch[i]!.argv);
-      if (writer.size >= BATCH_BYTES_MAX || i === batch.length - 1) {
-        bytes += this.insertRow(batch, first, i);
-        first = i + 1;
-      }
+    let previous: string[] | undefined;
+    let i = first;
+    while (i < batch.length && writer.size < BATCH_BYTES_MAX) {
+      const argv = batch[i++]!.argv;
+      encodeEntry(writer, argv, previous);
+      previous = argv;
+    }
+    return i;
+  }
+
+  /** Inserts the row the writer holds (`batch[0, firstRowEnd)`), then the rest as further rows. */
+  private insertRemainingRows(batch: ChangeEntry[], firstRowEnd: number): number {
+    let bytes = this.insertRow(batch, 0, firstRowEnd);
+    for (let first = firstRowEnd; first < batch.length; ) {
+      const end = this.encodeRow(batch, first);
+      bytes += this.insertRow(batch, first, end);
+      first = end;
     }
     return bytes;
   }
 
-  /** Stores `batch[first..last]`, whose bytes the writer holds, as one row; returns its size. */
-  private insertRow(batch: ChangeEntry[], first: number, last: number): number {
+  /** Stores `batch[first, end)`, whose bytes the writer holds, as one row; returns its size. */
+  private insertRow(batch: ChangeEntry[], first: number, end: number): number {
     const data = this.writer.view();
     const bytes = data.length;
     try {
-      this.insert.run(batch[last]!.lsn, batch[first]!.lsn, last - first + 1, data, Bun.hash.crc32(data));
+      this.insert.run(batch[end - 1]!.lsn, batch[first]!.lsn, end - first, data, Bun.hash.crc32(data));
     } finally {
       this.writer.reset();
     }
@@ -249,12 +306,13 @@ export class ChangeLogStore implements ChangeSink {
    * (recovery replays a long log this way), and the same checks and cut apply. A row's entries
    * are all checked before the first of them is visited, so a damaged row replays nothing.
    */
-  scanAfter(afterLsn: number, visit: (entry: StoredEntry) => void): Omit<ReadResult, "entries"> & { count: number } {
+  scanAfter(afterLsn: number, visit: (entry: StoredEntry) => void): Omit<ReadResult, "entries"> & { count: number; bytes: number } {
     let count = 0;
+    let bytes = 0;
     let expected = afterLsn + 1;
     let cut: ReadResult["cut"];
     let missingBefore: ReadResult["missingBefore"];
-    const rows = this.sqlite.query<BatchRow, [number]>("SELECT first_lsn, last_lsn, entries, data, crc FROM batches WHERE last_lsn > ? ORDER BY last_lsn");
+    const rows = this.sqlite.query<BatchRow, [number]>("SELECT first_lsn, last_lsn, entries, data, crc, format FROM batches WHERE last_lsn > ? ORDER BY last_lsn");
     const names = new RecentStrings(COMMAND_NAMES_REMEMBERED);
     for (const row of rows.iterate(afterLsn)) {
       // Entries missing before the first one mean the snapshot that held them is gone (moved away
@@ -271,6 +329,7 @@ export class ChangeLogStore implements ChangeSink {
       // A row may begin at or before `expected`: it straddles the snapshot's LSN. Skip what it holds.
       for (let i = expected - row.first_lsn; i < entries.length; i++) visit(entries[i]!);
       count += row.last_lsn - expected + 1;
+      bytes += row.data.length;
       expected = row.last_lsn + 1;
     }
     if (cut !== undefined) {
@@ -280,7 +339,7 @@ export class ChangeLogStore implements ChangeSink {
       this.sqlite.query("DELETE FROM batches WHERE last_lsn >= ?").run(cut.atLsn);
       cut.droppedEntries = dropped?.n ?? 0;
     }
-    return { count, cut, missingBefore };
+    return { count, bytes, cut, missingBefore };
   }
 
   /**
@@ -314,55 +373,51 @@ export class ChangeLogStore implements ChangeSink {
 }
 
 /**
- * Creates the table, or converts a file of the one-row-per-entry layout: an old row's bytes are
- * exactly a one-entry row's, so each is copied with its CRC, and damage in it is still found and
- * cut when the log is read. One transaction: a crash leaves the old layout, converted next time.
+ * Creates the table, or converts a file of an older layout. A row of the one-row-per-entry layout
+ * (0) holds exactly a one-entry row's bytes in format 1, so each is copied with its CRC, and damage
+ * in it is still found and cut when the log is read; rows of layout 1 are format 1 as they are.
+ * One transaction: a crash leaves the old layout, converted next time.
  */
 function prepareLayout(sqlite: SqliteDatabase, log: Logger): void {
   const version = sqlite.query<{ user_version: number }, []>("PRAGMA user_version").get()?.user_version ?? 0;
   if (version === LAYOUT_VERSION) return;
   if (version > LAYOUT_VERSION) throw new StorageError(`the change log has layout ${version}, newer than this downstash reads (${LAYOUT_VERSION}); run a newer version`);
-  const hasEntryRows = sqlite.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'log'").get() !== null;
+  const hasTable = (name: string) => sqlite.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== null;
+  const hasEntryRows = hasTable("log");
+  const hasFormatlessRows = hasTable("batches");
   sqlite.transaction(() => {
-    sqlite.exec(
-      "CREATE TABLE IF NOT EXISTS batches (last_lsn INTEGER PRIMARY KEY, first_lsn INTEGER NOT NULL, entries INTEGER NOT NULL, data BLOB NOT NULL, crc INTEGER NOT NULL)",
-    );
-    if (hasEntryRows) {
-      const converted = sqlite.query("INSERT INTO batches (last_lsn, first_lsn, entries, data, crc) SELECT lsn, lsn, 1, argv, crc FROM log").run().changes;
-      sqlite.exec("DROP TABLE log");
-      log.log("info", "change_log_converted", { entries: converted, layout: LAYOUT_VERSION });
+    let converted = 0;
+    if (hasFormatlessRows) {
+      sqlite.exec(`ALTER TABLE batches ADD COLUMN format INTEGER NOT NULL DEFAULT ${FORMAT_LENGTH_PREFIXED}`);
+      converted += sqlite.query<{ n: number | null }, []>("SELECT sum(entries) AS n FROM batches").get()?.n ?? 0;
+    } else {
+      sqlite.exec(
+        "CREATE TABLE batches (last_lsn INTEGER PRIMARY KEY, first_lsn INTEGER NOT NULL, entries INTEGER NOT NULL, data BLOB NOT NULL, crc INTEGER NOT NULL, format INTEGER NOT NULL)",
+      );
     }
+    if (hasEntryRows) {
+      converted += sqlite.query(`INSERT INTO batches (last_lsn, first_lsn, entries, data, crc, format) SELECT lsn, lsn, 1, argv, crc, ${FORMAT_LENGTH_PREFIXED} FROM log`).run().changes;
+      sqlite.exec("DROP TABLE log");
+    }
+    if (converted > 0) log.log("info", "change_log_converted", { entries: converted, layout: LAYOUT_VERSION });
     sqlite.exec(`PRAGMA user_version = ${LAYOUT_VERSION}`);
   })();
-}
-
-/** The bytes encodeArgv writes for these entries. */
-function encodedBytes(batch: ChangeEntry[]): number {
-  let bytes = 0;
-  for (const entry of batch) {
-    bytes += 4 + 4 * entry.argv.length;
-    for (const arg of entry.argv) bytes += arg.length;
-  }
-  return bytes;
 }
 
 /** A row's entries, or why the row cannot be replayed. */
 function checkedEntries(row: BatchRow, expectedLsn: number, names?: RecentStrings): StoredEntry[] | CutReason {
   if (row.first_lsn > expectedLsn) return "missing entries";
   if (!(row.data instanceof Uint8Array) || Bun.hash.crc32(row.data) !== row.crc) return "checksum mismatch";
-  // The smallest entry is 8 bytes (an argument count and one empty argument).
-  if (row.entries < 1 || row.entries > row.data.length / 8 || row.last_lsn - row.first_lsn + 1 !== row.entries) return "not a command";
-  const entries: StoredEntry[] = new Array(row.entries);
+  const format = row.format;
+  if (format !== FORMAT_LENGTH_PREFIXED && format !== FORMAT_REPEATS) return "not a command";
+  if (row.entries < 1 || row.entries > row.data.length / ENTRY_BYTES_MIN[format] || row.last_lsn - row.first_lsn + 1 !== row.entries) return "not a command";
+  let argvs: string[][];
   try {
-    const reader = new BinaryReader(row.data);
-    for (let i = 0; i < row.entries; i++) {
-      const start = reader.position;
-      const argv = readArgv(reader, row.data.length, names);
-      entries[i] = { lsn: row.first_lsn + i, argv, bytes: reader.position - start };
-    }
-    reader.end();
+    argvs = decodeEntries(row.data, row.entries, format, names);
   } catch {
     return "not a command";
   }
+  const entries: StoredEntry[] = new Array(row.entries);
+  for (let i = 0; i < row.entries; i++) entries[i] = { lsn: row.first_lsn + i, argv: argvs[i]! };
   return entries;
 }

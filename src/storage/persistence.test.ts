@@ -204,7 +204,8 @@ describe("snapshots", () => {
 
   test("a snapshot starts by itself once the change log passes its size limit", async () => {
     const engine = engineAt(freshDir(), { snapshotLogBytesMax: 10_000 });
-    for (let i = 0; i < 50; i++) engine.run("SET", `k${i}`, "x".repeat(200));
+    // Values differ from each other: the log stores a value equal to the one before it as one byte.
+    for (let i = 0; i < 50; i++) engine.run("SET", `k${i}`, `${i}:`.padEnd(200, "x"));
     engine.commit();
     expect(engine.persistence.isSnapshotRunning).toBe(true);
     await engine.persistence.snapshotsSettled();
@@ -214,13 +215,13 @@ describe("snapshots", () => {
 
   test("the size limit grows to the newest snapshot's size, so a large keyspace is not rewritten for every few writes", async () => {
     const engine = engineAt(freshDir(), { snapshotLogBytesMax: 10_000 });
-    for (let i = 0; i < 50; i++) engine.run("SET", `k${i}`, "x".repeat(2000));
+    for (let i = 0; i < 50; i++) engine.run("SET", `k${i}`, `${i}:`.padEnd(2000, "x"));
     engine.commit();
     await engine.persistence.snapshotsSettled();
     const snapshotBytes = Bun.file(join(engine.dir, snapshotFiles(engine.dir)[0]!)).size;
     expect(snapshotBytes).toBeGreaterThan(30_000);
     // Past the limit but short of the snapshot's size: no snapshot yet.
-    for (let i = 0; i < 10; i++) engine.run("SET", `k${i}`, "y".repeat(2000));
+    for (let i = 0; i < 10; i++) engine.run("SET", `k${i}`, `${i}:`.padEnd(2000, "y"));
     engine.commit();
     const logBytes = () => Number(info(engine).downstash_change_log_bytes);
     expect(logBytes()).toBeGreaterThan(10_000);

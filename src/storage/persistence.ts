@@ -150,8 +150,8 @@ export class DatabasePersistence implements Persistence {
           replayFailures++;
         }
         database.lsn = entry.lsn;
-        this.store.committedBytes += entry.bytes;
       });
+      this.store.committedBytes += read.bytes;
     } finally {
       this.store.isReplaying = false;
     }

@@ -15,7 +15,6 @@ import { ManualClock } from "../../src/util/clock.ts";
 import { fieldsObject, type Logger } from "../../src/util/log.ts";
 import { SeededRandom } from "../../src/util/random.ts";
 import { BinaryWriter } from "../../src/storage/binary.ts";
-import { encodeArgv } from "../../src/storage/change-log-store.ts";
 import { codecs } from "../../src/storage/codecs.ts";
 import { DatabasePersistence, type PersistenceOptions, type RecoveryReport } from "../../src/storage/persistence.ts";
 import { openChangeLogFile } from "../../src/storage/sqlite.ts";
@@ -105,9 +104,7 @@ export function writeOneRowPerEntryLog(path: string, entries: [lsn: number, argv
   sqlite.exec("CREATE TABLE log (lsn INTEGER PRIMARY KEY, argv BLOB NOT NULL, crc INTEGER NOT NULL)");
   const insert = sqlite.query("INSERT INTO log (lsn, argv, crc) VALUES (?, ?, ?)");
   for (const [lsn, argv] of entries) {
-    const writer = new BinaryWriter();
-    encodeArgv(writer, argv);
-    const bytes = writer.finish();
+    const bytes = new BinaryWriter().strings(argv).finish(); // format 1: u32 count, u32-prefixed arguments
     insert.run(lsn, bytes, Bun.hash.crc32(bytes));
   }
   sqlite.close();
