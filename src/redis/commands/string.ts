@@ -521,10 +521,10 @@ function lcsCommand(ctx: CommandContext, argv: string[]): Reply {
 
 export const stringCommands: CommandSpec[] = [
   { name: "get", arity: 2, flags: ["readonly", "fast"], keys: oneKey, group, summary: "Returns the string value of a key.", since: "1.0.0", run: getCommand },
-  { name: "set", arity: -3, flags: ["write", "denyoom"], keys: oneKey, group, summary: "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.", since: "1.0.0", run: setCommand },
+  { name: "set", arity: -3, flags: ["write", "denyoom"], constantTime: true, keys: oneKey, group, summary: "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.", since: "1.0.0", run: setCommand },
   { name: "setnx", arity: 3, flags: ["write", "denyoom", "fast"], keys: oneKey, group, summary: "Set the string value of a key only when the key doesn't exist.", since: "1.0.0", run: setnxCommand },
-  { name: "setex", arity: 4, flags: ["write", "denyoom"], keys: oneKey, group, summary: "Sets the string value and expiration time of a key. Creates the key if it doesn't exist.", since: "2.0.0", run: setexCommand },
-  { name: "psetex", arity: 4, flags: ["write", "denyoom"], keys: oneKey, group, summary: "Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn't exist.", since: "2.6.0", run: psetexCommand },
+  { name: "setex", arity: 4, flags: ["write", "denyoom"], constantTime: true, keys: oneKey, group, summary: "Sets the string value and expiration time of a key. Creates the key if it doesn't exist.", since: "2.0.0", run: setexCommand },
+  { name: "psetex", arity: 4, flags: ["write", "denyoom"], constantTime: true, keys: oneKey, group, summary: "Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn't exist.", since: "2.6.0", run: psetexCommand },
   { name: "getset", arity: 3, flags: ["write", "denyoom", "fast"], keys: oneKey, group, summary: "Returns the previous string value of a key after setting it to a new value.", since: "1.0.0", run: getsetCommand },
   { name: "getdel", arity: 2, flags: ["write", "fast"], keys: oneKey, group, summary: "Returns the string value of a key after deleting the key.", since: "6.2.0", run: getdelCommand },
   { name: "getex", arity: -2, flags: ["write", "fast"], keys: oneKey, group, summary: "Returns the string value of a key after setting its expiration time.", since: "6.2.0", run: getexCommand },

@@ -5,7 +5,7 @@
 import type { Clock } from "../../util/clock.ts";
 import type { Random } from "../../util/random.ts";
 import type { CommandContext, CommandSpec, Session } from "./command.ts";
-import { hasFlag } from "./command.ts";
+import { flagBits, hasFlag } from "./command.ts";
 import type { Database } from "./database.ts";
 import { RedisError, errors } from "./errors.ts";
 import type { Keyspace } from "./keyspace.ts";
@@ -19,6 +19,7 @@ export class CommandTable {
   constructor(specs: CommandSpec[]) {
     for (const spec of specs) {
       if (this.byName.has(spec.name)) throw new Error(`command ${spec.name} is declared twice`);
+      setFlagBits(spec);
       if (hasFlag(spec, "write") && hasFlag(spec, "readonly")) throw new Error(`${spec.name} is both write and readonly`);
       this.byName.set(spec.name, spec);
     }
@@ -45,6 +46,11 @@ export class CommandTable {
 
 const SPELLINGS_MAX = 4096;
 
+function setFlagBits(spec: CommandSpec): void {
+  spec.flagBits = flagBits(spec.flags);
+  for (const sub of spec.subcommands ?? []) setFlagBits(sub);
+}
+
 export type InternalErrorHandler = (error: unknown, command: string) => void;
 
 /**
@@ -59,8 +65,9 @@ export interface CommandObserver {
 /**
  * Timing a run takes two clock reads, about 55 ns here: as long as a fast command's handler
  * itself (SADD through the dispatcher with metrics: 114 ns timed every run, 82 sampled). A
- * command flagged `fast` (O(1) or O(log n)) is timed on a random sample of its runs, which keeps
- * its latency distribution; every other command, the kind that can run long, on every run.
+ * command flagged `fast` (O(1) or O(log n)) or marked `constantTime` is timed on a random sample
+ * of its runs, which keeps its latency distribution; every other command, the kind that can run
+ * long, on every run.
  */
 export const FAST_COMMAND_TIMING_SAMPLE = 8;
 
@@ -142,7 +149,7 @@ export class Dispatcher {
   }
 
   private timesRun(spec: CommandSpec): boolean {
-    if (!hasFlag(spec, "fast")) return true;
+    if (!hasFlag(spec, "fast") && spec.constantTime !== true) return true;
     let x = this.timingDraw;
     x ^= x << 13;
     x ^= x >>> 17;
