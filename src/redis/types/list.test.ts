@@ -1,7 +1,7 @@
 // Proves the list structure on its own: seeded random operations at both ends and in the middle
-// agree with a plain array at every step (ring wrap-around, growth and shrinking included), end
-// operations stay O(1) on a long list, listpack entry sizes match Redis's encoding, and clones
-// share nothing.
+// agree with a plain array at every step (growth and shrinking of a small list, and lists of many
+// chunks gaining and losing chunks at both ends), end operations stay O(1) on a long list,
+// listpack entry sizes match Redis's encoding, and clones share nothing.
 
 import { describe, expect, test } from "bun:test";
 import { SeededRandom, randomInt } from "../../util/random.ts";
@@ -86,7 +86,48 @@ describe("ListValue against an array model", () => {
     });
   }
 
-  test("alternating ends wrap the ring many times without losing order", () => {
+  for (const seed of [6, 7]) {
+    test(`seed ${seed}: lists of several 1,024-slot chunks agree step by step while they grow and drain`, () => {
+      const random = new SeededRandom(seed);
+      const draw = (n: number) => randomInt(random, n);
+      const list = new ListValue();
+      const model: string[] = [];
+      for (let step = 0; step < 24_000; step++) {
+        // Grow to a few thousand elements, drain to nothing, grow again.
+        const pushBias = step < 8000 || step >= 16_000 ? 50 : 10;
+        randomStep(list, model, draw, pushBias);
+        if (step % 1000 === 0) expectSame(list, model);
+      }
+      expect(model.length).toBeGreaterThan(2000);
+      expectSame(list, model);
+      const copy = list.clone();
+      while (list.length > 0) list.popFront();
+      expectSame(copy, model);
+    });
+  }
+
+  test("pushing at one end and popping at the other crosses chunk edges without losing order", () => {
+    for (const [push, pop] of [
+      ["front", "back"],
+      ["back", "front"],
+    ] as const) {
+      const list = new ListValue();
+      const model: string[] = [];
+      for (let i = 0; i < 10_000; i++) {
+        if (push === "front") {
+          list.pushFront([String(i)]);
+          model.unshift(String(i));
+        } else {
+          list.pushBack([String(i)]);
+          model.push(String(i));
+        }
+        if (i % 3 === 0) expect(pop === "front" ? list.popFront() : list.popBack()).toBe(pop === "front" ? model.shift() : model.pop());
+      }
+      expectSame(list, model);
+    }
+  });
+
+  test("pushing at the tail while popping the head keeps order", () => {
     const list = new ListValue();
     const model: string[] = [];
     for (let i = 0; i < 10_000; i++) {
