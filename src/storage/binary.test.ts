@@ -1,8 +1,9 @@
-// Proves the varints the change log's rows use: every size class round-trips, a value takes the
-// bytes LEB128 says, and bytes that run out or run past 32 bits are refused, not misread.
+// Proves the varints the change log's rows use (every size class round-trips, a value takes the
+// bytes LEB128 says, and bytes that run out or run past 32 bits are refused, not misread), and
+// the decimal digits snapshots write stream ids with.
 
 import { describe, expect, test } from "bun:test";
-import { BinaryReader, BinaryWriter, CorruptRecordError } from "./binary.ts";
+import { BinaryReader, BinaryWriter, CorruptRecordError, decimalLength } from "./binary.ts";
 
 describe("uvarint", () => {
   test("values at each byte-count boundary round-trip in the LEB128 byte count", () => {
@@ -40,5 +41,15 @@ describe("uvarint", () => {
     const reader = new BinaryReader(writer.finish());
     expect(values.map(() => reader.latin1(reader.uvarint()))).toEqual(values);
     reader.end();
+  });
+});
+
+describe("digits", () => {
+  test("write the same ASCII as String() for integers of every length", () => {
+    for (const value of [0, 9, 10, 99, 100, 1_234_567, 1_700_000_000_000, Number.MAX_SAFE_INTEGER]) {
+      const bytes = new BinaryWriter().u8(0x2d).digits(value).finish();
+      expect([value, Buffer.from(bytes).toString("latin1")]).toEqual([value, "-" + String(value)]);
+      expect(decimalLength(value)).toBe(String(value).length);
+    }
   });
 });

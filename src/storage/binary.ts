@@ -27,6 +27,13 @@ function putLatin1(buffer: Buffer, offset: number, binary: string): void {
   }
 }
 
+/** How many decimal digits a non-negative safe integer has. */
+export function decimalLength(value: number): number {
+  let length = 1;
+  for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) length++;
+  return length;
+}
+
 export class BinaryWriter {
   private buffer = Buffer.allocUnsafe(INITIAL_CAPACITY_BYTES);
   private length = 0;
@@ -84,6 +91,21 @@ export class BinaryWriter {
     }
     buffer[at++] = rest;
     this.length = at;
+    return this;
+  }
+
+  /** The decimal digits of a non-negative safe integer in ASCII, without a length: no string made. */
+  digits(value: number): this {
+    const length = decimalLength(value);
+    this.reserve(length);
+    const buffer = this.buffer;
+    let at = this.length + length;
+    let rest = value;
+    do {
+      buffer[--at] = 48 + (rest % 10);
+      rest = Math.floor(rest / 10);
+    } while (rest > 0);
+    this.length += length;
     return this;
   }
 

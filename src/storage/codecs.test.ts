@@ -18,6 +18,8 @@ function sampleValues(): Map<string, unknown> {
   engine.run("ZADD", "zset", "1.5", "a", "-inf", "\x00\xff", "2", "b", "2", "a\x00");
   engine.run("JSON.SET", "json", "$", '{"i":-9223372036854775808,"u":18446744073709551615,"f":1.0,"s":"\\u00e9\\ud83d\\ude00","a":[null,true,false,[],{}],"o":{"k":0.1}}');
   engine.run("XADD", "stream", "1-1", "f", "\x00\xff", "n", "12");
+  engine.run("XADD", "stream", "1700000000000-1234567", "f", "y");
+  engine.run("XADD", "stream", "1700000000001-10", "f", "z");
   engine.run("XADD", "stream", "18446744073709551615-5", "other", "v");
   engine.run("XADD", "stream", "18446744073709551615-6", "f", "x", "n", "-1");
   engine.run("XDEL", "stream", "18446744073709551615-5");

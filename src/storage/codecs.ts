@@ -22,7 +22,7 @@ import {
   type StreamNode,
   type U64,
 } from "../redis/types/stream.ts";
-import { BinaryReader, BinaryWriter, CorruptRecordError } from "./binary.ts";
+import { BinaryReader, BinaryWriter, CorruptRecordError, decimalLength } from "./binary.ts";
 
 export interface TypeCodec {
   encode(value: any): Uint8Array;
@@ -407,14 +407,37 @@ const streamCodec: TypeCodec = {
 
 /** One node; returns its live entries. */
 function writeStreamNode(writer: BinaryWriter, node: StreamNode): number {
-  writer.bytes(formatStreamId(node.masterId)).strings(node.masterFields).u32(node.entries.length);
+  writeStreamId(writer, node.masterId);
+  writer.strings(node.masterFields).u32(node.entries.length);
   let live = 0;
   for (const entry of node.entries) {
-    writer.bytes(formatStreamId(entry.id)).u8(entry.deleted ? 1 : 0).strings(entry.fields);
+    writeStreamId(writer, entry.id);
+    writer.u8(entry.deleted ? 1 : 0).strings(entry.fields);
     if (!entry.deleted) live++;
   }
   return live;
 }
+
+// An entry's id as bytes(formatStreamId(id)) writes it, without making that string: a snapshot
+// writes millions of ids, and the string (then reading its characters back) was most of an
+// entry's cost. The millisecond's digits are made once per run of ids sharing it.
+let writtenMs: U64 = -1;
+let writtenMsText = "";
+
+function writeStreamId(writer: BinaryWriter, id: StreamId): void {
+  const { ms, seq } = id;
+  if (typeof ms !== "number" || typeof seq !== "number") {
+    writer.bytes(formatStreamId(id));
+    return;
+  }
+  if (ms !== writtenMs) {
+    writtenMs = ms;
+    writtenMsText = String(ms);
+  }
+  writer.u32(writtenMsText.length + 1 + decimalLength(seq)).latin1(writtenMsText).u8(DASH).digits(seq);
+}
+
+const DASH = "-".charCodeAt(0);
 
 /** The counters and groups, with `length` live entries in the nodes written before. */
 function writeStreamTrailer(writer: BinaryWriter, stream: StreamValue, length: number): void {
