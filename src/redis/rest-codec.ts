@@ -7,7 +7,7 @@
 import { headerLines } from "../server/fast-route.ts";
 import { binaryToText, textToBinary } from "../util/bytes.ts";
 import { errors } from "./engine/errors.ts";
-import { ErrorReply, StatusReply, type Reply } from "./engine/reply.ts";
+import { ErrorReply, OK, StatusReply, type Reply } from "./engine/reply.ts";
 
 /**
  * One JSON array element to a command argument, or a RedisError explaining why it cannot be one.
@@ -96,8 +96,16 @@ function encodeValue(reply: Reply, base64: boolean): string {
   return encodeValue((reply as ErrorReply).message, base64);
 }
 
+// The envelopes most write replies are, made once: OK (SET, ...), and small counts (SADD, HSET,
+// ZADD, DEL ... answer 0 or 1). The same text in base64 mode, which leaves OK and numbers as they are.
+const OK_ENVELOPE = '{"result":"OK"}';
+const SMALL_COUNTS = 64;
+const SMALL_COUNT_ENVELOPES = Array.from({ length: SMALL_COUNTS }, (_, n) => `{"result":${n}}`);
+
 /** `{"result":…}` or `{"error":…}`: never both keys (the SDK checks `error === undefined`). */
 export function encodeEnvelope(reply: Reply, base64: boolean): string {
+  if (reply === OK) return OK_ENVELOPE;
+  if (typeof reply === "number" && reply >= 0 && reply < SMALL_COUNTS && Number.isInteger(reply)) return SMALL_COUNT_ENVELOPES[reply]!;
   if (reply instanceof ErrorReply) return encodeError(reply.message);
   return `{"result":${encodeResult(reply, base64)}}`;
 }

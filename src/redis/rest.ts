@@ -94,11 +94,11 @@ export function createRestEndpoints(dispatcher: Dispatcher): RestEndpoints {
         const lsnBefore = access.database.lsn;
         const run = (i: number) => runPipelineEntry(dispatcher, access, batch[i]!, session, stringsAreBinary);
         if (format === "resp2") {
-          return settle(runEntries(batch.length, run, (reply) => encodeResp(reply), 0, ""), (out) => afterCommit(access, lsnBefore, respAnswer(access, out, 200)));
+          return settle(runEntries(batch.length, run, encodeResp, 0, []), (out) => afterCommit(access, lsnBefore, respAnswer(access, out.join(""), 200)));
         }
         const base64 = format === "base64";
-        const encode = (reply: Reply, i: number) => (i === 0 ? "" : ",") + encodeEnvelope(reply, base64);
-        return settle(runEntries(batch.length, run, encode, 0, "["), (out) => afterCommit(access, lsnBefore, jsonAnswer(access, out + "]", 200)));
+        const encode = (reply: Reply) => encodeEnvelope(reply, base64);
+        return settle(runEntries(batch.length, run, encode, 0, []), (out) => afterCommit(access, lsnBefore, jsonAnswer(access, "[" + out.join(",") + "]", 200)));
       }),
 
     // Atomic: every command is converted and checked (name, arity, access) before the first runs,
@@ -221,23 +221,28 @@ function bodyText(body: string | RedisError): string {
 }
 
 /**
- * Runs entries `i` onward, appending each encoded reply to `out` as soon as it comes (a later
+ * Runs entries `i` onward, adding each encoded reply to `out` as soon as it comes (a later
  * command may change what an earlier reply refers to). Stays synchronous until an entry waits.
+ * The caller joins the parts: one flat string, where appending each would build a rope that the
+ * answer's byte count then flattens.
  */
 function runEntries(
   count: number,
   run: (i: number) => Reply | Promise<Reply>,
-  encode: (reply: Reply, i: number) => string,
+  encode: (reply: Reply) => string,
   i: number,
-  out: string,
-): string | Promise<string> {
+  out: string[],
+): string[] | Promise<string[]> {
   for (; i < count; i++) {
     const reply = run(i);
     if (reply instanceof Promise) {
       const index = i;
-      return reply.then((settled) => runEntries(count, run, encode, index + 1, out + encode(settled, index)));
+      return reply.then((settled) => {
+        out.push(encode(settled));
+        return runEntries(count, run, encode, index + 1, out);
+      });
     }
-    out += encode(reply, i);
+    out.push(encode(reply));
   }
   return out;
 }
