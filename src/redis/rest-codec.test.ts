@@ -122,8 +122,15 @@ describe("encodeResult without base64", () => {
     ["nil", null, "null"],
     ["empty array", [], "[]"],
     ["nested array with nil and status", ["a", [1, null, OK]], '["a",[1,null,"OK"]]'],
+    ["array of strings and nils, escapes included", ["a", null, 'q"', "\\", "\x00\x1f\x7f", ""], '["a",null,"q\\"","\\\\","\\u0000\\u001f\x7f",""]'],
+    ["array of strings with UTF-8 bytes", ["\xe9", "\xc3\xa9", "a\xff"], '["\ufffd","é","a\ufffd"]'],
   ];
   for (const [label, reply, json] of cases) test(label, () => expect(encodeResult(reply, false)).toBe(json));
+  test("OK and small counts come out as any other reply would", () => {
+    expect(encodeEnvelope(OK, false)).toBe('{"result":"OK"}');
+    expect(encodeEnvelope(OK, true)).toBe('{"result":"OK"}');
+    for (const count of [0, 1, 63, 64, 1000, -1, 1.5]) expect(encodeEnvelope(count, false)).toBe(`{"result":${count}}`);
+  });
 });
 
 describe("encodeResult with base64", () => {

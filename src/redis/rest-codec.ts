@@ -77,6 +77,13 @@ export function encodeResult(reply: Reply, base64: boolean): string {
 
 // Printable ASCII without `"` or `\`: already valid JSON string content, the common case.
 const plainJsonText = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+const nonAsciiText = /[^\x00-\x7f]/;
+
+/** Bulk strings and nils only: what JSON.stringify writes as encodeValue would. */
+function holdsOnlyStrings(replies: Reply[]): boolean {
+  for (const reply of replies) if (typeof reply !== "string" && reply !== null) return false;
+  return true;
+}
 
 function encodeValue(reply: Reply, base64: boolean): string {
   if (typeof reply === "string") {
@@ -87,6 +94,12 @@ function encodeValue(reply: Reply, base64: boolean): string {
   if (reply === null) return "null";
   if (typeof reply === "bigint") return reply.toString();
   if (Array.isArray(reply)) {
+    // The common array of bulk strings (LRANGE, ZRANGE, HGETALL, MGET) in one native call; its
+    // text holds as it is when all ASCII, while a byte above 0x7f must be decoded from UTF-8 first.
+    if (!base64 && holdsOnlyStrings(reply)) {
+      const json = JSON.stringify(reply);
+      if (!nonAsciiText.test(json)) return json;
+    }
     let out = "[";
     for (let i = 0; i < reply.length; i++) out += (i === 0 ? "" : ",") + encodeValue(reply[i]!, base64);
     return out + "]";
