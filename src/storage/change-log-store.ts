@@ -33,7 +33,7 @@ const ENTRY_BYTES_MIN: Record<RowFormat, number> = { [FORMAT_LENGTH_PREFIXED]: 8
 const REPEATED = 0;
 
 /** Writes one entry in format 2; `previous` is the row's entry before it (none for a row's first). */
-export function encodeEntry(writer: BinaryWriter, argv: readonly string[], previous?: readonly string[]): void {
+function encodeEntry(writer: BinaryWriter, argv: readonly string[], previous?: readonly string[]): void {
   writer.uvarint(argv.length);
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
