@@ -40,14 +40,27 @@ export interface LoggerOptions {
   quiet?: boolean;
 }
 
+/** Distinct events a logger keeps the rendered head of; events are names in the code, so few. */
+const HEADS_MAX = 256;
+
 export function createLogger(options: LoggerOptions): Logger {
   const write = options.write ?? writeToStdout;
   const { journald, quiet } = options;
+  // The head is written out rather than spread into a copy of `fields`, and kept per level and
+  // event: the access log writes the same one for every request.
+  const heads: Record<LogLevel, Map<string, string>> = { debug: new Map(), info: new Map(), warn: new Map(), error: new Map() };
+  const headOf = (level: LogLevel, event: string): string => {
+    let head = heads[level].get(event);
+    if (head === undefined) {
+      head = journald ? `<${journalPriority[level]}>{"event":${JSON.stringify(event)}` : `{"event":${JSON.stringify(event)},"level":"${level}"`;
+      if (heads[level].size < HEADS_MAX) heads[level].set(event, head);
+    }
+    return head;
+  };
   return {
     log(level, event, fields) {
       if (quiet && level === "debug") return;
-      // The head is written out rather than spread into a copy of `fields`: this runs per request.
-      const head = journald ? `<${journalPriority[level]}>{"event":${JSON.stringify(event)}` : `{"event":${JSON.stringify(event)},"level":"${level}"`;
+      const head = headOf(level, event);
       if (fields instanceof RenderedFields) return write(head + "," + fields.json + "}");
       const rest = fields === undefined ? "{}" : JSON.stringify(fields);
       write(rest === "{}" ? head + "}" : head + "," + rest.slice(1));
