@@ -32,9 +32,17 @@ export function toArgument(value: unknown, isBinary = false): string {
 export function toCommand(value: unknown, stringsAreBinary = false): string[] {
   if (!Array.isArray(value)) throw errors.notCommandArray();
   if (value.length === 0) throw errors.emptyCommand();
+  // JSON.parse made this array for this request alone: when it holds binary strings only, it is
+  // the argv as it stands (no copy per command).
+  if (stringsAreBinary && holdsStringsOnly(value)) return value as string[];
   const argv = new Array<string>(value.length);
   for (let i = 0; i < value.length; i++) argv[i] = toArgument(value[i], stringsAreBinary);
   return argv;
+}
+
+function holdsStringsOnly(values: unknown[]): boolean {
+  for (let i = 0; i < values.length; i++) if (typeof values[i] !== "string") return false;
+  return true;
 }
 
 const UNICODE_ESCAPE = "\\u";
