@@ -34,13 +34,13 @@ export function toCommand(value: unknown, stringsAreBinary = false): string[] {
   if (value.length === 0) throw errors.emptyCommand();
   // JSON.parse made this array for this request alone: when it holds binary strings only, it is
   // the argv as it stands (no copy per command).
-  if (stringsAreBinary && holdsStringsOnly(value)) return value as string[];
+  if (stringsAreBinary && isStringArray(value)) return value;
   const argv = new Array<string>(value.length);
   for (let i = 0; i < value.length; i++) argv[i] = toArgument(value[i], stringsAreBinary);
   return argv;
 }
 
-function holdsStringsOnly(values: unknown[]): boolean {
+function isStringArray(values: unknown[]): values is string[] {
   for (let i = 0; i < values.length; i++) if (typeof values[i] !== "string") return false;
   return true;
 }
@@ -88,7 +88,7 @@ const plainJsonText = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 const nonAsciiText = /[^\x00-\x7f]/;
 
 /** Bulk strings and nils only: what JSON.stringify writes as encodeValue would. */
-function holdsOnlyStrings(replies: Reply[]): boolean {
+function holdsBulkStringsAndNils(replies: Reply[]): boolean {
   for (const reply of replies) if (typeof reply !== "string" && reply !== null) return false;
   return true;
 }
@@ -104,7 +104,7 @@ function encodeValue(reply: Reply, base64: boolean): string {
   if (Array.isArray(reply)) {
     // The common array of bulk strings (LRANGE, ZRANGE, HGETALL, MGET) in one native call; its
     // text holds as it is when all ASCII, while a byte above 0x7f must be decoded from UTF-8 first.
-    if (!base64 && holdsOnlyStrings(reply)) {
+    if (!base64 && holdsBulkStringsAndNils(reply)) {
       const json = JSON.stringify(reply);
       if (!nonAsciiText.test(json)) return json;
     }
