@@ -16,6 +16,7 @@ import {
   StreamId,
   StreamValue,
   streamIdFromBigInt,
+  streamIdMsText,
   u64,
   U64_MAX,
   type StreamEntry,
@@ -420,21 +421,15 @@ function writeStreamNode(writer: BinaryWriter, node: StreamNode): number {
 
 // An entry's id as bytes(formatStreamId(id)) writes it, without making that string: a snapshot
 // writes millions of ids, and the string (then reading its characters back) was most of an
-// entry's cost. The millisecond's digits are made once per run of ids sharing it.
-let writtenMs: U64 = -1;
-let writtenMsText = "";
-
+// entry's cost.
 function writeStreamId(writer: BinaryWriter, id: StreamId): void {
   const { ms, seq } = id;
   if (typeof ms !== "number" || typeof seq !== "number") {
     writer.bytes(formatStreamId(id));
     return;
   }
-  if (ms !== writtenMs) {
-    writtenMs = ms;
-    writtenMsText = String(ms);
-  }
-  writer.u32(writtenMsText.length + 1 + decimalLength(seq)).latin1(writtenMsText).u8(DASH).digits(seq);
+  const msText = streamIdMsText(ms);
+  writer.u32(msText.length + 1 + decimalLength(seq)).latin1(msText).u8(DASH).digits(seq);
 }
 
 const DASH = "-".charCodeAt(0);

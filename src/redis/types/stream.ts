@@ -67,17 +67,22 @@ export function idBefore(id: StreamId): StreamId {
   return id.seq === 0 ? new StreamId(u64Decrement(id.ms), U64_MAX) : new StreamId(id.ms, u64Decrement(id.seq));
 }
 
-// XADD formats the id of every entry it adds, and thousands of ids share one millisecond: the
-// millisecond's digits are made once.
+// XADD formats the id of every entry it adds, and a snapshot writes every id, while thousands of
+// ids share one millisecond: the millisecond's digits are made once.
 let formattedMs: U64 = -1;
 let formattedMsText = "";
 
-export function formatStreamId(id: StreamId): string {
-  if (id.ms !== formattedMs) {
-    formattedMs = id.ms;
-    formattedMsText = String(id.ms);
+/** The decimal digits of an id's millisecond part. */
+export function streamIdMsText(ms: U64): string {
+  if (ms !== formattedMs) {
+    formattedMs = ms;
+    formattedMsText = String(ms);
   }
-  return `${formattedMsText}-${id.seq}`;
+  return formattedMsText;
+}
+
+export function formatStreamId(id: StreamId): string {
+  return `${streamIdMsText(id.ms)}-${id.seq}`;
 }
 
 /** The id as one 128-bit integer, `ms << 64 | seq` (how snapshots store ids). */
