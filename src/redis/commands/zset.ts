@@ -436,10 +436,24 @@ function walkRange(set: SortedSet, offset: bigint, limit: bigint, startRank: num
 // ZRANGEBYLEX key min max [LIMIT offset count]
 // ZREVRANGEBYLEX key max min [LIMIT offset count]
 function zrangeGeneric(kind?: RangeKind, reverse?: boolean) {
+  const byRank = kind === undefined || kind === "rank";
   return (ctx: CommandContext, argv: string[]): Reply => {
+    if (byRank && argv.length === 4) return membersByRank(ctx, argv, reverse === true);
     const { entries, withScores } = selectRange(ctx, argv, 1, false, kind, reverse);
     return entriesReply(entries ?? [], withScores);
   };
+}
+
+/** ZRANGE key start stop and ZREVRANGE without options, the common read: members straight from the set. */
+function membersByRank(ctx: CommandContext, argv: string[], reverse: boolean): Reply {
+  const start = rankOrThrow(argv[2]!);
+  const end = rankOrThrow(argv[3]!);
+  const set = readZset(ctx, argv[1]!);
+  if (set === undefined) return [];
+  const ranks = clampRanks(start, end, set.size);
+  if (ranks === undefined) return [];
+  const [first, last] = ranks;
+  return set.membersByRank(reverse ? set.size - 1 - first : first, last - first + 1, reverse);
 }
 
 // ZRANGESTORE dst src min max [BYSCORE | BYLEX] [REV] [LIMIT offset count]
