@@ -264,6 +264,23 @@ describe("authentication", () => {
 });
 
 describe("POST /pipeline", () => {
+  test("each entry journals its own effect: neither a propagated form nor a change count carries over", async () => {
+    const t = createTestApp();
+    const nowMs = t.clock.nowMs();
+    await t.post("/pipeline", [
+      ["set", "a", "1", "EX", "100"],
+      ["set", "b", "2"],
+      ["incr", "b", "extra"],
+      ["get", "a"],
+      ["set", "c", "3"],
+    ]);
+    expect(journaled(t)).toEqual([
+      ["SET", "a", "1", "PXAT", String(nowMs + 100_000)],
+      ["SET", "b", "2"],
+      ["SET", "c", "3"],
+    ]);
+  });
+
   test("runs every entry in order; a failing entry fails alone and the request is still 200", async () => {
     const t = createTestApp();
     const response = await t.post("/pipeline", [
