@@ -5,7 +5,7 @@
 // unconditionally, so "OK" inside an array is encoded too).
 
 import { headerLines } from "../server/fast-route.ts";
-import { binaryToText, textToBinary } from "../util/bytes.ts";
+import { binaryToText, isAscii, textToBinary } from "../util/bytes.ts";
 import { integerText } from "../util/integer-text.ts";
 import { errors } from "./engine/errors.ts";
 import { ErrorReply, OK, StatusReply, type Reply } from "./engine/reply.ts";
@@ -56,7 +56,7 @@ const UNICODE_ESCAPE = "\\u";
  * short body, 200 ns for 4 KiB).
  */
 export function jsonHoldsBinaryStrings(text: string): boolean {
-  return Buffer.byteLength(text) === text.length && !text.includes(UNICODE_ESCAPE);
+  return isAscii(text) && !text.includes(UNICODE_ESCAPE);
 }
 
 /**
@@ -86,7 +86,6 @@ export function encodeResult(reply: Reply, base64: boolean): string {
 
 // Printable ASCII without `"` or `\`: already valid JSON string content, the common case.
 const plainJsonText = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
-const nonAsciiText = /[^\x00-\x7f]/;
 
 /** Bulk strings and nils only: what JSON.stringify writes as encodeValue would. */
 function holdsBulkStringsAndNils(replies: Reply[]): boolean {
@@ -107,7 +106,7 @@ function encodeValue(reply: Reply, base64: boolean): string {
     // text holds as it is when all ASCII, while a byte above 0x7f must be decoded from UTF-8 first.
     if (!base64 && holdsBulkStringsAndNils(reply)) {
       const json = JSON.stringify(reply);
-      if (!nonAsciiText.test(json)) return json;
+      if (isAscii(json)) return json;
     }
     let out = "[";
     for (let i = 0; i < reply.length; i++) out += (i === 0 ? "" : ",") + encodeValue(reply[i]!, base64);
