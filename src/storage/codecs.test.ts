@@ -81,6 +81,45 @@ describe("codecs", () => {
     expect(codecs.stream.encode(decoded)).toEqual(codecs.stream.encode(olderStream()));
   });
 
+  /** A stream as XADD * builds it: ids a few per millisecond, one field name, some deleted, a few other shapes. */
+  function xaddStream(entries: number): unknown {
+    const engine = createTestEngine();
+    for (let i = 0; i < entries; i++) {
+      if (i % 3 === 0) engine.clock.advance(1);
+      if (i % 97 === 5) engine.run("XADD", "s", "*", "other", "\x00\xff", "second", String(i));
+      else engine.run("XADD", "s", "*", "myfield", `value ${i}`);
+    }
+    engine.run("XDEL", "s", "1700000000001-1", "1700000000010-0");
+    engine.run("XADD", "s", "1800000000000-4294967296", "myfield", "past 2^32");
+    engine.run("XADD", "s", "9007199254740993-1", "myfield", "past 2^53");
+    return engine.database.keyspace.get("s")!.value;
+  }
+
+  test("XADD's ids are written about 8 bytes an entry, and such a stream round-trips exactly", () => {
+    const stream = xaddStream(1_000);
+    const bytes = codecs.stream.encode(stream);
+    const decoded = codecs.stream.decode(bytes);
+    expect(decoded).toEqual(stream);
+    expect(codecs.stream.encode(decoded)).toEqual(bytes);
+    // 1,000 entries with values of 7-9 bytes: one flag byte, two varints and the value's length.
+    expect(bytes.length).toBeLessThan(1_000 * 16);
+  });
+
+  test("a compact stream refuses truncated and padded bytes, and entry flags no writer wrote", () => {
+    const bytes = codecs.stream.encode(xaddStream(300));
+    for (let cut = 1; cut < bytes.length; cut += 37) expect(() => codecs.stream.decode(bytes.subarray(0, bytes.length - cut))).toThrow(CorruptRecordError);
+    expect(() => codecs.stream.decode(Buffer.concat([bytes, Buffer.from([0])]))).toThrow(CorruptRecordError);
+
+    const engine = createTestEngine();
+    engine.run("XADD", "s", "5-1", "f", "v");
+    const one = Buffer.from(codecs.stream.encode(engine.database.keyspace.get("s")!.value));
+    // nodes (u32), COMPACT_NODE (u32), master id "5-1" (u32 + 3), field names (u32 + u32 + 1), entries (u32), flags
+    const flagsAt = 4 + 4 + 7 + 9 + 4;
+    expect(one[flagsAt]).toBe(2);
+    one[flagsAt] = 4;
+    expect(() => codecs.stream.decode(one)).toThrow(CorruptRecordError);
+  });
+
   test("stream ids that no writer wrote are refused", () => {
     const bytes = codecs.stream.encode(olderStream());
     const text = Buffer.from(bytes).toString("latin1");

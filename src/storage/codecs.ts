@@ -13,6 +13,7 @@ import {
   Consumer,
   ConsumerGroup,
   formatStreamId,
+  sameFieldNames,
   StreamId,
   StreamValue,
   streamIdFromBigInt,
@@ -324,7 +325,10 @@ const ID_LIMIT = 1n << 128n;
 const ID_TEXT = /^(0|[1-9][0-9]{0,19})-(0|[1-9][0-9]{0,19})$/;
 
 function readId(reader: BinaryReader): StreamId {
-  const text = reader.bytes();
+  return idFromText(reader.bytes());
+}
+
+function idFromText(text: string): StreamId {
   const parts = ID_TEXT.exec(text);
   if (parts !== null) return new StreamId(readU64(parts[1]!), readU64(parts[2]!));
   if (!/^[0-9]{1,39}$/.test(text)) throw new CorruptRecordError("bad stream id");
@@ -406,8 +410,50 @@ const streamCodec: TypeCodec = {
   },
 };
 
+// A node in one of two layouts. The first (every node of formats 1-3, and still any node with an
+// id beyond 2^53 or an entry past its master by 2^32 ms or more): master id, master fields, then
+// each entry's id, tombstone flag and fields in full, ~45 bytes for a one-field entry. The compact
+// layout (format 4), for the ids XADD makes, stores each entry as Redis's listpack does: its id as
+// the millisecond's distance from the master id and the sequence number (varints), a flag byte,
+// and only the values when the entry has the node's field names: ~8 bytes. A node's first u32
+// tells them apart: the master id's length in the first layout (at most 41), COMPACT_NODE here.
+const COMPACT_NODE = 0xffffffff;
+const TOMBSTONE = 1;
+const MASTER_FIELD_NAMES = 2;
+const VARINT_LIMIT = 2 ** 32;
+
 /** One node; returns its live entries. */
 function writeStreamNode(writer: BinaryWriter, node: StreamNode): number {
+  if (!fitsCompactLayout(node)) return writeFullNode(writer, node);
+  const masterMs = node.masterId.ms as number;
+  writer.u32(COMPACT_NODE);
+  writeStreamId(writer, node.masterId);
+  writer.strings(node.masterFields).u32(node.entries.length);
+  let live = 0;
+  for (const entry of node.entries) {
+    const fields = entry.fields;
+    const named = sameFieldNames(fields, node.masterFields);
+    writer.u8((entry.deleted ? TOMBSTONE : 0) | (named ? MASTER_FIELD_NAMES : 0));
+    writer.uvarint((entry.id.ms as number) - masterMs).uvarint(entry.id.seq as number);
+    if (!named) writer.uvarint(fields.length);
+    for (let i = named ? 1 : 0; i < fields.length; i += named ? 2 : 1) writer.uvarint(fields[i]!.length).latin1(fields[i]!);
+    if (!entry.deleted) live++;
+  }
+  return live;
+}
+
+/** Whether every id is a number and each entry's varints fit 32 bits. */
+function fitsCompactLayout(node: StreamNode): boolean {
+  const { ms: masterMs, seq: masterSeq } = node.masterId;
+  if (typeof masterMs !== "number" || typeof masterSeq !== "number") return false;
+  for (const { id } of node.entries) {
+    if (typeof id.ms !== "number" || typeof id.seq !== "number") return false;
+    if (id.ms - masterMs < 0 || id.ms - masterMs >= VARINT_LIMIT || id.seq >= VARINT_LIMIT) return false;
+  }
+  return true;
+}
+
+function writeFullNode(writer: BinaryWriter, node: StreamNode): number {
   writeStreamId(writer, node.masterId);
   writer.strings(node.masterFields).u32(node.entries.length);
   let live = 0;
@@ -449,23 +495,55 @@ function writeStreamTrailer(writer: BinaryWriter, stream: StreamValue, length: n
   }
 }
 
-/** One node into `stream`; returns its live entries. */
+/** One node into `stream`, in either layout; returns its live entries. */
 function readStreamNode(reader: BinaryReader, stream: StreamValue): number {
-  const masterId = readId(reader);
-  const masterFields = reader.strings();
+  const head = reader.u32();
   const entries: StreamEntry[] = [];
+  const compact = head === COMPACT_NODE;
+  const masterId = compact ? readId(reader) : idFromText(reader.latin1(head));
+  const masterFields = reader.strings();
+  const masterMs = masterId.ms;
+  if (compact && (typeof masterMs !== "number" || typeof masterId.seq !== "number")) throw new CorruptRecordError("compact stream node with a large id");
   let live = 0;
   for (let count = reader.u32(); count > 0; count--) {
-    const id = readId(reader);
-    const deleted = reader.u8();
-    if (deleted > 1) throw new CorruptRecordError("bad stream tombstone flag");
-    const fields = reader.strings();
-    if (fields.length % 2 !== 0) throw new CorruptRecordError("odd stream entry fields");
-    entries.push({ id, fields, deleted: deleted === 1 });
-    if (deleted === 0) live++;
+    const entry = compact ? readCompactEntry(reader, masterMs as number, masterFields) : readFullEntry(reader);
+    entries.push(entry);
+    if (!entry.deleted) live++;
   }
   stream.restoreNode(masterId, masterFields, entries);
   return live;
+}
+
+function readFullEntry(reader: BinaryReader): StreamEntry {
+  const id = readId(reader);
+  const deleted = reader.u8();
+  if (deleted > 1) throw new CorruptRecordError("bad stream tombstone flag");
+  const fields = reader.strings();
+  if (fields.length % 2 !== 0) throw new CorruptRecordError("odd stream entry fields");
+  return { id, fields, deleted: deleted === 1 };
+}
+
+function readCompactEntry(reader: BinaryReader, masterMs: number, masterFields: string[]): StreamEntry {
+  const flags = reader.u8();
+  if (flags > (TOMBSTONE | MASTER_FIELD_NAMES)) throw new CorruptRecordError("bad stream entry flags");
+  const ms = masterMs + reader.uvarint();
+  if (ms > Number.MAX_SAFE_INTEGER) throw new CorruptRecordError("bad stream id");
+  const id = new StreamId(ms, reader.uvarint());
+  let fields: string[];
+  if ((flags & MASTER_FIELD_NAMES) !== 0) {
+    // The node's own field-name strings: one copy in memory, as in the listpack.
+    fields = new Array<string>(masterFields.length * 2);
+    for (let i = 0; i < masterFields.length; i++) {
+      fields[i * 2] = masterFields[i]!;
+      fields[i * 2 + 1] = reader.latin1(reader.uvarint());
+    }
+  } else {
+    const count = reader.uvarint();
+    if (count % 2 !== 0) throw new CorruptRecordError("odd stream entry fields");
+    fields = [];
+    for (let i = 0; i < count; i++) fields.push(reader.latin1(reader.uvarint()));
+  }
+  return { id, fields, deleted: (flags & TOMBSTONE) !== 0 };
 }
 
 export const codecs: Record<RedisType, TypeCodec> = {

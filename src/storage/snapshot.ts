@@ -38,8 +38,9 @@ import { codecs, type PartWriter, type TypeCodec } from "./codecs.ts";
 import { closeFully, openSnapshotForReading, openSnapshotForWriting } from "./sqlite.ts";
 
 // Format 2 adds CONTINUATION records (values written in parts); format 3 writes stream ids as
-// text (codecs.ts). Files of formats 1 and 2 load as before.
-const FORMAT_VERSION = 3;
+// text; format 4 writes stream nodes in a compact layout (codecs.ts). Files of formats 1-3 load
+// as before; an older downstash refuses a format-4 file rather than misreading it.
+const FORMAT_VERSION = 4;
 const CHUNK_BYTES_TARGET = 256 * 1024;
 const PART_BYTES_TARGET = 128 * 1024;
 /** The type name of a record that continues the previous record's value (same key). */

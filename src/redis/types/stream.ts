@@ -159,7 +159,8 @@ export interface StreamNode {
   bytes: number;
 }
 
-function sameFieldNames(fields: readonly string[], masterFields: readonly string[]): boolean {
+/** Whether an entry has the node's field names, in order (Redis stores such an entry compressed). */
+export function sameFieldNames(fields: readonly string[], masterFields: readonly string[]): boolean {
   if (fields.length !== masterFields.length * 2) return false;
   for (let i = 0; i < masterFields.length; i++) if (fields[i * 2] !== masterFields[i]) return false;
   return true;
