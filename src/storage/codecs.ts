@@ -435,11 +435,20 @@ function writeStreamNode(writer: BinaryWriter, node: StreamNode): number {
     const named = sameFieldNames(fields, node.masterFields);
     writer.u8((entry.deleted ? TOMBSTONE : 0) | (named ? MASTER_FIELD_NAMES : 0));
     writer.uvarint((entry.id.ms as number) - masterMs).uvarint(entry.id.seq as number);
-    if (!named) writer.uvarint(fields.length);
-    for (let i = named ? 1 : 0; i < fields.length; i += named ? 2 : 1) writer.uvarint(fields[i]!.length).latin1(fields[i]!);
+    if (named) {
+      for (let i = 1; i < fields.length; i += 2) writeShortBytes(writer, fields[i]!);
+    } else {
+      writer.uvarint(fields.length);
+      for (const field of fields) writeShortBytes(writer, field);
+    }
     if (!entry.deleted) live++;
   }
   return live;
+}
+
+/** Bytes with a varint length: a stream value is usually a few bytes, where a u32 length is four. */
+function writeShortBytes(writer: BinaryWriter, binary: string): void {
+  writer.uvarint(binary.length).latin1(binary);
 }
 
 /** Whether every id is a number and each entry's varints fit 32 bits. */
@@ -535,15 +544,19 @@ function readCompactEntry(reader: BinaryReader, masterMs: number, masterFields: 
     fields = new Array<string>(masterFields.length * 2);
     for (let i = 0; i < masterFields.length; i++) {
       fields[i * 2] = masterFields[i]!;
-      fields[i * 2 + 1] = reader.latin1(reader.uvarint());
+      fields[i * 2 + 1] = readShortBytes(reader);
     }
   } else {
     const count = reader.uvarint();
     if (count % 2 !== 0) throw new CorruptRecordError("odd stream entry fields");
     fields = [];
-    for (let i = 0; i < count; i++) fields.push(reader.latin1(reader.uvarint()));
+    for (let i = 0; i < count; i++) fields.push(readShortBytes(reader));
   }
   return { id, fields, deleted: (flags & TOMBSTONE) !== 0 };
+}
+
+function readShortBytes(reader: BinaryReader): string {
+  return reader.latin1(reader.uvarint());
 }
 
 export const codecs: Record<RedisType, TypeCodec> = {

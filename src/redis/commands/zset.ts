@@ -444,7 +444,7 @@ function zrangeGeneric(kind?: RangeKind, reverse?: boolean) {
   };
 }
 
-/** ZRANGE key start stop and ZREVRANGE without options, the common read: members straight from the set. */
+/** ZRANGE key start stop and ZREVRANGE without options, the common read: no options to parse, no selector. */
 function membersByRank(ctx: CommandContext, argv: string[], reverse: boolean): Reply {
   const start = rankOrThrow(argv[2]!);
   const end = rankOrThrow(argv[3]!);
@@ -453,7 +453,10 @@ function membersByRank(ctx: CommandContext, argv: string[], reverse: boolean): R
   const ranks = clampRanks(start, end, set.size);
   if (ranks === undefined) return [];
   const [first, last] = ranks;
-  return set.membersByRank(reverse ? set.size - 1 - first : first, last - first + 1, reverse);
+  const entries = set.rangeByRank(reverse ? set.size - 1 - first : first, last - first + 1, reverse);
+  const members = new Array<string>(entries.length);
+  for (let i = 0; i < entries.length; i++) members[i] = entries[i]!.member;
+  return members;
 }
 
 // ZRANGESTORE dst src min max [BYSCORE | BYLEX] [REV] [LIMIT offset count]

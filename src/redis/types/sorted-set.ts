@@ -233,19 +233,6 @@ export class SortedSet implements StructuredValue {
     return out;
   }
 
-  /** The members of `rangeByRank`, without the entries in between (ZRANGE without options). */
-  membersByRank(rank: number, count: number, reverse = false): string[] {
-    const out: string[] = [];
-    let node = count > 0 ? this.nodeAt(rank) : null;
-    while (node !== null) {
-      out.push(node.member);
-      if (out.length === count) break;
-      node = reverse ? node.backward : node.forward[0]!;
-    }
-    this.#nodeVisits += out.length;
-    return out;
-  }
-
   /** Every entry in ascending order (score, then member bytes). */
   entries(): Generator<SortedEntry> {
     return this.walk(0);
