@@ -15,6 +15,10 @@ export class CommandTable {
   private readonly byName = new Map<string, CommandSpec>();
   /** Names as callers spell them ("INCRBY" from a script, "get" from the SDK): no lowercasing per call. */
   private readonly bySpelling = new Map<string, CommandSpec>();
+  // A pipeline or a script mostly repeats one command: comparing its name with the last one found
+  // is cheaper than hashing the request's fresh string for a map lookup.
+  private lastSpelling = "";
+  private lastFound: CommandSpec | undefined;
 
   constructor(specs: CommandSpec[]) {
     for (const spec of specs) {
@@ -31,11 +35,16 @@ export class CommandTable {
 
   /** The row for a command name in any letter case. */
   find(spelling: string): CommandSpec | undefined {
-    const known = this.bySpelling.get(spelling);
-    if (known !== undefined) return known;
-    const spec = this.byName.get(spelling.toLowerCase());
-    // Bounded: spellings are few (upper, lower), but a client could send endless mixed-case ones.
-    if (spec !== undefined && this.bySpelling.size < SPELLINGS_MAX) this.bySpelling.set(spelling, spec);
+    if (spelling === this.lastSpelling) return this.lastFound;
+    let spec = this.bySpelling.get(spelling);
+    if (spec === undefined) {
+      spec = this.byName.get(spelling.toLowerCase());
+      if (spec === undefined) return undefined;
+      // Bounded: spellings are few (upper, lower), but a client could send endless mixed-case ones.
+      if (this.bySpelling.size < SPELLINGS_MAX) this.bySpelling.set(spelling, spec);
+    }
+    this.lastSpelling = spelling;
+    this.lastFound = spec;
     return spec;
   }
 
