@@ -50,6 +50,11 @@ export class Keyspace {
   private count = 0;
   /** How many lazy or active expiries (of keys or members) happened so far. */
   expiryCount = 0;
+  // The last key found and its entry: a command reads then writes its key, and a pipeline or a
+  // script repeats keys, so comparing a short string saves hashing the request's fresh one for a
+  // map lookup. Every change of a key's binding (set, load, delete, clear) forgets it.
+  private recentKey = "";
+  private recentEntry: Entry | undefined;
 
   constructor(
     readonly clock: Clock,
@@ -70,8 +75,13 @@ export class Keyspace {
 
   /** The live entry of a key, deleting it first if it has expired. */
   get(key: string): Entry | undefined {
-    const entry = this.slots[keySlot(key)]?.get(key);
-    if (entry === undefined) return undefined;
+    let entry = this.recentEntry;
+    if (entry === undefined || key !== this.recentKey) {
+      entry = this.slots[keySlot(key)]?.get(key);
+      if (entry === undefined) return undefined;
+      this.recentKey = key;
+      this.recentEntry = entry;
+    }
     if (entry.expiresAtMs !== 0 && this.clock.nowMs() > entry.expiresAtMs) {
       this.delete(key);
       this.expiryCount++;
@@ -130,6 +140,7 @@ export class Keyspace {
     }
     const entry: Entry = { type, value, expiresAtMs };
     map.set(key, entry);
+    this.recentEntry = undefined;
     if (expiresAtMs !== 0) this.volatileKeys[shardOf(slot)]!.add(key);
     return entry;
   }
@@ -145,6 +156,7 @@ export class Keyspace {
     if (map === undefined) map = this.slots[slot] = new Map();
     const sizeBefore = map.size;
     map.set(key, { type, value, expiresAtMs });
+    this.recentEntry = undefined;
     if (expiresAtMs !== 0) this.volatileKeys[shardOf(slot)]!.add(key);
     if (map.size === sizeBefore) return false;
     this.count++;
@@ -157,6 +169,7 @@ export class Keyspace {
     const entry = map?.get(key);
     if (entry === undefined) return false;
     map!.delete(key);
+    this.recentEntry = undefined;
     if (entry.expiresAtMs !== 0) this.volatileKeys[shardOf(slot)]!.delete(key);
     this.memberExpiryKeys[shardOf(slot)]!.delete(key);
     this.count--;
@@ -173,6 +186,7 @@ export class Keyspace {
 
   clear(): void {
     this.slots.fill(undefined);
+    this.recentEntry = undefined;
     for (const shard of this.volatileKeys) shard.clear();
     for (const shard of this.memberExpiryKeys) shard.clear();
     this.count = 0;
