@@ -69,9 +69,9 @@ function pop(list: ListValue, end: End): string | undefined {
   return end === "left" ? list.popFront() : list.popBack();
 }
 
-function push(list: ListValue, end: End, values: string[]): void {
-  if (end === "left") list.pushFront(values);
-  else list.pushBack(values);
+function push(list: ListValue, end: End, values: readonly string[], from = 0): void {
+  if (end === "left") list.pushFront(values, from);
+  else list.pushBack(values, from);
 }
 
 // --- pushes ------------------------------------------------------------------------------------
@@ -88,9 +88,8 @@ function pushGeneric(end: End, onlyIfExists: boolean) {
       if (onlyIfExists) return 0;
       list = createList(ctx, key);
     }
-    const values = argv.slice(2);
-    push(list, end, values);
-    ctx.dirty += values.length;
+    push(list, end, argv, 2);
+    ctx.dirty += argv.length - 2;
     return list.length;
   };
 }

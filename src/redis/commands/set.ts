@@ -49,16 +49,15 @@ const draw = (ctx: CommandContext) => (n: number) => randomInt(ctx.random, n);
 // SADD key member [member ...]
 function saddCommand(ctx: CommandContext, argv: string[]): Reply {
   const key = argv[1]!;
-  const members = argv.slice(2);
   let set = readSet(ctx, key);
   if (set === undefined) {
-    set = SetValue.create(members[0]!, members.length);
+    set = SetValue.create(argv[2]!, argv.length - 2);
     ctx.keyspace.set(key, "set", set);
   } else {
-    set.prepareFor(members.length);
+    set.prepareFor(argv.length - 2);
   }
   let added = 0;
-  for (const member of members) if (set.add(member)) added++;
+  for (let i = 2; i < argv.length; i++) if (set.add(argv[i]!)) added++;
   ctx.dirty += added;
   return added;
 }

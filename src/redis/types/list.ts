@@ -90,19 +90,24 @@ export class ListValue implements StructuredValue {
     this.noteShrunk();
   }
 
-  /** Pushes each value at the head in turn, so the last one given ends up first (LPUSH). */
-  pushFront(values: string[]): void {
-    this.noteIncoming(totalLength(values));
-    for (const value of values) {
+  /**
+   * Pushes each of `values[from..]` at the head in turn, so the last one given ends up first
+   * (LPUSH). `from` lets a command push its argv's tail without copying it.
+   */
+  pushFront(values: readonly string[], from = 0): void {
+    this.noteIncoming(totalLength(values, from));
+    for (let i = from; i < values.length; i++) {
+      const value = values[i]!;
       this.storeFront(value);
       this.packedBytes += listpackEntryBytes(value);
     }
   }
 
-  /** Appends the values at the tail, in order (RPUSH). */
-  pushBack(values: string[]): void {
-    this.noteIncoming(totalLength(values));
-    for (const value of values) {
+  /** Appends `values[from..]` at the tail, in order (RPUSH). */
+  pushBack(values: readonly string[], from = 0): void {
+    this.noteIncoming(totalLength(values, from));
+    for (let i = from; i < values.length; i++) {
+      const value = values[i]!;
       this.storeBack(value);
       this.packedBytes += listpackEntryBytes(value);
     }
@@ -348,8 +353,8 @@ export class ListValue implements StructuredValue {
   }
 }
 
-function totalLength(values: string[]): number {
+function totalLength(values: readonly string[], from: number): number {
   let total = 0;
-  for (const value of values) total += value.length;
+  for (let i = from; i < values.length; i++) total += values[i]!.length;
   return total;
 }
