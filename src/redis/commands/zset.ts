@@ -85,11 +85,14 @@ function smallCanonicalInteger(text: string): number | undefined {
   const first = text.charCodeAt(start);
   if (first === 48) return length === 1 ? 0 : undefined; // "0" alone; "-0" and "01" go the long way
   if (first < 49 || first > 57) return undefined;
+  // Digits summed here: Number(text) on a request's string costs several times the loop.
+  let value = first - 48;
   for (let i = start + 1; i < length; i++) {
     const code = text.charCodeAt(i);
     if (code < 48 || code > 57) return undefined;
+    value = value * 10 + (code - 48);
   }
-  return Number(text);
+  return start === 1 ? -value : value;
 }
 
 /** Redis zslParseRange: "(" makes an end exclusive; "min or max is not a float" otherwise. */
