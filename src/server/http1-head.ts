@@ -57,6 +57,43 @@ export class RequestHead implements RawRequest {
     for (let i = 0; i < headers.length; i++) if (headers[i]![0] === name) return headers[i]![1];
     return undefined;
   }
+
+  /** The same head for another request: what was parsed is shared, the body is its own. */
+  again(): RequestHead {
+    return new RequestHead(
+      this.method,
+      this.target,
+      this.path,
+      this.isAbsolute,
+      this.isHttp10,
+      this.headers,
+      this.host,
+      this.bodyKind,
+      this.contentLength,
+      this.keepAlive,
+      this.expectsContinue,
+    );
+  }
+}
+
+/**
+ * One connection's head parser. A client on a kept-alive connection mostly sends the same head
+ * again (its headers, and the same Content-Length for the same command), and comparing the bytes
+ * with the last head costs a small part of parsing them (about 0.1 of 0.7 us): parseHead is a
+ * function of the bytes alone, so equal bytes get the same head.
+ */
+export class HeadParser {
+  private lastBytes: Buffer = NO_BODY;
+  private last: RequestHead | undefined;
+
+  parse(input: Buffer, start: number, end: number): RequestHead {
+    const length = end - start;
+    if (this.last !== undefined && length === this.lastBytes.length && input.compare(this.lastBytes, 0, length, start, end) === 0) return this.last.again();
+    const head = parseHead(input, start, end);
+    this.lastBytes = Buffer.from(input.subarray(start, end));
+    this.last = head;
+    return head;
+  }
 }
 
 /** A request the front end refuses itself, before any route sees it. */

@@ -12,7 +12,7 @@
 import type { Socket, TCPSocketListener } from "bun";
 import type { Logger } from "../util/log.ts";
 import type { FastRoute, FastRoutes, RawResponse } from "./fast-route.ts";
-import { HEAD_BYTES_MAX, parseChunkSize, parseHead, ProtocolError, RequestHead } from "./http1-head.ts";
+import { HEAD_BYTES_MAX, HeadParser, parseChunkSize, ProtocolError, RequestHead } from "./http1-head.ts";
 
 export interface Http1Options {
   hostname: string;
@@ -222,6 +222,7 @@ class Connection {
   private corkedBytes = 0;
   /** What the socket did not take yet; sent on drain, in order. */
   private backlog: Uint8Array[] = [];
+  private readonly heads = new HeadParser();
   private drainWaiter: (() => void) | null = null;
 
   private isPumping = false;
@@ -395,7 +396,7 @@ class Connection {
     }
     let head: RequestHead;
     try {
-      head = parseHead(input, start, end);
+      head = this.heads.parse(input, start, end);
     } catch (error) {
       if (!(error instanceof ProtocolError)) throw error;
       this.refuse(error.status, error.message);
