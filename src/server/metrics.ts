@@ -385,6 +385,8 @@ export function createNodeMetrics(deps: NodeMetricsDeps): NodeMetrics {
 
   // Handles per (surface, status) and per command row, so recording skips the label lookup.
   const requestHandles = new Map<string, { count: Sample; seconds: HistogramSample }>();
+  // Most requests in a row share a surface and status: their handles skip the label key too.
+  let lastRequest = { surface: "", status: 0, handles: undefined as { count: Sample; seconds: HistogramSample } | undefined };
   const commandHandles = new Map<CommandSpec, { ok: Sample; error: Sample; seconds: HistogramSample }>();
   const qstashHandles = { delivered: qstashDeliveries.labels("delivered"), retry: qstashDeliveries.labels("retry"), failed: qstashDeliveries.labels("failed") };
   const kafkaHandles = { in: kafkaRecords.labels("in"), out: kafkaRecords.labels("out") };
@@ -392,11 +394,15 @@ export function createNodeMetrics(deps: NodeMetricsDeps): NodeMetrics {
   return {
     registry,
     requestFinished(surface, status, durationMs) {
-      const key = `${surface} ${status}`;
-      let handles = requestHandles.get(key);
-      if (handles === undefined) {
-        handles = { count: requests.labels(surface, String(status)), seconds: requestSeconds.labels(surface) };
-        requestHandles.set(key, handles);
+      let handles = lastRequest.handles;
+      if (handles === undefined || surface !== lastRequest.surface || status !== lastRequest.status) {
+        const key = `${surface} ${status}`;
+        handles = requestHandles.get(key);
+        if (handles === undefined) {
+          handles = { count: requests.labels(surface, String(status)), seconds: requestSeconds.labels(surface) };
+          requestHandles.set(key, handles);
+        }
+        lastRequest = { surface, status, handles };
       }
       handles.count.inc();
       handles.seconds.observe(durationMs / 1000);
