@@ -14,6 +14,7 @@ import type { Access } from "../platform/databases.ts";
 import { accessOf, tokenAuth, unauthorizedRaw, type AuthVariables } from "../server/auth.ts";
 import type { FastRoute, RawResponse } from "../server/fast-route.ts";
 import { bytesToBinary, textToBinary } from "../util/bytes.ts";
+import { integerText } from "../util/integer-text.ts";
 import type { Session } from "./engine/command.ts";
 import type { Dispatcher } from "./engine/dispatcher.ts";
 import { RedisError, errors } from "./engine/errors.ts";
@@ -296,11 +297,11 @@ export function methodNotAllowed(): Response {
 }
 
 function jsonAnswer(access: Access, body: string, status: number): RestAnswer {
-  return { status, contentType: "application/json", body, syncToken: String(access.database.lsn) };
+  return { status, contentType: "application/json", body, syncToken: integerText(access.database.lsn) };
 }
 
 function respAnswer(access: Access, binary: string, status: number): RestAnswer {
-  return { status, contentType: "application/octet-stream", body: respBytes(binary), syncToken: String(access.database.lsn) };
+  return { status, contentType: "application/octet-stream", body: respBytes(binary), syncToken: integerText(access.database.lsn) };
 }
 
 /** One command's reply: 200 with the result, or 400 with its error (spec §2.1, §4). */

@@ -8,11 +8,15 @@ const FOUR_DIGITS = 10_000;
 const PLAIN = Array.from({ length: FOUR_DIGITS }, (_, n) => String(n));
 const ZERO_PADDED = PLAIN.map((text) => text.padStart(4, "0"));
 
-/** `String(n)` for any number; cheaper for integers in [0, 10^8). */
+const EIGHT_DIGITS = FOUR_DIGITS * FOUR_DIGITS;
+
+/** `String(n)` for any number; cheaper for integers in [0, 10^12) (LSNs reach past 10^8). */
 export function integerText(n: number): string {
-  if (n >= 0 && n < FOUR_DIGITS * FOUR_DIGITS && Number.isInteger(n)) {
+  if (n >= 0 && n < EIGHT_DIGITS * FOUR_DIGITS && Number.isInteger(n)) {
     if (n < FOUR_DIGITS) return PLAIN[n]!;
-    return PLAIN[Math.floor(n / FOUR_DIGITS)]! + ZERO_PADDED[n % FOUR_DIGITS]!;
+    if (n < EIGHT_DIGITS) return PLAIN[Math.floor(n / FOUR_DIGITS)]! + ZERO_PADDED[n % FOUR_DIGITS]!;
+    const low = n % EIGHT_DIGITS;
+    return PLAIN[Math.floor(n / EIGHT_DIGITS)]! + ZERO_PADDED[Math.floor(low / FOUR_DIGITS)]! + ZERO_PADDED[low % FOUR_DIGITS]!;
   }
   return String(n);
 }
