@@ -52,7 +52,7 @@ export class Keyspace {
   expiryCount = 0;
   // The last key found and its entry: a command reads then writes its key, and a pipeline or a
   // script repeats keys, so comparing a short string saves hashing the request's fresh one for a
-  // map lookup. Every change of a key's binding (set, load, delete, clear) forgets it.
+  // map lookup. A set remembers the key's new entry; load, delete and clear forget it.
   private recentKey = "";
   private recentEntry: Entry | undefined;
 
@@ -140,7 +140,8 @@ export class Keyspace {
     }
     const entry: Entry = { type, value, expiresAtMs };
     map.set(key, entry);
-    this.recentEntry = undefined;
+    this.recentKey = key;
+    this.recentEntry = entry;
     if (expiresAtMs !== 0) this.volatileKeys[shardOf(slot)]!.add(key);
     return entry;
   }
