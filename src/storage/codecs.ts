@@ -13,14 +13,13 @@ import {
   Consumer,
   ConsumerGroup,
   formatStreamId,
-  sameFieldNames,
+  StreamEntry,
   StreamId,
   StreamValue,
   streamIdFromBigInt,
   streamIdMsText,
   u64,
   U64_MAX,
-  type StreamEntry,
   type StreamNode,
   type U64,
 } from "../redis/types/stream.ts";
@@ -431,13 +430,14 @@ function writeStreamNode(writer: BinaryWriter, node: StreamNode): number {
   writer.strings(node.masterFields).u32(node.entries.length);
   let live = 0;
   for (const entry of node.entries) {
-    const fields = entry.fields;
-    const named = sameFieldNames(fields, node.masterFields);
+    // An entry keeps the node's field names exactly when it has them (StreamEntry.of).
+    const named = entry.names !== null;
     writer.u8((entry.deleted ? TOMBSTONE : 0) | (named ? MASTER_FIELD_NAMES : 0));
     writer.uvarint((entry.id.ms as number) - masterMs).uvarint(entry.id.seq as number);
     if (named) {
-      for (let i = 1; i < fields.length; i += 2) writeShortBytes(writer, fields[i]!);
+      for (let i = 0; i < entry.fieldCount; i++) writeShortBytes(writer, entry.valueAt(i));
     } else {
+      const fields = entry.fields;
       writer.uvarint(fields.length);
       for (const field of fields) writeShortBytes(writer, field);
     }
@@ -515,7 +515,7 @@ function readStreamNode(reader: BinaryReader, stream: StreamValue): number {
   if (compact && (typeof masterMs !== "number" || typeof masterId.seq !== "number")) throw new CorruptRecordError("compact stream node with a large id");
   let live = 0;
   for (let count = reader.u32(); count > 0; count--) {
-    const entry = compact ? readCompactEntry(reader, masterMs as number, masterFields) : readFullEntry(reader);
+    const entry = compact ? readCompactEntry(reader, masterMs as number, masterFields) : readFullEntry(reader, masterFields);
     entries.push(entry);
     if (!entry.deleted) live++;
   }
@@ -523,13 +523,13 @@ function readStreamNode(reader: BinaryReader, stream: StreamValue): number {
   return live;
 }
 
-function readFullEntry(reader: BinaryReader): StreamEntry {
+function readFullEntry(reader: BinaryReader, masterFields: string[]): StreamEntry {
   const id = readId(reader);
   const deleted = reader.u8();
   if (deleted > 1) throw new CorruptRecordError("bad stream tombstone flag");
   const fields = reader.strings();
   if (fields.length % 2 !== 0) throw new CorruptRecordError("odd stream entry fields");
-  return { id, fields, deleted: deleted === 1 };
+  return StreamEntry.of(id, fields, masterFields, deleted === 1);
 }
 
 function readCompactEntry(reader: BinaryReader, masterMs: number, masterFields: string[]): StreamEntry {
@@ -538,21 +538,18 @@ function readCompactEntry(reader: BinaryReader, masterMs: number, masterFields: 
   const ms = masterMs + reader.uvarint();
   if (ms > Number.MAX_SAFE_INTEGER) throw new CorruptRecordError("bad stream id");
   const id = new StreamId(ms, reader.uvarint());
-  let fields: string[];
+  const deleted = (flags & TOMBSTONE) !== 0;
   if ((flags & MASTER_FIELD_NAMES) !== 0) {
-    // The node's own field-name strings: one copy in memory, as in the listpack.
-    fields = new Array<string>(masterFields.length * 2);
-    for (let i = 0; i < masterFields.length; i++) {
-      fields[i * 2] = masterFields[i]!;
-      fields[i * 2 + 1] = readShortBytes(reader);
-    }
-  } else {
-    const count = reader.uvarint();
-    if (count % 2 !== 0) throw new CorruptRecordError("odd stream entry fields");
-    fields = [];
-    for (let i = 0; i < count; i++) fields.push(readShortBytes(reader));
+    // The values alone: the entry shares the node's field names, as in the listpack.
+    const values = new Array<string>(masterFields.length);
+    for (let i = 0; i < values.length; i++) values[i] = readShortBytes(reader);
+    return StreamEntry.ofValues(id, masterFields, values, deleted);
   }
-  return { id, fields, deleted: (flags & TOMBSTONE) !== 0 };
+  const count = reader.uvarint();
+  if (count % 2 !== 0) throw new CorruptRecordError("odd stream entry fields");
+  const fields: string[] = [];
+  for (let i = 0; i < count; i++) fields.push(readShortBytes(reader));
+  return StreamEntry.of(id, fields, masterFields, deleted);
 }
 
 function readShortBytes(reader: BinaryReader): string {

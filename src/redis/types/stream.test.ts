@@ -134,6 +134,22 @@ describe("StreamValue against a sorted-array model", () => {
     expect(big.nodes.map((node) => node.entries.length)).toEqual([1, 1, 1, 1, 1]);
   });
 
+  test("an entry with its node's field names keeps only its values, and reads back whole", () => {
+    const stream = new StreamValue();
+    stream.append(streamId(1n, 1n), ["a", "1", "b", "2"]);
+    stream.append(streamId(1n, 2n), ["a", "3", "b", "4"]);
+    stream.append(streamId(1n, 3n), ["b", "5", "a", "6"]);
+    stream.append(streamId(1n, 4n), ["a", "7"]);
+    const node = stream.nodes[0]!;
+    expect(node.entries.map((entry) => entry.names)).toEqual([node.masterFields, node.masterFields, null, null]);
+    expect(node.entries[1]!.names).toBe(node.masterFields);
+    expect(node.entries.map((entry) => entry.fields)).toEqual([["a", "1", "b", "2"], ["a", "3", "b", "4"], ["b", "5", "a", "6"], ["a", "7"]]);
+    expect(node.entries.map((entry) => entry.fieldCount)).toEqual([2, 2, 2, 1]);
+    expect(node.entries.map((entry) => entry.valueAt(0))).toEqual(["1", "3", "5", "7"]);
+    stream.delete(streamId(1n, 2n));
+    expect(node.entries[1]).toMatchObject({ deleted: true, names: node.masterFields, fields: ["a", "3", "b", "4"] });
+  });
+
   test("tombstones keep their node until its last live entry goes; a whole deleted node disappears", () => {
     const stream = new StreamValue();
     for (let i = 1; i <= 200; i++) stream.append(streamId(1n, BigInt(i)), ["f", "v"]);
