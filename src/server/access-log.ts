@@ -85,7 +85,7 @@ const THOUSANDTHS = Array.from({ length: 1000 }, (_, n) => (n === 0 ? "" : `.${S
 
 export function millisecondsText(ms: number): string {
   const microseconds = Math.round(ms * 1000);
-  if (!(microseconds >= 0 && microseconds < Number.MAX_SAFE_INTEGER)) return String(Math.round(ms * 1000) / 1000);
+  if (!(microseconds >= 0 && microseconds < Number.MAX_SAFE_INTEGER)) return String(microseconds / 1000);
   return integerText(Math.floor(microseconds / 1000)) + THOUSANDTHS[microseconds % 1000]!;
 }
 

@@ -855,6 +855,7 @@ class Connection {
     this.corkedBytes += byteLength;
   }
 
+  /** Ends one cork: the last one writes what was queued (the server calls it at a turn's end). */
   uncork(): void {
     if (--this.corkDepth > 0) return;
     const pieces = this.corked;

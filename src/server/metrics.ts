@@ -384,9 +384,10 @@ export function createNodeMetrics(deps: NodeMetricsDeps): NodeMetrics {
   });
 
   // Handles per (surface, status) and per command row, so recording skips the label lookup.
-  const requestHandles = new Map<string, { count: Sample; seconds: HistogramSample }>();
+  type RequestHandles = { count: Sample; seconds: HistogramSample };
+  const requestHandles = new Map<string, RequestHandles>();
   // Most requests in a row share a surface and status: their handles skip the label key too.
-  let lastRequest = { surface: "", status: 0, handles: undefined as { count: Sample; seconds: HistogramSample } | undefined };
+  let lastRequest: { surface: string; status: number; handles: RequestHandles | undefined } = { surface: "", status: 0, handles: undefined };
   const commandHandles = new Map<CommandSpec, { ok: Sample; error: Sample; seconds: HistogramSample }>();
   const qstashHandles = { delivered: qstashDeliveries.labels("delivered"), retry: qstashDeliveries.labels("retry"), failed: qstashDeliveries.labels("failed") };
   const kafkaHandles = { in: kafkaRecords.labels("in"), out: kafkaRecords.labels("out") };
