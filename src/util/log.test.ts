@@ -1,11 +1,13 @@
 // Proves the logger's lines and how they reach stdout: the JSON shape with and without fields and
-// under journald; and, in child processes reading the real pipe, that a line arrives by the end
-// of its turn (not at exit), that a turn past 64 KiB writes without waiting for its end, and that
-// a clean exit right after logging loses nothing, even when stdout is non-blocking and full.
+// under journald; that lines of many turns go out in one write once the batch delay ends, or at
+// once past the backlog limit; and, in child processes reading the real pipe, that a line arrives
+// while the process runs (not at exit), that a turn past 64 KiB writes without waiting for its
+// end, and that a clean exit right after logging loses nothing, even when stdout is non-blocking
+// and full.
 
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { createLogger } from "./log.ts";
+import { createLogger, LineBatcher } from "./log.ts";
 
 const logModule = join(import.meta.dir, "log.ts");
 
@@ -53,8 +55,35 @@ describe("line format", () => {
   });
 });
 
+describe("batching", () => {
+  test("lines of many event-loop turns go out in one write when the delay ends", async () => {
+    const outputs: string[] = [];
+    // A delay far longer than the turns below take, so the check cannot race the timer.
+    const batcher = new LineBatcher((text) => outputs.push(text), 1_000, 64 * 1024);
+    for (let turn = 0; turn < 5; turn++) {
+      batcher.add(`line ${turn}`);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(outputs).toEqual([]);
+    await Bun.sleep(1_200);
+    expect(outputs).toEqual(["line 0\nline 1\nline 2\nline 3\nline 4\n"]);
+    batcher.add("next");
+    batcher.flush();
+    expect(outputs).toEqual(["line 0\nline 1\nline 2\nline 3\nline 4\n", "next\n"]);
+  });
+
+  test("a backlog past its limit goes out at once, without waiting for the delay", () => {
+    const outputs: string[] = [];
+    const batcher = new LineBatcher((text) => outputs.push(text), 60_000, 20);
+    batcher.add("0123456789");
+    expect(outputs).toEqual([]);
+    batcher.add("abcdefghij");
+    expect(outputs).toEqual(["0123456789\nabcdefghij\n"]);
+  });
+});
+
 describe("stdout", () => {
-  test("a line is on stdout by the end of its turn, while the process keeps running", async () => {
+  test("a line reaches stdout while the process keeps running", async () => {
     const child = spawnLogging(`log.log("info", "first", { n: 1 }); setTimeout(() => {}, 60_000);`);
     try {
       expect(await readLines(child.stdout, 1)).toEqual(['{"event":"first","level":"info","n":1}']);

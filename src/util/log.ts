@@ -3,9 +3,11 @@
 // journal stream (JOURNAL_STREAM names it), a line starts with a `<N>` priority prefix instead,
 // which journald strips and turns into the entry's priority. No line carries a timestamp: journald,
 // Docker and fly.io stamp each line as they collect it.
-// Lines to stdout are gathered and written once per event-loop turn (sooner past 64 KiB), because
-// a write per request cost 17–34% of the server's CPU; the 'exit' handler writes what is left.
-// A kill -9 loses the lines of the turn it lands in, never more: they were not written yet.
+// Lines to stdout are gathered and written together every 10 ms (sooner past 64 KiB), because a
+// write per request cost 17–34% of the server's CPU, and a write per event-loop turn still woke
+// the reader (journald, Docker, a pipe) thousands of times a second under load: GET at 50
+// connections with stdout on a pipe served 13–17% more requests a second batched by time. The
+// 'exit' handler writes what is left; a kill -9 loses the lines of its last 10 ms, never more.
 
 import { fstatSync, writeSync } from "node:fs";
 
@@ -35,7 +37,7 @@ const journalPriority: Record<LogLevel, number> = { debug: 7, info: 6, warn: 4, 
 
 export interface LoggerOptions {
   journald: boolean;
-  /** Where each line goes, unbuffered; default: stdout, once per event-loop turn. */
+  /** Where each line goes, unbuffered; default: stdout, batched (LineBatcher). */
   write?: (line: string) => void;
   quiet?: boolean;
 }
@@ -68,37 +70,59 @@ export function createLogger(options: LoggerOptions): Logger {
   };
 }
 
-/** Past this many pending UTF-16 units, stdout is written at once instead of at the turn's end. */
-const STDOUT_BACKLOG_CHARS_MAX = 64 * 1024;
-const STDOUT_FD = 1;
+/**
+ * Lines gathered into one output call: the first line after an output starts a timer of
+ * `delayMs`, and every line added before it fires goes out with it; `backlogCharsMax` pending
+ * UTF-16 units go out at once instead. The timer never keeps the process alive.
+ */
+export class LineBatcher {
+  private backlog = "";
+  private isScheduled = false;
 
-let stdoutBacklog = "";
-let isFlushScheduled = false;
+  constructor(
+    private readonly output: (text: string) => void,
+    private readonly delayMs: number,
+    private readonly backlogCharsMax: number,
+  ) {}
+
+  add(line: string): void {
+    this.backlog += line + "\n";
+    if (this.backlog.length >= this.backlogCharsMax) this.flush();
+    else if (!this.isScheduled) {
+      this.isScheduled = true;
+      setTimeout(this.flush, this.delayMs).unref();
+    }
+  }
+
+  /** Outputs what is pending now (the 'exit' handler's last call). */
+  readonly flush = (): void => {
+    this.isScheduled = false;
+    if (this.backlog === "") return;
+    const text = this.backlog;
+    this.backlog = "";
+    this.output(text);
+  };
+}
+
+const STDOUT_FD = 1;
+const stdoutLines = new LineBatcher(writeStdoutNow, 10, 64 * 1024);
 let isExitHookInstalled = false;
 
 function writeToStdout(line: string): void {
-  stdoutBacklog += line + "\n";
   if (!isExitHookInstalled) {
     isExitHookInstalled = true;
-    process.on("exit", flushStdout);
+    process.on("exit", stdoutLines.flush);
   }
-  if (stdoutBacklog.length >= STDOUT_BACKLOG_CHARS_MAX) flushStdout();
-  else if (!isFlushScheduled) {
-    isFlushScheduled = true;
-    setImmediate(flushStdout);
-  }
+  stdoutLines.add(line);
 }
 
 /**
- * Writes the backlog now, synchronously, so the 'exit' handler loses nothing. A full pipe makes
- * it wait for the reader, as Node's synchronous stdout does: memory stays bounded and lines stay
+ * Writes `text` now, synchronously, so the 'exit' handler loses nothing. A full pipe makes it
+ * wait for the reader, as Node's synchronous stdout does: memory stays bounded and lines stay
  * in order. (Bun's own process.stdout queues in memory and drops the queue at exit.)
  */
-function flushStdout(): void {
-  isFlushScheduled = false;
-  if (stdoutBacklog === "") return;
-  let bytes: Uint8Array = Buffer.from(stdoutBacklog);
-  stdoutBacklog = "";
+function writeStdoutNow(text: string): void {
+  let bytes: Uint8Array = Buffer.from(text);
   while (bytes.byteLength > 0) {
     try {
       bytes = bytes.subarray(writeSync(STDOUT_FD, bytes));
