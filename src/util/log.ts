@@ -90,13 +90,18 @@ export class LineBatcher {
     if (this.backlog.length >= this.backlogCharsMax) this.flush();
     else if (!this.isScheduled) {
       this.isScheduled = true;
-      setTimeout(this.flush, this.delayMs).unref();
+      setTimeout(this.onTimer, this.delayMs).unref();
     }
   }
 
+  // An early flush (the backlog limit, exit) leaves the timer to fire as planned: one at a time.
+  private readonly onTimer = (): void => {
+    this.isScheduled = false;
+    this.flush();
+  };
+
   /** Outputs what is pending now (the 'exit' handler's last call). */
   readonly flush = (): void => {
-    this.isScheduled = false;
     if (this.backlog === "") return;
     const text = this.backlog;
     this.backlog = "";
