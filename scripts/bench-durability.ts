@@ -500,7 +500,7 @@ function report(rows: ThroughputRow[], restartResult: RestartResult, pause: Paus
     "",
     "### Write throughput per fsync policy",
     "",
-    `SET with 16-byte values on keys spread over ${count(keyCount)}, ${connections} connections. downstash: wrk, \`POST /\` (one command per request) or \`POST /pipeline\` with ${pipelineSize} commands; redis-server: \`redis-benchmark -t set -c ${connections} -r ${keyCount} -d 16\` (with \`-P ${pipelineSize}\`), \`--appendonly yes --appendfsync <policy>\`. Operations are commands.`,
+    `SET with 16-byte values on keys spread over ${count(keyCount)}, ${connections} connections. downstash: wrk, \`POST /\` (one command per request) or \`POST /pipeline\` with ${pipelineSize} commands, keys as redis-benchmark's (\`key:\` and 12 digits), each request three strings joined or taken from a pool built before the clock starts, statuses counted by wrk (no Lua hook per answer); redis-server: \`redis-benchmark -t set -c ${connections} -r ${keyCount} -d 16\` (with \`-P ${pipelineSize}\`), \`--appendonly yes --appendfsync <policy>\`. Operations are commands.`,
     "",
     "| fsync | requests | downstash ops/s | redis-server ops/s | downstash / redis | downstash p99 ms | redis p99 ms | target | met |",
     "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | :---: |",
