@@ -71,9 +71,9 @@ export function createLogger(options: LoggerOptions): Logger {
 }
 
 /**
- * Lines gathered into one output call: the first line after an output starts a timer of
- * `delayMs`, and every line added before it fires goes out with it; `backlogCharsMax` pending
- * UTF-16 units go out at once instead. The timer never keeps the process alive.
+ * Lines gathered into one output call: the first line added while no timer is set starts one of
+ * `delayMs`, and when it fires everything added meanwhile goes out together; a backlog of
+ * `backlogCharsMax` UTF-16 units goes out at once instead. The timer never keeps the process alive.
  */
 export class LineBatcher {
   private backlog = "";
@@ -110,7 +110,9 @@ export class LineBatcher {
 }
 
 const STDOUT_FD = 1;
-const stdoutLines = new LineBatcher(writeStdoutNow, 10, 64 * 1024);
+const STDOUT_BATCH_MS = 10;
+const STDOUT_BACKLOG_CHARS_MAX = 64 * 1024;
+const stdoutLines = new LineBatcher(writeStdoutNow, STDOUT_BATCH_MS, STDOUT_BACKLOG_CHARS_MAX);
 let isExitHookInstalled = false;
 
 function writeToStdout(line: string): void {
