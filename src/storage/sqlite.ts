@@ -16,6 +16,15 @@ const WAL_HEADER_BYTES = 32;
 const WAL_FRAME_HEADER_BYTES = 24;
 const JOURNAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 const CHANGE_LOG_PAGE_BYTES = 1024;
+/**
+ * How long the change log's connection waits for a lock another connection of this process holds:
+ * the checkpointer of a database closed just before (a reopen) closes its connection on its own
+ * thread, and the last connection to close a WAL file checkpoints it under an exclusive lock.
+ * Without the wait, reopening right after a close failed about once in 40 tries. Other processes
+ * never get here (the data dir's lock), and while serving, PASSIVE checkpoints never block the
+ * writer, so the wait does not arise then.
+ */
+const CHANGE_LOG_BUSY_TIMEOUT_MS = 2000;
 const SNAPSHOT_MMAP_BYTES_MAX = 1024 * 1024 * 1024;
 
 /**
@@ -52,6 +61,7 @@ export function lockDirectory(path: string): SqliteDatabase {
 export function openChangeLogFile(path: string, fsync: FsyncPolicy): SqliteDatabase {
   const sqlite = openFile(path);
   try {
+    sqlite.exec(`PRAGMA busy_timeout = ${CHANGE_LOG_BUSY_TIMEOUT_MS}`);
     sqlite.exec(`PRAGMA page_size = ${CHANGE_LOG_PAGE_BYTES}`); // only takes effect on a new file
     const mode = sqlite.query<{ journal_mode: string }, []>("PRAGMA journal_mode = WAL").get()?.journal_mode;
     if (mode !== "wal") throw new StorageError(`cannot put ${path} in WAL mode (got ${mode})`);
