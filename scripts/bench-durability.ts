@@ -222,10 +222,10 @@ local fmt = string.format
 local value_tail = '","${valueText}"]'
 local headers = { ["Authorization"] = "Bearer ${token}", ["Content-Type"] = "application/json" }
 local function command(n) return '["SET","key:' .. fmt("%012d", n * 7919 % ${keySpace}) .. value_tail end
--- One command: the request up to the key's digits, as wrk.format writes it (the body's length is fixed).
+-- One command: the request's head as wrk.format writes it (every body has the same length).
 local example = command(0)
 local single = wrk.format("POST", "/", headers, example)
-local head = single:sub(1, #single - #example) .. '["SET","key:'
+local head = single:sub(1, #single - #example)
 local pool = {}
 local counter = 0
 function init(args)
@@ -238,7 +238,7 @@ function init(args)
 end
 request = function()
   counter = counter + 1
-  if ${pipeline} == 1 then return head .. fmt("%012d", counter * 7919 % ${keySpace}) .. value_tail end
+  if ${pipeline} == 1 then return head .. command(counter) end
   return pool[(counter - 1) % #pool + 1]
 end
 function done(summary, latency, requests)
