@@ -2,6 +2,7 @@
 // survive deletions and compaction, random access, OBJECT ENCODING names and deep clones.
 
 import { describe, expect, test } from "bun:test";
+import { randomInt, SeededRandom } from "../../util/random.ts";
 import { HashValue, LISTPACK_ENTRIES_MAX, LISTPACK_VALUE_BYTES_MAX } from "./hash.ts";
 
 function hashOf(count: number): HashValue {
@@ -182,5 +183,39 @@ describe("HashValue clone and size", () => {
     const small = hashOf(1).approxBytes();
     expect(small).toBeGreaterThan(0);
     expect(hashOf(10).approxBytes()).toBeGreaterThan(small);
+  });
+});
+
+describe("HashValue small and indexed", () => {
+  // A hash of up to 8 fields is searched in order; past that it builds an index. Random edits on
+  // a pool of 20 fields cross that size both ways; a Map (insertion-ordered) is the model.
+  test("random sets and deletes across the indexed size agree with a Map, in order", () => {
+    const random = new SeededRandom(7);
+    for (let round = 0; round < 50; round++) {
+      const hash = new HashValue();
+      const model = new Map<string, string>();
+      for (let step = 0; step < 400; step++) {
+        const field = `f${randomInt(random, 20)}`;
+        if (random.next() < 0.55) {
+          const value = `v${step}`;
+          expect(hash.set(field, value)).toBe(!model.has(field));
+          model.set(field, value);
+        } else {
+          expect(hash.delete(field)).toBe(model.delete(field));
+        }
+        expect(hash.size).toBe(model.size);
+        expect(hash.get(field)).toBe(model.get(field));
+        expect([...hash.pairs()]).toEqual([...model.entries()]);
+      }
+      expect(scanAll(hash, 3).sort()).toEqual([...model.keys()].sort());
+    }
+  });
+
+  test("a field deleted from a small hash and set again moves to the end", () => {
+    const hash = hashOf(3);
+    hash.delete("f0");
+    hash.set("f0", "again");
+    expect([...hash.pairs()].map(([field]) => field)).toEqual(["f1", "f2", "f0"]);
+    expect(hash.get("f0")).toBe("again");
   });
 });

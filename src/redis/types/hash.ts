@@ -2,11 +2,13 @@
 // absolute expiry instant (Redis 7.4 hash-field expiration). Knows nothing about commands or
 // replies; callers pass the current time and decide what an expired field means.
 //
-// Design: a Map gives O(1) lookup and keeps insertion order, which is what Redis's small
-// (listpack) hashes show to clients. Beside it, `order` lists the entries by a sequence number
-// handed out at insertion, with removed entries left as tombstones until a compaction; it
-// gives HSCAN a stable cursor (the next sequence number) that never skips a field present for
-// the whole scan, and HRANDFIELD O(1) random access.
+// Design: `order` lists the entries by a sequence number handed out at insertion, which is the
+// insertion order Redis's small (listpack) hashes show to clients; it gives HSCAN a stable
+// cursor (the next sequence number) that never skips a field present for the whole scan, and
+// HRANDFIELD O(1) random access. A hash of more than a few fields also indexes its live entries
+// in a Map for O(1) lookup, and leaves removed entries in `order` as tombstones until a
+// compaction; a small one is searched along `order` and removes entries from it at once. Most
+// hashes are small, and a Map costs more to make and to hold than such a scan costs.
 
 import type { StructuredValue } from "./value.ts";
 
@@ -19,6 +21,9 @@ export const LISTPACK_VALUE_BYTES_MAX = 64;
 const LISTPACK_FIELD_OVERHEAD_BYTES = 4;
 const HASHTABLE_FIELD_OVERHEAD_BYTES = 56;
 const BASE_OVERHEAD_BYTES = 48;
+
+/** Hashes with more fields than this are indexed by a Map; smaller ones are searched in order. */
+const SCANNED_FIELDS_MAX = 8;
 
 // Compaction runs once tombstones outnumber live entries (and there are enough to matter), so
 // `order` stays within twice the live size and each removal costs O(1) amortised.
@@ -35,7 +40,9 @@ interface FieldEntry {
 }
 
 export class HashValue implements StructuredValue {
-  private readonly entries = new Map<string, FieldEntry>();
+  /** The live entries by field, once the hash outgrew SCANNED_FIELDS_MAX (then kept for good). */
+  private index: Map<string, FieldEntry> | undefined;
+  private live = 0;
   private order: FieldEntry[] = [];
   private tombstones = 0;
   private nextSequence = 1;
@@ -47,15 +54,15 @@ export class HashValue implements StructuredValue {
   private isHashtable = false;
 
   get size(): number {
-    return this.entries.size;
+    return this.live;
   }
 
   has(field: string): boolean {
-    return this.entries.has(field);
+    return this.find(field) !== undefined;
   }
 
   get(field: string): string | undefined {
-    return this.entries.get(field)?.value;
+    return this.find(field)?.value;
   }
 
   /**
@@ -64,38 +71,46 @@ export class HashValue implements StructuredValue {
    */
   set(field: string, value: string, keepTtl = false): boolean {
     this.noteSizes(field, value);
-    const existing = this.entries.get(field);
+    const existing = this.find(field);
     if (existing !== undefined) {
       existing.value = value;
       if (!keepTtl) this.clearExpiry(existing);
       return false;
     }
     const entry: FieldEntry = { field, value, expiresAtMs: 0, sequence: this.nextSequence++, removed: false };
-    this.entries.set(field, entry);
     this.order.push(entry);
-    if (this.entries.size > LISTPACK_ENTRIES_MAX) this.isHashtable = true;
+    this.live++;
+    if (this.index !== undefined) this.index.set(field, entry);
+    else if (this.live > SCANNED_FIELDS_MAX) this.index = new Map(this.liveEntries().map((live) => [live.field, live]));
+    if (this.live > LISTPACK_ENTRIES_MAX) this.isHashtable = true;
     return true;
   }
 
   delete(field: string): boolean {
-    const entry = this.entries.get(field);
+    const entry = this.find(field);
     if (entry === undefined) return false;
-    this.entries.delete(field);
+    this.live--;
     this.clearExpiry(entry);
     entry.removed = true;
+    if (this.index === undefined) {
+      // A small hash keeps no tombstones: taking the entry out of a few costs less than skipping it.
+      this.order.splice(this.order.indexOf(entry), 1);
+      return true;
+    }
+    this.index.delete(field);
     this.tombstones++;
-    if (this.tombstones > TOMBSTONES_BEFORE_COMPACTION_MIN && this.tombstones > this.entries.size) this.compact();
+    if (this.tombstones > TOMBSTONES_BEFORE_COMPACTION_MIN && this.tombstones > this.live) this.compact();
     return true;
   }
 
   /** The field's absolute expiry in ms: 0 when it has none, undefined when there is no such field. */
   expiryOf(field: string): number | undefined {
-    return this.entries.get(field)?.expiresAtMs;
+    return this.find(field)?.expiresAtMs;
   }
 
   /** Gives an existing field an absolute expiry instant (> 0); false when there is no such field. */
   setExpiry(field: string, expiresAtMs: number): boolean {
-    const entry = this.entries.get(field);
+    const entry = this.find(field);
     if (entry === undefined) return false;
     entry.expiresAtMs = expiresAtMs;
     (this.volatile ??= new Set()).add(entry);
@@ -105,7 +120,7 @@ export class HashValue implements StructuredValue {
 
   /** Removes a field's TTL; false when the field does not exist or had none. */
   persist(field: string): boolean {
-    const entry = this.entries.get(field);
+    const entry = this.find(field);
     if (entry === undefined || entry.expiresAtMs === 0) return false;
     this.clearExpiry(entry);
     return true;
@@ -141,7 +156,7 @@ export class HashValue implements StructuredValue {
 
   /** Live [field, value] pairs in insertion order. */
   *pairs(): Generator<[string, string]> {
-    for (const entry of this.entries.values()) yield [entry.field, entry.value];
+    for (const entry of this.order) if (!entry.removed) yield [entry.field, entry.value];
   }
 
   /**
@@ -163,7 +178,7 @@ export class HashValue implements StructuredValue {
 
   /** A uniformly random live [field, value], or undefined when empty. `draw(n)` returns an integer in [0, n). */
   randomPair(draw: (n: number) => number): [string, string] | undefined {
-    if (this.entries.size === 0) return undefined;
+    if (this.live === 0) return undefined;
     // Tombstones are at most half of `order` (see compaction), so this expects ≤ 2 draws.
     for (;;) {
       const entry = this.order[draw(this.order.length)]!;
@@ -173,7 +188,7 @@ export class HashValue implements StructuredValue {
 
   clone(): HashValue {
     const copy = new HashValue();
-    for (const entry of this.entries.values()) {
+    for (const entry of this.liveEntries()) {
       copy.set(entry.field, entry.value);
       if (entry.expiresAtMs !== 0) copy.setExpiry(entry.field, entry.expiresAtMs);
     }
@@ -184,7 +199,7 @@ export class HashValue implements StructuredValue {
   approxBytes(): number {
     const perField = this.isHashtable ? HASHTABLE_FIELD_OVERHEAD_BYTES : LISTPACK_FIELD_OVERHEAD_BYTES;
     let bytes = BASE_OVERHEAD_BYTES;
-    for (const entry of this.entries.values()) bytes += entry.field.length + entry.value.length + perField;
+    for (const entry of this.liveEntries()) bytes += entry.field.length + entry.value.length + perField;
     return bytes + this.volatileCount * 8;
   }
 
@@ -195,6 +210,17 @@ export class HashValue implements StructuredValue {
 
   private get volatileCount(): number {
     return this.volatile?.size ?? 0;
+  }
+
+  /** The live entry of `field`: looked up in the index, or searched along `order` in a small hash. */
+  private find(field: string): FieldEntry | undefined {
+    if (this.index !== undefined) return this.index.get(field);
+    for (const entry of this.order) if (entry.field === field) return entry;
+    return undefined;
+  }
+
+  private liveEntries(): FieldEntry[] {
+    return this.order.filter((entry) => !entry.removed);
   }
 
   private noteSizes(field: string, value: string): void {
