@@ -23,7 +23,7 @@ import {
   type StreamNode,
   type U64,
 } from "../redis/types/stream.ts";
-import { BinaryReader, BinaryWriter, CorruptRecordError, decimalLength } from "./binary.ts";
+import { BinaryReader, BinaryWriter, CorruptRecordError, decimalLength, RecentStrings } from "./binary.ts";
 
 export interface TypeCodec {
   encode(value: any): Uint8Array;
@@ -99,6 +99,8 @@ function indexedParts<V>(
 /** Lists and streams longer than these are written in parts. */
 const LIST_PART_ELEMENTS = 4096;
 const STREAM_PART_ENTRIES = 4096;
+/** Distinct hash field names a reader keeps to hand out again (compared byte by byte on each read). */
+const HASH_FIELD_NAMES_REMEMBERED = 8;
 
 /** decode() from read(): the bytes must hold one value and nothing more. */
 function decodeWith(read: (reader: BinaryReader) => unknown): (bytes: Uint8Array) => unknown {
@@ -134,10 +136,14 @@ const hashCodec: TypeCodec = {
   decode: decodeWith(readHash),
 };
 
+// Hashes that hold records of one kind repeat the same field names from key to key: a snapshot
+// load hands each one out as the same string instead of a million copies of it.
+const recentFieldNames = new RecentStrings(HASH_FIELD_NAMES_REMEMBERED);
+
 function readHash(reader: BinaryReader): HashValue {
   const hash = new HashValue();
   for (let count = reader.u32(); count > 0; count--) {
-    const field = reader.bytes();
+    const field = reader.recentBytes(recentFieldNames);
     hash.set(field, reader.bytes());
     const expiresAtMs = reader.f64();
     if (expiresAtMs !== 0) hash.setExpiry(field, expiresAtMs);
