@@ -434,23 +434,24 @@ async function snapshotPause(): Promise<PauseResult> {
 
   log("snapshot pause: the same load while snapshots run back to back");
   let running = true;
-  const startedAtMs = performance.now();
-  const savesBefore = Number((await info(server.url, "persistence")).rdb_saves);
+  // Each snapshot that finished while the load ran, timed from its BGSAVE to its end (seen to within
+  // the 20 ms of polling); the one the load's end cut short is not counted.
+  const durationsMs: number[] = [];
   const loop = (async () => {
     while (running) {
+      const startedAtMs = performance.now();
       await rest(server.url, "/", ["BGSAVE", "SCHEDULE"]);
       while (running && (await info(server.url, "persistence")).rdb_bgsave_in_progress === "1") await Bun.sleep(20);
+      if (running) durationsMs.push(performance.now() - startedAtMs);
     }
   })();
   const during = await wrkSet(server.url, runSeconds, 1, keyCount);
   running = false;
   await loop;
-  const elapsedMs = performance.now() - startedAtMs;
-  const persistence = await info(server.url, "persistence");
-  const snapshots = Number(persistence.rdb_saves) - savesBefore;
   await server.stop();
   rmSync(dataDir, { recursive: true, force: true });
-  return { outside, during, snapshots, snapshotMs: snapshots > 0 ? elapsedMs / snapshots : 0 };
+  const snapshots = durationsMs.length;
+  return { outside, during, snapshots, snapshotMs: snapshots > 0 ? durationsMs.reduce((sum, ms) => sum + ms, 0) / snapshots : 0 };
 }
 
 interface MemoryResult {
@@ -541,7 +542,7 @@ function report(rows: ThroughputRow[], restartResult: RestartResult, pause: Paus
     "",
     "### Latency while a snapshot of 1 million keys runs",
     "",
-    `SET on the ${count(keyCount)} keys at ${connections} connections, one command per request (wrk), for ${runSeconds} s with no snapshot, then ${runSeconds} s with snapshots running back to back (\`BGSAVE SCHEDULE\` again as each finishes): ${pause.snapshots} snapshots, ${count(pause.snapshotMs)} ms each on average.`,
+    `SET on the ${count(keyCount)} keys at ${connections} connections, one command per request (wrk), for ${runSeconds} s with no snapshot, then ${runSeconds} s with snapshots running back to back (\`BGSAVE SCHEDULE\` again as each finishes): ${pause.snapshots} finished while the load ran, ${count(pause.snapshotMs)} ms each on average (the one the load's end cut short is not counted).`,
     "",
     "| load | ops/s | p50 ms | p99 ms | max ms |",
     "| --- | ---: | ---: | ---: | ---: |",
@@ -569,8 +570,8 @@ const WHERE_THE_TIME_GOES = `
 From CPU profiles of the server under these loads (\`bun --cpu-prof\`), stable across runs:
 
 - Write throughput: most of the gap to redis-server is the REST layer (HTTP parsing, JSON envelopes), as in the Results section above, where downstash also runs with its change log (redis-server there runs without AOF). Durability itself is encoding each entry and one SQLite row per group commit (the turn's entries in one blob, an argument equal to the one in the same place of the entry before it written as one byte: a SET of a 16-byte value to a random key takes 30 bytes instead of the 45 of format 1), while a turn holding a single entry pays the whole commit, about 4.5 µs (measured in process). The checkpoint and its fsync run on their own thread. \`always\` adds an fsync to every group commit, on the event loop, as redis-server does.
-- Restart: inserting each key into the keyspace (a Map insert of a fresh key string and its entry; snapshot loading skips the bookkeeping a write does) is the largest part of recovery, about half of log replay; replaying a log also leaves a large heap whose first full garbage collection takes ~0.4 s for 1 million keys. Recovery waits for the event loop's first turn: run before it (as it was when every token is given, so that nothing before recovery waited on I/O), that collection and an earlier one ran inside the replay and the same files were serving after ~1.7 s instead of ~1.25 s; after the turn it runs once the server is up, and requests over the next 3 s waited at most ~15 ms. Process start (loading the code) is the fixed ~0.1 s shown above.
-- Latency during snapshots: a background snapshot walks the keyspace in steps of about 1 ms between requests; dropping the change log it covers is done 10,000 entries per step. Throughput drops while snapshots run back to back because each step takes event-loop time; a single scheduled snapshot of 1 million keys lasts about 1.3 s under this load. Steps of 2 ms made it last about 1.0 s but, alternated with 1 ms steps in four pairs of runs of this row, gave a p99 during snapshots of 12.8–13.9 ms against 9.4–11.8 ms, a p50 of 4.1–4.8 ms against 2.4–2.9 ms and about 13k requests/s against 19k (the p99 outside snapshots varies too, 6.5–8.7 ms, so the ratio of one run moves by a few tenths). A large list or stream is written in parts of about 128 KiB between requests, and one changed while the snapshot runs is first copied (references only: about 0.1–0.3 s for a list of 20 million elements, where encoding it took about 0.5 s; about 0.02–0.08 s for a stream of 1 million entries, against 0.07–0.09 s to encode it in the compact layout of snapshot format 4 and 0.3 s before it); hashes, sets, sorted sets and JSON are still encoded whole. A snapshot for size waits until the log outgrows the newest snapshot, so a big keyspace is not rewritten for every 64 MiB of writes.
+- Restart: inserting each key into the keyspace (a Map insert of a fresh key string and its entry; snapshot loading skips the bookkeeping a write does) is the largest part of recovery, about half of log replay, and the allocations of a load pay for garbage collections run meanwhile (JSC's concurrent marking of the growing heap slows the loader while it runs: \`BUN_JSC_logGC\` shows three full collections during a 1-million-key snapshot load). A small hash holds no Map (a two-field hash: 365 bytes of heap instead of 621) and a snapshot hands repeated hash field names out as one string: recovery from this snapshot went from a median of 976 ms to 880 ms over 8 alternated starts; replaying a log also leaves a large heap whose first full garbage collection takes ~0.4 s for 1 million keys. Recovery waits for the event loop's first turn: run before it (as it was when every token is given, so that nothing before recovery waited on I/O), that collection and an earlier one ran inside the replay and the same files were serving after ~1.7 s instead of ~1.25 s; after the turn it runs once the server is up, and requests over the next 3 s waited at most ~15 ms. Process start is the fixed ~0.2 s shown above: about 150 ms loading the code (about 45 ms of it instantiating the Lua VM's WebAssembly), then opening the stores of Redis, QStash and Kafka.
+- Latency during snapshots: a background snapshot walks the keyspace in steps of about 0.5 ms, each at most one chunk insert into the snapshot file longer (64 KiB: about 0.25 ms; chunks of 256 KiB took 0.7 ms, up to 5 ms); dropping the change log it covers is done 10,000 entries per step. While writes come in, a step runs at the start of an event-loop turn (a timer), before the turn reads requests: run from the check phase, it came before the turn's group commit, so every write answered in that turn waited for it. Two runs of this row each (this machine, AMD EPYC): 1 ms steps from the check phase, p50 3.3–3.6 ms and p99 11.8–14.8 ms during snapshots at 13–14k writes/s; the same steps as timers, p50 2.0–2.6 ms, p99 9.9–11.8 ms, 17–23k/s; 0.5 ms steps as timers, p50 1.5–1.9 ms, p99 7.6–9.1 ms, 22–29k/s; and with 64 KiB chunks as well (as now), four runs while the machine was busier, p50 1.6–2.3 ms, p99 8.3–13.7 ms, 17–27k/s. The price is a longer snapshot under load: about 8 s for 1 million keys at this write rate, against 2.7–4 s with 1 ms steps (steps of 2 ms, measured earlier, were worse again on every latency figure). The p99 outside snapshots is the noisier figure here: 6–60 ms from run to run of the same code (the machine's other tenants, and collections of the heap the 1 million keys just filled), so one run's ratio moves a lot. A large list or stream is written in parts of about 128 KiB between requests, and one changed while the snapshot runs is first copied (references only: about 0.1–0.3 s for a list of 20 million elements, where encoding it took about 0.5 s; about 0.02–0.08 s for a stream of 1 million entries, against 0.07–0.09 s to encode it in the compact layout of snapshot format 4 and 0.3 s before it); hashes, sets, sorted sets and JSON are still encoded whole. A snapshot for size waits until the log outgrows the newest snapshot, so a big keyspace is not rewritten for every 64 MiB of writes.
 - Memory: per key, the keyspace's Map entry, the entry object (type, value, expiry) and the key and value strings; persistence keeps nothing per key (a snapshot copies only the keys written while it runs).`;
 
 const START_MARKER = "<!-- durability:start (scripts/bench-durability.ts) -->";

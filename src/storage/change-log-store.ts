@@ -135,6 +135,8 @@ export class ChangeLogStore implements ChangeSink {
   committedBytes = 0;
   /** Commits since the last checkpoint; the everysec timer skips idle seconds. */
   commitsSinceCheckpoint = 0;
+  /** Commits since the store opened: a background snapshot tells a write load by it. */
+  commitCount = 0;
   /** Called after each successful commit (the snapshot trigger on log size listens). */
   onCommitted: () => void = () => {};
   private isClosed = false;
@@ -250,6 +252,7 @@ export class ChangeLogStore implements ChangeSink {
     // Entries appended during the transaction (none: it is synchronous) would be in a new array.
     this.pending = this.pending === batch ? [] : this.pending.slice(batch.length);
     this.commitsSinceCheckpoint++;
+    this.commitCount++;
     if (this.failure !== undefined) {
       this.log.log("info", "change_log_write_recovered", { entries: batch.length });
       this.failure = undefined;

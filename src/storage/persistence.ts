@@ -44,8 +44,10 @@ export interface RecoveryReport {
 /** Runs one journaled command against the database being recovered. */
 export type ReplayCommand = (argv: string[]) => void;
 
-// How long one step of a background snapshot may hold the event loop.
-const SNAPSHOT_STEP_MS = 1;
+// How long one step of a background snapshot may hold the event loop. Steps of 1 ms gave a
+// p99 of 10-15 ms to writes during snapshots at 50 connections; 0.5 ms gave 8-9 ms (a snapshot
+// of 1 million keys then takes about 8 s under that load instead of 3-4 s).
+const SNAPSHOT_STEP_MS = 0.5;
 const CHECKPOINT_INTERVAL_MS = 1000;
 const SCHEDULE_CHECK_INTERVAL_MS = 1000;
 const CHANGE_LOG_FILE = "changes.sqlite";
@@ -301,11 +303,20 @@ export class DatabasePersistence implements Persistence {
     void this.drive(run);
   }
 
-  /** Walks the keyspace a step per event-loop turn, then publishes the file and drops the log it covers. */
+  /**
+   * Walks the keyspace a step per event-loop turn, then publishes the file and drops the log it
+   * covers. While writes come in, a step waits for the timers phase of the next turn, before the
+   * turn reads requests: in the check phase it would run before the turn's group commit (also a
+   * setImmediate), holding back every answer that waits for that commit. An idle server steps from
+   * the check phase, which comes at once (a timer waits at least 1 ms).
+   */
   private async drive(run: RunningSnapshot): Promise<void> {
     try {
+      let commitsSeen = this.store.commitCount;
       while (!run.writer.step(SNAPSHOT_STEP_MS)) {
-        await new Promise((resolve) => setImmediate(resolve));
+        const isWriteLoad = this.store.commitCount !== commitsSeen;
+        commitsSeen = this.store.commitCount;
+        await new Promise((resolve) => (isWriteLoad ? setTimeout(resolve, 0) : setImmediate(resolve)));
         if (this.isClosed) throw new Error("shutting down");
       }
       const result = await run.writer.finish();
