@@ -682,4 +682,27 @@ describe("transport-free endpoints (createRestEndpoints)", () => {
     expect((await pipeline).body).toBe(`[{"result":2},{"result":"2"},{"error":"ERR unknown command 'NOSUCH', with args beginning with: "}]`);
     expect(await transaction).toEqual({ status: 200, contentType: "application/json", body: '[{"result":3},{"result":"3"}]', syncToken: "3" });
   });
+
+  test("a transaction found invalid only once a script let go of the database is the request's 400, and runs nothing", async () => {
+    const engine = createTestEngine();
+    const read = engine.clock.nowMs.bind(engine.clock);
+    engine.clock.nowMs = () => {
+      engine.clock.advance(1);
+      return read();
+    };
+    configureScripting(engine.database, { timeLimitMs: 200 });
+    const { endpoints, access } = endpointsOn(engine);
+    const script = endpoints.command(access, noHeaders, JSON.stringify(["EVAL", "while true do end", "0"]));
+    // The commands are checked (name, arity) when the transaction runs, after the script.
+    const transaction = endpoints.multiExec(access, noHeaders, '[["SET","k","1"],["NOSUCH"]]');
+    expect(transaction).toBeInstanceOf(Promise);
+    await script;
+    expect(await transaction).toEqual({
+      status: 400,
+      contentType: "application/json",
+      body: `{"error":"ERR unknown command 'NOSUCH', with args beginning with: "}`,
+      syncToken: "0",
+    });
+    expect(engine.journal.argvs()).toEqual([]);
+  });
 });

@@ -73,12 +73,12 @@ export function createRestEndpoints(dispatcher: Dispatcher): RestEndpoints {
   return {
     // ["CMD", arg, ...]: one command; a failing command is a 400 with its error text.
     command: (access, header, body) =>
-      guarded(access, () => {
+      answered(access, () => {
         const format = responseFormat(header);
         const text = bodyText(body);
         const argv = toCommand(parseJson(text), jsonHoldsBinaryStrings(text));
         const lsnBefore = access.database.lsn;
-        return settle(dispatchWhenFree(dispatcher, access.database, argv, sessionOf(access, false)), (reply) =>
+        return settleAnswer(access, dispatchWhenFree(dispatcher, access.database, argv, sessionOf(access, false)), (reply) =>
           afterCommit(access, lsnBefore, commandAnswer(access, reply, format)),
         );
       }),
@@ -86,7 +86,7 @@ export function createRestEndpoints(dispatcher: Dispatcher): RestEndpoints {
     // Not atomic: each entry runs on its own and fails on its own (HTTP 200 regardless). Only a
     // malformed request as a whole (not JSON, not an array of arrays, too large) is a 400.
     pipeline: (access, header, body) =>
-      guarded(access, () => {
+      answered(access, () => {
         const format = responseFormat(header);
         const text = bodyText(body);
         const batch = toBatch(parseJson(text));
@@ -95,11 +95,11 @@ export function createRestEndpoints(dispatcher: Dispatcher): RestEndpoints {
         const lsnBefore = access.database.lsn;
         const run = (i: number) => runPipelineEntry(dispatcher, access, batch[i]!, session, stringsAreBinary);
         if (format === "resp2") {
-          return settle(runEntries(batch.length, run, encodeResp, 0, []), (out) => afterCommit(access, lsnBefore, respAnswer(access, out.join(""), 200)));
+          return settleAnswer(access, runEntries(batch.length, run, encodeResp, 0, []), (out) => afterCommit(access, lsnBefore, respAnswer(access, out.join(""), 200)));
         }
         const base64 = format === "base64";
         const encode = (reply: Reply) => encodeEnvelope(reply, base64);
-        return settle(runEntries(batch.length, run, encode, 0, []), (out) => afterCommit(access, lsnBefore, jsonAnswer(access, "[" + out.join(",") + "]", 200)));
+        return settleAnswer(access, runEntries(batch.length, run, encode, 0, []), (out) => afterCommit(access, lsnBefore, jsonAnswer(access, "[" + out.join(",") + "]", 200)));
       }),
 
     // Atomic: every command is converted and checked (name, arity, access) before the first runs,
@@ -107,7 +107,7 @@ export function createRestEndpoints(dispatcher: Dispatcher): RestEndpoints {
     // synchronous, so nothing interleaves. Runtime errors (WRONGTYPE ...) fail only their entry,
     // as in a Redis transaction. Always JSON: spec §2.4 excludes it from RESP2 output.
     multiExec: (access, header, body) =>
-      guarded(access, () => {
+      answered(access, () => {
         const base64 = isBase64(header("upstash-encoding"));
         const text = bodyText(body);
         const batch = toBatch(parseJson(text));
@@ -116,7 +116,7 @@ export function createRestEndpoints(dispatcher: Dispatcher): RestEndpoints {
         const commands = batch.map((entry) => toCommand(entry, stringsAreBinary));
         // A script suspended between time slices holds the database: start after it ends.
         const free = whenFree(access.database);
-        if (free !== undefined) return free.then(() => runTransaction(dispatcher, access, commands, session, base64));
+        if (free !== undefined) return settleAnswer(access, free, () => runTransaction(dispatcher, access, commands, session, base64));
         return runTransaction(dispatcher, access, commands, session, base64);
       }),
   };
@@ -206,14 +206,28 @@ function settle<T, U>(value: T | Promise<T>, then: (value: T) => U | Promise<U>)
   return value instanceof Promise ? value.then(then) : then(value);
 }
 
-/** Runs `attempt`, turning a RedisError it throws or rejects with into the request's 400. */
-function guarded(access: Access, attempt: () => RestAnswer | Promise<RestAnswer>): RestAnswer | Promise<RestAnswer> {
+/**
+ * Runs `attempt`, turning a RedisError it throws into the request's 400; what it waits for goes
+ * through settleAnswer or afterCommit, which answer a rejection the same way. A write's answer is
+ * thus one promise hop after its commit, not two.
+ */
+function answered(access: Access, attempt: () => RestAnswer | Promise<RestAnswer>): RestAnswer | Promise<RestAnswer> {
   try {
-    const answer = attempt();
-    return answer instanceof Promise ? answer.catch((error) => requestFailed(access, error)) : answer;
+    return attempt();
   } catch (error) {
     return requestFailed(access, error);
   }
+}
+
+/** settle for answers: a RedisError thrown or rejected once `value` settles becomes the request's 400. */
+function settleAnswer<T>(access: Access, value: T | Promise<T>, then: (value: T) => RestAnswer | Promise<RestAnswer>): RestAnswer | Promise<RestAnswer> {
+  return value instanceof Promise ? value.then(then).catch((error) => requestFailed(access, error)) : then(value);
+}
+
+/** answered for an attempt that may reject anywhere (the path form awaits its body): a rejection is its 400 too. */
+function guarded(access: Access, attempt: () => RestAnswer | Promise<RestAnswer>): RestAnswer | Promise<RestAnswer> {
+  const answer = answered(access, attempt);
+  return answer instanceof Promise ? answer.catch((error) => requestFailed(access, error)) : answer;
 }
 
 function bodyText(body: string | RedisError): string {
