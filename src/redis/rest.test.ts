@@ -625,6 +625,17 @@ describe("transport-free endpoints (createRestEndpoints)", () => {
     endpoints: createRestEndpoints(engine.dispatcher),
     access: { database: engine.database, readOnly: false },
   });
+  /** An engine whose clock moves 1 ms each time it is read: a looping script runs in slices until its 200 ms limit. */
+  const engineWithScripts = () => {
+    const engine = createTestEngine();
+    const read = engine.clock.nowMs.bind(engine.clock);
+    engine.clock.nowMs = () => {
+      engine.clock.advance(1);
+      return read();
+    };
+    configureScripting(engine.database, { timeLimitMs: 200 });
+    return engine;
+  };
 
   test("answer plain data: status, content type, body and sync token, synchronously when nothing waits", () => {
     const engine = createTestEngine();
@@ -663,13 +674,7 @@ describe("transport-free endpoints (createRestEndpoints)", () => {
   });
 
   test("while a script holds the database every endpoint answers later, after it, with every entry in order", async () => {
-    const engine = createTestEngine();
-    const read = engine.clock.nowMs.bind(engine.clock);
-    engine.clock.nowMs = () => {
-      engine.clock.advance(1);
-      return read();
-    };
-    configureScripting(engine.database, { timeLimitMs: 200 });
+    const engine = engineWithScripts();
     const { endpoints, access } = endpointsOn(engine);
     const script = endpoints.command(access, noHeaders, JSON.stringify(["EVAL", "redis.call('SET', 'k', '1') while true do end", "0"]));
     expect(script).toBeInstanceOf(Promise);
@@ -684,13 +689,7 @@ describe("transport-free endpoints (createRestEndpoints)", () => {
   });
 
   test("a transaction found invalid only once a script let go of the database is the request's 400, and runs nothing", async () => {
-    const engine = createTestEngine();
-    const read = engine.clock.nowMs.bind(engine.clock);
-    engine.clock.nowMs = () => {
-      engine.clock.advance(1);
-      return read();
-    };
-    configureScripting(engine.database, { timeLimitMs: 200 });
+    const engine = engineWithScripts();
     const { endpoints, access } = endpointsOn(engine);
     const script = endpoints.command(access, noHeaders, JSON.stringify(["EVAL", "while true do end", "0"]));
     // The commands are checked (name, arity) when the transaction runs, after the script.
