@@ -80,8 +80,9 @@ export class HashValue implements StructuredValue {
     const entry: FieldEntry = { field, value, expiresAtMs: 0, sequence: this.nextSequence++, removed: false };
     this.order.push(entry);
     this.live++;
+    // A small hash's order holds only live entries, so it is the index's content as it stands.
     if (this.index !== undefined) this.index.set(field, entry);
-    else if (this.live > SCANNED_FIELDS_MAX) this.index = new Map(this.liveEntries().map((live) => [live.field, live]));
+    else if (this.live > SCANNED_FIELDS_MAX) this.index = new Map(this.order.map((live) => [live.field, live]));
     if (this.live > LISTPACK_ENTRIES_MAX) this.isHashtable = true;
     return true;
   }
@@ -188,7 +189,8 @@ export class HashValue implements StructuredValue {
 
   clone(): HashValue {
     const copy = new HashValue();
-    for (const entry of this.liveEntries()) {
+    for (const entry of this.order) {
+      if (entry.removed) continue;
       copy.set(entry.field, entry.value);
       if (entry.expiresAtMs !== 0) copy.setExpiry(entry.field, entry.expiresAtMs);
     }
@@ -199,7 +201,7 @@ export class HashValue implements StructuredValue {
   approxBytes(): number {
     const perField = this.isHashtable ? HASHTABLE_FIELD_OVERHEAD_BYTES : LISTPACK_FIELD_OVERHEAD_BYTES;
     let bytes = BASE_OVERHEAD_BYTES;
-    for (const entry of this.liveEntries()) bytes += entry.field.length + entry.value.length + perField;
+    for (const entry of this.order) if (!entry.removed) bytes += entry.field.length + entry.value.length + perField;
     return bytes + this.volatileCount * 8;
   }
 
@@ -217,10 +219,6 @@ export class HashValue implements StructuredValue {
     if (this.index !== undefined) return this.index.get(field);
     for (const entry of this.order) if (entry.field === field) return entry;
     return undefined;
-  }
-
-  private liveEntries(): FieldEntry[] {
-    return this.order.filter((entry) => !entry.removed);
   }
 
   private noteSizes(field: string, value: string): void {
