@@ -8,7 +8,7 @@ import { keysAfterNumkeys, type CommandContext, type CommandFlag, type CommandSp
 import { errors } from "../engine/errors.ts";
 import { parseSafeInteger } from "../engine/args.ts";
 import { OK, status, type Reply } from "../engine/reply.ts";
-import { invoke, killRunning, scriptingOf, type Library } from "../scripting/runner.ts";
+import { invoke, killRunning, runScript, scriptingOf, type Library } from "../scripting/runner.ts";
 
 const group = "scripting";
 
@@ -26,8 +26,7 @@ function evalGeneric(ctx: CommandContext, argv: string[], bySha: boolean, readOn
   const state = scriptingOf(ctx.db);
   const script = bySha ? state.lookup(argv[1]!.toLowerCase()) : state.remember(argv[1]!, false);
   if (script === undefined) throw errors.noScript();
-  const ref = state.compiled(script);
-  return invoke(ctx, { name: script.sha, ref, kind: "script", keys, args, readOnly: readOnly || script.flags.noWrites });
+  return runScript(ctx, script, keys, args, readOnly || script.flags.noWrites);
 }
 
 // EVAL script numkeys [key [key ...]] [arg [arg ...]]

@@ -20,6 +20,8 @@
 // A script's writes go through `dispatcher.run` one by one, so each is journaled in its
 // replay-safe form; EVAL itself is never journaled and replay never runs Lua. FUNCTION LOAD,
 // DELETE and FLUSH are journaled so libraries survive a restart.
+// The scripts @upstash/ratelimit sends have native twins (native-scripts.ts) that make the same
+// redis.calls without the VM; a twin hands anything it cannot be sure of to Lua (`runScript`).
 
 import type { CommandContext, CommandSpec, Session } from "../engine/command.ts";
 import { hasFlag } from "../engine/command.ts";
@@ -30,6 +32,7 @@ import { ErrorReply, type Reply } from "../engine/reply.ts";
 import { globMatch } from "../engine/glob.ts";
 import { existingBrokerOf } from "../pubsub.ts";
 import { LuaVm, type CallOutcome, type ScriptHost } from "./lua-vm.ts";
+import { nativeScriptFor, type NativeScript } from "./native-scripts.ts";
 import { invalidNameText, isValidName, parseLibrary, parseScript, type ScriptFlags } from "./shebang.ts";
 
 export interface ScriptingOptions {
@@ -37,9 +40,11 @@ export interface ScriptingOptions {
   timeLimitMs: number;
   /** Cap on the Lua heap of one database's VM. */
   memoryBytesMax: number;
+  /** Scripts with a native twin (native-scripts.ts) run it; off only to compare the two runs. */
+  nativeScripts: boolean;
 }
 
-const DEFAULT_OPTIONS: ScriptingOptions = { timeLimitMs: 5000, memoryBytesMax: 128 * 1024 * 1024 };
+const DEFAULT_OPTIONS: ScriptingOptions = { timeLimitMs: 5000, memoryBytesMax: 128 * 1024 * 1024, nativeScripts: true };
 /** How long a script runs before it gives the event loop a turn (when its caller can wait). */
 const SLICE_MS = 10;
 /** FUNCTION LOAD runs library code under this limit, as Redis does. */
@@ -49,10 +54,12 @@ const EVAL_SCRIPTS_MAX = 1000;
 /** Scripts loaded explicitly (SCRIPT LOAD) stay until SCRIPT FLUSH, up to this many. */
 const LOADED_SCRIPTS_MAX = 10_000;
 
-interface CachedScript {
+export interface CachedScript {
   sha: string;
   body: string;
   flags: ScriptFlags;
+  /** The script's logic in JS, for the scripts @upstash/ratelimit sends. */
+  native: NativeScript | undefined;
   /** Compiled function in the database's VM, made on first run. */
   ref: number | undefined;
   /** Loaded by SCRIPT LOAD: never evicted. */
@@ -78,7 +85,8 @@ export interface Library {
 interface RunningScript {
   name: string;
   startedAtMs: number;
-  vm: LuaVm;
+  /** Undefined for a native twin, which never yields, so is never there to kill. */
+  vm: LuaVm | undefined;
   wrote: boolean;
   killable: boolean;
 }
@@ -102,6 +110,8 @@ export class DatabaseScripting {
   readonly libraries = new Map<string, Library>();
   readonly functions = new Map<string, RegisteredFunction>();
   running: RunningScript | undefined;
+  /** Script calls a native twin answered (tests look). */
+  nativeRuns = 0;
   /** Set while a script is suspended between slices: other commands wait for it. */
   hold: Promise<void> | undefined;
 
@@ -134,7 +144,7 @@ export class DatabaseScripting {
       return existing;
     }
     const { flags } = parseScript(body);
-    const script: CachedScript = { sha, body, flags, ref: undefined, pinned, movedAt: ++this.moves };
+    const script: CachedScript = { sha, body, flags, native: nativeScriptFor(sha), ref: undefined, pinned, movedAt: ++this.moves };
     this.scripts.set(sha, script);
     this.evict();
     return script;
@@ -388,13 +398,15 @@ class ScriptRun implements ScriptHost {
   readonly running: RunningScript;
   /** A JS exception from a command: never unwound through the VM, rethrown once the script ends. */
   internalError: unknown = undefined;
+  /** A write command ran (a lazy expiry's DEL, which a read may journal, is not one). */
+  ranWrite = false;
 
   constructor(
     private readonly ctx: CommandContext,
     private readonly dispatcher: Dispatcher,
     readonly invocation: Invocation,
     private readonly timeLimitMs: number,
-    vm: LuaVm,
+    vm: LuaVm | undefined,
   ) {
     const outer = ctx.session;
     this.session = { readOnly: outer.readOnly, inTransaction: false, inScript: true };
@@ -415,7 +427,9 @@ class ScriptRun implements ScriptHost {
     const db = this.ctx.db;
     const lsnBefore = db.lsn;
     try {
-      return dispatcher.run(db, spec, argv, session);
+      const reply = dispatcher.run(db, spec, argv, session);
+      if (hasFlag(spec, "write")) this.ranWrite = true;
+      return reply;
     } catch (error) {
       if (error instanceof RedisError) return new ErrorReply(error.message);
       this.internalError ??= error;
@@ -473,6 +487,31 @@ class ScriptRun implements ScriptHost {
     const where = outcome.where === undefined ? "" : `, on @${outcome.where}`;
     throw new RedisError(`${outcome.message} script: ${this.invocation.name}${where}.`);
   }
+}
+
+/**
+ * Runs a cached script for EVAL and EVALSHA: through its native twin when it has one that takes
+ * the call (a read-only run always goes to Lua, which refuses writes in Redis's words).
+ */
+export function runScript(ctx: CommandContext, script: CachedScript, keys: string[], args: string[], readOnly: boolean): Reply {
+  const state = scriptingOf(ctx.db);
+  if (script.native !== undefined && !readOnly && state.options.nativeScripts) {
+    const reply = runNative(ctx, script.native, { name: script.sha, ref: 0, kind: "script", keys, args, readOnly });
+    if (reply !== undefined) {
+      state.nativeRuns++;
+      return reply;
+    }
+  }
+  return invoke(ctx, { name: script.sha, ref: state.compiled(script), kind: "script", keys, args, readOnly });
+}
+
+/** A native twin's run: its redis.calls take the script's path; undefined hands the script to Lua. */
+function runNative(ctx: CommandContext, native: NativeScript, invocation: Invocation): Reply | undefined {
+  const run = new ScriptRun(ctx, dispatcherFor(ctx), invocation, scriptingOf(ctx.db).options.timeLimitMs, undefined);
+  const reply = native((argv) => run.command(argv), invocation.keys, invocation.args);
+  if (run.internalError !== undefined) throw run.internalError;
+  if (reply === undefined && run.ranWrite) throw new Error(`the native twin of script ${invocation.name} gave up after writing`);
+  return reply;
 }
 
 /** Runs a script or function for a command; the reply, or a PendingReply when it yields. */
@@ -536,5 +575,5 @@ export function killRunning(db: Database): void {
       "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.",
     );
   }
-  running.vm.kill("ERR Script killed by user with SCRIPT KILL...");
+  running.vm?.kill("ERR Script killed by user with SCRIPT KILL...");
 }
