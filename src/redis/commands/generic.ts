@@ -4,7 +4,7 @@
 // SCAN cursors are hash-slot numbers (see keyspace.ts), returned as bulk strings like Redis.
 
 import { randomInt } from "../../util/random.ts";
-import { INT64_MAX, INT64_MIN, int64OrThrow, parseScanCursor } from "../engine/args.ts";
+import { INT64_MAX, INT64_MIN, int64OrThrow, parseSafeInteger, parseScanCursor } from "../engine/args.ts";
 import type { CommandContext, CommandSpec } from "../engine/command.ts";
 import { errors } from "../engine/errors.ts";
 import { globMatch } from "../engine/glob.ts";
@@ -83,13 +83,13 @@ function parseExpireConditions(argv: string[]): Set<ExpireCondition> {
 }
 
 /** Whether the conditions let a key whose expiry is `currentAtMs` (0 = none) take `atMs`. */
-function expireAllowed(conditions: Set<ExpireCondition>, currentAtMs: number, atMs: bigint): boolean {
+function expireAllowed(conditions: Set<ExpireCondition>, currentAtMs: number, atMs: number | bigint): boolean {
   const hasTtl = currentAtMs !== 0;
   if (conditions.has("NX") && hasTtl) return false;
   if (conditions.has("XX") && !hasTtl) return false;
   // A key without a TTL counts as expiring never: GT always fails, LT always succeeds.
-  if (conditions.has("GT") && (!hasTtl || atMs <= BigInt(currentAtMs))) return false;
-  if (conditions.has("LT") && hasTtl && atMs >= BigInt(currentAtMs)) return false;
+  if (conditions.has("GT") && (!hasTtl || atMs <= currentAtMs)) return false;
+  if (conditions.has("LT") && hasTtl && atMs >= currentAtMs) return false;
   return true;
 }
 
@@ -100,29 +100,39 @@ function expireAllowed(conditions: Set<ExpireCondition>, currentAtMs: number, at
 function expireGeneric(ctx: CommandContext, argv: string[], unitMs: 1 | 1000, relative: boolean): Reply {
   const key = argv[1]!;
   const conditions = parseExpireConditions(argv);
-  let atMs = int64OrThrow(argv[2]!);
-  const invalid = () => errors.invalidExpire(ctx.spec.name);
-  if (unitMs === 1000) {
-    if (atMs > INT64_MAX / 1000n || atMs < INT64_MIN / 1000n) throw invalid();
-    atMs *= 1000n;
-  }
   const nowMs = ctx.clock.nowMs();
-  if (relative) {
-    if (atMs > INT64_MAX - BigInt(nowMs)) throw invalid();
-    atMs += BigInt(nowMs);
-  }
-
+  const atMs = expireAtMs(argv[2]!, unitMs, relative ? nowMs : 0, () => errors.invalidExpire(ctx.spec.name));
   const entry = ctx.keyspace.get(key);
   if (entry === undefined || !expireAllowed(conditions, entry.expiresAtMs, atMs)) return 0;
   ctx.dirty++;
-  if (atMs <= BigInt(nowMs)) {
+  if (atMs <= nowMs) {
     ctx.keyspace.delete(key);
     ctx.propagate(["DEL", key]);
   } else {
     ctx.keyspace.setExpiry(key, entry, Number(atMs));
-    ctx.propagate(["PEXPIREAT", key, atMs.toString()]);
+    ctx.propagate(["PEXPIREAT", key, String(atMs)]);
   }
   return 1;
+}
+
+/**
+ * The absolute time `text` (in `unitMs`, added to `baseMs`) stands for: a number while it is
+ * exact, as every realistic TTL is (rate limiters send one with every call); a bigint beyond,
+ * where Redis's int64 rules and overflow errors apply.
+ */
+function expireAtMs(text: string, unitMs: 1 | 1000, baseMs: number, invalid: () => Error): number | bigint {
+  const amount = parseSafeInteger(text);
+  if (amount !== null) {
+    const atMs = amount * unitMs + baseMs;
+    if (Number.isSafeInteger(atMs)) return atMs;
+  }
+  let atMs = int64OrThrow(text);
+  if (unitMs === 1000) {
+    if (atMs > INT64_MAX / 1000n || atMs < INT64_MIN / 1000n) throw invalid();
+    atMs *= 1000n;
+  }
+  if (atMs > INT64_MAX - BigInt(baseMs)) throw invalid();
+  return atMs + BigInt(baseMs);
 }
 
 // EXPIRE key seconds [NX | XX | GT | LT]
