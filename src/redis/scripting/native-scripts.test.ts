@@ -14,14 +14,19 @@ import { nativeScriptFor } from "./native-scripts.ts";
 import { configureScripting, scriptingOf, sha1Hex } from "./runner.ts";
 
 /** The limit scripts as the installed @upstash/ratelimit sends them, by their names in its source. */
-function ratelimitScripts(): Record<"fixedWindow" | "slidingWindow" | "tokenBucket", string> {
+function ratelimitScripts(): Record<"fixedWindow" | "slidingWindow" | "tokenBucket" | "cachedFixedWindow", string> {
   const source = readFileSync(join(import.meta.dir, "../../../node_modules/@upstash/ratelimit/dist/index.mjs"), "utf8");
   const text = (name: string) => {
     const match = new RegExp(`var ${name} = \`([\\s\\S]*?)\`;`).exec(source);
     if (match === null) throw new Error(`${name} not found in @upstash/ratelimit`);
     return match[1]!;
   };
-  return { fixedWindow: text("fixedWindowLimitScript"), slidingWindow: text("slidingWindowLimitScript"), tokenBucket: text("tokenBucketLimitScript") };
+  return {
+    fixedWindow: text("fixedWindowLimitScript"),
+    slidingWindow: text("slidingWindowLimitScript"),
+    tokenBucket: text("tokenBucketLimitScript"),
+    cachedFixedWindow: text("cachedFixedWindowLimitScript"),
+  };
 }
 
 const scripts = ratelimitScripts();
@@ -109,6 +114,7 @@ function limitCall(random: SeededRandom, engine: TestEngine, name: keyof typeof 
   if (random.next() < 0.3) keys.push(random.next() < 0.2 ? "" : "limit");
   let args: string[];
   if (name === "fixedWindow") args = [numberText(random), windowText(random), numberText(random)];
+  else if (name === "cachedFixedWindow") args = [windowText(random), numberText(random)];
   else if (name === "slidingWindow") args = [numberText(random), nowText(random, engine), windowText(random), numberText(random)];
   else args = [numberText(random), windowText(random), numberText(random), nowText(random, engine), numberText(random)];
   if (random.next() < 0.05) args.pop();

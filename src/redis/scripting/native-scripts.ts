@@ -146,11 +146,24 @@ const tokenBucketLimit: NativeScript = (call, keys, args) => {
   return [remaining, refilledAt + interval, effectiveLimit];
 };
 
+/**
+ * cachedFixedWindowLimitScript: INCRBY the window's counter. The script compares the count with
+ * the increment's *text*, and in Lua a number never equals a string, so its PEXPIRE never runs.
+ */
+const cachedFixedWindowLimit: NativeScript = (call, keys, args) => {
+  const [key] = keys;
+  const incrementBy = args[1];
+  if (key === undefined || incrementBy === undefined) return undefined;
+  const count = call(["INCRBY", key, incrementBy]);
+  return typeof count === "number" || typeof count === "bigint" ? count : undefined;
+};
+
 /** By SHA-1 of the script text, as @upstash/ratelimit 2.2.0 sends it (its EVALSHA hashes). */
 const twins = new Map<string, NativeScript>([
   ["b2efc02798c8e9b471a10f9b1d5745db89923ff3", fixedWindowLimit],
   ["74740bb3d7792848093cdef586b6b6037c455fd6", slidingWindowLimit],
   ["d60be5bd3d83482ae229309f1f7425424f891204", tokenBucketLimit],
+  ["1861a700bafe96c833a483af6b1c28a8897cfdb0", cachedFixedWindowLimit],
 ]);
 
 /** The native twin of the script with this SHA-1 (lower-case hex), if it has one. */
