@@ -496,7 +496,7 @@ class ScriptRun implements ScriptHost {
 export function runScript(ctx: CommandContext, script: CachedScript, keys: string[], args: string[], readOnly: boolean): Reply {
   const state = scriptingOf(ctx.db);
   if (script.native !== undefined && !readOnly && state.options.nativeScripts) {
-    const reply = runNative(ctx, script.native, { name: script.sha, ref: 0, kind: "script", keys, args, readOnly });
+    const reply = runNative(ctx, state.options.timeLimitMs, script.native, { name: script.sha, ref: 0, kind: "script", keys, args, readOnly });
     if (reply !== undefined) {
       state.nativeRuns++;
       return reply;
@@ -506,8 +506,8 @@ export function runScript(ctx: CommandContext, script: CachedScript, keys: strin
 }
 
 /** A native twin's run: its redis.calls take the script's path; undefined hands the script to Lua. */
-function runNative(ctx: CommandContext, native: NativeScript, invocation: Invocation): Reply | undefined {
-  const run = new ScriptRun(ctx, dispatcherFor(ctx), invocation, scriptingOf(ctx.db).options.timeLimitMs, undefined);
+function runNative(ctx: CommandContext, timeLimitMs: number, native: NativeScript, invocation: Invocation): Reply | undefined {
+  const run = new ScriptRun(ctx, dispatcherFor(ctx), invocation, timeLimitMs, undefined);
   const reply = native((argv) => run.command(argv), invocation.keys, invocation.args);
   if (run.internalError !== undefined) throw run.internalError;
   if (reply === undefined && run.ranWrite) throw new Error(`the native twin of script ${invocation.name} gave up after writing`);
