@@ -28,11 +28,29 @@ export type NativeScript = (call: ScriptCall, keys: string[], args: string[]) =>
 
 // Up to 15 digits: below 2^53, so exact as a double; no sign on zero, no leading zeros, no
 // spaces, exponents or hex, all of which Lua's tonumber reads in ways of its own.
-const CANONICAL_INTEGER = /^(?:0|-?[1-9][0-9]{0,14})$/;
+const DIGITS_MAX = 15;
+const MINUS = 0x2d;
+const ZERO = 0x30;
 
-/** The integer a canonical decimal text stands for; undefined for anything else. */
+/**
+ * The integer a canonical decimal text stands for (`0|-?[1-9][0-9]{0,14}`); undefined for
+ * anything else. Read by hand: a limit call reads up to seven, and a regular expression test and
+ * Number() took twice as long.
+ */
 function integerOf(text: string | undefined): number | undefined {
-  return text !== undefined && CANONICAL_INTEGER.test(text) ? Number(text) : undefined;
+  if (text === undefined) return undefined;
+  const negative = text.length > 1 && text.charCodeAt(0) === MINUS;
+  const start = negative ? 1 : 0;
+  const digits = text.length - start;
+  if (digits < 1 || digits > DIGITS_MAX) return undefined;
+  if (text.charCodeAt(start) === ZERO) return digits === 1 && !negative ? 0 : undefined;
+  let value = 0;
+  for (let i = start; i < text.length; i++) {
+    const digit = text.charCodeAt(i) - ZERO;
+    if (digit < 0 || digit > 9) return undefined;
+    value = value * 10 + digit;
+  }
+  return negative ? -value : value;
 }
 
 /** A GET reply read as the scripts read a counter: nil is 0. */
