@@ -17,6 +17,7 @@ import type { Subprocess } from "bun";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { median } from "./stats.ts";
 
 const repoRoot = join(import.meta.dir, "..");
 const argv = process.argv.slice(2);
@@ -336,11 +337,6 @@ interface RestartResult {
 
 /** Starts per restart measurement; the median is reported (one start varies by ±20% here). */
 const RESTART_RUNS = 3;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
 
 /** Starts downstash RESTART_RUNS times on the same data dir; the last start is left running. */
 async function medianDownstashStart(dataDir: string, args: string[]): Promise<{ readyMs: number; recoveryMs: number; url: string; server: Downstash }> {

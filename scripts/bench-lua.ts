@@ -25,6 +25,7 @@ import { LuaVm, type ScriptHost } from "../src/redis/scripting/lua-vm.ts";
 import { configureScripting } from "../src/redis/scripting/runner.ts";
 import { systemClock } from "../src/util/clock.ts";
 import { systemRandom } from "../src/util/random.ts";
+import { median } from "./stats.ts";
 
 const repoRoot = join(import.meta.dir, "..");
 const { values: flags } = parseArgs({ options: { seconds: { type: "string", default: "5" }, runs: { type: "string", default: "3" }, write: { type: "boolean", default: false } } });
@@ -275,12 +276,6 @@ interface LimiterRow {
   proxy: number;
   /** The lowest and highest downstash / proxy of the runs. */
   spread: [number, number];
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 async function benchHttp(): Promise<{ rows: LimiterRow[]; evalsha: number; incr: number }> {

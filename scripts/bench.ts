@@ -19,6 +19,7 @@ import { ErrorReply } from "../src/redis/engine/reply.ts";
 import type { SortedSet } from "../src/redis/types/sorted-set.ts";
 import { systemClock } from "../src/util/clock.ts";
 import { SeededRandom, randomInt } from "../src/util/random.ts";
+import { median } from "./stats.ts";
 
 const repoRoot = join(import.meta.dir, "..");
 
@@ -1015,12 +1016,6 @@ function measureEngine(options: Options): EngineResult[] {
 const formatOps = (ops: number) => Math.round(ops).toLocaleString("en-US");
 const formatRatio = (ratio: number) => `${ratio.toFixed(2)}×`;
 const formatMs = (us: number) => (us / 1000).toFixed(2);
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
 
 interface RowFigures {
   downstash: number;
