@@ -5,7 +5,8 @@
 //     (through their native twins and in Lua), and a plain INCR.
 //  3. Over HTTP at 50 concurrent callers: `ratelimit.limit()` through the official client
 //     (slidingWindow, tokenBucket) against downstash and against redis-server behind the REST proxy
-//     of scripts/bench-proxy.ts; and EVALSHA of slidingWindow vs a plain INCR through REST.
+//     of scripts/bench-proxy.ts; and EVALSHA of slidingWindow vs a plain INCR through REST. Each
+//     measurement's client is a fresh process of scripts/bench-lua-load.ts.
 //
 //   bun scripts/bench-lua.ts [--seconds 5] [--runs 3] [--write]   (--write replaces the "## Lua" section)
 
@@ -14,8 +15,6 @@ import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { Ratelimit } from "@upstash/ratelimit";
-import { Redis } from "@upstash/redis";
 import { createCommandTable } from "../src/redis/commands/index.ts";
 import { discardChanges } from "../src/redis/engine/change-log.ts";
 import { Database } from "../src/redis/engine/database.ts";
@@ -211,7 +210,7 @@ function benchEngine(): EngineRates {
   return { slidingWindow: measure(sw), tokenBucket: measure(tb), slidingWindowLua: measure(sw, luaDb), tokenBucketLua: measure(tb, luaDb), incr: measure(incr) };
 }
 
-// --- HTTP part: servers as child processes, load from this process.
+// --- HTTP part: servers and each measurement's load generator as child processes.
 
 const children: ReturnType<typeof Bun.spawn>[] = [];
 const dataDir = mkdtempSync(join(tmpdir(), "bench-lua-"));
@@ -250,23 +249,17 @@ async function startRedisServer(): Promise<string> {
   throw new Error("redis-server did not start");
 }
 
-/** `callers` loops calling `call` for `ms`; returns calls per second. */
-async function load(ms: number, call: (i: number) => Promise<unknown>): Promise<number> {
-  const warmUntil = Date.now() + 1000;
-  let serial = 0;
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (Date.now() < warmUntil) await call(serial++);
-  }));
-  let count = 0;
-  const start = performance.now();
-  const until = Date.now() + ms;
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (Date.now() < until) {
-      await call(serial++);
-      count++;
-    }
-  }));
-  return (count * 1000) / (performance.now() - start);
+/**
+ * One measurement by the load generator, in a process of its own; returns calls per second.
+ * Spawned, not spawnSync: this process keeps draining the servers' log output meanwhile.
+ */
+async function load(url: string, token: string, workload: string, options: { baseline?: boolean } = {}): Promise<number> {
+  const command = [process.execPath, "scripts/bench-lua-load.ts", "--url", url, "--token", token, "--workload", workload, "--ms", String(seconds * 1000), "--callers", String(CONCURRENCY)];
+  if (options.baseline) command.push("--baseline");
+  const child = Bun.spawn(command, { cwd: repoRoot, stdout: "pipe", stderr: "pipe" });
+  const [output, errors, exitCode] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+  if (exitCode !== 0) throw new Error(`${command.join(" ")} exited with ${exitCode}: ${errors}`);
+  return (JSON.parse(output.trim().split("\n").at(-1)!) as { callsPerSecond: number }).callsPerSecond;
 }
 
 /** One limiter's calls per second against both servers, each run the two back to back. */
@@ -287,51 +280,20 @@ async function benchHttp(): Promise<{ rows: LimiterRow[]; evalsha: number; incr:
   });
   const redisUrl = await startRedisServer();
   const proxyUrl = await spawnListening([process.execPath, "scripts/bench-proxy.ts", "--port", "0", "--redis-url", redisUrl, "--token", token]);
-  const client = (url: string) => new Redis({ url, token, enableTelemetry: false, responseEncoding: false });
-  // Real Redis refuses Upstash's `#!lua flags=allow-key-locking` shebang, so the baseline's client
-  // blanks that line on the way out and maps ratelimit's precomputed SHA-1s to the blanked texts.
-  const shebang = "#!lua flags=allow-key-locking";
-  const shaOf = (text: string) => new Bun.CryptoHasher("sha1").update(text).digest("hex");
-  const blankedSha = new Map<string, string>();
-  for (const match of ratelimitSource.matchAll(/`(#!lua flags=allow-key-locking[\s\S]*?)`/g)) blankedSha.set(shaOf(match[1]!), shaOf(match[1]!.slice(shebang.length)));
-  const adapt = (command: unknown): unknown => {
-    if (!Array.isArray(command) || typeof command[0] !== "string") return command;
-    const name = command[0].toLowerCase();
-    if (name === "eval" && typeof command[1] === "string" && command[1].startsWith(shebang)) return [command[0], command[1].slice(shebang.length), ...command.slice(2)];
-    if (name === "evalsha" && blankedSha.has(command[1])) return [command[0], blankedSha.get(command[1]), ...command.slice(2)];
-    return command;
-  };
-  const baselineClient = (url: string) => {
-    const redis = client(url);
-    redis.use((request, next) => next({ ...request, body: Array.isArray(request.body) && Array.isArray(request.body[0]) ? request.body.map(adapt) : adapt(request.body) }));
-    return redis;
-  };
   const rows: LimiterRow[] = [];
-  for (const [name, limiter] of [
-    ["slidingWindow", Ratelimit.slidingWindow(1_000_000, "60 s")],
-    ["tokenBucket", Ratelimit.tokenBucket(1_000_000, "60 s", 1_000_000)],
-  ] as const) {
-    const measure = (redis: Redis) => {
-      const ratelimit = new Ratelimit({ redis, limiter, prefix: `bench:${name}`, ephemeralCache: false, analytics: false });
-      return load(seconds * 1000, (i) => ratelimit.limit(`user-${i % 1000}`));
-    };
+  for (const name of ["slidingWindow", "tokenBucket"]) {
     const downstash: number[] = [];
     const proxy: number[] = [];
     for (let run = 0; run < runs; run++) {
-      downstash.push(await measure(client(downstashUrl)));
-      proxy.push(await measure(baselineClient(proxyUrl)));
+      downstash.push(await load(downstashUrl, token, name));
+      proxy.push(await load(proxyUrl, token, name, { baseline: true }));
     }
     const ratios = downstash.map((calls, run) => calls / proxy[run]!);
     rows.push({ name, downstash: median(downstash), proxy: median(proxy), spread: [Math.min(...ratios), Math.max(...ratios)] });
   }
   // EVALSHA of slidingWindow vs INCR, each one command per /pipeline request (what the SDK sends).
-  const post = (body: string) =>
-    fetch(`${downstashUrl}/pipeline`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body }).then((response) => response.text());
-  const sha = await client(downstashUrl).scriptLoad(slidingWindow);
-  const evalsha = await load(seconds * 1000, (i) =>
-    post(JSON.stringify([["EVALSHA", sha, 2, `rl:${i % 1000}:2`, `rl:${i % 1000}:1`, 1_000_000, Date.now(), 10_000, 1]])),
-  );
-  const incr = await load(seconds * 1000, (i) => post(JSON.stringify([["INCR", `counter:${i % 1000}`]])));
+  const evalsha = await load(downstashUrl, token, "evalsha");
+  const incr = await load(downstashUrl, token, "incr");
   return { rows, evalsha, incr };
 }
 
@@ -390,7 +352,7 @@ async function main(): Promise<void> {
     "",
     "The client auto-pipelines, and at 50 callers every HTTP request carries about 50 EVALSHAs, one per caller; the callers wait for it before the next request forms, so the client and the server take turns rather than run in parallel, and the client's own time per call (about 8.5 µs of CPU here, the same against both servers) bounds what any server can reach. The scripts run through their native twins here: run in Lua, the server spent 12.3–13.0 µs of CPU per slidingWindow call and 17.2 µs per tokenBucket call (about 47k and 38k calls a second, 1.19× and 1.28× the proxy in a full run of this benchmark on the same machine); through the twins 6.7–7.4 and 9.0 µs. The baseline runs them in redis-server's native Lua, in its own process (a third busy process on two cores), and keeps nothing on disk (\`--save '' --appendonly no\`); downstash runs them on its one event-loop thread and journals every write each script makes to its SQLite change log (\`--fsync no\` here; one commit per event-loop turn). The baseline client rewrites Upstash's \`#!lua flags=allow-key-locking\` shebang away, which redis-server refuses.",
     "",
-    "Raw REST against downstash, one command per `POST /pipeline` (what the SDK sends), fetch from this process:",
+    "Raw REST against downstash, one command per `POST /pipeline` (what the SDK sends), by `fetch` in the load generator:",
     "",
     "| request | requests/s | vs INCR | target | met |",
     "| --- | ---: | ---: | ---: | :---: |",
