@@ -30,7 +30,13 @@ const repoRoot = join(import.meta.dir, "..");
 const { values: flags } = parseArgs({ options: { seconds: { type: "string", default: "5" }, runs: { type: "string", default: "3" }, write: { type: "boolean", default: false } } });
 const seconds = Number(flags.seconds);
 const runs = Number(flags.runs);
-if (!Number.isInteger(runs) || runs < 1) throw new Error("--runs takes a whole number of at least 1");
+if (!(seconds > 0)) usage("--seconds takes a number of seconds above 0");
+if (!Number.isInteger(runs) || runs < 1) usage("--runs takes a whole number of at least 1");
+
+function usage(message: string): never {
+  console.error(`bench-lua: ${message}`);
+  process.exit(2);
+}
 const CONCURRENCY = 50;
 
 // --- The scripts, taken from the installed @upstash/ratelimit so they are exactly what it sends.
