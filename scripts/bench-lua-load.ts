@@ -3,11 +3,13 @@
 // figure (the client and the server take turns), so it must not carry the heap and the JIT state
 // of the in-process benchmarks that ran before it.
 //
-//   bun scripts/bench-lua-load.ts --url <url> --token <token> --workload <name> --ms <n> --callers <n> [--baseline]
+//   bun scripts/bench-lua-load.ts --url <url> --token <token> --workload <name> --ms <n> --callers <n>
+//                                 --server-pids <pid,...> [--baseline]
 //
 // Workloads: slidingWindow and tokenBucket (`ratelimit.limit()` through the official clients),
 // evalsha and incr (one command per `POST /pipeline`, what the SDK sends). --baseline adapts the
-// client to real Redis (see below). Prints one JSON line: {"callsPerSecond": n}.
+// client to real Redis (see below). Prints one JSON line: calls per second, and the CPU time per
+// call of this process and of the server processes (read from /proc) over the timed window.
 
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -22,6 +24,7 @@ const { values: flags } = parseArgs({
     workload: { type: "string" },
     ms: { type: "string" },
     callers: { type: "string" },
+    "server-pids": { type: "string", default: "" },
     baseline: { type: "boolean", default: false },
   },
 });
@@ -29,13 +32,27 @@ const { url, token, workload } = flags;
 const ms = Number(flags.ms);
 const callers = Number(flags.callers);
 if (url === undefined || token === undefined || workload === undefined || !(ms > 0) || !Number.isInteger(callers) || callers < 1) {
-  console.error("usage: bun scripts/bench-lua-load.ts --url <url> --token <token> --workload slidingWindow|tokenBucket|evalsha|incr --ms <n> --callers <n> [--baseline]");
+  console.error("usage: bun scripts/bench-lua-load.ts --url <url> --token <token> --workload slidingWindow|tokenBucket|evalsha|incr --ms <n> --callers <n> --server-pids <pid,...> [--baseline]");
   process.exit(2);
 }
 const WARM_UP_MS = 1000;
 
-/** `callers` loops calling `call` for `ms` after a warm-up; returns calls per second. */
-async function load(call: (i: number) => Promise<unknown>): Promise<number> {
+const serverPids = flags["server-pids"]!.split(",").filter((pid) => pid !== "");
+const CLOCK_TICKS_PER_SECOND = Number(Bun.spawnSync(["getconf", "CLK_TCK"], { stdout: "pipe" }).stdout.toString().trim()) || 100;
+
+/** CPU time (user + system) the server processes have used so far, in microseconds. */
+function serverCpuMicros(): number {
+  let ticks = 0;
+  for (const pid of serverPids) {
+    // The fields after the command name (which may hold spaces), from the state on: utime is the 12th.
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ").at(-1)!.split(" ");
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return (ticks * 1_000_000) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** `callers` loops calling `call` for `ms` after a warm-up; calls per second and CPU per call. */
+async function load(call: (i: number) => Promise<unknown>): Promise<{ callsPerSecond: number; clientMicrosPerCall: number; serverMicrosPerCall: number }> {
   const warmUntil = Date.now() + WARM_UP_MS;
   let serial = 0;
   await Promise.all(
@@ -44,6 +61,8 @@ async function load(call: (i: number) => Promise<unknown>): Promise<number> {
     }),
   );
   let count = 0;
+  const serverBefore = serverCpuMicros();
+  const clientBefore = process.cpuUsage();
   const start = performance.now();
   const until = Date.now() + ms;
   await Promise.all(
@@ -54,7 +73,13 @@ async function load(call: (i: number) => Promise<unknown>): Promise<number> {
       }
     }),
   );
-  return (count * 1000) / (performance.now() - start);
+  const elapsedMs = performance.now() - start;
+  const client = process.cpuUsage(clientBefore);
+  return {
+    callsPerSecond: (count * 1000) / elapsedMs,
+    clientMicrosPerCall: (client.user + client.system) / count,
+    serverMicrosPerCall: (serverCpuMicros() - serverBefore) / count,
+  };
 }
 
 const ratelimitSource = readFileSync(join(import.meta.dir, "../node_modules/@upstash/ratelimit/dist/index.mjs"), "utf8");
@@ -84,7 +109,7 @@ function adaptToRedis(redis: Redis): void {
   redis.use((request, next) => next({ ...request, body: Array.isArray(request.body) && Array.isArray(request.body[0]) ? request.body.map(adapt) : adapt(request.body) }));
 }
 
-async function measure(): Promise<number> {
+async function measure(): ReturnType<typeof load> {
   if (workload === "slidingWindow" || workload === "tokenBucket") {
     const limiter = workload === "slidingWindow" ? Ratelimit.slidingWindow(1_000_000, "60 s") : Ratelimit.tokenBucket(1_000_000, "60 s", 1_000_000);
     const ratelimit = new Ratelimit({ redis: client(), limiter, prefix: `bench:${workload}`, ephemeralCache: false, analytics: false });
@@ -101,4 +126,4 @@ async function measure(): Promise<number> {
   throw new Error(`unknown workload ${workload}`);
 }
 
-console.log(JSON.stringify({ callsPerSecond: await measure() }));
+console.log(JSON.stringify(await measure()));
