@@ -93,6 +93,29 @@ describe("EXPIRE", () => {
     expect(engine.run("GET", "k")).toBeNull();
   });
 
+  test("the instant the key already expires at answers 1 and journals nothing; another instant journals", () => {
+    const engine = createTestEngine();
+    const nowMs = engine.clock.nowMs();
+    engine.run("SET", "k", "v", "PX", 5000);
+    const lsn = engine.database.lsn;
+    expect(journaled(engine, "PEXPIREAT", "k", nowMs + 5000)).toEqual({ reply: 1, journal: [] });
+    expect(journaled(engine, "PEXPIRE", "k", 5000)).toEqual({ reply: 1, journal: [] });
+    expect(journaled(engine, "PEXPIRE", "k", 5000, "XX")).toEqual({ reply: 1, journal: [] });
+    expect(engine.database.lsn).toBe(lsn);
+    expect(journaled(engine, "PEXPIRE", "k", 5001)).toEqual({ reply: 1, journal: [["PEXPIREAT", "k", String(nowMs + 5001)]] });
+    expect(engine.run("PTTL", "k")).toBe(5001);
+  });
+
+  test("the current instant deletes the key even when it already expires then", () => {
+    const engine = createTestEngine();
+    const nowMs = engine.clock.nowMs();
+    engine.run("SET", "k", "v", "PX", 1000);
+    engine.clock.advance(1000);
+    expect(engine.run("EXISTS", "k")).toBe(1);
+    expect(journaled(engine, "PEXPIREAT", "k", nowMs + 1000)).toEqual({ reply: 1, journal: [["DEL", "k"]] });
+    expect(engine.run("EXISTS", "k")).toBe(0);
+  });
+
   test("a zero or negative TTL deletes the key and journals DEL", () => {
     const engine = createTestEngine();
     engine.run("SET", "k", "v");

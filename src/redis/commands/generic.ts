@@ -69,8 +69,11 @@ function typeCommand(ctx: CommandContext, argv: string[]): Reply {
 
 type ExpireCondition = "NX" | "XX" | "GT" | "LT";
 
+const NO_CONDITIONS: ReadonlySet<ExpireCondition> = new Set();
+
 /** The NX|XX|GT|LT tail of the EXPIRE family, checked the way Redis 7 does (before the time). */
-function parseExpireConditions(argv: string[]): Set<ExpireCondition> {
+function parseExpireConditions(argv: string[]): ReadonlySet<ExpireCondition> {
+  if (argv.length === 3) return NO_CONDITIONS;
   const conditions = new Set<ExpireCondition>();
   for (let i = 3; i < argv.length; i++) {
     const word = argv[i]!.toUpperCase();
@@ -83,7 +86,7 @@ function parseExpireConditions(argv: string[]): Set<ExpireCondition> {
 }
 
 /** Whether the conditions let a key whose expiry is `currentAtMs` (0 = none) take `atMs`. */
-function expireAllowed(conditions: Set<ExpireCondition>, currentAtMs: number, atMs: number | bigint): boolean {
+function expireAllowed(conditions: ReadonlySet<ExpireCondition>, currentAtMs: number, atMs: number | bigint): boolean {
   const hasTtl = currentAtMs !== 0;
   if (conditions.has("NX") && hasTtl) return false;
   if (conditions.has("XX") && !hasTtl) return false;
@@ -104,14 +107,17 @@ function expireGeneric(ctx: CommandContext, argv: string[], unitMs: 1 | 1000, re
   const atMs = expireAtMs(argv[2]!, unitMs, relative ? nowMs : 0, () => errors.invalidExpire(ctx.spec.name));
   const entry = ctx.keyspace.get(key);
   if (entry === undefined || !expireAllowed(conditions, entry.expiresAtMs, atMs)) return 0;
-  ctx.dirty++;
   if (atMs <= nowMs) {
+    ctx.dirty++;
     ctx.keyspace.delete(key);
     ctx.propagate(["DEL", key]);
-  } else {
+  } else if (atMs !== entry.expiresAtMs) {
+    ctx.dirty++;
     ctx.keyspace.setExpiry(key, entry, Number(atMs));
     ctx.propagate(["PEXPIREAT", key, String(atMs)]);
   }
+  // Else the key already expires at that instant (a token bucket sets the same one on every
+  // call): nothing changes, so nothing is journaled. Redis answers 1 all the same.
   return 1;
 }
 
