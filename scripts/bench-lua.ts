@@ -374,7 +374,7 @@ async function main(): Promise<void> {
     "",
     "`ratelimit.limit()` calls per second through the official clients (`@upstash/ratelimit` 2.2.0 on `@upstash/redis` 1.39.0, auto-pipelining on, base64 off, ephemeral cache off), against downstash and against redis-server behind the REST proxy of `scripts/bench-proxy.ts`:",
     "",
-    `Each limiter was measured ${runs} time${runs === 1 ? "" : "s"}, the two servers back to back each time; figures are medians, and the spread is the lowest and highest downstash / proxy of the runs. The machine's other tenants move whole invocations too: on 2026-11-28, three other invocations with fresh clients (\`--runs 3 --seconds 6\`, \`--runs 5 --seconds 8\`, \`--runs 1 --seconds 2\`) gave medians of 1.45×, 1.56× and 1.92× (slidingWindow) and 1.51×, 1.46× and 1.45× (tokenBucket).`,
+    `Each limiter was measured ${runs} time${runs === 1 ? "" : "s"}, the two servers back to back each time; figures are medians, and the spread is the lowest and highest downstash / proxy of the runs. The machine's other tenants move whole invocations too, by as much as the spread of the runs within one: a median this close to its target can land on either side of it from one invocation to the next.`,
     "",
     "| limiter | downstash | proxy + redis-server | downstash / proxy | spread | target | met |",
     "| --- | ---: | ---: | ---: | ---: | ---: | :---: |",
