@@ -10,13 +10,19 @@ const ZERO_PADDED = PLAIN.map((text) => text.padStart(4, "0"));
 
 const EIGHT_DIGITS = FOUR_DIGITS * FOUR_DIGITS;
 
-/** `String(n)` for any number; cheaper for integers in [0, 10^12) (LSNs reach past 10^8). */
+/**
+ * `String(n)` for any number; cheaper for the safe integers from 0 on: counts, LSNs, and the
+ * millisecond timestamps (13 digits) that expiries and rate limiters' replies carry.
+ */
 export function integerText(n: number): string {
-  if (n >= 0 && n < EIGHT_DIGITS * FOUR_DIGITS && Number.isInteger(n)) {
+  if (n >= 0 && n <= Number.MAX_SAFE_INTEGER && Number.isInteger(n)) {
     if (n < FOUR_DIGITS) return PLAIN[n]!;
     if (n < EIGHT_DIGITS) return PLAIN[Math.floor(n / FOUR_DIGITS)]! + ZERO_PADDED[n % FOUR_DIGITS]!;
     const low = n % EIGHT_DIGITS;
-    return PLAIN[Math.floor(n / EIGHT_DIGITS)]! + ZERO_PADDED[Math.floor(low / FOUR_DIGITS)]! + ZERO_PADDED[low % FOUR_DIGITS]!;
+    const lowText = ZERO_PADDED[Math.floor(low / FOUR_DIGITS)]! + ZERO_PADDED[low % FOUR_DIGITS]!;
+    const high = Math.floor(n / EIGHT_DIGITS);
+    if (high < FOUR_DIGITS) return PLAIN[high]! + lowText;
+    return PLAIN[Math.floor(high / FOUR_DIGITS)]! + ZERO_PADDED[high % FOUR_DIGITS]! + lowText;
   }
   return String(n);
 }
