@@ -12,10 +12,10 @@
 // call of this process and of the server processes (read from /proc) over the timed window.
 
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Ratelimit } from "@upstash/ratelimit";
 import { Redis } from "@upstash/redis";
+import { ratelimitScript, ratelimitSource } from "./ratelimit-scripts.ts";
 
 const { values: flags } = parseArgs({
   options: {
@@ -82,7 +82,6 @@ async function load(call: (i: number) => Promise<unknown>): Promise<{ callsPerSe
   };
 }
 
-const ratelimitSource = readFileSync(join(import.meta.dir, "../node_modules/@upstash/ratelimit/dist/index.mjs"), "utf8");
 const shaOf = (text: string) => new Bun.CryptoHasher("sha1").update(text).digest("hex");
 
 function client(): Redis {
@@ -118,8 +117,7 @@ async function measure(): ReturnType<typeof load> {
   const post = (body: string) =>
     fetch(`${url}/pipeline`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body }).then((response) => response.text());
   if (workload === "evalsha") {
-    const script = new RegExp("var slidingWindowLimitScript = `([\\s\\S]*?)`;").exec(ratelimitSource)![1]!;
-    const sha = await client().scriptLoad(script);
+    const sha = await client().scriptLoad(ratelimitScript("slidingWindowLimitScript"));
     return load((i) => post(JSON.stringify([["EVALSHA", sha, 2, `rl:${i % 1000}:2`, `rl:${i % 1000}:1`, 1_000_000, Date.now(), 10_000, 1]])));
   }
   if (workload === "incr") return load((i) => post(JSON.stringify([["INCR", `counter:${i % 1000}`]])));

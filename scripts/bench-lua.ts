@@ -24,6 +24,7 @@ import { LuaVm, type ScriptHost } from "../src/redis/scripting/lua-vm.ts";
 import { configureScripting } from "../src/redis/scripting/runner.ts";
 import { systemClock } from "../src/util/clock.ts";
 import { systemRandom } from "../src/util/random.ts";
+import { ratelimitScript } from "./ratelimit-scripts.ts";
 import { median } from "./stats.ts";
 
 const repoRoot = join(import.meta.dir, "..");
@@ -40,10 +41,8 @@ function usage(message: string): never {
 const CONCURRENCY = 50;
 
 // --- The scripts, taken from the installed @upstash/ratelimit so they are exactly what it sends.
-const ratelimitSource = readFileSync(join(repoRoot, "node_modules/@upstash/ratelimit/dist/index.mjs"), "utf8");
-const scriptText = (name: string) => new RegExp(`var ${name} = \`([\\s\\S]*?)\`;`).exec(ratelimitSource)![1]!;
-const slidingWindow = scriptText("slidingWindowLimitScript");
-const tokenBucket = scriptText("tokenBucketLimitScript");
+const slidingWindow = ratelimitScript("slidingWindowLimitScript");
+const tokenBucket = ratelimitScript("tokenBucketLimitScript");
 const cpuBound = "local t = {} for i = 1, 20000 do t[#t + 1] = tostring(i) .. 'x' end local s = 0 for _, v in ipairs(t) do s = s + #v end return s";
 const withoutShebang = (script: string) => script.replace(/^#!.*/, "");
 
