@@ -3,6 +3,7 @@
 // chunked, keep-alive, 100-continue). Anything RFC 9112 says to refuse is a ProtocolError with its
 // status; in particular both Content-Length and Transfer-Encoding, the way requests get smuggled.
 
+import { latin1Slice } from "../util/bytes.ts";
 import type { RawRequest } from "./fast-route.ts";
 
 /** Request line plus header fields (and, separately, trailer fields); past it, 431. */
@@ -124,7 +125,7 @@ function isToken(text: string, start: number, end: number): boolean {
 
 /** Parses the head in `input[start, end)` (without its final CRLF CRLF). */
 export function parseHead(input: Buffer, start: number, end: number): RequestHead {
-  const text = input.toString("latin1", start, end);
+  const text = latin1Slice(input, start, end);
   // Control characters only in CR LF line ends (and tabs): a bare CR or LF, or a NUL, is refused.
   if (MISPLACED_CONTROL.test(text)) throw new ProtocolError(400, "malformed request head");
   let lineEnd = text.indexOf("\r\n");

@@ -5,6 +5,30 @@
 import { describe, expect, test } from "bun:test";
 import { BinaryReader, BinaryWriter, CorruptRecordError, decimalLength } from "./binary.ts";
 
+describe("u32", () => {
+  test("every byte of a little-endian u32 counts, the top one too (no sign from bit 31)", () => {
+    for (const value of [0, 1, 0xff, 0x100, 0xffff, 0x1_0000, 0xff_ffff, 0x100_0000, 2 ** 31 - 1, 2 ** 31, 0xdead_beef, 2 ** 32 - 1]) {
+      const reader = new BinaryReader(new BinaryWriter().u32(value).finish());
+      expect(reader.u32()).toBe(value);
+      reader.end();
+    }
+  });
+
+  test("three bytes left are refused, not read past", () => {
+    expect(() => new BinaryReader(new Uint8Array([1, 2, 3])).u32()).toThrow(CorruptRecordError);
+  });
+});
+
+describe("byte strings", () => {
+  test("come back as binary strings, every byte one char, high bytes included", () => {
+    const text = "key:\x00\x7f\x80\xc3\xa9\xff";
+    const reader = new BinaryReader(new BinaryWriter().bytes(text).bytes("").finish());
+    expect(reader.bytes()).toBe(text);
+    expect(reader.bytes()).toBe("");
+    reader.end();
+  });
+});
+
 describe("uvarint", () => {
   test("values at each byte-count boundary round-trip in the LEB128 byte count", () => {
     const cases: [number, number][] = [

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { isAscii, textToBinary } from "./bytes.ts";
+import { bytesToBinary, isAscii, latin1Slice, textToBinary } from "./bytes.ts";
 
 describe("isAscii", () => {
   test("holds only when every char is below 0x80", () => {
@@ -14,5 +14,15 @@ describe("textToBinary", () => {
     expect(textToBinary("abc")).toBe("abc");
     expect(textToBinary("é€")).toBe("\xc3\xa9\xe2\x82\xac");
     expect(textToBinary("\ud800")).toBe("\xef\xbf\xbd");
+  });
+});
+
+describe("latin1Slice and bytesToBinary", () => {
+  test("give the bytes in range as a binary string, one char per byte", () => {
+    const bytes = Buffer.from([0x61, 0x00, 0x7f, 0x80, 0xe9, 0xff, 0x62]);
+    expect(latin1Slice(bytes, 0, bytes.length)).toBe("a\x00\x7f\x80\xe9\xffb");
+    expect(latin1Slice(bytes, 3, 6)).toBe("\x80\xe9\xff");
+    expect(latin1Slice(bytes, 2, 2)).toBe("");
+    expect(bytesToBinary(bytes.subarray(4))).toBe("\xe9\xffb");
   });
 });

@@ -10,6 +10,7 @@
 
 import { LuaFactory } from "wasmoon";
 import wasmPath from "wasmoon/dist/glue.wasm" with { type: "file" };
+import { latin1Slice } from "../../util/bytes.ts";
 import { ErrorReply, StatusReply, type Reply } from "../engine/reply.ts";
 import { decodeMsgpack, encodeMsgpack, type PlainValue } from "./cmsgpack.ts";
 import { formatNumberArgument, formatLuaNumber } from "./conversions.ts";
@@ -123,7 +124,7 @@ function readBinary(L: number, idx: number): string {
   const pointer: number = wasm._lua_tolstring(L, idx, lengthCell);
   if (pointer === 0) return "";
   const length: number = wasm.HEAPU32[lengthCell >> 2];
-  if (length > RECENT_STRING_BYTES_MAX) return heapBuffer().toString("latin1", pointer, pointer + length);
+  if (length > RECENT_STRING_BYTES_MAX) return latin1Slice(heapBuffer(), pointer, pointer + length);
   const slot = (pointer >>> 3) & (RECENT_STRINGS - 1);
   const heap: Uint8Array = wasm.HEAPU8;
   if (recentPointers[slot] === pointer) {
@@ -135,7 +136,7 @@ function readBinary(L: number, idx: number): string {
     }
   }
   // Char codes 0..255 are exactly the bytes: a binary string (util/bytes.ts).
-  const text = heapBuffer().toString("latin1", pointer, pointer + length);
+  const text = latin1Slice(heapBuffer(), pointer, pointer + length);
   recentPointers[slot] = pointer;
   recentStrings[slot] = text;
   return text;
