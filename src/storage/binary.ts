@@ -111,11 +111,12 @@ export class BinaryWriter {
     return this;
   }
 
-  /** A binary string's bytes alone: the reader must know their length from elsewhere. */
-  latin1(binary: string): this {
-    this.reserve(binary.length);
-    putLatin1(this.buffer, this.length, binary);
-    this.length += binary.length;
+  /** A binary string's bytes from `start` on, alone: the reader must know their length from elsewhere. */
+  latin1(binary: string, start = 0): this {
+    const text = start === 0 ? binary : binary.slice(start);
+    this.reserve(text.length);
+    putLatin1(this.buffer, this.length, text);
+    this.length += text.length;
     return this;
   }
 

@@ -2,8 +2,9 @@
 // (a very large turn as several rows in one transaction), nothing waits when nothing is pending, a
 // failed commit (SQLITE_FULL forced with max_page_count) refuses acknowledgement and is retried,
 // damaged rows cut the log at the last whole entry, a row straddling a snapshot's LSN replays only
-// what follows it, truncation drops exactly what a snapshot covers, and a file of the older
-// one-row-per-entry layout is converted and read. Real SQLite in a temp dir.
+// what follows it, truncation drops exactly what a snapshot covers, arguments that repeat or
+// share their beginning with the previous entry's are stored short and read back exactly, and
+// files of older layouts are converted and read. Real SQLite in a temp dir.
 
 import { Database as SqliteDatabase } from "bun:sqlite";
 import { afterEach, describe, expect, test } from "bun:test";
@@ -98,6 +99,80 @@ describe("group commit", () => {
     written.forEach((argv, i) => store.append(entry(i + 1, ...argv)));
     await turn();
     expect(store.readAfter(0).entries.map((e) => e.argv)).toEqual(written);
+  });
+
+  test("an argument sharing its first 8 or more bytes with the previous entry's at the same place is stored as that count and the rest", async () => {
+    const { store, sqlite } = openStore();
+    store.append(entry(1, "SET", "abcdefg1", "v"));
+    store.append(entry(2, "SET", "abcdefg2", "v"));
+    await turn();
+    store.append(entry(3, "SET", "abcdefgh1", "v"));
+    store.append(entry(4, "SET", "abcdefgh2", "v"));
+    await turn();
+    const [short, shared] = sqlite.query("SELECT data FROM batches ORDER BY last_lsn").all() as { data: Uint8Array }[];
+    // 7 bytes in common are too few: the second entry is the count, a repeat, the key whole (1 + 8)
+    // and a repeat, after the first (1 + 4 + 9 + 2).
+    expect(short!.data.length).toBe(16 + 12);
+    // 8 in common: the count, a repeat, then the key as its header, the 8 shared and the 1 new byte.
+    expect(shared!.data.length).toBe(17 + 6);
+    expect(store.readAfter(0).entries.map((e) => e.argv)).toEqual([
+      ["SET", "abcdefg1", "v"],
+      ["SET", "abcdefg2", "v"],
+      ["SET", "abcdefgh1", "v"],
+      ["SET", "abcdefgh2", "v"],
+    ]);
+  });
+
+  test("a turn of rate-limit writes to keys of one namespace takes under half the bytes of the keys", async () => {
+    const { store, sqlite } = openStore();
+    const written = Array.from({ length: 50 }, (_, i) => ["INCRBY", `@upstash/ratelimit:user-${(i * 37) % 1000}:29577123`, "1"]);
+    written.forEach((argv, i) => store.append(entry(i + 1, ...argv)));
+    await turn();
+    const stored = sqlite.query("SELECT data FROM batches").get() as { data: Uint8Array };
+    const keyBytes = written.reduce((sum, argv) => sum + argv[1]!.length, 0);
+    expect(stored.data.length).toBeLessThan(keyBytes / 2);
+    expect(store.readAfter(0).entries.map((e) => e.argv)).toEqual(written);
+  });
+
+  test("interleaved commands write their arguments against the last entry of the same command", async () => {
+    const { store, sqlite } = openStore();
+    const written = [1, 2].flatMap((user) => [
+      ["HSET", `bucket:user:${user}`, "refilledAt", "1700000000000", "tokens", "9"],
+      ["PEXPIREAT", `bucket:user:${user}`, "1700000060000"],
+    ]);
+    written.forEach((argv, i) => store.append(entry(i + 1, ...argv)));
+    await turn();
+    const stored = sqlite.query("SELECT data FROM batches").get() as { data: Uint8Array };
+    // user:1's HSET whole (1 + 5 + 14 + 11 + 14 + 7 + 2), its PEXPIREAT against it (1 + 10, the
+    // key repeated, the time whole: 1 + 14); user:2's HSET against user:1's (1 + 5, the key as 3
+    // bytes, four repeats) and its PEXPIREAT against user:1's (1 + 10 + 3 + 1). Against the entry
+    // just before, the second pair would take 43 + 26.
+    expect(stored.data.length).toBe(54 + 26 + 13 + 15);
+    expect(store.readAfter(0).entries.map((e) => e.argv)).toEqual(written);
+  });
+
+  test("arguments sharing beginnings of any length, binary or empty, read back exactly", async () => {
+    const { store } = openStore();
+    // Seeded: arguments from a few stems and endings, so beginnings are shared by 0 to all bytes,
+    // an argument may be the previous one's beginning or extend it, and entries vary in length.
+    let seed = 7;
+    const next = (n: number) => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed % n;
+    };
+    const stems = ["", "abcdefgh", "abcdefghij", "\x00\xff\x80\x7f\x01\x02\x03\x04\x05", "prefix:namespace:", "x".repeat(300)];
+    const endings = ["", "1", "12", "\xff", "\x00\x00", ":29577123", "y".repeat(130)];
+    // Command names from a few, so arguments are written against the last entry of the same name.
+    const names = ["SET", "HSET", "abcdefgh:1", "abcdefgh:2"];
+    const written = Array.from({ length: 2000 }, () => [
+      names[next(names.length)]!,
+      ...Array.from({ length: next(5) }, () => stems[next(stems.length)]! + endings[next(endings.length)]!),
+    ]);
+    written.forEach((argv, i) => store.append(entry(i + 1, ...argv)));
+    await turn();
+    const replayed: string[][] = [];
+    store.scanAfter(0, (stored) => replayed.push(stored.argv));
+    expect(replayed).toEqual(written);
   });
 
   test("a turn larger than one row holds is stored as several rows, all in one commit", async () => {
@@ -200,6 +275,22 @@ describe("damaged logs", () => {
     expect(store.readAfter(0).cut).toEqual({ atLsn: 2, reason: "not a command", droppedEntries: 1 });
   });
 
+  test("a row whose entry shares a beginning its previous entry lacks cuts the log", async () => {
+    const key = [...Buffer.from("abcdefgh")];
+    // Two entries of one argument: "abcdefgh" (header 2 × 8 + 1), then one that is n = 0 new
+    // bytes after a shared beginning (header 2 × 0 + 2) of the length given last.
+    const damaged = [
+      [1, 17, ...key, 1, 2, 9], // longer than the previous argument
+      [1, 2, 8, 1, 17, ...key], // in the row's first entry: no previous argument
+      [1, 17, ...key, 1, 2, 7], // shorter than any the format shares
+    ];
+    for (const bytes of damaged.map((row) => new Uint8Array(row))) {
+      const { store, sqlite } = await storeWithRows(1, 2);
+      sqlite.query("UPDATE batches SET data = ?, crc = ? WHERE last_lsn = 3").run(bytes, Bun.hash.crc32(bytes));
+      expect(store.readAfter(0).cut).toEqual({ atLsn: 2, reason: "not a command", droppedEntries: 2 });
+    }
+  });
+
   test("a row of a format this version does not know cuts the log", async () => {
     const { store, sqlite } = await storeWithRows(1, 1);
     sqlite.exec("UPDATE batches SET format = 7 WHERE last_lsn = 2");
@@ -284,7 +375,7 @@ describe("files of older layouts", () => {
     const sqlite = openChangeLogFile(path, "everysec");
     const log = recordingLogger();
     const store = new ChangeLogStore(sqlite, log);
-    expect(log.lines).toEqual([{ level: "info", event: "change_log_converted", fields: { entries: 3, layout: 2 } }]);
+    expect(log.lines).toEqual([{ level: "info", event: "change_log_converted", fields: { entries: 3, layout: 3 } }]);
     expect(sqlite.query("SELECT name FROM sqlite_master WHERE type = 'table'").all()).toEqual([{ name: "batches" }]);
     store.append(entry(4, "SET", "b", "1"));
     store.append(entry(5, "SET", "c", "2"));
@@ -340,7 +431,7 @@ describe("files of older layouts", () => {
 
     const log = recordingLogger();
     const store = new ChangeLogStore(openChangeLogFile(path, "everysec"), log);
-    expect(log.lines).toEqual([{ level: "info", event: "change_log_converted", fields: { entries: 3, layout: 2 } }]);
+    expect(log.lines).toEqual([{ level: "info", event: "change_log_converted", fields: { entries: 3, layout: 3 } }]);
     store.append(entry(4, "SET", "a", "4"));
     store.append(entry(5, "SET", "a", "5"));
     await turn();
@@ -354,6 +445,40 @@ describe("files of older layouts", () => {
     store.close();
   });
 
+  test("a change log of layout 2 reads its format-2 rows, and new rows follow in format 3", async () => {
+    const dir = temporaryDir();
+    dirs.push(dir);
+    const path = join(dir, "changes.sqlite");
+    const old = openChangeLogFile(path, "everysec");
+    old.exec("CREATE TABLE batches (last_lsn INTEGER PRIMARY KEY, first_lsn INTEGER NOT NULL, entries INTEGER NOT NULL, data BLOB NOT NULL, crc INTEGER NOT NULL, format INTEGER NOT NULL)");
+    // Format 2: each argument as its length + 1 and its bytes, or 0 for the previous entry's.
+    // Read as format 3, the header 4 of "SET" would say a shared beginning.
+    const data = new Uint8Array([3, 4, ...Buffer.from("SET"), 2, ...Buffer.from("a"), 2, ...Buffer.from("1"), 3, 0, 3, ...Buffer.from("bb"), 0]);
+    old.query("INSERT INTO batches VALUES (2, 1, 2, ?, ?, 2)").run(data, Bun.hash.crc32(data));
+    old.exec("PRAGMA user_version = 2");
+    old.close();
+
+    const log = recordingLogger();
+    const sqlite = openChangeLogFile(path, "everysec");
+    const store = new ChangeLogStore(sqlite, log);
+    expect(log.lines).toEqual([]);
+    expect(sqlite.query("PRAGMA user_version").get()).toEqual({ user_version: 3 });
+    store.append(entry(3, "SET", "prefix:namespace:1", "1"));
+    store.append(entry(4, "SET", "prefix:namespace:2", "1"));
+    await turn();
+    expect(sqlite.query("SELECT last_lsn, format FROM batches ORDER BY last_lsn").all()).toEqual([
+      { last_lsn: 2, format: 2 },
+      { last_lsn: 4, format: 3 },
+    ]);
+    expect(store.readAfter(0).entries.map((e) => [e.lsn, e.argv])).toEqual([
+      [1, ["SET", "a", "1"]],
+      [2, ["SET", "bb", "1"]],
+      [3, ["SET", "prefix:namespace:1", "1"]],
+      [4, ["SET", "prefix:namespace:2", "1"]],
+    ]);
+    store.close();
+  });
+
   test("a change log of a newer layout than this version reads is refused with a clear error", () => {
     const { store, path } = openStore();
     store.close();
@@ -362,7 +487,7 @@ describe("files of older layouts", () => {
     sqlite.close();
     const reopened = openChangeLogFile(path, "everysec");
     expect(() => new ChangeLogStore(reopened, recordingLogger())).toThrow(StorageError);
-    expect(() => new ChangeLogStore(reopened, recordingLogger())).toThrow("the change log has layout 9, newer than this downstash reads (2); run a newer version");
+    expect(() => new ChangeLogStore(reopened, recordingLogger())).toThrow("the change log has layout 9, newer than this downstash reads (3); run a newer version");
     reopened.close();
   });
 });
