@@ -51,3 +51,38 @@ describe("Keyspace lookups after a key changes", () => {
     }
   });
 });
+
+describe("TTL bookkeeping when a key is replaced", () => {
+  const memberExpiryCount = (keyspace: Keyspace) => keyspace.memberExpiryKeys.reduce((sum, shard) => sum + shard.size, 0);
+
+  test("a key is counted as volatile exactly while its entry has a TTL, however often it is replaced", () => {
+    const clock = new ManualClock();
+    const keyspace = new Keyspace(clock);
+    const at = clock.nowMs() + 60_000;
+    const steps: [number, number][] = [
+      [0, 0], // a new key without TTL
+      [at, 1], // given one by its replacement
+      [at, 1], // replaced keeping it, as INCR does
+      [at + 1, 1], // replaced with another
+      [0, 0], // replaced without one
+      [at, 1],
+    ];
+    for (const [expiresAtMs, volatile] of steps) {
+      keyspace.set(fresh("k"), "string", "v", expiresAtMs);
+      expect(keyspace.volatileCount).toBe(volatile);
+    }
+    keyspace.delete("k");
+    expect(keyspace.volatileCount).toBe(0);
+  });
+
+  test("a hash tracked for expiring fields stops being tracked when any value replaces it", () => {
+    const keyspace = new Keyspace(new ManualClock());
+    for (const replacement of ["string", "hash"] as const) {
+      keyspace.set("h", "hash", {});
+      keyspace.trackMemberExpiry("h");
+      expect(memberExpiryCount(keyspace)).toBe(1);
+      keyspace.set(fresh("h"), replacement, replacement === "string" ? "v" : {});
+      expect(memberExpiryCount(keyspace)).toBe(0);
+    }
+  });
+});

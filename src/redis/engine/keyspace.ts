@@ -136,13 +136,15 @@ export class Keyspace {
     if (old === undefined) this.count++;
     else {
       if (old.expiresAtMs !== 0 && expiresAtMs === 0) this.volatileKeys[shardOf(slot)]!.delete(key);
-      this.memberExpiryKeys[shardOf(slot)]!.delete(key);
+      // Only a type whose members can expire is ever tracked for it.
+      if (memberDeleteCommand[old.type] !== undefined) this.memberExpiryKeys[shardOf(slot)]!.delete(key);
     }
     const entry: Entry = { type, value, expiresAtMs };
     map.set(key, entry);
     this.recentKey = key;
     this.recentEntry = entry;
-    if (expiresAtMs !== 0) this.volatileKeys[shardOf(slot)]!.add(key);
+    // A key that had a TTL is tracked already (an INCR keeps it, as each rate-limit call does).
+    if (expiresAtMs !== 0 && (old === undefined || old.expiresAtMs === 0)) this.volatileKeys[shardOf(slot)]!.add(key);
     return entry;
   }
 
