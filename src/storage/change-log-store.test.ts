@@ -19,10 +19,15 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) removeDir(dir);
 });
 
-function openStore(): { store: ChangeLogStore; sqlite: SqliteDatabase; log: ReturnType<typeof recordingLogger>; path: string } {
+/** Where a change log goes in a fresh temp dir (removed after the test). */
+function newLogPath(): string {
   const dir = temporaryDir();
   dirs.push(dir);
-  const path = join(dir, "changes.sqlite");
+  return join(dir, "changes.sqlite");
+}
+
+function openStore(): { store: ChangeLogStore; sqlite: SqliteDatabase; log: ReturnType<typeof recordingLogger>; path: string } {
+  const path = newLogPath();
   const sqlite = openChangeLogFile(path, "everysec");
   const log = recordingLogger();
   return { store: new ChangeLogStore(sqlite, log), sqlite, log, path };
@@ -359,9 +364,7 @@ describe("truncation", () => {
 
 describe("files of older layouts", () => {
   function oldLayoutFile(entries: [number, string[]][]): string {
-    const dir = temporaryDir();
-    dirs.push(dir);
-    const path = join(dir, "changes.sqlite");
+    const path = newLogPath();
     writeOneRowPerEntryLog(path, entries);
     return path;
   }
@@ -411,9 +414,7 @@ describe("files of older layouts", () => {
   });
 
   test("a change log of whole-commit rows without formats (layout 1) reads its rows as format 1, then new ones follow", async () => {
-    const dir = temporaryDir();
-    dirs.push(dir);
-    const path = join(dir, "changes.sqlite");
+    const path = newLogPath();
     const old = openChangeLogFile(path, "everysec");
     old.exec("CREATE TABLE batches (last_lsn INTEGER PRIMARY KEY, first_lsn INTEGER NOT NULL, entries INTEGER NOT NULL, data BLOB NOT NULL, crc INTEGER NOT NULL)");
     const oldRows: [number, string[][]][] = [
@@ -446,9 +447,7 @@ describe("files of older layouts", () => {
   });
 
   test("a change log of layout 2 reads its format-2 rows, and new rows follow in format 3", async () => {
-    const dir = temporaryDir();
-    dirs.push(dir);
-    const path = join(dir, "changes.sqlite");
+    const path = newLogPath();
     const old = openChangeLogFile(path, "everysec");
     old.exec("CREATE TABLE batches (last_lsn INTEGER PRIMARY KEY, first_lsn INTEGER NOT NULL, entries INTEGER NOT NULL, data BLOB NOT NULL, crc INTEGER NOT NULL, format INTEGER NOT NULL)");
     // Format 2: each argument as its length + 1 and its bytes, or 0 for the previous entry's.
