@@ -4,7 +4,7 @@
 // The last block calls the transport-free endpoints directly, as the fast routes do.
 
 import { describe, expect, test } from "bun:test";
-import { createTestEngine } from "../../test/harness/engine.ts";
+import { createTestEngine, TickingClock } from "../../test/harness/engine.ts";
 import { Databases } from "../platform/databases.ts";
 import { createApp } from "../server/app.ts";
 import { ManualClock } from "../util/clock.ts";
@@ -23,8 +23,8 @@ const readOnlyToken = "rest-test-token-read-only";
 const maxRequestBytes = 4096;
 
 /** An app wired the way src/node.ts wires it, on a manual clock with a recorded journal. */
-function createTestApp(options: { ready?: boolean } = {}) {
-  const clock = new ManualClock();
+function createTestApp(options: { ready?: boolean; clock?: ManualClock } = {}) {
+  const clock = options.clock ?? new ManualClock();
   const journal = new RecordingSink();
   const database = new Database("default", clock, new SeededRandom(1), journal);
   const databases = new Databases();
@@ -331,6 +331,16 @@ describe("POST /pipeline", () => {
 });
 
 describe("POST /multi-exec", () => {
+  test("keys expire by the transaction's start time until it ends, as in Redis", async () => {
+    const clock = new TickingClock();
+    const t = createTestApp({ clock });
+    const exists = Array.from({ length: 10 }, () => ["exists", "k"]);
+    const response = await t.post("/multi-exec", [["set", "k", "v", "px", "3"], ...exists]);
+    expect(response.body).toEqual([{ result: "OK" }, ...exists.map(() => ({ result: 1 }))]);
+    clock.advance(3);
+    expect((await t.post("/", ["exists", "k"])).body).toEqual({ result: 0 });
+  });
+
   test("runs all commands as one unit and answers per entry", async () => {
     const t = createTestApp();
     const response = await t.post("/multi-exec", [

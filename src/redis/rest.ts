@@ -268,14 +268,20 @@ function runTransaction(dispatcher: Dispatcher, access: Access, commands: string
   const db = access.database;
   const lsnBefore = db.lsn;
   let out = "[";
-  for (let i = 0; i < commands.length; i++) {
-    let reply: Reply;
-    try {
-      reply = dispatcher.run(db, specs[i]!, commands[i]!, session);
-    } catch (error) {
-      reply = dispatcher.errorReply(error, commands[i]!);
+  // One command to Redis: keys expire by its start time until it ends.
+  db.expiryClock.freeze();
+  try {
+    for (let i = 0; i < commands.length; i++) {
+      let reply: Reply;
+      try {
+        reply = dispatcher.run(db, specs[i]!, commands[i]!, session);
+      } catch (error) {
+        reply = dispatcher.errorReply(error, commands[i]!);
+      }
+      out += (i === 0 ? "" : ",") + encodeEnvelope(reply, base64);
     }
-    out += (i === 0 ? "" : ",") + encodeEnvelope(reply, base64);
+  } finally {
+    db.expiryClock.thaw();
   }
   return afterCommit(access, lsnBefore, jsonAnswer(access, out + "]", 200));
 }

@@ -20,3 +20,28 @@ export class ManualClock implements Clock {
     this.currentMs = ms;
   }
 }
+
+/**
+ * The time expiry is judged by: `clock`'s, except while frozen, when it stays at the instant it
+ * froze. Redis judges expiry by a snapshot of the time taken when a command starts, and a script
+ * or transaction is one command: a key cannot expire between two of its commands.
+ */
+export class CommandClock implements Clock {
+  private frozenAtMs: number | undefined;
+  private depth = 0;
+
+  constructor(private readonly clock: Clock) {}
+
+  nowMs(): number {
+    return this.frozenAtMs ?? this.clock.nowMs();
+  }
+
+  /** Holds the time until the matching thaw(); a freeze inside another keeps the outer instant. */
+  freeze(): void {
+    if (this.depth++ === 0) this.frozenAtMs = this.clock.nowMs();
+  }
+
+  thaw(): void {
+    if (--this.depth === 0) this.frozenAtMs = undefined;
+  }
+}

@@ -25,8 +25,16 @@ export interface TestEngine {
 const readWrite: Session = { readOnly: false, inTransaction: false };
 const readOnly: Session = { readOnly: true, inTransaction: false };
 
-export function createTestEngine(seed = 1): TestEngine {
-  const clock = new ManualClock();
+/** A clock a millisecond later at every read: time passes inside a script or transaction as it runs. */
+export class TickingClock extends ManualClock {
+  override nowMs(): number {
+    const nowMs = super.nowMs();
+    this.advance(1);
+    return nowMs;
+  }
+}
+
+export function createTestEngine(seed = 1, clock = new ManualClock()): TestEngine {
   const journal = new RecordingSink();
   const database = new Database("test", clock, new SeededRandom(seed), journal);
   const dispatcher = new Dispatcher(createCommandTable());

@@ -1,10 +1,11 @@
 // Proves each scripting and function command's replies, errors and journal on the in-process
 // engine: scripts journal only their writes (never EVAL), libraries journal as replayable
 // FUNCTION commands, read-only forms refuse writes with Redis's text, the script cache answers
-// NOSCRIPT until EVAL or SCRIPT LOAD fills it.
+// NOSCRIPT until EVAL or SCRIPT LOAD fills it, and keys expire by the script's start time while
+// it runs.
 
 import { describe, expect, test } from "bun:test";
-import { createTestEngine, plain } from "../../../test/harness/engine.ts";
+import { createTestEngine, plain, TickingClock } from "../../../test/harness/engine.ts";
 import { scriptingOf } from "../scripting/runner.ts";
 
 const sha = (body: string) => new Bun.CryptoHasher("sha1").update(body).digest("hex");
@@ -385,5 +386,17 @@ describe("script cache bounds", () => {
       if (i % 100 === 0) expect(engine.run("EVALSHA", sha(hot), 0)).toBe("hot");
     }
     expect(plain(engine.run("SCRIPT", "EXISTS", sha(hot), sha("return 1"), sha("return 3000")))).toEqual([1, 0, 1]);
+  });
+});
+
+describe("time in a script", () => {
+  test("a key expiring while a script runs is there for all of it, as in Redis, and gone after", () => {
+    const engine = createTestEngine(1, new TickingClock());
+    engine.run("SET", "k", "v", "PX", 5);
+    const script = "local seen = {} for i = 1, 20 do seen[i] = redis.call('EXISTS', KEYS[1]) end return seen";
+    // Unfrozen, the key would expire at the script's fifth read of the clock.
+    expect(plain(engine.run("EVAL", script, 1, "k"))).toEqual(Array(20).fill(1));
+    engine.clock.advance(5);
+    expect(engine.run("EXISTS", "k")).toBe(0);
   });
 });

@@ -6,7 +6,7 @@
 // hold replies until their entries are committed, SAVE/INFO) and `keyspace.observer`, told
 // before any key changes while a snapshot runs (copy-before-write, src/storage/snapshot.ts).
 
-import type { Clock } from "../../util/clock.ts";
+import { CommandClock, type Clock } from "../../util/clock.ts";
 import type { Random } from "../../util/random.ts";
 import { ActiveExpiry } from "./active-expiry.ts";
 import type { ChangeSink } from "./change-log.ts";
@@ -93,16 +93,20 @@ export class Database {
    */
   readonly snapshotStartHooks: (() => void)[] = [];
 
+  /** The keyspace's time: frozen while a script or transaction runs (scripting, /multi-exec). */
+  readonly expiryClock: CommandClock;
+
   constructor(
     readonly name: string,
     readonly clock: Clock,
     readonly random: Random,
     private readonly sink: ChangeSink,
   ) {
+    this.expiryClock = new CommandClock(clock);
     // An expired key is deleted where it is found, and the deletion is journaled like a DEL,
     // as Redis propagates expiries, so replay never depends on the clock.
     this.keyspace = new ObservedKeyspace(
-      clock,
+      this.expiryClock,
       (key) => this.journal(["DEL", key]),
       (command) => this.journal(command),
     );

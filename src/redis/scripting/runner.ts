@@ -508,7 +508,13 @@ export function runScript(ctx: CommandContext, script: CachedScript, keys: strin
 /** A native twin's run: its redis.calls take the script's path; undefined hands the script to Lua. */
 function runNative(ctx: CommandContext, timeLimitMs: number, native: NativeScript, invocation: Invocation): Reply | undefined {
   const run = new ScriptRun(ctx, dispatcherFor(ctx), invocation, timeLimitMs, undefined);
-  const reply = native((argv) => run.command(argv), invocation.keys, invocation.args);
+  let reply: Reply | undefined;
+  ctx.db.expiryClock.freeze();
+  try {
+    reply = native((argv) => run.command(argv), invocation.keys, invocation.args);
+  } finally {
+    ctx.db.expiryClock.thaw();
+  }
   if (run.internalError !== undefined) throw run.internalError;
   if (reply === undefined && run.ranWrite) throw new Error(`the native twin of script ${invocation.name} gave up after writing`);
   return reply;
@@ -520,15 +526,21 @@ export function invoke(ctx: CommandContext, invocation: Invocation): Reply {
   const vm = state.vm;
   const run = new ScriptRun(ctx, dispatcherFor(ctx), invocation, state.options.timeLimitMs, vm);
   state.running = run.running;
+  // Keys expire by the script's start time until it ends, time slices included: other requests
+  // wait for it meanwhile, as they would for Redis's one command.
+  const expiryClock = ctx.db.expiryClock;
+  expiryClock.freeze();
   let outcome: CallOutcome;
   try {
     outcome = vm.start(invocation.ref, invocation.kind, invocation.keys, invocation.args, run);
   } catch (error) {
     state.running = undefined;
+    expiryClock.thaw();
     throw error;
   }
   if (outcome.status !== "yielded") {
     state.running = undefined;
+    expiryClock.thaw();
     return run.finish(outcome);
   }
 
@@ -551,6 +563,7 @@ export function invoke(ctx: CommandContext, invocation: Invocation): Reply {
       }
       state.running = undefined;
       state.hold = undefined;
+      expiryClock.thaw();
       release();
       try {
         resolve(run.finish(next));

@@ -1,0 +1,23 @@
+// Proves the command clock: frozen, it holds the instant it froze at while the clock moves on; a
+// freeze inside another keeps the outer instant until the outer thaw; thawed, it follows the clock.
+
+import { expect, test } from "bun:test";
+import { CommandClock, ManualClock } from "./clock.ts";
+
+test("a frozen command clock holds its instant through nested freezes until the outer thaw", () => {
+  const clock = new ManualClock(1000);
+  const time = new CommandClock(clock);
+  expect(time.nowMs()).toBe(1000);
+  time.freeze();
+  clock.advance(5);
+  expect(time.nowMs()).toBe(1000);
+  time.freeze(); // a script inside a transaction
+  clock.advance(5);
+  expect(time.nowMs()).toBe(1000);
+  time.thaw();
+  expect(time.nowMs()).toBe(1000);
+  time.thaw();
+  expect(time.nowMs()).toBe(1010);
+  clock.advance(1);
+  expect(time.nowMs()).toBe(1011);
+});
