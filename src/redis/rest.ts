@@ -267,10 +267,9 @@ function runTransaction(dispatcher: Dispatcher, access: Access, commands: string
   const specs = commands.map((argv) => dispatcher.resolve(argv, session));
   const db = access.database;
   const lsnBefore = db.lsn;
-  let out = "[";
   // One command to Redis: keys expire by its start time until it ends.
-  db.expiryClock.freeze();
-  try {
+  const out = db.expiryClock.frozenDuring(() => {
+    let json = "[";
     for (let i = 0; i < commands.length; i++) {
       let reply: Reply;
       try {
@@ -278,11 +277,10 @@ function runTransaction(dispatcher: Dispatcher, access: Access, commands: string
       } catch (error) {
         reply = dispatcher.errorReply(error, commands[i]!);
       }
-      out += (i === 0 ? "" : ",") + encodeEnvelope(reply, base64);
+      json += (i === 0 ? "" : ",") + encodeEnvelope(reply, base64);
     }
-  } finally {
-    db.expiryClock.thaw();
-  }
+    return json;
+  });
   return afterCommit(access, lsnBefore, jsonAnswer(access, out + "]", 200));
 }
 

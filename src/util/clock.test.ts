@@ -21,3 +21,16 @@ test("a frozen command clock holds its instant through nested freezes until the 
   clock.advance(1);
   expect(time.nowMs()).toBe(1011);
 });
+
+test("a clock frozen during a run that throws follows the clock again afterwards", () => {
+  const clock = new ManualClock(1000);
+  const time = new CommandClock(clock);
+  expect(() =>
+    time.frozenDuring(() => {
+      clock.advance(5);
+      expect(time.nowMs()).toBe(1000);
+      throw new Error("a failed command");
+    }),
+  ).toThrow("a failed command");
+  expect(time.nowMs()).toBe(1005);
+});

@@ -44,4 +44,14 @@ export class CommandClock implements Clock {
   thaw(): void {
     if (--this.depth === 0) this.frozenAtMs = undefined;
   }
+
+  /** `run`'s result, with the time held while it runs (a synchronous script or transaction). */
+  frozenDuring<T>(run: () => T): T {
+    this.freeze();
+    try {
+      return run();
+    } finally {
+      this.thaw();
+    }
+  }
 }

@@ -508,13 +508,7 @@ export function runScript(ctx: CommandContext, script: CachedScript, keys: strin
 /** A native twin's run: its redis.calls take the script's path; undefined hands the script to Lua. */
 function runNative(ctx: CommandContext, timeLimitMs: number, native: NativeScript, invocation: Invocation): Reply | undefined {
   const run = new ScriptRun(ctx, dispatcherFor(ctx), invocation, timeLimitMs, undefined);
-  let reply: Reply | undefined;
-  ctx.db.expiryClock.freeze();
-  try {
-    reply = native((argv) => run.command(argv), invocation.keys, invocation.args);
-  } finally {
-    ctx.db.expiryClock.thaw();
-  }
+  const reply = ctx.db.expiryClock.frozenDuring(() => native((argv) => run.command(argv), invocation.keys, invocation.args));
   if (run.internalError !== undefined) throw run.internalError;
   if (reply === undefined && run.ranWrite) throw new Error(`the native twin of script ${invocation.name} gave up after writing`);
   return reply;
