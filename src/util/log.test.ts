@@ -55,11 +55,14 @@ describe("line format", () => {
   });
 });
 
+/** What an output call got, copied: the batcher writes over its buffer afterwards. */
+const textOf = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+
 describe("batching", () => {
   test("lines of many event-loop turns go out in one write when the delay ends", async () => {
     const outputs: string[] = [];
     // A delay far longer than the turns below take, so the check cannot race the timer.
-    const batcher = new LineBatcher((text) => outputs.push(text), 1_000, 64 * 1024);
+    const batcher = new LineBatcher((bytes) => outputs.push(textOf(bytes)), 1_000, 64 * 1024);
     for (let turn = 0; turn < 5; turn++) {
       batcher.add(`line ${turn}`);
       await new Promise((resolve) => setImmediate(resolve));
@@ -74,11 +77,32 @@ describe("batching", () => {
 
   test("a backlog past its limit goes out at once, without waiting for the delay", () => {
     const outputs: string[] = [];
-    const batcher = new LineBatcher((text) => outputs.push(text), 60_000, 20);
+    const batcher = new LineBatcher((bytes) => outputs.push(textOf(bytes)), 60_000, 20);
     batcher.add("0123456789");
     expect(outputs).toEqual([]);
     batcher.add("abcdefghij");
     expect(outputs).toEqual(["0123456789\nabcdefghij\n"]);
+  });
+
+  test("lines go out as UTF-8, in order, a line too long for the buffer after the backlog before it", () => {
+    const outputs: string[] = [];
+    const batcher = new LineBatcher((bytes) => outputs.push(textOf(bytes)), 60_000, 64);
+    batcher.add("é€ \u{1F600}");
+    const long = "x".repeat(20_000);
+    batcher.add(long);
+    batcher.add("after");
+    batcher.flush();
+    expect(outputs).toEqual(["é€ \u{1F600}\n", `${long}\n`, "after\n"]);
+  });
+
+  test("the buffer is reused: each output holds only its own lines", () => {
+    const outputs: string[] = [];
+    const batcher = new LineBatcher((bytes) => outputs.push(textOf(bytes)), 60_000, 1024);
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 5; i++) batcher.add(`round ${round} line ${i}`);
+      batcher.flush();
+    }
+    expect(outputs).toEqual([0, 1, 2].map((round) => [0, 1, 2, 3, 4].map((i) => `round ${round} line ${i}\n`).join("")));
   });
 });
 

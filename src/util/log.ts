@@ -72,22 +72,36 @@ export function createLogger(options: LoggerOptions): Logger {
 
 /**
  * Lines gathered into one output call: the first line added while no timer is set starts one of
- * `delayMs`, and when it fires everything added meanwhile goes out together; a backlog of
- * `backlogCharsMax` UTF-16 units goes out at once instead. The timer never keeps the process alive.
+ * `delayMs`, and when it fires everything added meanwhile goes out together; `backlogBytesMax`
+ * bytes waiting go out at once instead. The timer never keeps the process alive.
+ * Each line is encoded as UTF-8 into one reused buffer when it is added: a line kept as a string
+ * until the flush outlived the young generation of the heap, and the flush then built one string
+ * of the backlog and encoded it again (the server logs a line per request).
  */
 export class LineBatcher {
-  private backlog = "";
+  private readonly buffer: Buffer;
+  private length = 0;
   private isScheduled = false;
 
+  /** `output` must be done with the bytes when it returns: the buffer is written over next. */
   constructor(
-    private readonly output: (text: string) => void,
+    private readonly output: (bytes: Uint8Array) => void,
     private readonly delayMs: number,
-    private readonly backlogCharsMax: number,
-  ) {}
+    private readonly backlogBytesMax: number,
+  ) {
+    this.buffer = Buffer.allocUnsafe(backlogBytesMax + LINE_BYTES_RESERVED);
+  }
 
   add(line: string): void {
-    this.backlog += line + "\n";
-    if (this.backlog.length >= this.backlogCharsMax) this.flush();
+    // A UTF-16 unit is at most 3 bytes of UTF-8; a line that may not fit after the backlog goes after it, alone if too long.
+    const bytesMax = line.length * 3 + 1;
+    if (this.length + bytesMax > this.buffer.length) {
+      this.flush();
+      if (bytesMax > this.buffer.length) return this.output(Buffer.from(line + "\n"));
+    }
+    this.length += this.buffer.write(line, this.length, "utf8");
+    this.buffer[this.length++] = NEWLINE;
+    if (this.length >= this.backlogBytesMax) this.flush();
     else if (!this.isScheduled) {
       this.isScheduled = true;
       setTimeout(this.onTimer, this.delayMs).unref();
@@ -102,17 +116,21 @@ export class LineBatcher {
 
   /** Outputs what is pending now (the 'exit' handler's last call). */
   readonly flush = (): void => {
-    if (this.backlog === "") return;
-    const text = this.backlog;
-    this.backlog = "";
-    this.output(text);
+    if (this.length === 0) return;
+    const bytes = this.buffer.subarray(0, this.length);
+    this.length = 0;
+    this.output(bytes);
   };
 }
 
+const NEWLINE = 0x0a;
+/** Room past the backlog limit, so a typical line added just under it still fits. */
+const LINE_BYTES_RESERVED = 16 * 1024;
+
 const STDOUT_FD = 1;
 const STDOUT_BATCH_MS = 10;
-const STDOUT_BACKLOG_CHARS_MAX = 64 * 1024;
-const stdoutLines = new LineBatcher(writeStdoutNow, STDOUT_BATCH_MS, STDOUT_BACKLOG_CHARS_MAX);
+const STDOUT_BACKLOG_BYTES_MAX = 64 * 1024;
+const stdoutLines = new LineBatcher(writeStdoutNow, STDOUT_BATCH_MS, STDOUT_BACKLOG_BYTES_MAX);
 let isExitHookInstalled = false;
 
 function writeToStdout(line: string): void {
@@ -124,12 +142,11 @@ function writeToStdout(line: string): void {
 }
 
 /**
- * Writes `text` now, synchronously, so the 'exit' handler loses nothing. A full pipe makes it
+ * Writes `bytes` now, synchronously, so the 'exit' handler loses nothing. A full pipe makes it
  * wait for the reader, as Node's synchronous stdout does: memory stays bounded and lines stay
  * in order. (Bun's own process.stdout queues in memory and drops the queue at exit.)
  */
-function writeStdoutNow(text: string): void {
-  let bytes: Uint8Array = Buffer.from(text);
+function writeStdoutNow(bytes: Uint8Array): void {
   while (bytes.byteLength > 0) {
     try {
       bytes = bytes.subarray(writeSync(STDOUT_FD, bytes));
