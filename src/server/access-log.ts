@@ -27,7 +27,7 @@ const METHOD_LENGTH_MAX = 16;
 
 export interface RequestLog {
   /** The request's id: the incoming one (header by lower-case name) when it looks like one, else a new one. */
-  idOf(header: (name: string) => string | null | undefined): string;
+  idOf(request: { header(name: string): string | null | undefined }): string;
   /** Counts and times the request, and logs its line. */
   finished(id: string, method: string, route: string, surface: Surface, status: number, startedAtMs: number): void;
 }
@@ -37,9 +37,9 @@ export function createRequestLog(options: AccessLogOptions): RequestLog {
   const nextRequestId = options.nextRequestId ?? counterIds();
   const describe = requestDescriber();
   return {
-    idOf(header) {
+    idOf(request) {
       for (const name of REQUEST_ID_HEADERS) {
-        const value = header(name);
+        const value = request.header(name);
         if (value != null && REQUEST_ID_PATTERN.test(value)) return value;
       }
       return nextRequestId();
@@ -93,7 +93,7 @@ export function accessLog(options: AccessLogOptions): MiddlewareHandler {
   const requests = createRequestLog(options);
   return async (c, next) => {
     const startedAtMs = performance.now();
-    const id = requests.idOf((name) => c.req.header(name));
+    const id = requests.idOf(c.req);
     await next();
     requests.finished(id, c.req.method, routePattern(c), surfaceOf(c.req.path), c.res.status, startedAtMs);
     try {

@@ -93,12 +93,13 @@ function withAccessLog(route: FastRoute, pattern: string, requests: RequestLog, 
     logFailure(log, error);
     return { status: 500, headerLines: responseHeaderLines("application/json"), body: encodeError(INTERNAL_ERROR) };
   };
-  const answer = (request: RawRequest, respond: (request: RawRequest) => RawResponse | Promise<RawResponse>): RawResponse | Promise<RawResponse> => {
+  // Which of the route's two calls is a flag, not a closure: this runs for every request.
+  const answer = (request: RawRequest, isTooLarge: boolean): RawResponse | Promise<RawResponse> => {
     const startedAtMs = performance.now();
-    const id = requests.idOf((name) => request.header(name));
+    const id = requests.idOf(request);
     let response: RawResponse | Promise<RawResponse>;
     try {
-      response = respond(request);
+      response = isTooLarge ? route.tooLarge(request) : route.handle(request);
     } catch (error) {
       response = failed(error);
     }
@@ -112,9 +113,9 @@ function withAccessLog(route: FastRoute, pattern: string, requests: RequestLog, 
   };
   return {
     maxBodyBytes: route.maxBodyBytes,
-    handle: (request) => answer(request, (r) => route.handle(r)),
+    handle: (request) => answer(request, false),
     // Refusing a body runs nothing that could wait, so the answer is synchronous.
-    tooLarge: (request) => answer(request, (r) => route.tooLarge(r)) as RawResponse,
+    tooLarge: (request) => answer(request, true) as RawResponse,
   };
 }
 
