@@ -2,6 +2,7 @@
 // string2d and zslParseRange accept and refuse (texts checked against redis-server 7.0).
 
 import { describe, expect, test } from "bun:test";
+import { SeededRandom, randomInt } from "../../util/random.ts";
 import { ArgReader, parseDouble, parseInt64, parseRangeDouble, parseSafeInteger } from "./args.ts";
 
 describe("parseInt64", () => {
@@ -20,6 +21,22 @@ describe("parseInt64", () => {
   test("parseSafeInteger refuses int64 values a JS number cannot hold exactly", () => {
     expect(parseSafeInteger("9007199254740991")).toBe(9007199254740991);
     expect(parseSafeInteger("9007199254740993")).toBeNull();
+  });
+
+  test.each(["", "-", "+1", "01", "-0", "00", " 1", "1 ", "1a", "-a", "1.0", "1e3"])("parseSafeInteger refuses %p", (text) =>
+    expect(parseSafeInteger(text)).toBeNull(),
+  );
+
+  test("parseSafeInteger agrees with parseInt64 (where a JS number holds it exactly) on random texts of digits, signs and junk", () => {
+    const random = new SeededRandom(11);
+    const alphabet = "0123456789-+ .e";
+    for (let i = 0; i < 20_000; i++) {
+      let text = "";
+      for (let length = randomInt(random, 18); length > 0; length--) text += alphabet[randomInt(random, random.next() < 0.8 ? 10 : alphabet.length)];
+      const int64 = parseInt64(text);
+      const safe = int64 !== null && Number.isSafeInteger(Number(int64)) ? Number(int64) : null;
+      expect({ text, parsed: parseSafeInteger(text) }).toEqual({ text, parsed: safe });
+    }
   });
 });
 

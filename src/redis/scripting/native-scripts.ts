@@ -18,6 +18,7 @@
 // The writes go through redis.call's own path, so they are journaled, counted and refused
 // exactly as the script's would be; native-scripts.test.ts compares both runs on random inputs.
 
+import { shortIntegerOf } from "../engine/args.ts";
 import type { Reply } from "../engine/reply.ts";
 
 /** redis.call: runs a command as the script would, errors as ErrorReply. */
@@ -26,31 +27,13 @@ export type ScriptCall = (argv: string[]) => Reply;
 /** A script's logic; undefined, before any write, hands the call to the Lua VM. */
 export type NativeScript = (call: ScriptCall, keys: string[], args: string[]) => Reply | undefined;
 
-// Up to 15 digits: below 2^53, so exact as a double; no sign on zero, no leading zeros, no
-// spaces, exponents or hex, all of which Lua's tonumber reads in ways of its own.
-const DIGITS_MAX = 15;
-const MINUS = 0x2d;
-const ZERO = 0x30;
-
 /**
- * The integer a canonical decimal text stands for (`0|-?[1-9][0-9]{0,14}`); undefined for
- * anything else. Read by hand: a limit call reads up to seven, and a regular expression test and
- * Number() took twice as long.
+ * The integer a canonical decimal text of up to 15 digits stands for: below 2^53, so exact as a
+ * double, and read alike by Lua 5.4, JS and Redis. No sign on zero, no leading zeros, no spaces,
+ * exponents or hex, all of which Lua's tonumber reads in ways of its own.
  */
 function integerOf(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const negative = text.length > 1 && text.charCodeAt(0) === MINUS;
-  const start = negative ? 1 : 0;
-  const digits = text.length - start;
-  if (digits < 1 || digits > DIGITS_MAX) return undefined;
-  if (text.charCodeAt(start) === ZERO) return digits === 1 && !negative ? 0 : undefined;
-  let value = 0;
-  for (let i = start; i < text.length; i++) {
-    const digit = text.charCodeAt(i) - ZERO;
-    if (digit < 0 || digit > 9) return undefined;
-    value = value * 10 + digit;
-  }
-  return negative ? -value : value;
+  return text === undefined ? undefined : shortIntegerOf(text);
 }
 
 /** A GET reply read as the scripts read a counter: nil is 0. */
