@@ -262,26 +262,14 @@ function runEntries(
   return out;
 }
 
-/** A checked transaction, run in one go: a runtime error fails its own entry only. */
+/** A checked transaction, run in one go (Dispatcher.runTransaction). */
 function runTransaction(dispatcher: Dispatcher, access: Access, commands: string[][], session: Session, base64: boolean): RestAnswer | Promise<RestAnswer> {
   const specs = commands.map((argv) => dispatcher.resolve(argv, session));
-  const db = access.database;
-  const lsnBefore = db.lsn;
-  // One command to Redis: keys expire by its start time until it ends.
-  const out = db.expiryClock.frozenDuring(() => {
-    let json = "[";
-    for (let i = 0; i < commands.length; i++) {
-      let reply: Reply;
-      try {
-        reply = dispatcher.run(db, specs[i]!, commands[i]!, session);
-      } catch (error) {
-        reply = dispatcher.errorReply(error, commands[i]!);
-      }
-      json += (i === 0 ? "" : ",") + encodeEnvelope(reply, base64);
-    }
-    return json;
-  });
-  return afterCommit(access, lsnBefore, jsonAnswer(access, out + "]", 200));
+  const lsnBefore = access.database.lsn;
+  const replies = dispatcher.runTransaction(access.database, commands, specs, session);
+  let json = "[";
+  for (let i = 0; i < replies.length; i++) json += (i === 0 ? "" : ",") + encodeEnvelope(replies[i]!, base64);
+  return afterCommit(access, lsnBefore, jsonAnswer(access, json + "]", 200));
 }
 
 /**

@@ -133,6 +133,25 @@ export class Dispatcher {
     }
   }
 
+  /**
+   * A checked transaction (each argv `resolve`d to its spec first) run in one go, as EXEC runs
+   * it: one command to Redis, so keys expire by its start time until it ends, and a runtime error
+   * (WRONGTYPE ...) fails its own entry only.
+   */
+  runTransaction(db: Database, commands: readonly string[][], specs: readonly CommandSpec[], session: Session): Reply[] {
+    return db.expiryClock.frozenDuring(() => {
+      const replies: Reply[] = new Array(commands.length);
+      for (let i = 0; i < commands.length; i++) {
+        try {
+          replies[i] = this.run(db, specs[i]!, commands[i]!, session);
+        } catch (error) {
+          replies[i] = this.errorReply(error, commands[i]!);
+        }
+      }
+      return replies;
+    });
+  }
+
   /** A RedisError as its reply; anything else is a bug: reported, then answered generically. */
   errorReply(error: unknown, argv: string[]): ErrorReply {
     if (error instanceof RedisError) return new ErrorReply(error.message);
