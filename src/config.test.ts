@@ -40,6 +40,7 @@ describe("defaults", () => {
     const config = await load([]);
     expect(config).toEqual({
       port: 8079,
+      respPort: undefined,
       host: "127.0.0.1",
       dataDir: "./data",
       maxRequestBytes: 10 * 1024 * 1024,

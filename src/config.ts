@@ -28,6 +28,15 @@ const TOKEN_LENGTH_MIN = 16;
 
 export const options = {
   port: { flag: "port", env: [], type: "integer", default: 8079, min: 0, max: 65535, doc: "HTTP port; 0 picks a free port" },
+  respPort: {
+    flag: "resp-port",
+    env: [],
+    type: "integer",
+    default: undefined,
+    min: 0,
+    max: 65535,
+    doc: "also serve RESP2 over TCP on this port (redis-cli, ioredis; the token is the password); 0 picks a free port; unset: off",
+  },
   host: { flag: "host", env: [], type: "string", default: "127.0.0.1", doc: "address to listen on (0.0.0.0 for every interface)" },
   dataDir: { flag: "data-dir", env: [], type: "string", default: "./data", doc: "directory for data and generated credentials" },
   maxRequestBytes: {
@@ -251,6 +260,7 @@ export type OptionName = keyof typeof options;
 
 export interface Config {
   port: number;
+  respPort: number | undefined;
   host: string;
   dataDir: string;
   maxRequestBytes: number;

@@ -12,6 +12,7 @@ import { createCommandTable } from "./redis/commands/index.ts";
 import type { Session } from "./redis/engine/command.ts";
 import { Database } from "./redis/engine/database.ts";
 import { Dispatcher } from "./redis/engine/dispatcher.ts";
+import { serveResp, type RespServer } from "./redis/resp.ts";
 import { configureScripting } from "./redis/scripting/runner.ts";
 import { createApp, createFastRoutes, type AppDeps } from "./server/app.ts";
 import { serveHttp1, type Http1Server } from "./server/http1.ts";
@@ -29,6 +30,8 @@ export interface NodeDeps {
 
 export interface RunningNode {
   url: string;
+  /** The RESP listener's port, when `--resp-port` asked for one. */
+  respPort: number | undefined;
   credentials: Credentials;
   /** True when this start generated the credentials (first start on an empty data dir). */
   generatedCredentials: boolean;
@@ -117,7 +120,8 @@ export async function startNode(config: Config, deps: NodeDeps): Promise<Running
   };
   const app = createApp(appDeps);
 
-  let server: Http1Server;
+  let server: Http1Server | undefined;
+  let resp: RespServer | undefined;
   try {
     server = serveHttp1({
       port: config.port,
@@ -131,12 +135,19 @@ export async function startNode(config: Config, deps: NodeDeps): Promise<Running
       idleTimeoutSeconds: 120,
       log,
     });
+    if (config.respPort !== undefined) {
+      const { dispatcher, authenticate, maxRequestBytes } = appDeps.redis;
+      resp = serveResp({ hostname: config.host, port: config.respPort, dispatcher, authenticate, maxRequestBytes, log });
+    }
   } catch (error) {
+    // A port already taken: nothing was served yet.
+    await server?.stop(true);
     for (const store of stores) store.close();
     await qstash.stop(0);
     await kafka.stop();
     throw error;
   }
+  const http = server;
   const expiryTimer = setInterval(() => {
     for (const db of databases.all()) db.activeExpiry.cycle(ACTIVE_EXPIRY_BUDGET_MS);
   }, ACTIVE_EXPIRY_INTERVAL_MS);
@@ -149,9 +160,10 @@ export async function startNode(config: Config, deps: NodeDeps): Promise<Running
     return stored;
   };
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
-  const url = `http://${host}:${server.port}`;
+  const url = `http://${host}:${http.port}`;
   return {
     url,
+    respPort: resp?.port,
     credentials: { ...credentials, ...qstash.credentials, ...kafkaCredentials.credentials },
     generatedCredentials: generated || qstashCredentials.generated || kafkaCredentials.generated,
     databases,
@@ -159,7 +171,7 @@ export async function startNode(config: Config, deps: NodeDeps): Promise<Running
     async stop() {
       ready = false;
       clearInterval(expiryTimer);
-      await server.stop(false);
+      await Promise.all([http.stop(false), resp?.stop()]);
       await qstash.stop(Math.floor(config.shutdownTimeoutMs / 2));
       await kafka.stop();
       if (!closeStorage()) throw new Error("the final commit failed: see change_log_lost_on_close");

@@ -65,7 +65,7 @@ async function serve(config: Config): Promise<number> {
   const notifier = createSystemdNotifier(config.systemd, log);
   const stopped = waitForShutdown(node, config, log, notifier);
   // Whatever the level, the one line that supervisors and tests wait for is always written.
-  baseLog.log("info", "listening", { url: node.url });
+  baseLog.log("info", "listening", node.respPort === undefined ? { url: node.url } : { url: node.url, respPort: node.respPort });
   notifier.ready(`serving on ${node.url}`);
   if (node.generatedCredentials && journald) {
     // The journal keeps what it is given, readable by its readers: tokens stay out of it.

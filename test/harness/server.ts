@@ -11,6 +11,8 @@ const repoRoot = join(import.meta.dir, "..", "..");
 
 export interface TestServer extends AsyncDisposable {
   url: string;
+  /** The RESP listener's port, when started with `--resp-port`. */
+  respPort: number | undefined;
   token: string;
   readonlyToken: string;
   adminToken: string;
@@ -78,7 +80,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     stderr: "pipe",
   });
   const output: string[] = [];
-  const url = await waitForListening(child, output);
+  const { url, respPort } = await waitForListening(child, output);
   const stored = options.storedCredentials ? await readStoredCredentials(dataDir) : undefined;
   if (options.storedCredentials && stored === undefined) {
     child.kill("SIGKILL");
@@ -90,6 +92,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   };
   return {
     url,
+    respPort,
     token: stored?.token ?? token,
     readonlyToken: stored?.readonlyToken ?? readonlyToken,
     adminToken: stored?.adminToken ?? adminToken,
@@ -108,7 +111,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   };
 }
 
-async function waitForListening(child: Subprocess<"ignore", "pipe", "pipe">, output: string[]): Promise<string> {
+async function waitForListening(child: Subprocess<"ignore", "pipe", "pipe">, output: string[]): Promise<{ url: string; respPort: number | undefined }> {
   const reader = child.stdout.getReader();
   const decoder = new TextDecoder();
   let buffered = "";
@@ -126,7 +129,7 @@ async function waitForListening(child: Subprocess<"ignore", "pipe", "pipe">, out
         const event = JSON.parse(line);
         if (event.event === "listening") {
           drain(reader, decoder, output, buffered);
-          return event.url;
+          return { url: event.url, respPort: event.respPort };
         }
       }
     }
