@@ -7,13 +7,13 @@
 // A reply to a command that wrote leaves only once the change-log entries are committed (DESIGN
 // §5), so pipelined replies queue behind the turn's group commit; a commit that fails turns the
 // replies of the commands that wrote into its error (not acknowledged), and reads keep theirs.
-// As in http1.ts, replies go out at the end of the event-loop turn, after every ready socket has
-// been read: written one by one, each would wake its client separately.
+// As in http1.ts, replies go out at the end of the event-loop turn (server/turn-end.ts).
 // Not here: RESP3 (HELLO 3 answers NOPROTO, and clients fall back to RESP2), SUBSCRIBE and
 // MONITOR (the REST streams /subscribe, /psubscribe and /monitor serve them), WATCH, TLS.
 
 import type { Socket, TCPSocketListener } from "bun";
 import type { Access } from "../platform/databases.ts";
+import { TurnEndQueue, type PausableSocket } from "../server/turn-end.ts";
 import type { Logger } from "../util/log.ts";
 import { REDIS_COMPATIBLE_VERSION } from "./commands/server.ts";
 import type { CommandSpec, Session } from "./engine/command.ts";
@@ -68,8 +68,8 @@ class RespListener implements RespServer {
   private readonly listener: TCPSocketListener<RespConnection>;
   private stopped: Promise<void> | undefined;
   private resolveStopped: (() => void) | undefined;
-  private flushing: RespConnection[] = [];
-  private isFlushScheduled = false;
+  /** Connections whose ready replies go out at the end of this event-loop turn. */
+  readonly flushAtTurnEnd = new TurnEndQueue<RespConnection>((connection) => connection.flush());
 
   constructor(readonly options: RespOptions) {
     const server = this;
@@ -120,21 +120,6 @@ class RespListener implements RespServer {
   connectionClosed(): void {
     if (this.stopping && this.connections.size === 0) this.resolveStopped?.();
   }
-
-  /** Writes a connection's ready replies once every socket ready in this turn has been read. */
-  flushAtTurnEnd(connection: RespConnection): void {
-    this.flushing.push(connection);
-    if (this.isFlushScheduled) return;
-    this.isFlushScheduled = true;
-    setImmediate(this.flushAll);
-  }
-
-  private readonly flushAll = (): void => {
-    this.isFlushScheduled = false;
-    const connections = this.flushing;
-    this.flushing = [];
-    for (const connection of connections) connection.flush();
-  };
 }
 
 /**
@@ -329,7 +314,7 @@ class RespConnection {
   private flushAtTurnEnd(): void {
     if (this.isFlushQueued) return;
     this.isFlushQueued = true;
-    this.server.flushAtTurnEnd(this);
+    this.server.flushAtTurnEnd.add(this);
   }
 
   /** Writes the ready Outputs at the head of the queue, in order. */
@@ -425,12 +410,6 @@ class RespConnection {
   quit(): void {
     this.isClosing = true;
   }
-}
-
-/** Bun's sockets can pause reading; its types do not say so yet. */
-interface PausableSocket {
-  pause(): void;
-  resume(): void;
 }
 
 // --- The commands that belong to the connection, not the engine.
