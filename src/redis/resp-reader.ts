@@ -178,8 +178,7 @@ export function splitInline(line: string): string[] {
           continue;
         }
         if (char === '"') {
-          if (i + 1 < line.length && !isBlank(line.charCodeAt(i + 1))) throw new RespProtocolError("unbalanced quotes in request");
-          i++;
+          i = afterClosingQuote(line, i);
           break;
         }
         current += char;
@@ -190,8 +189,7 @@ export function splitInline(line: string): string[] {
           continue;
         }
         if (char === "'") {
-          if (i + 1 < line.length && !isBlank(line.charCodeAt(i + 1))) throw new RespProtocolError("unbalanced quotes in request");
-          i++;
+          i = afterClosingQuote(line, i);
           break;
         }
         current += char;
@@ -204,6 +202,12 @@ export function splitInline(line: string): string[] {
     }
     argv.push(current);
   }
+}
+
+/** Where splitting resumes after the closing quote at `i`, which must end the argument. */
+function afterClosingQuote(line: string, i: number): number {
+  if (i + 1 < line.length && !isBlank(line.charCodeAt(i + 1))) throw new RespProtocolError("unbalanced quotes in request");
+  return i + 1;
 }
 
 const ESCAPES: Record<string, string> = { n: "\n", r: "\r", t: "\t", b: "\b", a: "\x07" };
