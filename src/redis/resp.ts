@@ -16,6 +16,7 @@ import type { Access } from "../platform/databases.ts";
 import { TurnEndQueue, type PausableSocket } from "../server/turn-end.ts";
 import type { Logger } from "../util/log.ts";
 import { REDIS_COMPATIBLE_VERSION } from "./commands/server.ts";
+import { int64OrThrow, parseInt64 } from "./engine/args.ts";
 import type { CommandSpec, Session } from "./engine/command.ts";
 import type { Dispatcher } from "./engine/dispatcher.ts";
 import { RedisError, errors } from "./engine/errors.ts";
@@ -432,10 +433,10 @@ function authenticate(connection: RespConnection, user: string, password: string
 // HELLO [protover [AUTH username password] [SETNAME clientname]]
 function hello(connection: RespConnection, argv: string[]): Reply {
   if (argv.length >= 2) {
-    const version = argv[1]!;
-    if (!/^-?\d{1,18}$/.test(version)) throw new RedisError("ERR Protocol version is not an integer or out of range");
+    const version = parseInt64(argv[1]!);
+    if (version === null) throw new RedisError("ERR Protocol version is not an integer or out of range");
     // RESP3 would answer maps, sets and doubles as their own types; the engine's replies are RESP2's.
-    if (version !== "2") throw new RedisError("NOPROTO unsupported protocol version");
+    if (version !== 2n) throw new RedisError("NOPROTO unsupported protocol version");
   }
   let access = connection.access;
   let name = connection.name;
@@ -464,9 +465,8 @@ function hello(connection: RespConnection, argv: string[]): Reply {
 
 function select(_connection: RespConnection, argv: string[]): Reply {
   if (argv.length !== 2) throw errors.wrongArity("select");
-  if (!/^-?\d{1,18}$/.test(argv[1]!)) throw errors.notInteger();
-  // One keyspace per token: database 0 is the only one, as on Upstash.
-  if (Number(argv[1]) !== 0) throw errors.dbIndexOutOfRange();
+  // One keyspace per token: database 0 is the only one, as on Upstash (and as COPY ... DB refuses other databases).
+  if (int64OrThrow(argv[1]!) !== 0n) throw errors.dbIndexOutOfRange();
   return OK;
 }
 
