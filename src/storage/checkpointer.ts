@@ -7,7 +7,7 @@
 // binary (which only embeds the entry point's import graph).
 
 import type { Logger } from "../util/log.ts";
-import type { FsyncPolicy } from "./sqlite.ts";
+import { CHANGE_LOG_OPEN_FLAGS, changeLogUri, type FsyncPolicy } from "./sqlite.ts";
 
 const workerSource = `
 import { Database } from "bun:sqlite";
@@ -16,7 +16,7 @@ self.onmessage = (event) => {
   const message = event.data;
   try {
     if (message.type === "open") {
-      sqlite = new Database(message.path, { readwrite: true });
+      sqlite = new Database(message.uri, message.flags);
       sqlite.exec("PRAGMA busy_timeout = 1000");
       sqlite.exec("PRAGMA synchronous = " + message.synchronous);
       postMessage({ type: "opened" });
@@ -45,6 +45,8 @@ export class Checkpointer {
   private isClosed = false;
   /** Checkpoints completed (tests and INFO look). */
   completed = 0;
+  /** The last completed checkpoint's WAL frames and how many of them it copied into the main file. */
+  lastCheckpoint: { frames: number; copied: number } | undefined;
 
   constructor(
     path: string,
@@ -55,7 +57,7 @@ export class Checkpointer {
     this.worker.onmessage = (event: MessageEvent<WorkerReply>) => this.onReply(event.data);
     this.worker.unref();
     // The checkpointer's connection decides whether a checkpoint syncs: `no` leaves it to the OS.
-    this.worker.postMessage({ type: "open", path, synchronous: fsync === "no" ? "OFF" : fsync === "always" ? "FULL" : "NORMAL" });
+    this.worker.postMessage({ type: "open", uri: changeLogUri(path), flags: CHANGE_LOG_OPEN_FLAGS, synchronous: fsync === "no" ? "OFF" : fsync === "always" ? "FULL" : "NORMAL" });
     this.isBusy = true; // until opened
   }
 
@@ -70,8 +72,10 @@ export class Checkpointer {
   private onReply(reply: WorkerReply): void {
     this.isBusy = false;
     if (reply.type === "closed") this.worker.terminate();
-    if (reply.type === "checkpointed") this.completed++;
-    else if (reply.type === "failed") this.log.log("warn", "change_log_checkpoint_failed", { code: reply.code, reason: reply.message });
+    if (reply.type === "checkpointed") {
+      this.completed++;
+      this.lastCheckpoint = { frames: reply.frames, copied: reply.copied };
+    } else if (reply.type === "failed") this.log.log("warn", "change_log_checkpoint_failed", { code: reply.code, reason: reply.message });
   }
 
   /** Closes the thread's connection, then the thread; the final checkpoint is the main connection's. */

@@ -3,6 +3,7 @@
 // persistence logs and replies with ("No space left on device"). Only src/storage imports bun:sqlite.
 
 import { Database as SqliteDatabase } from "bun:sqlite";
+import { resolve } from "node:path";
 
 /** Redis's appendfsync: when the change log reaches the disk itself, not only the OS. */
 export type FsyncPolicy = "always" | "everysec" | "no";
@@ -62,7 +63,12 @@ export function lockDirectory(path: string): SqliteDatabase {
  * page, 4 KiB instead of 1.
  */
 export function openChangeLogFile(path: string, fsync: FsyncPolicy): SqliteDatabase {
-  const sqlite = openFile(path);
+  let sqlite: SqliteDatabase;
+  try {
+    sqlite = new SqliteDatabase(changeLogUri(path), CHANGE_LOG_OPEN_FLAGS);
+  } catch (error) {
+    throw asStorageError(error, path);
+  }
   try {
     sqlite.exec(`PRAGMA busy_timeout = ${CHANGE_LOG_BUSY_TIMEOUT_MS}`);
     sqlite.exec(`PRAGMA page_size = ${CHANGE_LOG_PAGE_BYTES}`); // only takes effect on a new file
@@ -76,6 +82,26 @@ export function openChangeLogFile(path: string, fsync: FsyncPolicy): SqliteDatab
     sqlite.close();
     throw asStorageError(error, path);
   }
+}
+
+const SQLITE_OPEN_READWRITE = 0x02;
+const SQLITE_OPEN_CREATE = 0x04;
+const SQLITE_OPEN_URI = 0x40;
+/** How every connection to a change-log file opens it (bun:sqlite takes SQLite's flags as a number). */
+export const CHANGE_LOG_OPEN_FLAGS = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI;
+
+/**
+ * The URI every connection to a change-log file opens: SQLite's `unix-excl` VFS. The process holds
+ * the file's lock for as long as it has the file open (only this server writes it; the data dir's
+ * lock already keeps other processes out), and the WAL index lives in this process's memory, shared
+ * by its connections (the writer and the checkpointer's), instead of a mapped -shm file. The
+ * default VFS locks and unlocks bytes of the -shm file around every transaction, six fcntl calls a
+ * commit: a commit of a 0.8 KiB row took about 17 µs of CPU with them and 11 µs without. The WAL
+ * file is the same either way, and the index is rebuilt from it on open, after kill -9 as before.
+ * (An absolute path: `file://x` would name a host.)
+ */
+export function changeLogUri(path: string): string {
+  return `file:${resolve(path).replace(/[%?#]/g, (char) => `%${char.charCodeAt(0).toString(16)}`)}?vfs=unix-excl`;
 }
 
 /**
