@@ -86,3 +86,26 @@ describe("TTL bookkeeping when a key is replaced", () => {
     }
   });
 });
+
+describe("Keyspace string rewrites", () => {
+  test("a string written over a string takes the new value, TTL and encoding, and is tracked for expiry as its TTL says", () => {
+    const clock = new ManualClock();
+    const keyspace = new Keyspace(clock);
+    const first = keyspace.set("k", "string", "old");
+    first.stringEncoding = "raw";
+    const volatile = () => keyspace.volatileKeys.some((keys) => keys.has("k"));
+
+    keyspace.set(fresh("k"), "string", "new", clock.nowMs() + 10);
+    expect(keyspace.get(fresh("k"))).toMatchObject({ type: "string", value: "new", expiresAtMs: clock.nowMs() + 10 });
+    expect(keyspace.get("k")!.stringEncoding).toBeUndefined();
+    expect([keyspace.size, keyspace.volatileCount, volatile()]).toEqual([1, 1, true]);
+
+    keyspace.set(fresh("k"), "string", "persistent");
+    expect([keyspace.get("k")!.value, keyspace.get("k")!.expiresAtMs, keyspace.volatileCount, volatile()]).toEqual(["persistent", 0, 0, false]);
+
+    keyspace.set(fresh("k"), "string", "short-lived", clock.nowMs() + 5);
+    clock.advance(6);
+    expect(keyspace.get(fresh("k"))).toBeUndefined();
+    expect([keyspace.size, keyspace.volatileCount]).toEqual([0, 0]);
+  });
+});

@@ -127,12 +127,19 @@ export class Keyspace {
     return this.get(key) !== undefined;
   }
 
-  /** Stores a key with a fresh entry, replacing any old one and its TTL unless one is given. */
+  /**
+   * Stores a key's value, replacing any old one and its TTL unless one is given. A string over a
+   * string is written into the key's entry (no caller keeps reading the old value through it): on a
+   * large keyspace the entry is old to the garbage collector, and a changed small object is cheaper
+   * for it to rescan than the slot map's table a fresh entry is stored into. Every other write
+   * stores a fresh entry.
+   */
   set(key: string, type: RedisType, value: unknown, expiresAtMs = 0): Entry {
     const slot = keySlot(key);
     let map = this.slots[slot];
     if (map === undefined) map = this.slots[slot] = new Map();
     const old = map.get(key);
+    if (old !== undefined && old.type === "string" && type === "string") return this.rewriteString(key, slot, old, value, expiresAtMs);
     if (old === undefined) this.count++;
     else {
       if (old.expiresAtMs !== 0 && expiresAtMs === 0) this.volatileKeys[shardOf(slot)]!.delete(key);
@@ -145,6 +152,22 @@ export class Keyspace {
     this.recentEntry = entry;
     // A key that had a TTL is tracked already (an INCR keeps it, as each rate-limit call does).
     if (expiresAtMs !== 0 && (old === undefined || old.expiresAtMs === 0)) this.volatileKeys[shardOf(slot)]!.add(key);
+    return entry;
+  }
+
+  private rewriteString(key: string, slot: number, entry: Entry, value: unknown, expiresAtMs: number): Entry {
+    const wasVolatile = entry.expiresAtMs !== 0;
+    entry.value = value;
+    entry.expiresAtMs = expiresAtMs;
+    // As a fresh entry has it: the encoding follows from the new value.
+    if (entry.stringEncoding !== undefined) entry.stringEncoding = undefined;
+    this.recentKey = key;
+    this.recentEntry = entry;
+    if (wasVolatile !== (expiresAtMs !== 0)) {
+      const volatileKeys = this.volatileKeys[shardOf(slot)]!;
+      if (wasVolatile) volatileKeys.delete(key);
+      else volatileKeys.add(key);
+    }
     return entry;
   }
 
