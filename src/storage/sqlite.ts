@@ -2,7 +2,7 @@
 // fsync policy, DESIGN §5), and how SQLite's failures become the clear, Redis-style reasons that
 // persistence logs and replies with ("No space left on device"). Only src/storage imports bun:sqlite.
 
-import { Database as SqliteDatabase } from "bun:sqlite";
+import { constants, Database as SqliteDatabase } from "bun:sqlite";
 import { resolve } from "node:path";
 
 /** Redis's appendfsync: when the change log reaches the disk itself, not only the OS. */
@@ -63,12 +63,7 @@ export function lockDirectory(path: string): SqliteDatabase {
  * page, 4 KiB instead of 1.
  */
 export function openChangeLogFile(path: string, fsync: FsyncPolicy): SqliteDatabase {
-  let sqlite: SqliteDatabase;
-  try {
-    sqlite = new SqliteDatabase(changeLogUri(path), CHANGE_LOG_OPEN_FLAGS);
-  } catch (error) {
-    throw asStorageError(error, path);
-  }
+  const sqlite = openFile(path, () => new SqliteDatabase(changeLogUri(path), CHANGE_LOG_OPEN_FLAGS));
   try {
     sqlite.exec(`PRAGMA busy_timeout = ${CHANGE_LOG_BUSY_TIMEOUT_MS}`);
     sqlite.exec(`PRAGMA page_size = ${CHANGE_LOG_PAGE_BYTES}`); // only takes effect on a new file
@@ -84,11 +79,8 @@ export function openChangeLogFile(path: string, fsync: FsyncPolicy): SqliteDatab
   }
 }
 
-const SQLITE_OPEN_READWRITE = 0x02;
-const SQLITE_OPEN_CREATE = 0x04;
-const SQLITE_OPEN_URI = 0x40;
-/** How every connection to a change-log file opens it (bun:sqlite takes SQLite's flags as a number). */
-export const CHANGE_LOG_OPEN_FLAGS = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI;
+/** How every connection to a change-log file opens it: SQLite's flags, URI filenames allowed. */
+export const CHANGE_LOG_OPEN_FLAGS = constants.SQLITE_OPEN_READWRITE | constants.SQLITE_OPEN_CREATE | constants.SQLITE_OPEN_URI;
 
 /**
  * The URI every connection to a change-log file opens: SQLite's `unix-excl` VFS. The process holds
@@ -144,9 +136,10 @@ export function openSnapshotForReading(path: string): SqliteDatabase {
   return sqlite;
 }
 
-function openFile(path: string): SqliteDatabase {
+/** Opens `path` (by default read-write, created if missing); a failure becomes a StorageError naming it. */
+function openFile(path: string, open = () => new SqliteDatabase(path, { create: true, readwrite: true, strict: true })): SqliteDatabase {
   try {
-    return new SqliteDatabase(path, { create: true, readwrite: true, strict: true });
+    return open();
   } catch (error) {
     throw asStorageError(error, path);
   }
