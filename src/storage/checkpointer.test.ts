@@ -6,6 +6,7 @@ import { afterEach, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { removeDir, temporaryDir } from "../../test/durability/support.ts";
+import { waitFor } from "../../test/qstash/receiver.ts";
 import { silentLogger } from "../util/log.ts";
 import { Checkpointer } from "./checkpointer.ts";
 import { closeFully, openChangeLogFile } from "./sqlite.ts";
@@ -14,13 +15,6 @@ const dirs: string[] = [];
 afterEach(() => {
   for (const dir of dirs.splice(0)) removeDir(dir);
 });
-
-async function until(condition: () => boolean): Promise<void> {
-  for (let waitedMs = 0; !condition(); waitedMs += 5) {
-    if (waitedMs > 5000) throw new Error("timed out");
-    await Bun.sleep(5);
-  }
-}
 
 test("a checkpoint on the checkpointer's thread copies every frame the writer committed, with no -shm file", async () => {
   const dir = temporaryDir();
@@ -33,8 +27,8 @@ test("a checkpoint on the checkpointer's thread copies every frame the writer co
     const insert = sqlite.prepare("INSERT INTO rows (data) VALUES (?)");
     for (let i = 0; i < 20; i++) insert.run(new Uint8Array(3000).fill(i));
     insert.finalize();
-    await until(() => checkpointer.checkpoint());
-    await until(() => checkpointer.completed === 1);
+    await waitFor(() => checkpointer.checkpoint(), "the checkpointer's connection to open");
+    await waitFor(() => checkpointer.completed === 1, "the checkpoint");
     expect(checkpointer.lastCheckpoint!.frames).toBeGreaterThanOrEqual(20);
     expect(checkpointer.lastCheckpoint!.copied).toBe(checkpointer.lastCheckpoint!.frames);
     expect(existsSync(`${path}-wal`)).toBe(true);
