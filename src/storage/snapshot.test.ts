@@ -9,13 +9,14 @@ import { Database as SqliteDatabase } from "bun:sqlite";
 import { afterEach, describe, expect, test } from "bun:test";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { createTestEngine } from "../../test/harness/engine.ts";
+import { createTestEngine, plain } from "../../test/harness/engine.ts";
 import { dumpKeyspace, removeDir, temporaryDir } from "../../test/durability/support.ts";
 import { ObservedKeyspace } from "../redis/engine/database.ts";
 import { redisTypes } from "../redis/engine/keyspace.ts";
 import type { ListValue } from "../redis/types/list.ts";
 import { keySlot } from "../redis/engine/slot.ts";
 import { ManualClock } from "../util/clock.ts";
+import { SeededRandom } from "../util/random.ts";
 import { BinaryWriter } from "./binary.ts";
 import { listSnapshotFiles, loadSnapshot, SnapshotCorruptError, SnapshotWriter } from "./snapshot.ts";
 
@@ -115,6 +116,36 @@ describe("copy-before-write", () => {
     }
     const result = writer.finishSync();
     expect(dumpKeyspace(loadInto(result.path, engine.clock.nowMs()))).toEqual(before);
+  });
+
+  test("seeded random writes on a few keys during back-to-back snapshots: each holds the state at its own LSN", () => {
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const random = new SeededRandom(seed);
+      const pick = <T,>(items: readonly T[]): T => items[Math.floor(random.next() * items.length)]!;
+      const keys = Array.from({ length: 24 }, (_, i) => `k:${i}`);
+      // Deletes, re-creations, type changes, renames both ways and repeated changes of one key.
+      const commands: (() => (string | number)[])[] = [
+        () => ["SET", pick(keys), `v${random.next()}`],
+        () => ["DEL", pick(keys)],
+        () => ["HSET", pick(keys), "f", `h${random.next()}`],
+        () => ["RPUSH", pick(keys), "x"],
+        () => ["RENAME", pick(keys), pick(keys)],
+        () => ["PEXPIRE", pick(keys), 60_000],
+        () => ["INCR", pick(keys)],
+      ];
+      const engine = createTestEngine(seed);
+      for (const key of keys) if (random.next() < 0.7) engine.run("SET", key, "initial");
+      for (let snapshot = 0; snapshot < 3; snapshot++) {
+        const before = dumpKeyspace(engine.database.keyspace);
+        const writer = new SnapshotWriter(engine.database.keyspace, dir(), engine.database.lsn, engine.clock.nowMs());
+        while (!writer.isWalkDone) {
+          for (let i = 0; i < 40; i++) writer.step(0);
+          for (let i = 0; i < 6; i++) engine.run(...pick(commands)());
+        }
+        const result = writer.finishSync();
+        expect(dumpKeyspace(loadInto(result.path, engine.clock.nowMs()))).toEqual(before);
+      }
+    }
   });
 
   test("keys named after numkeys or STREAMS are copied before they change in place (LMPOP, ZMPOP, XREADGROUP)", () => {
@@ -241,6 +272,19 @@ describe("copy-before-write", () => {
     expect(writer.isWalkDone).toBe(true);
     expect(engine.database.keyspace.observer).toBeUndefined();
     expect(dumpKeyspace(loadInto(writer.finishSync().path, engine.clock.nowMs()))).toEqual(before);
+  });
+
+  test("a snapshot file that cannot be written fails the snapshot's step, never the writes that changed keys meanwhile", () => {
+    const engine = populatedEngine(3000);
+    const writer = new SnapshotWriter(engine.database.keyspace, dir(), engine.database.lsn, engine.clock.nowMs());
+    // Every insert into the file fails from now on, as on a full disk.
+    (writer as unknown as { insertChunk: { run: () => never } }).insertChunk.run = () => {
+      throw new Error("database or disk is full");
+    };
+    // Far more than a chunk's worth of records taken before changes, on keys the walk has not reached.
+    for (let i = 0; i < 3000; i++) expect(plain(engine.run("SET", `s:${i}`, "changed".repeat(10)))).toEqual({ status: "OK" });
+    expect(() => writer.step(Infinity)).toThrow("database or disk is full");
+    writer.abort();
   });
 
   test("the observer is detached once the walk is done", () => {

@@ -35,6 +35,13 @@ export interface Entry {
    * bytes (see stringEncoding in commands/string.ts). Never persisted: a reload re-encodes.
    */
   stringEncoding?: "embstr" | "raw";
+  /**
+   * The snapshot that has already taken this key's state (storage/snapshot.ts), 0 for none: it
+   * looks here first when the key is about to change. A fresh entry replacing a key's old one
+   * keeps the mark, so a snapshot never takes a key twice. (A fourth field costs no memory: JSC
+   * rounds an object of three up to the same size.)
+   */
+  snapshotEpoch: number;
 }
 
 export const SHARD_COUNT = 16;
@@ -146,7 +153,7 @@ export class Keyspace {
       // Only a type whose members can expire is ever tracked for it.
       if (memberDeleteCommand[old.type] !== undefined) this.memberExpiryKeys[shardOf(slot)]!.delete(key);
     }
-    const entry: Entry = { type, value, expiresAtMs };
+    const entry: Entry = { type, value, expiresAtMs, snapshotEpoch: old === undefined ? 0 : old.snapshotEpoch };
     map.set(key, entry);
     this.recentKey = key;
     this.recentEntry = entry;
@@ -181,7 +188,7 @@ export class Keyspace {
     let map = this.slots[slot];
     if (map === undefined) map = this.slots[slot] = new Map();
     const sizeBefore = map.size;
-    map.set(key, { type, value, expiresAtMs });
+    map.set(key, { type, value, expiresAtMs, snapshotEpoch: 0 });
     this.recentEntry = undefined;
     if (expiresAtMs !== 0) this.volatileKeys[shardOf(slot)]!.add(key);
     if (map.size === sizeBefore) return false;
