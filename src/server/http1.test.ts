@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { connect, type Socket } from "node:net";
 import { headerLines, type FastRoute, type FastRoutes, type RawRequest } from "./fast-route.ts";
 import { serveHttp1, type Http1Options, type Http1Server } from "./http1.ts";
+import { waitFor } from "../../test/harness/wait.ts";
 
 const FAST_BODY_BYTES_MAX = 1024;
 const BIG_BODY_BYTES = 8 * 1024 * 1024;
@@ -105,14 +106,6 @@ function startFrontEnd(hooks: Hooks, options: Partial<Http1Options> = {}): Http1
     idleTimeoutSeconds: 120,
     ...options,
   });
-}
-
-async function waitFor(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + WAIT_DEADLINE_MS;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(5);
-  }
 }
 
 interface RawResponse {

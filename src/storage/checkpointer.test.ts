@@ -6,7 +6,7 @@ import { afterEach, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { removeDir, temporaryDir } from "../../test/durability/support.ts";
-import { waitFor } from "../../test/qstash/receiver.ts";
+import { waitFor } from "../../test/harness/wait.ts";
 import { silentLogger } from "../util/log.ts";
 import { Checkpointer } from "./checkpointer.ts";
 import { closeFully, openChangeLogFile } from "./sqlite.ts";

@@ -7,16 +7,7 @@ import { describe, expect, test } from "bun:test";
 import { once } from "node:events";
 import { connect, type Socket } from "node:net";
 import { startServer, type TestServer } from "../harness/server.ts";
-
-const WAIT_DEADLINE_MS = 10_000;
-
-async function waitFor(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + WAIT_DEADLINE_MS;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(5);
-  }
-}
+import { waitFor } from "../harness/wait.ts";
 
 // Lifecycle events only: access-log lines ("request") come whenever a request ends.
 const events = (server: TestServer) =>

@@ -11,6 +11,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type TestServer } from "../harness/server.ts";
+import { waitFor } from "../harness/wait.ts";
 import { Load } from "./load.ts";
 import { command, freshDataDir, logLines, runToExit, spawnUntil } from "./process.ts";
 import { startServer, stopAllServers } from "./servers.ts";
@@ -28,14 +29,6 @@ function dataDir(): string {
 
 const storeDir = (dir: string) => join(dir, "redis", "default");
 const tokens = { UPSTASH_REDIS_REST_TOKEN: "fault-test-token-read-write", UPSTASH_REDIS_REST_READONLY_TOKEN: "fault-test-token-read-only", DOWNSTASH_ADMIN_TOKEN: "fault-test-token-admin" };
-
-async function waitFor(condition: () => boolean, what: string, deadlineMs = 20_000): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(2);
-  }
-}
 
 const hasEvent = (server: TestServer, event: string) => logLines(server).some((line) => line.event === event);
 
@@ -74,7 +67,7 @@ describe("kills at awkward moments", () => {
     let server = await startServer({ dataDir: dir, args: ["--snapshot-every-ms", "0", "--snapshot-log-bytes-max", "0"] });
     await fill(server, 200_000);
     expect((await command(server, "BGSAVE")).body.result).toBe("Background saving started");
-    await waitFor(() => hasEvent(server, "snapshot_started"), "the snapshot to start");
+    await waitFor(() => hasEvent(server, "snapshot_started"), "the snapshot to start", 20_000);
     // Writes acknowledged while the snapshot runs, then the kill (most likely mid-snapshot).
     for (let i = 0; i < 20; i++) expect((await command(server, "SET", `during:${i}`, i)).status).toBe(200);
     await server.stop("SIGKILL");

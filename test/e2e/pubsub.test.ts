@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Redis } from "@upstash/redis";
 import { startServer, type TestServer } from "../harness/server.ts";
+import { waitFor } from "../harness/wait.ts";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -19,14 +20,6 @@ const client = () => new Redis({ url: server.url, token: server.token, enableTel
 let serial = 0;
 
 /** Resolves when `probe` holds, polling every 10 ms; fails after `timeoutMs`. */
-async function eventually(probe: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 const numsub = async (publisher: Redis, channel: string) => ((await publisher.exec(["PUBSUB", "NUMSUB", channel])) as [string, number])[1];
 
 describe("subscribe", () => {
@@ -38,17 +31,17 @@ describe("subscribe", () => {
     const counts: number[] = [];
     subscriber.on("subscribe", (count) => counts.push(count as number));
     subscriber.on("message", (event) => messages.push(event));
-    await eventually(async () => (await numsub(publisher, channel)) === 1);
+    await waitFor(async () => (await numsub(publisher, channel)) === 1, "the subscription to count");
     expect(await publisher.publish(channel, { hello: "wörld", list: [1, 2] })).toBe(1);
     expect(await publisher.publish(channel, "plain, text")).toBe(1);
-    await eventually(() => messages.length === 2);
+    await waitFor(() => messages.length === 2, "both messages");
     expect(messages).toEqual([
       { channel, message: { hello: "wörld", list: [1, 2] } },
       { channel, message: "plain, text" },
     ]);
     expect(counts).toEqual([1]);
     await subscriber.unsubscribe();
-    await eventually(async () => (await numsub(publisher, channel)) === 0);
+    await waitFor(async () => (await numsub(publisher, channel)) === 0, "the subscription to end");
     expect(await publisher.publish(channel, "nobody")).toBe(0);
   });
 });
@@ -60,10 +53,10 @@ describe("psubscribe", () => {
     const subscriber = client().psubscribe([`${base}.*`]);
     const messages: unknown[] = [];
     subscriber.on("pmessage", (event) => messages.push(event));
-    await eventually(async () => ((await publisher.exec(["PUBSUB", "NUMPAT"])) as number) >= 1);
+    await waitFor(async () => ((await publisher.exec(["PUBSUB", "NUMPAT"])) as number) >= 1, "the pattern subscription to count");
     expect(await publisher.publish(`${base}.tech`, { n: 1 })).toBe(1);
     expect(await publisher.publish(`other${base}`, { n: 2 })).toBe(0);
-    await eventually(() => messages.length === 1);
+    await waitFor(() => messages.length === 1, "the message");
     expect(messages).toEqual([{ pattern: `${base}.*`, channel: `${base}.tech`, message: { n: 1 } }]);
     await subscriber.unsubscribe();
   });
@@ -83,11 +76,11 @@ describe("/monitor", () => {
     let text = "";
     const k = `monitored:${++serial}`;
     await client().set(k, "v");
-    await eventually(async () => {
+    await waitFor(async () => {
       const { value } = await reader.read();
       text += decoder.decode(value);
       return text.includes(`"${k}"`);
-    });
+    }, "the SET in the monitor stream");
     const lines = text.split("\n\n").filter((line) => line !== "");
     expect(lines[0]).toBe('data: "OK"');
     expect(lines.at(-1)).toMatch(new RegExp(`^data: \\d+\\.\\d{6} \\[0 [^\\]]+\\] "set" "${k}" "v"$`));

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Redis } from "@upstash/redis";
 import { Analytics, MultiRegionRatelimit, Ratelimit } from "@upstash/ratelimit";
 import { startServer, type TestServer } from "../harness/server.ts";
+import { waitFor } from "../harness/wait.ts";
 
 let server: TestServer;
 let second: TestServer;
@@ -23,14 +24,6 @@ let serial = 0;
 const prefix = (name: string) => `rl-test:${name}:${++serial}`;
 
 /** Calls `probe` until it returns true, at most `timeoutMs`: a wait on a condition, not a sleep. */
-async function eventually(probe: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 const algorithms = [
   ["fixedWindow", () => Ratelimit.fixedWindow(10, "60 s")],
   ["slidingWindow", () => Ratelimit.slidingWindow(10, "60 s")],
@@ -70,7 +63,7 @@ describe("exact limits under concurrency", () => {
       const ratelimit = new Ratelimit({ redis: client(), limiter, prefix: prefix(`short-${name}`), ephemeralCache: false });
       const results = await Promise.all(Array.from({ length: 10 }, () => ratelimit.limit("user")));
       expect(results.filter((result) => result.success)).toHaveLength(3);
-      await eventually(async () => (await ratelimit.limit("user")).success);
+      await waitFor(async () => (await ratelimit.limit("user")).success, "the window to pass");
     }
   });
 });
@@ -129,7 +122,7 @@ describe("MultiRegionRatelimit", () => {
       // ratelimit 2.2.0's multi-region resetTokens does not wait for its EVALs (its map callback
       // returns nothing), so the reset lands a little after resetUsedTokens resolves.
       await ratelimit.resetUsedTokens("user");
-      await eventually(async () => (await ratelimit.getRemaining("user")).remaining === 6);
+      await waitFor(async () => (await ratelimit.getRemaining("user")).remaining === 6, "the reset to land");
     }
   });
 });

@@ -8,7 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "@upstash/qstash";
 import { startServer } from "../harness/server.ts";
-import { startReceiver, waitFor } from "./receiver.ts";
+import { waitFor } from "../harness/wait.ts";
+import { startReceiver } from "./receiver.ts";
 
 const IMMEDIATE = 240;
 const DELAYED = 60;

@@ -5,7 +5,8 @@
 import { afterEach, expect, test } from "bun:test";
 import { Client, Receiver } from "@upstash/qstash";
 import { startServer } from "../harness/server.ts";
-import { startReceiver, waitFor } from "./receiver.ts";
+import { waitFor } from "../harness/wait.ts";
+import { startReceiver } from "./receiver.ts";
 
 const devKeys = { currentSigningKey: "sig_7kYjw48mhY7kAjqNGcy6cr29RJ6r", nextSigningKey: "sig_5ZB6DVzB1wjE8S6rZ7eenA8Pdnhs" };
 const saved = { dev: process.env.QSTASH_DEV, port: process.env.QSTASH_DEV_PORT };

@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Client, QstashError } from "@upstash/qstash";
 import { startServer, type TestServer } from "../harness/server.ts";
-import { startReceiver, waitFor, type TestReceiver } from "./receiver.ts";
+import { waitFor } from "../harness/wait.ts";
+import { startReceiver, type TestReceiver } from "./receiver.ts";
 
 let server: TestServer;
 let receiver: TestReceiver;

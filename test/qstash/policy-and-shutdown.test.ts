@@ -9,7 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "@upstash/qstash";
 import { startServer } from "../harness/server.ts";
-import { startReceiver, waitFor } from "./receiver.ts";
+import { waitFor } from "../harness/wait.ts";
+import { startReceiver } from "./receiver.ts";
 
 test("deny lists refuse a literal address at publish and a resolved host name at delivery", async () => {
   await using server = await startServer({ args: ["--qstash-deny-destinations", "127.0.0.0/8"] });

@@ -1,7 +1,6 @@
 // A real local HTTP receiver for QStash end-to-end tests (Bun.serve on port 0): records every
 // request and verifies its signature with the official Receiver (URL claim and body hash
-// included), so every delivery a test sees is proven signed. `waitFor` polls a condition with a
-// deadline instead of sleeping.
+// included), so every delivery a test sees is proven signed.
 
 import { Receiver } from "@upstash/qstash";
 import type { Server } from "bun";
@@ -69,13 +68,4 @@ export function startReceiver(keys: { currentSigningKey: string; nextSigningKey:
     on: (path, behaviour) => void behaviours.set(path, behaviour),
     [Symbol.dispose]: () => void server.stop(true),
   };
-}
-
-/** Resolves once `condition` holds; fails with `what` after the deadline. */
-export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }

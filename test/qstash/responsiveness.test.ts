@@ -9,7 +9,7 @@ import { availableParallelism, getPriority } from "node:os";
 import { DELIVERY_WORKERS_MAX } from "../../src/qstash/qstash.ts";
 import { BACKGROUND_NICENESS } from "../../src/qstash/thread-priority.ts";
 import { startServer } from "../harness/server.ts";
-import { waitFor } from "./receiver.ts";
+import { waitFor } from "../harness/wait.ts";
 
 /** Nice value of each thread of a process, by thread id (field 19 of /proc/<pid>/task/<tid>/stat). */
 function threadNiceness(pid: number): Map<number, number> {
