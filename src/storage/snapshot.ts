@@ -4,11 +4,12 @@
 // 16384 slots in order, a few at a time between requests. While it runs it is the keyspace's
 // observer: before any key in a slot it has not written yet changes (a command naming the key,
 // a whole-key set/delete/expiry change, FLUSHALL), the key's current entry — its state at L —
-// goes into the file's current chunk at once (records may come in any order) and is marked with
-// the snapshot's epoch, which an entry replacing it inherits; a key found missing is noted. The
-// walk skips marked and noted keys. So every key is written once, as it was at L, however long
-// the walk takes, and a key changed many times costs one comparison after the first: no per-key
-// copies or sets to allocate (under a write load those cost about as much as the walk).
+// goes into the file's current chunk at once (records may come in any order; while a large value
+// is being written in parts, below, it is kept until the walk reaches its slot) and the entry is
+// marked with the snapshot's epoch, which an entry replacing it inherits; a key found missing is
+// noted. The walk skips marked and noted keys. So every key is written once, as it was at L,
+// however long the walk takes, and a key changed many times costs one comparison after the first:
+// no per-key copies or sets to allocate (under a write load those cost about as much as the walk).
 //
 // A large value (a list or stream of millions of entries) would hold the event loop while it is encoded,
 // at the walk or when a write comes first. Its codec writes it in parts instead (codecs.ts): the
