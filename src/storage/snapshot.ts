@@ -314,7 +314,7 @@ export class SnapshotWriter implements KeyChangeObserver {
       .bytes(key)
       .bytes(type)
       .f64(expiresAtMs)
-      .sized((writer) => write(writer, value));
+      .sized(write, value);
     this.recordWritten(true);
   }
 
