@@ -118,29 +118,37 @@ describe("copy-before-write", () => {
     expect(dumpKeyspace(loadInto(result.path, engine.clock.nowMs()))).toEqual(before);
   });
 
-  test("seeded random writes on a few keys during back-to-back snapshots: each holds the state at its own LSN", () => {
-    for (const seed of [1, 2, 3, 4, 5]) {
+  test("seeded random writes during back-to-back snapshots, large lists among them: each snapshot holds the state at its own LSN", () => {
+    // Enough elements for a list to be written in parts, one part a step.
+    const manyElements = Array.from({ length: 4500 }, (_, i) => `element ${i} ${"x".repeat(40)}`);
+    for (const seed of [1, 2, 3]) {
       const random = new SeededRandom(seed);
       const pick = <T,>(items: readonly T[]): T => items[Math.floor(random.next() * items.length)]!;
-      const keys = Array.from({ length: 24 }, (_, i) => `k:${i}`);
+      // Three slots, so keys change beside (and inside) a large value while its parts are written.
+      const keys = Array.from({ length: 24 }, (_, i) => `{${"abc"[i % 3]}}k:${i}`);
       // Deletes, re-creations, type changes, renames both ways and repeated changes of one key.
       const commands: (() => (string | number)[])[] = [
         () => ["SET", pick(keys), `v${random.next()}`],
         () => ["DEL", pick(keys)],
         () => ["HSET", pick(keys), "f", `h${random.next()}`],
         () => ["RPUSH", pick(keys), "x"],
+        () => ["LPOP", pick(keys)],
         () => ["RENAME", pick(keys), pick(keys)],
         () => ["PEXPIRE", pick(keys), 60_000],
         () => ["INCR", pick(keys)],
       ];
       const engine = createTestEngine(seed);
-      for (const key of keys) if (random.next() < 0.7) engine.run("SET", key, "initial");
+      const change = () => engine.run(...(random.next() < 0.05 ? ["RPUSH", pick(keys), ...manyElements] : pick(commands)()));
+      for (const key of keys) engine.run(...(random.next() < 0.3 ? ["RPUSH", key, ...manyElements] : ["SET", key, "initial"]));
       for (let snapshot = 0; snapshot < 3; snapshot++) {
         const before = dumpKeyspace(engine.database.keyspace);
         const writer = new SnapshotWriter(engine.database.keyspace, dir(), engine.database.lsn, engine.clock.nowMs());
+        // Rare changes until the walk is inside a large value, then one between every two of its
+        // parts: most keys are still the walk's to write when it gets there.
         while (!writer.isWalkDone) {
-          for (let i = 0; i < 40; i++) writer.step(0);
-          for (let i = 0; i < 6; i++) engine.run(...pick(commands)());
+          writer.step(0);
+          const isInLargeValue = (writer as unknown as { parts: unknown }).parts !== undefined;
+          if (isInLargeValue || random.next() < 0.001) change();
         }
         const result = writer.finishSync();
         expect(dumpKeyspace(loadInto(result.path, engine.clock.nowMs()))).toEqual(before);
