@@ -32,7 +32,10 @@ export interface Persistence {
   info(): [string, string | number][];
 }
 
-/** Told before a key changes, while a snapshot runs; the snapshot copies what it has not written yet. */
+/**
+ * Told before a key changes, while a snapshot runs: the snapshot takes the key's state first
+ * unless it has written or taken it already.
+ */
 export interface KeyChangeObserver {
   beforeKeyChange(key: string): void;
   /** Every key is about to go (FLUSHALL): the snapshot must take everything first. */
@@ -126,7 +129,7 @@ export class Database {
 
   /**
    * Called by the dispatcher before a write command runs (when guardsWrites):
-   * refuses it when the change log cannot be written, and lets a running snapshot copy the keys
+   * refuses it when the change log cannot be written, and lets a running snapshot take the keys
    * the command names before they change. Values changed in place (HSET on an existing hash) are
    * only seen here, which is why the keyspace-level observer alone is not enough.
    */
