@@ -113,7 +113,9 @@ function expireGeneric(ctx: CommandContext, argv: string[], unitMs: 1 | 1000, re
     ctx.propagate(["DEL", key]);
   } else if (atMs !== entry.expiresAtMs) {
     ctx.dirty++;
-    ctx.keyspace.setExpiry(key, entry, Number(atMs));
+    // Number() only for a bigint: the JIT's Number(), handed a double, exits optimized code in a
+    // way it never learns from (a token bucket's PEXPIRE recompiled this function again and again).
+    ctx.keyspace.setExpiry(key, entry, typeof atMs === "number" ? atMs : Number(atMs));
     ctx.propagate(["PEXPIREAT", key, String(atMs)]);
   }
   // Else the key already expires at that instant (a token bucket sets the same one on every
