@@ -3,18 +3,10 @@
 // in process on a manual clock.
 
 import { describe, expect, test } from "bun:test";
-import { createTestEngine, plain } from "../../../test/harness/engine.ts";
+import { plain, createPlainTestEngine as setup } from "../../../test/harness/engine.ts";
 import { SeededRandom, randomInt } from "../../util/random.ts";
 
 const NOW = 1_700_000_000_000; // the ManualClock's start
-
-function setup() {
-  const engine = createTestEngine();
-  const run = (...argv: (string | number)[]) => plain(engine.run(...argv));
-  const journal = () => engine.journal.argvs();
-  const clearJournal = () => engine.journal.entries.splice(0);
-  return { engine, run, journal, clearJournal };
-}
 
 const error = (message: string) => ({ error: message });
 const WRONGTYPE = error("WRONGTYPE Operation against a key holding the wrong kind of value");

@@ -3,15 +3,7 @@
 // that their writes are journaled as sent, in process.
 
 import { describe, expect, test } from "bun:test";
-import { createTestEngine, plain } from "../../../test/harness/engine.ts";
-
-function setup() {
-  const engine = createTestEngine();
-  const run = (...argv: (string | number)[]) => plain(engine.run(...argv));
-  const journal = () => engine.journal.argvs();
-  const clearJournal = () => engine.journal.entries.splice(0);
-  return { engine, run, journal, clearJournal };
-}
+import { createPlainTestEngine as setup } from "../../../test/harness/engine.ts";
 
 const error = (message: string) => ({ error: message });
 const WRONGTYPE = error("WRONGTYPE Operation against a key holding the wrong kind of value");
