@@ -6,11 +6,11 @@
 // Writes the "## Kafka" section of BENCHMARKS.md (other sections are left alone).
 // Flags: --records <n> (default 200000), --compaction-records <n> (default 1000000), --no-write.
 
-import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Kafka } from "@upstash/kafka";
 import { startServer, type TestServer } from "../test/harness/server.ts";
+import { writeHeadingSection } from "./benchmarks-section.ts";
 
 const repoRoot = join(import.meta.dir, "..");
 const { values } = parseArgs({
@@ -210,15 +210,4 @@ ${PACED_INTERVAL_MS} ms to another topic; the same producer idle beforehand is t
 `;
 console.log(section);
 
-if (!values["no-write"]) {
-  const path = join(repoRoot, "BENCHMARKS.md");
-  const text = readFileSync(path, "utf8");
-  const start = text.indexOf("\n## Kafka\n");
-  let updated: string;
-  if (start === -1) updated = `${text.trimEnd()}\n\n${section}`;
-  else {
-    const next = text.indexOf("\n## ", start + 1);
-    updated = text.slice(0, start + 1) + section + (next === -1 ? "" : `\n${text.slice(next + 1)}`);
-  }
-  writeFileSync(path, updated);
-}
+if (!values["no-write"]) writeHeadingSection(join(repoRoot, "BENCHMARKS.md"), "Kafka", section);

@@ -10,7 +10,7 @@
 //
 //   bun scripts/bench-lua.ts [--seconds 5] [--runs 3] [--write]   (--write replaces the "## Lua" section)
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -24,6 +24,7 @@ import { LuaVm, type ScriptHost } from "../src/redis/scripting/lua-vm.ts";
 import { configureScripting } from "../src/redis/scripting/runner.ts";
 import { systemClock } from "../src/util/clock.ts";
 import { systemRandom } from "../src/util/random.ts";
+import { writeHeadingSection } from "./benchmarks-section.ts";
 import { ratelimitScript } from "./ratelimit-scripts.ts";
 import { median } from "./stats.ts";
 
@@ -403,15 +404,7 @@ async function main(): Promise<void> {
   ];
   const section = lines.join("\n");
   console.log(section);
-  if (flags.write) {
-    const path = join(repoRoot, "BENCHMARKS.md");
-    const current = readFileSync(path, "utf8");
-    const start = current.indexOf("\n## Lua\n");
-    const next = start === -1 ? -1 : current.indexOf("\n## ", start + 1);
-    const before = start === -1 ? current.trimEnd() + "\n\n" : current.slice(0, start + 1);
-    const after = start === -1 || next === -1 ? "" : current.slice(next + 1);
-    writeFileSync(path, `${before}${section}${after === "" ? "" : "\n" + after}`);
-  }
+  if (flags.write) writeHeadingSection(join(repoRoot, "BENCHMARKS.md"), "Lua", section);
 }
 
 await main();

@@ -6,11 +6,11 @@
 // "## QStash" section of BENCHMARKS.md (other sections are left alone).
 // Flags: --messages <n> (default 10000), --no-write.
 
-import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Client } from "@upstash/qstash";
 import { startServer, type TestServer } from "../test/harness/server.ts";
+import { writeHeadingSection } from "./benchmarks-section.ts";
 
 const repoRoot = join(import.meta.dir, "..");
 const { values } = parseArgs({ args: Bun.argv.slice(2), options: { messages: { type: "string" }, "no-write": { type: "boolean" } } });
@@ -267,15 +267,4 @@ ${rows.join("\n")}
 ${NOTE_PROBE}`;
 console.log(section);
 
-if (!values["no-write"]) {
-  const path = join(repoRoot, "BENCHMARKS.md");
-  const text = readFileSync(path, "utf8");
-  const start = text.indexOf("\n## QStash\n");
-  let updated: string;
-  if (start === -1) updated = `${text.trimEnd()}\n\n${section}`;
-  else {
-    const next = text.indexOf("\n## ", start + 1);
-    updated = text.slice(0, start + 1) + section + (next === -1 ? "" : `\n${text.slice(next + 1)}`);
-  }
-  writeFileSync(path, updated);
-}
+if (!values["no-write"]) writeHeadingSection(join(repoRoot, "BENCHMARKS.md"), "QStash", section);
