@@ -5,7 +5,7 @@
 // Redis stream ids (`1725323658779-0`), as the service's do.
 
 import { bodyFields, messageView, type Message } from "./messages.ts";
-import { headerMapOf } from "./events.ts";
+import { headerMapOf, messageColumns } from "./events.ts";
 import type { HeaderMap } from "./publish-request.ts";
 import type { DlqRow, StoredDlq, StoredMessageData } from "./store.ts";
 
@@ -41,14 +41,7 @@ export function dlqRow(dlqId: string, message: Message, response: LastResponse, 
   return {
     dlqId,
     createdAtMs: nowMs,
-    messageId: message.messageId,
-    url: message.url,
-    topicName: message.topicName,
-    queueName: message.queueName,
-    scheduleId: message.scheduleId,
-    labels: message.settings.labels,
-    flowControlKey: message.settings.flowControl?.key,
-    callerIp: message.callerIp,
+    ...messageColumns(message),
     responseStatus: response.status,
     data: JSON.stringify(stored),
     body: message.body,

@@ -7,13 +7,16 @@ import type { Message, MessageState } from "./messages.ts";
 import { redactBody, redactHeaders, settingsFields } from "./messages.ts";
 import type { HeaderList, HeaderMap } from "./publish-request.ts";
 import { canonicalHeaderName } from "./publish-request.ts";
-import type { EventRow, StoredEvent, StoredMessageData } from "./store.ts";
+import type { EventRow, MessageColumns, StoredEvent, StoredMessageData } from "./store.ts";
 
 /** An event row for `message` entering `state`. */
 export function eventRow(message: Message, state: MessageState, timeMs: number, detail?: Record<string, unknown>): EventRow {
+  return { timeMs, state, ...messageColumns(message), detail };
+}
+
+/** The columns the filters read, which event rows and DLQ entries both carry. */
+export function messageColumns(message: Message): MessageColumns {
   return {
-    timeMs,
-    state,
     messageId: message.messageId,
     url: message.url,
     topicName: message.topicName,
@@ -22,7 +25,6 @@ export function eventRow(message: Message, state: MessageState, timeMs: number, 
     labels: message.settings.labels,
     flowControlKey: message.settings.flowControl?.key,
     callerIp: message.callerIp,
-    detail,
   };
 }
 

@@ -5,6 +5,7 @@
 
 import type { Server } from "bun";
 import { Hono, type Context } from "hono";
+import { concatBytes } from "../util/bytes.ts";
 import { ApiError, BadRequestError, payloadTooLarge } from "./api-error.ts";
 import { expandStateFilter } from "./events.ts";
 import { classifyDestination, destinationFromRawUrl, headerListOf, splitList } from "./publish-request.ts";
@@ -334,14 +335,7 @@ async function readBody(request: Request, limitBytes: number): Promise<Uint8Arra
     if (total > limitBytes) throw payloadTooLarge(limitBytes);
     chunks.push(chunk);
   }
-  if (chunks.length === 1) return chunks[0]!;
-  const body = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return body;
+  return concatBytes(chunks, total);
 }
 
 async function readJson(request: Request): Promise<unknown> {

@@ -88,10 +88,8 @@ const migrations: readonly string[] = [
    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
 ];
 
-/** One row of the event log, with the columns its filters read. */
-export interface EventRow {
-  timeMs: number;
-  state: MessageState;
+/** The columns `events` and `dlq` share: the message a row is about, as its filters read it. */
+export interface MessageColumns {
   messageId: string;
   url: string;
   topicName?: string;
@@ -100,6 +98,12 @@ export interface EventRow {
   labels: string[];
   flowControlKey?: string;
   callerIp: string;
+}
+
+/** One row of the event log, with the columns its filters read. */
+export interface EventRow extends MessageColumns {
+  timeMs: number;
+  state: MessageState;
   /** error, nextDeliveryTime, responseStatus/Headers/Body: the parts that differ per event. */
   detail?: Record<string, unknown>;
 }
@@ -111,17 +115,9 @@ export interface StoredEvent extends EventRow {
   messageBody?: Uint8Array;
 }
 
-export interface DlqRow {
+export interface DlqRow extends MessageColumns {
   dlqId: string;
   createdAtMs: number;
-  messageId: string;
-  url: string;
-  topicName?: string;
-  queueName?: string;
-  scheduleId?: string;
-  labels: string[];
-  flowControlKey?: string;
-  callerIp: string;
   responseStatus: number;
   /** The message snapshot and response headers, JSON. */
   data: string;
@@ -442,14 +438,7 @@ export class QStashStore {
       "insertEvent",
       event.timeMs,
       event.state,
-      event.messageId,
-      event.url,
-      event.topicName ?? null,
-      event.queueName ?? null,
-      event.scheduleId ?? null,
-      labelsColumn(event.labels),
-      event.flowControlKey ?? null,
-      event.callerIp,
+      ...messageColumnValues(event),
       detail,
     ]);
   }
@@ -466,14 +455,7 @@ export class QStashStore {
         id: row.id,
         timeMs: row.time_ms,
         state: row.state as MessageState,
-        messageId: row.message_id,
-        url: row.url,
-        topicName: row.topic_name ?? undefined,
-        queueName: row.queue_name ?? undefined,
-        scheduleId: row.schedule_id ?? undefined,
-        labels: splitLabels(row.labels),
-        flowControlKey: row.flow_control_key ?? undefined,
-        callerIp: row.caller_ip ?? "",
+        ...messageColumnsFromRow(row),
         detail: row.detail === null ? undefined : JSON.parse(row.detail),
         messageData: row.message_data ?? undefined,
         messageBody: row.message_body ?? undefined,
@@ -487,14 +469,7 @@ export class QStashStore {
       "insertDlq",
       entry.dlqId,
       entry.createdAtMs,
-      entry.messageId,
-      entry.url,
-      entry.topicName ?? null,
-      entry.queueName ?? null,
-      entry.scheduleId ?? null,
-      labelsColumn(entry.labels),
-      entry.flowControlKey ?? null,
-      entry.callerIp,
+      ...messageColumnValues(entry),
       entry.responseStatus,
       entry.data,
       entry.body,
@@ -578,6 +553,12 @@ function migrate(db: Database): void {
   })();
 }
 
+/** The shared columns' values, in table order (`message_id` to `caller_ip`), for an INSERT. */
+function messageColumnValues(row: MessageColumns): (string | null)[] {
+  const { messageId, url, topicName, queueName, scheduleId, labels, flowControlKey, callerIp } = row;
+  return [messageId, url, topicName ?? null, queueName ?? null, scheduleId ?? null, labelsColumn(labels), flowControlKey ?? null, callerIp];
+}
+
 /** Labels as one column that `instr` can search: `\nlabel\n...`. */
 function labelsColumn(labels: readonly string[]): string | null {
   return labels.length === 0 ? null : `\n${labels.join("\n")}\n`;
@@ -596,10 +577,7 @@ interface MessageRowShape {
   body: Uint8Array;
 }
 
-interface EventRowShape {
-  id: number;
-  time_ms: number;
-  state: string;
+interface MessageColumnsShape {
   message_id: string;
   url: string;
   topic_name: string | null;
@@ -608,23 +586,21 @@ interface EventRowShape {
   labels: string | null;
   flow_control_key: string | null;
   caller_ip: string | null;
+}
+
+interface EventRowShape extends MessageColumnsShape {
+  id: number;
+  time_ms: number;
+  state: string;
   detail: string | null;
   message_data: string | null;
   message_body: Uint8Array | null;
 }
 
-interface DlqRowShape {
+interface DlqRowShape extends MessageColumnsShape {
   seq: number;
   dlq_id: string;
   created_at_ms: number;
-  message_id: string;
-  url: string;
-  topic_name: string | null;
-  queue_name: string | null;
-  schedule_id: string | null;
-  labels: string | null;
-  flow_control_key: string | null;
-  caller_ip: string | null;
   response_status: number;
   data: string;
   body: Uint8Array;
@@ -663,6 +639,16 @@ function dlqFromRow(row: DlqRowShape): StoredDlq {
     seq: row.seq,
     dlqId: row.dlq_id,
     createdAtMs: row.created_at_ms,
+    ...messageColumnsFromRow(row),
+    responseStatus: row.response_status,
+    data: row.data,
+    body: row.body,
+    responseBody: row.response_body,
+  };
+}
+
+function messageColumnsFromRow(row: MessageColumnsShape): MessageColumns {
+  return {
     messageId: row.message_id,
     url: row.url,
     topicName: row.topic_name ?? undefined,
@@ -671,10 +657,6 @@ function dlqFromRow(row: DlqRowShape): StoredDlq {
     labels: splitLabels(row.labels),
     flowControlKey: row.flow_control_key ?? undefined,
     callerIp: row.caller_ip ?? "",
-    responseStatus: row.response_status,
-    data: row.data,
-    body: row.body,
-    responseBody: row.response_body,
   };
 }
 

@@ -13,7 +13,7 @@ import { Hono, type Context } from "hono";
 import type { Access } from "../platform/databases.ts";
 import { accessOf, tokenAuth, unauthorizedRaw, type AuthVariables } from "../server/auth.ts";
 import type { FastRoute, RawResponse } from "../server/fast-route.ts";
-import { bytesToBinary, textToBinary } from "../util/bytes.ts";
+import { bytesToBinary, concatBytes, textToBinary } from "../util/bytes.ts";
 import { integerText } from "../util/integer-text.ts";
 import type { Session } from "./engine/command.ts";
 import type { Dispatcher } from "./engine/dispatcher.ts";
@@ -379,14 +379,7 @@ async function readBytes(request: Request, maxBytes: number): Promise<Uint8Array
     }
     chunks.push(value);
   }
-  if (chunks.length === 1) return chunks[0]!;
-  const body = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return body;
+  return concatBytes(chunks, total);
 }
 
 const utf8 = new TextDecoder();

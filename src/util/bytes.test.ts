@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { bytesToBinary, isAscii, latin1Slice, textToBinary } from "./bytes.ts";
+import { bytesToBinary, concatBytes, isAscii, latin1Slice, textToBinary } from "./bytes.ts";
 
 describe("isAscii", () => {
   test("holds only when every char is below 0x80", () => {
@@ -24,5 +24,14 @@ describe("latin1Slice and bytesToBinary", () => {
     expect(latin1Slice(bytes, 3, 6)).toBe("\x80\xe9\xff");
     expect(latin1Slice(bytes, 2, 2)).toBe("");
     expect(bytesToBinary(bytes.subarray(4))).toBe("\xe9\xffb");
+  });
+});
+
+describe("concatBytes", () => {
+  test("joins chunks in order and hands a lone chunk back uncopied", () => {
+    const one = new Uint8Array([1, 2]);
+    expect(concatBytes([one], 2)).toBe(one);
+    expect([...concatBytes([one, new Uint8Array([]), new Uint8Array([3, 4, 5])], 5)]).toEqual([1, 2, 3, 4, 5]);
+    expect(concatBytes([], 0).byteLength).toBe(0);
   });
 });

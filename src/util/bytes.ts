@@ -1,6 +1,7 @@
 // Redis values are byte strings. Inside the engine a byte string is a JS string whose every
 // char code is one byte (0..255), a "binary string": length is the byte count, slicing is byte
-// slicing, comparison is byte order, and Map keys hash natively. These helpers convert at the edges.
+// slicing, comparison is byte order, and Map keys hash natively. These helpers convert at the edges,
+// and join the chunks of a request body read as a stream (Redis REST and QStash both do).
 
 /**
  * Whether every char is below 0x80, for any JS string (its UTF-8 length equals its length only
@@ -47,4 +48,16 @@ export function binaryToBytes(binary: string): Uint8Array {
 /** Base64 of the bytes a binary string holds. */
 export function binaryToBase64(binary: string): string {
   return btoa(binary);
+}
+
+/** `chunks` (`totalBytes` long together) as one array; a lone chunk is returned as it is, uncopied. */
+export function concatBytes(chunks: readonly Uint8Array[], totalBytes: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const bytes = new Uint8Array(totalBytes);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
 }
