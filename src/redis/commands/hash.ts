@@ -4,7 +4,7 @@
 // Writes journal replay-safe forms: relative field TTLs as HPEXPIREAT, HINCRBYFLOAT as its result.
 
 import type { CommandContext, CommandSpec } from "../engine/command.ts";
-import { INT64_MAX, INT64_MIN, int64OrThrow, parseInt64, parseScanCursor } from "../engine/args.ts";
+import { INT64_MAX, INT64_MIN, int64OrThrow, parseInt64, parseScanCursor, parseScanOptions } from "../engine/args.ts";
 import { errors, type RedisError } from "../engine/errors.ts";
 import { globMatch } from "../engine/glob.ts";
 import { isLongDoubleText, longDoubleAdd, parseLongDouble } from "../engine/long-double.ts";
@@ -19,7 +19,6 @@ const firstKey = { first: 1, last: 1, step: 1 };
 // Redis caps field expiry instants at (2^48 - 1) >> 2 ms (HFE_MAX_ABS_TIME_MSEC), keeping the top
 // bits of its 48-bit expiry for future use; anything later is "invalid expire time".
 const FIELD_EXPIRY_AT_MS_MAX = 70_368_744_177_663;
-const SCAN_COUNT_DEFAULT = 10;
 const INT32_MAX = 2_147_483_647n;
 
 // --- lookup ------------------------------------------------------------------------------------
@@ -282,26 +281,7 @@ function hscanCommand(ctx: CommandContext, argv: string[]): Reply {
   const cursor = parseScanCursor(argv[2]!);
   // compat: Redis answers a missing key before it reads the options, so their errors go unseen.
   if (ctx.keyspace.getTyped(key, "hash") === undefined) return ["0", []];
-  let pattern: string | undefined;
-  let count = SCAN_COUNT_DEFAULT;
-  let withValues = true;
-  for (let i = 3; i < argv.length; i++) {
-    const word = argv[i]!.toUpperCase();
-    const hasArgument = i + 1 < argv.length;
-    if (word === "MATCH" && hasArgument) {
-      pattern = argv[++i]!;
-    } else if (word === "COUNT" && hasArgument) {
-      const parsed = int64OrThrow(argv[++i]!);
-      if (parsed < 1n) throw errors.syntax();
-      count = parsed > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(parsed);
-    } else if (word === "NOVALUES") {
-      withValues = false;
-    } else {
-      throw errors.syntax();
-    }
-  }
-  // Redis skips matching altogether for "*" (its matcher would refuse an empty field).
-  if (pattern === "*") pattern = undefined;
+  const { pattern, count, withValues } = parseScanOptions(argv, true);
   const hash = readHash(ctx, key);
   const out: string[] = [];
   if (hash === undefined) return ["0", out];

@@ -4,7 +4,7 @@
 // nothing. The algebra commands (SINTER, SUNION, SDIFF) read every key's type before answering.
 
 import { keysAfterNumkeys, type CommandContext, type CommandSpec } from "../engine/command.ts";
-import { parseInt64, parseScanCursor } from "../engine/args.ts";
+import { parseInt64, parseScanCursor, parseScanOptions } from "../engine/args.ts";
 import { errors, type RedisError } from "../engine/errors.ts";
 import { globMatch } from "../engine/glob.ts";
 import type { Reply } from "../engine/reply.ts";
@@ -19,7 +19,6 @@ const allKeys = { first: 1, last: -1, step: 1 };
 const destinationAndKeys = { first: 1, last: -1, step: 1 };
 
 const LONG_MAX = 9223372036854775807n;
-const SCAN_COUNT_DEFAULT = 10;
 // Redis SPOP: past this many times the remaining size, build the survivors rather than pick the popped.
 const SPOP_MOVE_STRATEGY_MUL = 5;
 
@@ -333,22 +332,7 @@ function sscanCommand(ctx: CommandContext, argv: string[]): Reply {
   const set = readSet(ctx, key);
   // compat: Redis answers a missing key before it reads the options, so their errors go unseen.
   if (set === undefined) return ["0", []];
-  let pattern: string | undefined;
-  let count = SCAN_COUNT_DEFAULT;
-  for (let i = 3; i < argv.length; i++) {
-    const word = argv[i]!.toUpperCase();
-    const hasArgument = i + 1 < argv.length;
-    if (word === "MATCH" && hasArgument) {
-      pattern = argv[++i]!;
-    } else if (word === "COUNT" && hasArgument) {
-      const parsed = parseInt64(argv[++i]!);
-      if (parsed === null) throw errors.notInteger();
-      if (parsed < 1n) throw errors.syntax();
-      count = parsed > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(parsed);
-    } else throw errors.syntax();
-  }
-  // Redis skips matching altogether for "*".
-  if (pattern === "*") pattern = undefined;
+  const { pattern, count } = parseScanOptions(argv, false);
   const out: string[] = [];
   const visit = (member: string) => {
     if (pattern === undefined || globMatch(pattern, member)) out.push(member);

@@ -7,7 +7,7 @@
 // the count popped (as Redis propagates it); everything else replays as sent.
 
 import { keysAfterNumkeys, type CommandContext, type CommandSpec } from "../engine/command.ts";
-import { parseDouble, parseInt64, parseRangeDouble, parseScanCursor } from "../engine/args.ts";
+import { parseDouble, parseInt64, parseRangeDouble, parseScanCursor, parseScanOptions } from "../engine/args.ts";
 import { errors } from "../engine/errors.ts";
 import { globMatch } from "../engine/glob.ts";
 import type { Entry } from "../engine/keyspace.ts";
@@ -21,7 +21,6 @@ import { parseRandomCount, planRandomPick } from "./random-members.ts";
 const group = "sorted-set";
 const firstKey = { first: 1, last: 1, step: 1 };
 const noKeys = { first: 0, last: 0, step: 0 };
-const SCAN_COUNT_DEFAULT = 10;
 
 // ---- lookup -----------------------------------------------------------------------------------
 
@@ -749,19 +748,7 @@ function zscanCommand(ctx: CommandContext, argv: string[]): Reply {
   // compat: Redis answers a missing key before it reads the options, so their errors go unseen.
   const set = readZset(ctx, key);
   if (set === undefined) return ["0", []];
-  let pattern: string | undefined;
-  let count = SCAN_COUNT_DEFAULT;
-  for (let i = 3; i < argv.length; i++) {
-    const word = argv[i]!.toUpperCase();
-    const hasArgument = i + 1 < argv.length;
-    if (word === "MATCH" && hasArgument) pattern = argv[++i]!;
-    else if (word === "COUNT" && hasArgument) {
-      const parsed = longOrThrow(argv[++i]!);
-      if (parsed < 1n) throw errors.syntax();
-      count = parsed > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(parsed);
-    } else throw errors.syntax();
-  }
-  if (pattern === "*") pattern = undefined;
+  const { pattern, count } = parseScanOptions(argv, false);
   const out: string[] = [];
   const matches = (member: string) => pattern === undefined || globMatch(pattern, member);
   if (!set.isSkiplistEncoded) {

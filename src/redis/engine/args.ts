@@ -211,6 +211,43 @@ export function parseScanCursor(text: string): bigint {
   return match[1] === "-" && magnitude !== 0n ? UINT64_LIMIT - magnitude : magnitude;
 }
 
+const SCAN_COUNT_DEFAULT = 10;
+
+export interface ScanOptions {
+  /** Undefined when every element matches: no MATCH, or MATCH "*". */
+  pattern: string | undefined;
+  count: number;
+  /** False after HSCAN's NOVALUES. */
+  withValues: boolean;
+}
+
+/**
+ * The options of SSCAN, HSCAN and ZSCAN (argv[3] on) as Redis's scanGenericCommand reads them:
+ * [MATCH pattern] [COUNT count], and NOVALUES where `acceptsNoValues` (HSCAN); anything else is a
+ * syntax error, and so is a COUNT below 1.
+ */
+export function parseScanOptions(argv: string[], acceptsNoValues: boolean): ScanOptions {
+  let pattern: string | undefined;
+  let count = SCAN_COUNT_DEFAULT;
+  let withValues = true;
+  for (let i = 3; i < argv.length; i++) {
+    const word = argv[i]!.toUpperCase();
+    const hasArgument = i + 1 < argv.length;
+    if (word === "MATCH" && hasArgument) {
+      pattern = argv[++i]!;
+    } else if (word === "COUNT" && hasArgument) {
+      const parsed = int64OrThrow(argv[++i]!);
+      if (parsed < 1n) throw errors.syntax();
+      // A walk never visits 2^53 elements, so clamping changes no outcome.
+      count = parsed > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(parsed);
+    } else if (word === "NOVALUES" && acceptsNoValues) {
+      withValues = false;
+    } else throw errors.syntax();
+  }
+  // Redis skips matching altogether for "*" (its matcher would refuse an empty field).
+  return { pattern: pattern === "*" ? undefined : pattern, count, withValues };
+}
+
 /** Walks argv from a start index; option names compare case-insensitively. */
 export class ArgReader {
   constructor(

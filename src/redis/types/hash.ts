@@ -10,6 +10,7 @@
 // compaction; a small one is searched along `order` and removes entries from it at once. Most
 // hashes are small, and a Map costs more to make and to hold than such a scan costs.
 
+import { cursorFrom, firstIndexAtOrAfter, isDueForCompaction, withoutTombstones } from "./insertion-order.ts";
 import type { StructuredValue } from "./value.ts";
 
 /** Redis's defaults for hash-max-listpack-entries / hash-max-listpack-value. */
@@ -24,10 +25,6 @@ const BASE_OVERHEAD_BYTES = 48;
 
 /** Hashes with more fields than this are indexed by a Map; smaller ones are searched in order. */
 const SCANNED_FIELDS_MAX = 8;
-
-// Compaction runs once tombstones outnumber live entries (and there are enough to matter), so
-// `order` stays within twice the live size and each removal costs O(1) amortised.
-const TOMBSTONES_BEFORE_COMPACTION_MIN = 32;
 
 interface FieldEntry {
   readonly field: string;
@@ -100,7 +97,10 @@ export class HashValue implements StructuredValue {
     }
     this.index.delete(field);
     this.tombstones++;
-    if (this.tombstones > TOMBSTONES_BEFORE_COMPACTION_MIN && this.tombstones > this.live) this.compact();
+    if (isDueForCompaction(this.tombstones, this.live)) {
+      this.order = withoutTombstones(this.order);
+      this.tombstones = 0;
+    }
     return true;
   }
 
@@ -165,7 +165,7 @@ export class HashValue implements StructuredValue {
    * visited; returns the cursor to continue from, 0 when the walk is complete. Cursor 0 starts.
    */
   scan(cursor: number, count: number, visit: (field: string, value: string) => void): number {
-    let index = this.firstIndexAtOrAfter(cursor);
+    let index = firstIndexAtOrAfter(this.order, cursor);
     let visited = 0;
     while (index < this.order.length && visited < count) {
       const entry = this.order[index++]!;
@@ -173,14 +173,13 @@ export class HashValue implements StructuredValue {
       visit(entry.field, entry.value);
       visited++;
     }
-    while (index < this.order.length && this.order[index]!.removed) index++;
-    return index < this.order.length ? this.order[index]!.sequence : 0;
+    return cursorFrom(this.order, index);
   }
 
   /** A uniformly random live [field, value], or undefined when empty. `draw(n)` returns an integer in [0, n). */
   randomPair(draw: (n: number) => number): [string, string] | undefined {
     if (this.live === 0) return undefined;
-    // Tombstones are at most half of `order` (see compaction), so this expects ≤ 2 draws.
+    // Tombstones are at most half of `order` (see insertion-order.ts), so this expects ≤ 2 draws.
     for (;;) {
       const entry = this.order[draw(this.order.length)]!;
       if (!entry.removed) return [entry.field, entry.value];
@@ -230,23 +229,5 @@ export class HashValue implements StructuredValue {
     entry.expiresAtMs = 0;
     this.volatile!.delete(entry);
     // earliestExpiryAtMs stays a valid lower bound; the next sweep tightens it.
-  }
-
-  /** Index in `order` of the first entry (live or not) with sequence >= `sequence`. */
-  private firstIndexAtOrAfter(sequence: number): number {
-    let low = 0;
-    let high = this.order.length;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (this.order[middle]!.sequence < sequence) low = middle + 1;
-      else high = middle;
-    }
-    return low;
-  }
-
-  // Sequence numbers survive compaction, so cursors handed out before it stay valid.
-  private compact(): void {
-    this.order = this.order.filter((entry) => !entry.removed);
-    this.tombstones = 0;
   }
 }

@@ -14,6 +14,7 @@
 // intset converts, its members keep their numeric order ahead of the ones added after.
 // (Redis 7.0, the differential oracle, has no listpack sets: it reports hashtable instead.)
 
+import { cursorFrom, firstIndexAtOrAfter, isDueForCompaction, withoutTombstones } from "./insertion-order.ts";
 import type { StructuredValue } from "./value.ts";
 
 /** Redis's defaults for set-max-intset-entries, set-max-listpack-entries and set-max-listpack-value. */
@@ -29,7 +30,6 @@ const INTSET_MEMBER_BYTES = 8;
 const LISTPACK_MEMBER_OVERHEAD_BYTES = 3;
 const HASHTABLE_MEMBER_OVERHEAD_BYTES = 40;
 const BASE_OVERHEAD_BYTES = 16;
-const TOMBSTONES_BEFORE_COMPACTION_MIN = 32;
 
 const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
@@ -127,7 +127,10 @@ export class SetValue implements StructuredValue {
     this.entries.delete(member);
     entry.removed = true;
     this.tombstones++;
-    if (this.tombstones > TOMBSTONES_BEFORE_COMPACTION_MIN && this.tombstones > this.entries.size) this.compact();
+    if (isDueForCompaction(this.tombstones, this.entries.size)) {
+      this.order = withoutTombstones(this.order);
+      this.tombstones = 0;
+    }
     return true;
   }
 
@@ -152,7 +155,7 @@ export class SetValue implements StructuredValue {
    * were visited; returns the cursor to continue from, 0 when the walk is complete. Cursor 0 starts.
    */
   scan(cursor: number, count: number, visit: (member: string) => void): number {
-    let index = this.firstIndexAtOrAfter(cursor);
+    let index = firstIndexAtOrAfter(this.order, cursor);
     let visited = 0;
     while (index < this.order.length && visited < count) {
       const entry = this.order[index++]!;
@@ -160,8 +163,7 @@ export class SetValue implements StructuredValue {
       visit(entry.member);
       visited++;
     }
-    while (index < this.order.length && this.order[index]!.removed) index++;
-    return index < this.order.length ? this.order[index]!.sequence : 0;
+    return cursorFrom(this.order, index);
   }
 
   clone(): SetValue {
@@ -199,24 +201,6 @@ export class SetValue implements StructuredValue {
       for (const member of sorted) this.append(member);
     }
     this.kind = kind;
-  }
-
-  /** Index in `order` of the first entry (live or not) with sequence >= `sequence`. */
-  private firstIndexAtOrAfter(sequence: number): number {
-    let low = 0;
-    let high = this.order.length;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (this.order[middle]!.sequence < sequence) low = middle + 1;
-      else high = middle;
-    }
-    return low;
-  }
-
-  // Sequence numbers survive compaction, so cursors handed out before it stay valid.
-  private compact(): void {
-    this.order = this.order.filter((entry) => !entry.removed);
-    this.tombstones = 0;
   }
 }
 

@@ -18,6 +18,7 @@
 // from its insertion, `order` lists nodes by it (removed ones as tombstones until a compaction),
 // and a cursor is the next sequence to visit — every member present for the whole scan is seen.
 
+import { cursorFrom, firstIndexAtOrAfter, isDueForCompaction, withoutTombstones } from "./insertion-order.ts";
 import type { StructuredValue } from "./value.ts";
 
 /** Redis's defaults for zset-max-listpack-entries / zset-max-listpack-value. */
@@ -26,7 +27,6 @@ export const LISTPACK_VALUE_BYTES_MAX = 64;
 
 const LEVEL_MAX = 32;
 const LEVEL_UP_THRESHOLD = 0x4000_0000; // P = 1/4 of the 32-bit range
-const TOMBSTONES_BEFORE_COMPACTION_MIN = 32;
 
 // MEMORY USAGE estimates: a listpack entry pair versus a skip-list node, its level arrays and
 // the dict entry that maps member to score.
@@ -349,7 +349,7 @@ export class SortedSet implements StructuredValue {
    * were visited; returns the cursor to continue from, 0 when the walk is complete.
    */
   scan(cursor: number, count: number, visit: (entry: SortedEntry) => void): number {
-    let index = this.firstIndexAtOrAfter(cursor);
+    let index = firstIndexAtOrAfter(this.#order, cursor);
     let visited = 0;
     while (index < this.#order.length && visited < count) {
       const node = this.#order[index++]!;
@@ -357,8 +357,7 @@ export class SortedSet implements StructuredValue {
       visit(node);
       visited++;
     }
-    while (index < this.#order.length && this.#order[index]!.removed) index++;
-    return index < this.#order.length ? this.#order[index]!.sequence : 0;
+    return cursorFrom(this.#order, index);
   }
 
   // compat: a listpack keeps an integral score as an integer (Redis double2ll), so -0 reads back as 0.
@@ -523,8 +522,8 @@ export class SortedSet implements StructuredValue {
     this.#nodes.delete(node.member);
     node.removed = true;
     this.#tombstones++;
-    if (this.#tombstones > TOMBSTONES_BEFORE_COMPACTION_MIN && this.#tombstones > this.#nodes.size) {
-      this.#order = this.#order.filter((entry) => !entry.removed);
+    if (isDueForCompaction(this.#tombstones, this.#nodes.size)) {
+      this.#order = withoutTombstones(this.#order);
       this.#tombstones = 0;
     }
   }
@@ -571,16 +570,5 @@ export class SortedSet implements StructuredValue {
   private mayHoldMembers(range: LexRange): boolean {
     if (isEmptyLexRange(range) || this.#tail === null) return false;
     return lexAtLeastMin(this.#tail.member, range) && lexAtMostMax(this.#header.forward[0]!.member, range);
-  }
-
-  private firstIndexAtOrAfter(sequence: number): number {
-    let low = 0;
-    let high = this.#order.length;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (this.#order[middle]!.sequence < sequence) low = middle + 1;
-      else high = middle;
-    }
-    return low;
   }
 }
