@@ -3,17 +3,11 @@
 // BITFIELD_RO, which the SDK lacks, goes over plain REST. A read-only token may count and read
 // bits but not write them.
 
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { Redis } from "@upstash/redis";
-import { startServer, type TestServer } from "../harness/server.ts";
+import { startServerForFile } from "../harness/server.ts";
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startServer();
-});
-afterAll(async () => {
-  await server?.[Symbol.asyncDispose]();
-});
+const server = startServerForFile();
 
 let keySerial = 0;
 const uniqueKey = (name: string) => `bits-hll:${name}:${++keySerial}`;
@@ -30,8 +24,8 @@ async function failure(promise: Promise<unknown>): Promise<string> {
 
 for (const encoding of ["base64", "json"] as const) {
   describe(`${encoding} responses`, () => {
-    const redis = (token = server.token, enableAutoPipelining = true) =>
-      new Redis({ url: server.url, token, enableTelemetry: false, enableAutoPipelining, responseEncoding: encoding === "base64" ? "base64" : false });
+    const redis = (token = server().token, enableAutoPipelining = true) =>
+      new Redis({ url: server().url, token, enableTelemetry: false, enableAutoPipelining, responseEncoding: encoding === "base64" ? "base64" : false });
 
     test("setbit, getbit, bitcount, bitpos", async () => {
       const r = redis();
@@ -98,7 +92,7 @@ for (const encoding of ["base64", "json"] as const) {
 
     test("bitfield get, set, incrby and overflow in one call", async () => {
       // The SDK's bitfield() builder returns a promise, not the builder, under auto-pipelining.
-      const r = redis(server.token, false);
+      const r = redis(server().token, false);
       const key = uniqueKey("field");
       // OVERFLOW FAIL answers nil, which the SDK's number[] type does not admit.
       const replies: (number | null)[] = await r
@@ -142,7 +136,7 @@ for (const encoding of ["base64", "json"] as const) {
         pfadd: await failure(r.pfadd(text, "a")),
         setbit: await failure(r.setbit(text, -1, 1)),
         bitpos: await failure(r.bitpos(text, 2 as 1)),
-        bitfield: await failure(redis(server.token, false).bitfield(text).get("u64", 0).exec()),
+        bitfield: await failure(redis(server().token, false).bitfield(text).get("u64", 0).exec()),
       };
       expect(failures.pfadd).toContain("WRONGTYPE Key is not a valid HyperLogLog string value.");
       expect(failures.setbit).toContain("ERR bit offset is not an integer or out of range");
@@ -155,7 +149,7 @@ for (const encoding of ["base64", "json"] as const) {
       const sketch = uniqueKey("readonly-hll");
       await redis().setbit(key, 3, 1);
       await redis().pfadd(sketch, "x", "y");
-      const r = redis(server.readonlyToken);
+      const r = redis(server().readonlyToken);
       expect({
         getbit: await r.getbit(key, 3),
         // the SDK's types demand a range, but it sends a bare BITCOUNT without one
@@ -172,12 +166,12 @@ for (const encoding of ["base64", "json"] as const) {
 describe("BITFIELD_RO over REST (the SDK has no method for it)", () => {
   test("reads fields and refuses writes", async () => {
     const key = uniqueKey("ro");
-    await new Redis({ url: server.url, token: server.token, enableTelemetry: false }).set(key, "Bp");
+    await new Redis({ url: server().url, token: server().token, enableTelemetry: false }).set(key, "Bp");
     const call = async (token: string, command: (string | number)[]) => {
-      const response = await fetch(server.url, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: JSON.stringify(command) });
+      const response = await fetch(server().url, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: JSON.stringify(command) });
       return response.json();
     };
-    expect(await call(server.readonlyToken, ["BITFIELD_RO", key, "GET", "u8", 0, "GET", "i4", "#3"])).toEqual({ result: [66, 0] });
-    expect(await call(server.token, ["BITFIELD_RO", key, "SET", "u8", 0, 1])).toEqual({ error: "ERR BITFIELD_RO only supports the GET subcommand" });
+    expect(await call(server().readonlyToken, ["BITFIELD_RO", key, "GET", "u8", 0, "GET", "i4", "#3"])).toEqual({ result: [66, 0] });
+    expect(await call(server().token, ["BITFIELD_RO", key, "SET", "u8", 0, 1])).toEqual({ error: "ERR BITFIELD_RO only supports the GET subcommand" });
   });
 });

@@ -2,24 +2,18 @@
 // example under each client setting, pipelines with a failing entry, multi() atomicity, the
 // read-only token, and the read-your-writes sync token.
 
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { Redis, type RedisConfigNodejs } from "@upstash/redis";
-import { startServer, type TestServer } from "../harness/server.ts";
+import { startServerForFile } from "../harness/server.ts";
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startServer();
-});
-afterAll(async () => {
-  await server?.[Symbol.asyncDispose]();
-});
+const server = startServerForFile();
 
 let keySerial = 0;
 /** A key no other test uses (binary-unsafe characters included, as the SDK's own tests use). */
 const uniqueKey = (name: string) => `client:${name}:${++keySerial}:+/=`;
 
 const client = (options: Partial<RedisConfigNodejs> = {}) =>
-  new Redis({ url: server.url, token: server.token, enableTelemetry: false, ...options });
+  new Redis({ url: server().url, token: server().token, enableTelemetry: false, ...options });
 
 describe("the issue's example", () => {
   for (const [label, options] of [
@@ -112,7 +106,7 @@ describe("multi()", () => {
     const key = uniqueKey("multi-discard");
     const other = uniqueKey("multi-discard-other");
     await client().set(key, "before");
-    const readOnly = new Redis({ url: server.url, token: server.readonlyToken, enableTelemetry: false });
+    const readOnly = new Redis({ url: server().url, token: server().readonlyToken, enableTelemetry: false });
     const run = readOnly.multi().get(key).set(other, "written").set(key, "changed").exec();
     const message = await run.then(() => "committed", (error: Error) => error.message);
     expect({ message: message.replace(/, command was: .*/, ""), values: await client().mget(key, other) }).toEqual({
@@ -124,9 +118,9 @@ describe("multi()", () => {
   test("an unknown command discards the whole transaction with a 400", async () => {
     const key = uniqueKey("multi-unknown");
     // The SDK cannot put an unknown command into multi(); this is the request it would send.
-    const response = await fetch(`${server.url}/multi-exec`, {
+    const response = await fetch(`${server().url}/multi-exec`, {
       method: "POST",
-      headers: { authorization: `Bearer ${server.token}`, "upstash-encoding": "base64" },
+      headers: { authorization: `Bearer ${server().token}`, "upstash-encoding": "base64" },
       body: JSON.stringify([["set", key, "changed"], ["nosuchcommand", key]]),
     });
     expect({ status: response.status, body: await response.json(), value: await client().get(key) }).toEqual({
@@ -141,7 +135,7 @@ describe("the read-only token", () => {
   test("reads work, writes and SCAN/KEYS are refused with NOPERM, and nothing changes", async () => {
     const key = uniqueKey("readonly");
     await client().set(key, "value");
-    const readOnly = new Redis({ url: server.url, token: server.readonlyToken, enableTelemetry: false });
+    const readOnly = new Redis({ url: server().url, token: server().readonlyToken, enableTelemetry: false });
     const refusal = async (call: () => Promise<unknown>) => call().then(() => "allowed", (error: Error) => error.message.replace(/, command was: .*/, ""));
     expect({
       get: await readOnly.get(key),

@@ -2,17 +2,11 @@
 // documents, through a spawned server, with base64 responses (the default) and with plain JSON.
 // Relative expiries are checked as ranges: the spawned server runs on the real clock.
 
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { Redis } from "@upstash/redis";
-import { startServer, type TestServer } from "../harness/server.ts";
+import { startServer, startServerForFile } from "../harness/server.ts";
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startServer();
-});
-afterAll(async () => {
-  await server?.[Symbol.asyncDispose]();
-});
+const server = startServerForFile();
 
 let keySerial = 0;
 const uniqueKey = (name: string) => `commands:${name}:${++keySerial}`;
@@ -22,7 +16,7 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
 for (const encoding of ["base64", "json"] as const) {
   describe(`${encoding} responses`, () => {
     const redis = () =>
-      new Redis({ url: server.url, token: server.token, enableTelemetry: false, responseEncoding: encoding === "base64" ? "base64" : false });
+      new Redis({ url: server().url, token: server().token, enableTelemetry: false, responseEncoding: encoding === "base64" ? "base64" : false });
 
     describe("string commands", () => {
       test("set, get, append, strlen, getrange, setrange, getset, getdel", async () => {

@@ -2,17 +2,11 @@
 // responses (the default) and plain JSON: the SDK's wire shapes arrive intact and its parsing of
 // the replies (JSON text, per-match arrays, RESP arrays) gives what its own tests expect.
 
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { Redis } from "@upstash/redis";
-import { startServer, type TestServer } from "../harness/server.ts";
+import { startServerForFile } from "../harness/server.ts";
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startServer();
-});
-afterAll(async () => {
-  await server?.[Symbol.asyncDispose]();
-});
+const server = startServerForFile();
 
 let keySerial = 0;
 const uniqueKey = (name: string) => `json:${name}:${++keySerial}`;
@@ -29,7 +23,7 @@ const product = {
 for (const encoding of ["base64", "json"] as const) {
   describe(`${encoding} responses`, () => {
     const redis = () =>
-      new Redis({ url: server.url, token: server.token, enableTelemetry: false, responseEncoding: encoding === "base64" ? "base64" : false });
+      new Redis({ url: server().url, token: server().token, enableTelemetry: false, responseEncoding: encoding === "base64" ? "base64" : false });
 
     test("set, get (paths, several paths, formatting), type, resp", async () => {
       const r = redis();
@@ -192,8 +186,8 @@ for (const encoding of ["base64", "json"] as const) {
 
 test("a read-only token reads JSON documents but cannot change them", async () => {
   const key = uniqueKey("readonly");
-  await new Redis({ url: server.url, token: server.token, enableTelemetry: false }).json.set(key, "$", { a: 1 });
-  const reader = new Redis({ url: server.url, token: server.readonlyToken, enableTelemetry: false });
+  await new Redis({ url: server().url, token: server().token, enableTelemetry: false }).json.set(key, "$", { a: 1 });
+  const reader = new Redis({ url: server().url, token: server().readonlyToken, enableTelemetry: false });
   expect(await reader.json.get(key, "$.a")).toEqual([1]);
   await expect(reader.json.set(key, "$.a", 2)).rejects.toThrow("NOPERM");
 });

@@ -2,17 +2,11 @@
 // returns what the SDK documents through a spawned server, with base64 responses (the default) and
 // with plain JSON; binary and UTF-8 members survive both; a read-only token reads but never writes.
 
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { Redis } from "@upstash/redis";
-import { startServer, type TestServer } from "../harness/server.ts";
+import { startServerForFile } from "../harness/server.ts";
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startServer();
-});
-afterAll(async () => {
-  await server?.[Symbol.asyncDispose]();
-});
+const server = startServerForFile();
 
 let keySerial = 0;
 const uniqueKey = (name: string) => `lists-sets:${name}:${++keySerial}`;
@@ -20,8 +14,8 @@ const sorted = <T>(items: T[]) => [...items].sort();
 
 for (const encoding of ["base64", "json"] as const) {
   describe(`${encoding} responses`, () => {
-    const redis = (token = server.token) =>
-      new Redis({ url: server.url, token, enableTelemetry: false, responseEncoding: encoding === "base64" ? "base64" : false });
+    const redis = (token = server().token) =>
+      new Redis({ url: server().url, token, enableTelemetry: false, responseEncoding: encoding === "base64" ? "base64" : false });
 
     describe("list commands", () => {
       test("lpush, rpush, lpushx, rpushx, llen, lrange, lindex", async () => {
@@ -333,7 +327,7 @@ for (const encoding of ["base64", "json"] as const) {
         const [list, set] = [uniqueKey("list"), uniqueKey("set")];
         await r.rpush(list, "b", "a");
         await r.sadd(set, "a");
-        const readOnly = redis(server.readonlyToken);
+        const readOnly = redis(server().readonlyToken);
         expect({
           lrange: await readOnly.lrange(list, 0, -1),
           smembers: await readOnly.smembers(set),

@@ -3,17 +3,11 @@
 // through a spawned server what the SDK documents, with base64 responses (the default) and plain
 // JSON. Explicit ids keep every reply exact; the SDK JSON-parses values such as "1" into numbers.
 
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { Redis } from "@upstash/redis";
-import { startServer, type TestServer } from "../harness/server.ts";
+import { startServerForFile } from "../harness/server.ts";
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startServer();
-});
-afterAll(async () => {
-  await server?.[Symbol.asyncDispose]();
-});
+const server = startServerForFile();
 
 let keySerial = 0;
 const uniqueKey = (name: string) => `streams:${name}:${++keySerial}`;
@@ -21,7 +15,7 @@ const uniqueKey = (name: string) => `streams:${name}:${++keySerial}`;
 for (const encoding of ["base64", "json"] as const) {
   describe(`${encoding} responses`, () => {
     const redis = () =>
-      new Redis({ url: server.url, token: server.token, enableTelemetry: false, responseEncoding: encoding === "base64" ? "base64" : false });
+      new Redis({ url: server().url, token: server().token, enableTelemetry: false, responseEncoding: encoding === "base64" ? "base64" : false });
 
     test("xadd, xlen, xrange, xrevrange, xdel, xtrim", async () => {
       const r = redis();
@@ -144,9 +138,9 @@ for (const encoding of ["base64", "json"] as const) {
 
 test("a read-only token may read streams but not write them", async () => {
   const key = uniqueKey("readonly");
-  const writer = new Redis({ url: server.url, token: server.token, enableTelemetry: false });
+  const writer = new Redis({ url: server().url, token: server().token, enableTelemetry: false });
   await writer.xadd(key, "1-1", { a: 1 });
-  const reader = new Redis({ url: server.url, token: server.readonlyToken, enableTelemetry: false });
+  const reader = new Redis({ url: server().url, token: server().readonlyToken, enableTelemetry: false });
   expect(await reader.xlen(key)).toBe(1);
   expect(await reader.xrange(key, "-", "+")).toEqual({ "1-1": { a: 1 } });
   await expect(reader.xadd(key, "2-1", { a: 2 })).rejects.toThrow("NOPERM");

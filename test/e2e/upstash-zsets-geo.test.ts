@@ -4,17 +4,11 @@
 // argument), and its raw `exec` for the commands it does not wrap. A read-only token may read but
 // not write.
 
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { Redis } from "@upstash/redis";
-import { startServer, type TestServer } from "../harness/server.ts";
+import { startServerForFile } from "../harness/server.ts";
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startServer();
-});
-afterAll(async () => {
-  await server?.[Symbol.asyncDispose]();
-});
+const server = startServerForFile();
 
 let keySerial = 0;
 const uniqueKey = (name: string) => `zsets-geo:${name}:${++keySerial}`;
@@ -22,7 +16,7 @@ const uniqueKey = (name: string) => `zsets-geo:${name}:${++keySerial}`;
 for (const encoding of ["base64", "json"] as const) {
   describe(`${encoding} responses`, () => {
     const redis = () =>
-      new Redis({ url: server.url, token: server.token, enableTelemetry: false, responseEncoding: encoding === "base64" ? "base64" : false });
+      new Redis({ url: server().url, token: server().token, enableTelemetry: false, responseEncoding: encoding === "base64" ? "base64" : false });
 
     describe("sorted-set commands the SDK exposes", () => {
       test("zadd (options first), zscore, zincrby, zcard, zcount, zlexcount, zmscore, zrank, zrevrank", async () => {
@@ -329,8 +323,8 @@ for (const encoding of ["base64", "json"] as const) {
 
 describe("read-only token", () => {
   test("reads sorted sets and searches, refuses writes", async () => {
-    const writer = new Redis({ url: server.url, token: server.token, enableTelemetry: false });
-    const reader = new Redis({ url: server.url, token: server.readonlyToken, enableTelemetry: false });
+    const writer = new Redis({ url: server().url, token: server().token, enableTelemetry: false });
+    const reader = new Redis({ url: server().url, token: server().readonlyToken, enableTelemetry: false });
     const key = uniqueKey("read-only");
     await writer.zadd(key, { score: 1, member: "a" });
     await writer.geoadd(key, { longitude: 13.361389, latitude: 38.115556, member: "Palermo" });

@@ -1,24 +1,18 @@
 // Proves @vercel/kv's createClient({url, token}) works unmodified against a spawned server: the
 // issue's example, its scan iterators, pipelines, transactions and the read-only token.
 
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { createClient } from "@vercel/kv";
-import { startServer, type TestServer } from "../harness/server.ts";
+import { startServerForFile } from "../harness/server.ts";
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startServer();
-});
-afterAll(async () => {
-  await server?.[Symbol.asyncDispose]();
-});
+const server = startServerForFile();
 
 let keySerial = 0;
 const uniqueKey = (name: string) => `kv:${name}:${++keySerial}`;
 
 describe("@vercel/kv createClient", () => {
   test("the issue's example: set with ex, hset, then get and hgetall together", async () => {
-    const kv = createClient({ url: server.url, token: server.token });
+    const kv = createClient({ url: server().url, token: server().token });
     const key = uniqueKey("example");
     const hashKey = uniqueKey("example-hash");
     const written = [await kv.set(key, { user: "ada" }, { ex: 60 }), await kv.hset(hashKey, { a: 1, b: true })];
@@ -27,7 +21,7 @@ describe("@vercel/kv createClient", () => {
   });
 
   test("scanIterator and hscanIterator walk every matching key and field", async () => {
-    const kv = createClient({ url: server.url, token: server.token });
+    const kv = createClient({ url: server().url, token: server().token });
     const prefix = uniqueKey("iter");
     const keys = Array.from({ length: 25 }, (_, i) => `${prefix}:${i}`);
     await kv.mset(Object.fromEntries(keys.map((key) => [key, "v"])));
@@ -41,7 +35,7 @@ describe("@vercel/kv createClient", () => {
   });
 
   test("pipeline and multi", async () => {
-    const kv = createClient({ url: server.url, token: server.token });
+    const kv = createClient({ url: server().url, token: server().token });
     const key = uniqueKey("batch");
     expect({
       pipeline: await kv.pipeline().set(key, 1).incr(key).exec(),
@@ -51,8 +45,8 @@ describe("@vercel/kv createClient", () => {
 
   test("the read-only token reads and is refused writes", async () => {
     const key = uniqueKey("readonly");
-    await createClient({ url: server.url, token: server.token }).set(key, "v");
-    const readOnly = createClient({ url: server.url, token: server.readonlyToken });
+    await createClient({ url: server().url, token: server().token }).set(key, "v");
+    const readOnly = createClient({ url: server().url, token: server().readonlyToken });
     expect({
       get: await readOnly.get(key),
       set: await readOnly.set(key, "w").then(

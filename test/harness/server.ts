@@ -1,6 +1,8 @@
 // Spawns the real downstash server for end-to-end tests: port 0, a fresh data dir, known tokens.
-// `await using server = await startServer()` kills it and removes the data dir on dispose.
+// `await using server = await startServer()` kills it and removes the data dir on dispose;
+// `startServerForFile()` shares one server among a file's tests.
 
+import { afterAll, beforeAll } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -108,6 +110,25 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
       await stop("SIGKILL");
       if (!options.keepDataDir && options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * Starts one server before the calling file's first test and disposes it after its last, for
+ * files whose tests keep apart by unique keys. Returns a getter: the server exists only once
+ * `beforeAll` has run, after the test bodies were collected.
+ */
+export function startServerForFile(options: StartOptions = {}): () => TestServer {
+  let server: TestServer | undefined;
+  beforeAll(async () => {
+    server = await startServer(options);
+  });
+  afterAll(async () => {
+    await server?.[Symbol.asyncDispose]();
+  });
+  return () => {
+    if (server === undefined) throw new Error("the file's server is not running (used outside a test?)");
+    return server;
   };
 }
 
