@@ -8,11 +8,10 @@
 // 7.2, so those probes run against a key that surely holds a string (see `rangeProbe`); BITOP's
 // 8.2 operators (DIFF, DIFF1, ANDOR, ONE) are left to the unit tests.
 
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { ErrorReply, type Reply } from "../../src/redis/engine/reply.ts";
-import { startRedisOracle, type RedisOracle } from "../harness/redis-oracle.ts";
 import { genericEntries, hashEntries, reweighted, stringEntries, unknownEntries } from "./commands.ts";
-import { type CommandEntry, type Family, type Gen, missingCommands, runDifferential, scriptedFamily } from "./differential.ts";
+import { type CommandEntry, describeAgainstRedis, type Family, type Gen, runDifferential, testScripts } from "./differential.ts";
 
 // ---- arguments ----
 
@@ -266,23 +265,7 @@ const own = { ...bitmapEntries, ...hyperloglogEntries };
 const seeds = [21, 22, 23, 24];
 const steps = 3000;
 
-describe(`${family.name}: downstash answers like redis-server`, () => {
-  let oracle: RedisOracle | undefined;
-  beforeAll(async () => {
-    oracle = await startRedisOracle();
-  });
-  afterAll(async () => {
-    await oracle?.stop();
-  });
-
-  test("the oracle is Redis 7.0, the version these sequences are written for", () => {
-    expect(oracle!.version).toStartWith("7.0.");
-  });
-
-  test("every bitmap and HyperLogLog command of Redis 7.0 is in the engine's table", () => {
-    expect(missingCommands(own)).toEqual([]);
-  });
-
+describeAgainstRedis({ name: family.name, own }, (redis) => {
   const seen = new Set<string>();
   const observe = (argv: string[], fromRedis: Reply) => {
     const name = argv[0]!.toUpperCase();
@@ -293,15 +276,11 @@ describe(`${family.name}: downstash answers like redis-server`, () => {
     if (name === "PFADD" && fromRedis instanceof ErrorReply && fromRedis.message.startsWith("INVALIDOBJ")) seen.add("corrupt sketch");
   };
 
-  for (const [name, commands] of Object.entries(scripts)) {
-    test(`scripted: ${name} (${commands.length} commands)`, async () => {
-      await runDifferential(oracle!.client, scriptedFamily(`${family.name}/${name}`, commands, family), { seed: 0, steps: commands.length, mutationRate: 0, observe });
-    }, 60_000);
-  }
+  testScripts(redis, family, scripts, { observe });
 
   for (const seed of seeds) {
     test(`seed ${seed}: ${steps} random commands get the same replies and leave the same keyspace`, async () => {
-      await runDifferential(oracle!.client, family, { seed, steps, mutationRate: 0, keyspaceEvery: 100, observe });
+      await runDifferential(redis(), family, { seed, steps, mutationRate: 0, keyspaceEvery: 100, observe });
     }, 60_000);
   }
 

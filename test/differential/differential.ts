@@ -7,6 +7,7 @@
 // message alone.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { redis70Doubles } from "../../src/redis/commands/double-format.ts";
 import { createCommandTable } from "../../src/redis/commands/index.ts";
 import { discardChanges } from "../../src/redis/engine/change-log.ts";
 import type { Session } from "../../src/redis/engine/command.ts";
@@ -116,12 +117,39 @@ export interface Suite {
  */
 export function describeDifferential(suite: Suite): void {
   const { family, own, seeds, steps, scripts = {} } = suite;
-  describe(`${family.name}: downstash answers like redis-server`, () => {
+  describeAgainstRedis({ name: family.name, own }, (redis) => {
+    testScripts(redis, family, scripts);
+    for (const seed of seeds) {
+      test(`seed ${seed}: ${steps} random commands get the same replies and leave the same keyspace`, async () => {
+        await runDifferential(redis(), family, { seed, steps });
+      }, 60_000);
+    }
+  });
+}
+
+export interface Frame {
+  /** What is compared: the block reads "<name>: downstash answers like redis-server". */
+  name: string;
+  /** Commands that must all be in the engine's table (a suite of fixed sweeps may have none). */
+  own?: Record<string, CommandEntry>;
+  /** The engine prints doubles with Redis 7.0's "%.17g", as the oracle does (7.2+ prints the shortest form). */
+  redis70Doubles?: boolean;
+}
+
+/**
+ * The frame every differential file shares: one redis-server for the file, a test that it is
+ * Redis 7.0 and one that `own` is all in the engine's table. `body` adds the comparisons; its
+ * `redis()` is the oracle's client, there once the tests run.
+ */
+export function describeAgainstRedis(frame: Frame, body: (redis: () => RespClient) => void): void {
+  describe(`${frame.name}: downstash answers like redis-server`, () => {
     let oracle: RedisOracle | undefined;
     beforeAll(async () => {
       oracle = await startRedisOracle();
+      if (frame.redis70Doubles) redis70Doubles.enabled = true;
     });
     afterAll(async () => {
+      if (frame.redis70Doubles) redis70Doubles.enabled = false;
       await oracle?.stop();
     });
 
@@ -129,22 +157,29 @@ export function describeDifferential(suite: Suite): void {
       expect(oracle!.version).toStartWith("7.0.");
     });
 
-    test(`every ${family.name} command of Redis 7.0 is in the engine's table`, () => {
-      expect(missingCommands(own)).toEqual([]);
-    });
-
-    for (const [name, commands] of Object.entries(scripts)) {
-      test(`scripted: ${name} (${commands.length} commands)`, async () => {
-        await runDifferential(oracle!.client, scriptedFamily(`${family.name}/${name}`, commands, family), { seed: 0, steps: commands.length, mutationRate: 0 });
-      }, 60_000);
+    if (frame.own !== undefined) {
+      const own = frame.own;
+      test(`every ${frame.name} command of Redis 7.0 is in the engine's table`, () => {
+        expect(missingCommands(own)).toEqual([]);
+      });
     }
 
-    for (const seed of seeds) {
-      test(`seed ${seed}: ${steps} random commands get the same replies and leave the same keyspace`, async () => {
-        await runDifferential(oracle!.client, family, { seed, steps });
-      }, 60_000);
-    }
+    body(() => oracle!.client);
   });
+}
+
+/** A test per fixed sequence, compared as `family`'s entries say, never mutated; `options` add e.g. an observer. */
+export function testScripts(
+  redis: () => RespClient,
+  family: Family,
+  scripts: Record<string, string[][]>,
+  options: Omit<Partial<RunOptions>, "seed" | "steps" | "mutationRate"> = {},
+): void {
+  for (const [name, commands] of Object.entries(scripts)) {
+    test(`scripted: ${name} (${commands.length} commands)`, async () => {
+      await runDifferential(redis(), scriptedFamily(`${family.name}/${name}`, commands, family), { ...options, seed: 0, steps: commands.length, mutationRate: 0 });
+    }, 60_000);
+  }
 }
 
 /** A fixed command list as a family: each command compares as `comparisons`' entry of its name says. */

@@ -5,13 +5,12 @@
 // hex floats, spaces). Also proves that a restart re-encodes strings by SET's rule, as Redis's own
 // reload does (checked by hand with DEBUG RELOAD on redis-server 7.0.15, which the oracle disables).
 
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { redis70Doubles } from "../../src/redis/commands/double-format.ts";
-import { startRedisOracle, type RedisOracle } from "../harness/redis-oracle.ts";
+import { describe, expect, test } from "bun:test";
 import { startServer, type TestServer } from "../harness/server.ts";
-import { runDifferential, scriptedFamily, type Family } from "./differential.ts";
+import { describeAgainstRedis, testScripts, type Family } from "./differential.ts";
 
-const exactReplies: Family = { name: "exact", commands: {} };
+// No command compares but exactly: every reply of these sweeps is deterministic.
+const exactReplies: Family = { name: "string encodings and float texts", commands: {} };
 
 // An empty sparse sketch whose cached count is marked stale, stored by SET: "embstr" until edited.
 const storedSketch = "HYLL\x01\0\0\0\0\0\0\0\0\0\0\x80\x7f\xff";
@@ -95,23 +94,11 @@ function floatSweep(): string[][] {
   return [...floatTexts.flatMap(perText), ...floatTexts.flatMap(perBound)];
 }
 
-describe("string encodings and float texts: downstash answers like redis-server", () => {
-  let oracle: RedisOracle | undefined;
-  beforeAll(async () => {
-    oracle = await startRedisOracle();
-    redis70Doubles.enabled = true;
+describeAgainstRedis({ name: exactReplies.name, redis70Doubles: true }, (redis) => {
+  testScripts(redis, exactReplies, {
+    "OBJECT ENCODING after every string write, from every starting encoding": encodingSweep(),
+    "float texts in every float-reading command": floatSweep(),
   });
-  afterAll(async () => {
-    redis70Doubles.enabled = false;
-    await oracle?.stop();
-  });
-
-  const scripts = { "OBJECT ENCODING after every string write, from every starting encoding": encodingSweep(), "float texts in every float-reading command": floatSweep() };
-  for (const [name, script] of Object.entries(scripts)) {
-    test(`scripted: ${name} (${script.length} commands)`, async () => {
-      await runDifferential(oracle!.client, scriptedFamily(name, script, exactReplies), { seed: 0, steps: script.length, mutationRate: 0 });
-    }, 60_000);
-  }
 });
 
 async function send(server: TestServer, argv: string[]): Promise<unknown> {

@@ -17,17 +17,16 @@
 // inputs after which Redis 7 leaves errno at ERANGE (weights like 1e400, SSCAN cursors past 2^64):
 // its SORT never clears errno, so every later SORT of a non-integer element would fail too.
 
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { test } from "bun:test";
 import { ErrorReply, type Reply } from "../../src/redis/engine/reply.ts";
-import { startRedisOracle, type RedisOracle } from "../harness/redis-oracle.ts";
 import type { RespClient } from "../harness/resp-client.ts";
 import {
   type CommandEntry,
   createDifferentialEngine,
+  describeAgainstRedis,
   type DifferentialEngine,
   type Family,
   type Gen,
-  missingCommands,
   runDifferential,
   unordered,
   utf8,
@@ -343,27 +342,11 @@ const formatCount = (reply: Reply | undefined) => (reply instanceof ErrorReply ?
 const seeds = [21, 22, 23, 24];
 const steps = 5000;
 
-describe(`${family.name}: downstash answers like redis-server`, () => {
-  let oracle: RedisOracle | undefined;
-  beforeAll(async () => {
-    oracle = await startRedisOracle();
-  });
-  afterAll(async () => {
-    await oracle?.stop();
-  });
-
-  test("the oracle is Redis 7.0, the version these sequences are written for", () => {
-    expect(oracle!.version).toStartWith("7.0.");
-  });
-
-  test("every list, set and SORT command of Redis 7.0 is in the engine's table", () => {
-    expect(missingCommands({ ...listEntries, ...setEntries, ...sortEntries })).toEqual([]);
-  });
-
+describeAgainstRedis({ name: family.name, own: { ...listEntries, ...setEntries, ...sortEntries } }, (redis) => {
   for (const seed of seeds) {
     test(`seed ${seed}: ${steps} random commands get the same replies and leave the same keyspace`, async () => {
       const pops: Pop[] = [];
-      await runDifferential(popMirroringClient(oracle!.client, pops), family, { seed, steps, engine: recordingEngine(seed, pops) });
+      await runDifferential(popMirroringClient(redis(), pops), family, { seed, steps, engine: recordingEngine(seed, pops) });
     }, 60_000);
   }
 });

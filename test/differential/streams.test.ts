@@ -6,10 +6,9 @@
 // entries-read and lag); those are covered by unit tests. `*` ids are sent only to streams whose
 // last id is in the future, where Redis derives them from that id rather than from the clock.
 
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { test } from "bun:test";
 import type { Reply } from "../../src/redis/engine/reply.ts";
-import { startRedisOracle, type RedisOracle } from "../harness/redis-oracle.ts";
-import { missingCommands, runDifferential, type CommandEntry, type Family, type Gen } from "./differential.ts";
+import { describeAgainstRedis, runDifferential, type CommandEntry, type Family, type Gen } from "./differential.ts";
 
 const FUTURE_MS = 5_000_000_000_000n; // year 2128: later than any clock these tests run on
 const U64_MAX = 18446744073709551615n;
@@ -361,28 +360,12 @@ function normalizeMap(map: Reply): Reply {
 const seeds = [101, 102, 103, 104];
 const stepsPerSeed = 3000;
 
-describe("streams: downstash answers like redis-server", () => {
-  let oracle: RedisOracle | undefined;
-  beforeAll(async () => {
-    oracle = await startRedisOracle();
-  });
-  afterAll(async () => {
-    await oracle?.stop();
-  });
-
-  test("the oracle is Redis 7.0, the version these sequences are written for", () => {
-    expect(oracle!.version).toStartWith("7.0.");
-  });
-
-  test("every stream command of Redis 7.0 is in the engine's table", () => {
-    expect(missingCommands(makeGenerators())).toEqual([]);
-  });
-
+describeAgainstRedis({ name: "streams", own: makeGenerators() }, (redis) => {
   for (const seed of seeds) {
     test(`seed ${seed}: ${stepsPerSeed} random stream commands get the same replies`, async () => {
       const family: Family = { name: "streams", commands: makeGenerators() };
       // No random mutation: the generators make their own broken calls, and XCLAIM's consumer step must precede it intact.
-      await runDifferential(oracle!.client, family, { seed, steps: stepsPerSeed, mutationRate: 0 });
+      await runDifferential(redis(), family, { seed, steps: stepsPerSeed, mutationRate: 0 });
     }, 60_000);
   }
 });

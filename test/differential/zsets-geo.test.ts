@@ -13,12 +13,10 @@
 // Keys hold at most a few dozen short members, so every set stays a listpack, as in Redis, and
 // ZSCAN answers in one call (compared as a plain reply).
 
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { redis70Doubles } from "../../src/redis/commands/double-format.ts";
+import { expect, test } from "bun:test";
 import { ErrorReply, type Reply } from "../../src/redis/engine/reply.ts";
-import { startRedisOracle, type RedisOracle } from "../harness/redis-oracle.ts";
 import { genericEntries, hashEntries, reweighted, stringEntries } from "./commands.ts";
-import { type CommandEntry, type Family, type Gen, missingCommands, runDifferential, scriptedFamily, unordered, utf8 } from "./differential.ts";
+import { type CommandEntry, describeAgainstRedis, type Family, type Gen, runDifferential, testScripts, unordered, utf8 } from "./differential.ts";
 
 // ---- vocabulary ----
 
@@ -371,34 +369,12 @@ function observe(argv: string[], fromRedis: Reply): void {
   coverage.set(name, counts);
 }
 
-describe(`${family.name}: downstash answers like redis-server`, () => {
-  let oracle: RedisOracle | undefined;
-  beforeAll(async () => {
-    oracle = await startRedisOracle();
-    redis70Doubles.enabled = true;
-  });
-  afterAll(async () => {
-    redis70Doubles.enabled = false;
-    await oracle?.stop();
-  });
-
-  test("the oracle is Redis 7.0, the version these sequences are written for", () => {
-    expect(oracle!.version).toStartWith("7.0.");
-  });
-
-  test("every sorted-set and geo command of Redis 7.0 is in the engine's table", () => {
-    expect(missingCommands(own)).toEqual([]);
-  });
-
-  for (const [name, script] of Object.entries({ "a 300-member skiplist": skiplistScript(), "a dense geo grid": geoGridScript() })) {
-    test(`scripted: ${name} (${script.length} commands)`, async () => {
-      await runDifferential(oracle!.client, scriptedFamily(`${family.name}/${name}`, script, family), { seed: 0, steps: script.length, mutationRate: 0 });
-    }, 60_000);
-  }
+describeAgainstRedis({ name: family.name, own, redis70Doubles: true }, (redis) => {
+  testScripts(redis, family, { "a 300-member skiplist": skiplistScript(), "a dense geo grid": geoGridScript() });
 
   for (const seed of seeds) {
     test(`seed ${seed}: ${steps} random commands get the same replies and leave the same keyspace`, async () => {
-      await runDifferential(oracle!.client, family, { seed, steps, mutationRate: 0, observe });
+      await runDifferential(redis(), family, { seed, steps, mutationRate: 0, observe });
     }, 60_000);
   }
 
