@@ -18,6 +18,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildBinary } from "./build.ts";
+import { spawnListening } from "./spawn-listening.ts";
 import { median } from "./stats.ts";
 
 const repoRoot = join(import.meta.dir, "..");
@@ -121,41 +122,30 @@ function downstashBinary(): Promise<string> {
 async function startDownstash(dataDir: string, args: string[]): Promise<Downstash> {
   const executable = await downstashBinary();
   const startedAtMs = performance.now();
-  const child = Bun.spawn([executable, "serve", "--port", "0", "--data-dir", dataDir, "--admin-token", "bench-durability-token-admin", ...args], {
+  // A restart replays up to a million keys before it listens: allow it as long as redis-server's.
+  const server = await spawnListening({
+    command: [executable, "serve", "--port", "0", "--data-dir", dataDir, "--admin-token", "bench-durability-token-admin", ...args],
     cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", UPSTASH_REDIS_REST_TOKEN: token, UPSTASH_REDIS_REST_READONLY_TOKEN: "bench-durability-token-read-only" },
-    stdout: "pipe",
+    env: { UPSTASH_REDIS_REST_TOKEN: token, UPSTASH_REDIS_REST_READONLY_TOKEN: "bench-durability-token-read-only" },
+    timeoutMs: 120_000,
     stderr: "pipe",
-  });
+  }).catch((error: Error) => fail(`downstash did not start: ${error.message}`));
+  const readyMs = performance.now() - startedAtMs;
+  const { child } = server;
   children.push(child);
-  const reader = child.stdout.getReader();
-  const decoder = new TextDecoder();
-  let buffered = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) fail(`downstash did not start: ${buffered}\n${await new Response(child.stderr).text()}`);
-    buffered += decoder.decode(value, { stream: true });
-    const line = buffered.split("\n").find((candidate) => candidate.includes('"event":"listening"'));
-    if (line !== undefined) {
-      const readyMs = performance.now() - startedAtMs;
-      const recovered = buffered.split("\n").find((candidate) => candidate.includes('"event":"recovered"'));
-      const recoveryMs = recovered === undefined ? 0 : (JSON.parse(recovered) as { durationMs: number }).durationMs;
-      (async () => {
-        while (!(await reader.read()).done);
-      })().catch(() => {});
-      return {
-        url: (JSON.parse(line) as { url: string }).url,
-        respPort: (JSON.parse(line) as { respPort?: number }).respPort,
-        child,
-        readyMs,
-        recoveryMs,
-        async stop(signal = "SIGTERM") {
-          child.kill(signal);
-          await Promise.race([child.exited, Bun.sleep(20_000).then(() => child.kill("SIGKILL"))]);
-        },
-      };
-    }
-  }
+  const recovered = server.lines.find((line) => line.includes('"event":"recovered"'));
+  const recoveryMs = recovered === undefined ? 0 : (JSON.parse(recovered) as { durationMs: number }).durationMs;
+  return {
+    url: server.url,
+    respPort: server.respPort,
+    child,
+    readyMs,
+    recoveryMs,
+    async stop(signal = "SIGTERM") {
+      child.kill(signal);
+      await Promise.race([child.exited, Bun.sleep(20_000).then(() => child.kill("SIGKILL"))]);
+    },
+  };
 }
 
 async function rest(url: string, path: string, body: unknown): Promise<unknown> {

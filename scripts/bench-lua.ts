@@ -26,6 +26,7 @@ import { systemClock } from "../src/util/clock.ts";
 import { systemRandom } from "../src/util/random.ts";
 import { writeHeadingSection } from "./benchmarks-section.ts";
 import { ratelimitScript } from "./ratelimit-scripts.ts";
+import { spawnListening } from "./spawn-listening.ts";
 import { median } from "./stats.ts";
 
 const repoRoot = join(import.meta.dir, "..");
@@ -227,24 +228,10 @@ interface Server {
   pid: number;
 }
 
-async function spawnListening(command: string[], env: Record<string, string> = {}): Promise<Server> {
-  const child = Bun.spawn(command, { cwd: repoRoot, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env }, stdout: "pipe", stderr: "inherit" });
+async function startServer(command: string[], env: Record<string, string> = {}): Promise<Server> {
+  const { child, url } = await spawnListening({ command, cwd: repoRoot, env, timeoutMs: 20_000, stderr: "inherit" });
   children.push(child);
-  const reader = child.stdout.getReader();
-  const decoder = new TextDecoder();
-  let buffered = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`${command.join(" ")} exited before listening`);
-    buffered += decoder.decode(value, { stream: true });
-    const match = /"event":"listening"[^\n]*"url":"([^"]+)"/.exec(buffered);
-    if (match) {
-      (async () => {
-        while (!(await reader.read()).done);
-      })().catch(() => {});
-      return { url: match[1]!, pid: child.pid };
-    }
-  }
+  return { url, pid: child.pid };
 }
 
 async function startRedisServer(): Promise<Server> {
@@ -304,13 +291,13 @@ function medians(measurements: Measurement[]): Measurement {
 
 async function benchHttp(): Promise<{ rows: LimiterRow[]; evalsha: number; incr: number }> {
   const token = "bench-lua-token-0123456789abcdef";
-  const downstash = await spawnListening([process.execPath, "src/cli/main.ts", "serve", "--port", "0", "--data-dir", dataDir, "--fsync", "no"], {
+  const downstash = await startServer([process.execPath, "src/cli/main.ts", "serve", "--port", "0", "--data-dir", dataDir, "--fsync", "no"], {
     UPSTASH_REDIS_REST_TOKEN: token,
     UPSTASH_REDIS_REST_READONLY_TOKEN: `${token}-ro`,
     DOWNSTASH_ADMIN_TOKEN: `${token}-admin`,
   });
   const redis = await startRedisServer();
-  const proxy = await spawnListening([process.execPath, "scripts/bench-proxy.ts", "--port", "0", "--redis-url", redis.url, "--token", token]);
+  const proxy = await startServer([process.execPath, "scripts/bench-proxy.ts", "--port", "0", "--redis-url", redis.url, "--token", token]);
   const rows: LimiterRow[] = [];
   for (const name of ["slidingWindow", "tokenBucket"]) {
     const downstashRuns: Measurement[] = [];

@@ -19,6 +19,7 @@ import { ErrorReply } from "../src/redis/engine/reply.ts";
 import type { SortedSet } from "../src/redis/types/sorted-set.ts";
 import { systemClock } from "../src/util/clock.ts";
 import { SeededRandom, randomInt } from "../src/util/random.ts";
+import { spawnListening } from "./spawn-listening.ts";
 import { median } from "./stats.ts";
 
 const repoRoot = join(import.meta.dir, "..");
@@ -470,40 +471,13 @@ async function startRedis(): Promise<{ port: number }> {
 
 /** Spawns a Bun server that logs `{"event":"listening","url":…}` on stdout, and returns the URL. */
 async function startHttpServer(name: string, command: string[], env: Record<string, string>): Promise<string> {
-  const child = Bun.spawn(command, {
-    cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  children.push(child);
-  const reader = child.stdout.getReader();
-  const decoder = new TextDecoder();
-  let buffered = "";
-  const timeout = setTimeout(() => child.kill("SIGKILL"), 20_000);
   try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffered += decoder.decode(value, { stream: true });
-      for (const line of buffered.split("\n").slice(0, -1)) {
-        if (!line.startsWith("{")) continue;
-        const event = JSON.parse(line) as { event?: string; url?: string };
-        if (event.event === "listening" && event.url !== undefined) {
-          // Keep reading so the child never blocks on a full stdout pipe.
-          (async () => {
-            while (!(await reader.read()).done);
-          })().catch(() => {});
-          return event.url;
-        }
-      }
-      buffered = buffered.slice(buffered.lastIndexOf("\n") + 1);
-    }
-  } finally {
-    clearTimeout(timeout);
+    const server = await spawnListening({ command, cwd: repoRoot, env, timeoutMs: 20_000, stderr: "pipe" });
+    children.push(server.child);
+    return server.url;
+  } catch (error) {
+    fail(`${name}: ${(error as Error).message}`);
   }
-  const stderr = await new Response(child.stderr).text();
-  fail(`${name} did not report listening:\n${buffered}\n${stderr}`);
 }
 
 async function stopChildren(): Promise<void> {
