@@ -50,6 +50,20 @@ function effectiveLimitOf(call: ScriptCall, dynamicLimitKey: string | undefined,
   return typeof stored === "string" ? integerOf(stored) : undefined;
 }
 
+// String(n) of the last n asked for: a bucket's TTL is the same number call after call, and
+// turning a number into text is a good part of what a twin costs (with the stored refilledAt
+// reused, about 80 of 280 ns a tokenBucket call in a loop).
+let lastNumber = Number.NaN;
+let lastNumberText = "";
+
+function repeatedText(n: number): string {
+  if (n !== lastNumber) {
+    lastNumber = n;
+    lastNumberText = String(n);
+  }
+  return lastNumberText;
+}
+
 /** Whether every value is an integer a double holds exactly (the integers Lua computes with here). */
 function allSafe(...values: number[]): boolean {
   return values.every(Number.isSafeInteger);
@@ -123,17 +137,21 @@ const tokenBucketLimit: NativeScript = (call, keys, args) => {
   if (!Array.isArray(bucket)) return undefined;
   let refilledAt = now;
   let tokens = effectiveLimit;
+  // The stored text while refilledAt stays as stored: a canonical integer's text is String() of it.
+  let refilledAtText: string | undefined;
   if (bucket[0] !== null) {
     const storedRefilledAt = typeof bucket[0] === "string" ? integerOf(bucket[0]) : undefined;
     const storedTokens = typeof bucket[1] === "string" ? integerOf(bucket[1]) : undefined;
     if (storedRefilledAt === undefined || storedTokens === undefined) return undefined;
     refilledAt = storedRefilledAt;
+    refilledAtText = bucket[0] as string;
     tokens = storedTokens;
   }
   if (now >= refilledAt + interval) {
     const refills = Math.floor((now - refilledAt) / interval);
     const refilled = tokens + refills * refillRate;
     refilledAt += refills * interval;
+    refilledAtText = undefined;
     // Lua's integers would wrap where these doubles round: Lua's to compute.
     if (!allSafe(refills * refillRate, refilled, refills * interval, refilledAt + interval)) return undefined;
     tokens = Math.min(effectiveLimit, refilled);
@@ -142,8 +160,8 @@ const tokenBucketLimit: NativeScript = (call, keys, args) => {
   const remaining = tokens - incrementBy;
   const expireAt = Math.ceil((effectiveLimit - remaining) / refillRate) * interval;
   if (!allSafe(expireAt)) return undefined;
-  call(["HSET", key, "refilledAt", String(refilledAt), "tokens", String(remaining)]);
-  if (expireAt > 0) call(["PEXPIRE", key, String(expireAt)]);
+  call(["HSET", key, "refilledAt", refilledAtText ?? String(refilledAt), "tokens", String(remaining)]);
+  if (expireAt > 0) call(["PEXPIRE", key, repeatedText(expireAt)]);
   return [remaining, refilledAt + interval, effectiveLimit];
 };
 
