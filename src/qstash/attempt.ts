@@ -5,6 +5,7 @@
 // are any, so a name pointing at a denied range is refused.
 
 import { lookup } from "node:dns/promises";
+import { concatBytes } from "../util/bytes.ts";
 import type { DeliveryJob } from "./delivery.ts";
 import type { DestinationPolicy } from "./destinations.ts";
 import type { AttemptResult } from "./outcome.ts";
@@ -76,13 +77,8 @@ async function readBounded(response: Response, limit: number): Promise<Uint8Arra
     chunks.push(value);
     total += value.byteLength;
   }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
+  // The body must own its whole buffer: the delivery worker transfers it to the main thread.
+  return chunks.length === 1 ? chunks[0]!.slice() : concatBytes(chunks, total);
 }
 
 /** Go-like phrasing, as users of the official service and dev server see in their logs. */
