@@ -3,23 +3,16 @@
 // channel names with spaces and slashes), PUBLISH counts SSE receivers, unsubscribing drops the
 // subscription at once, and /monitor streams the commands others run.
 
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { Redis } from "@upstash/redis";
-import { startServer, type TestServer } from "../harness/server.ts";
+import { startServerForFile } from "../harness/server.ts";
 import { waitFor } from "../harness/wait.ts";
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startServer();
-});
-afterAll(async () => {
-  await server?.[Symbol.asyncDispose]();
-});
+const server = startServerForFile();
 
-const client = () => new Redis({ url: server.url, token: server.token, enableTelemetry: false });
+const client = () => new Redis({ url: server().url, token: server().token, enableTelemetry: false });
 let serial = 0;
 
-/** Resolves when `probe` holds, polling every 10 ms; fails after `timeoutMs`. */
 const numsub = async (publisher: Redis, channel: string) => ((await publisher.exec(["PUBSUB", "NUMSUB", channel])) as [string, number])[1];
 
 describe("subscribe", () => {
@@ -65,9 +58,9 @@ describe("psubscribe", () => {
 describe("/monitor", () => {
   test("streams OK, then the commands other clients run", async () => {
     const controller = new AbortController();
-    const response = await fetch(`${server.url}/monitor`, {
+    const response = await fetch(`${server().url}/monitor`, {
       method: "POST",
-      headers: { authorization: `Bearer ${server.token}`, accept: "text/event-stream" },
+      headers: { authorization: `Bearer ${server().token}`, accept: "text/event-stream" },
       signal: controller.signal,
     });
     expect(response.headers.get("content-type")).toBe("text/event-stream");

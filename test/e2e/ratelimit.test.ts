@@ -23,7 +23,6 @@ const client = (target = server) => new Redis({ url: target.url, token: target.t
 let serial = 0;
 const prefix = (name: string) => `rl-test:${name}:${++serial}`;
 
-/** Calls `probe` until it returns true, at most `timeoutMs`: a wait on a condition, not a sleep. */
 const algorithms = [
   ["fixedWindow", () => Ratelimit.fixedWindow(10, "60 s")],
   ["slidingWindow", () => Ratelimit.slidingWindow(10, "60 s")],
