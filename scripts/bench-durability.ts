@@ -18,7 +18,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildBinary } from "./build.ts";
-import { spawnListening } from "./spawn-listening.ts";
+import { spawnListening } from "../test/harness/spawn-listening.ts";
 import { median } from "./stats.ts";
 
 const repoRoot = join(import.meta.dir, "..");

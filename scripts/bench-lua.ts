@@ -26,7 +26,7 @@ import { systemClock } from "../src/util/clock.ts";
 import { systemRandom } from "../src/util/random.ts";
 import { writeHeadingSection } from "./benchmarks-section.ts";
 import { ratelimitScript } from "./ratelimit-scripts.ts";
-import { spawnListening } from "./spawn-listening.ts";
+import { spawnListening } from "../test/harness/spawn-listening.ts";
 import { median } from "./stats.ts";
 
 const repoRoot = join(import.meta.dir, "..");

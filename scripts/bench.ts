@@ -19,7 +19,7 @@ import { ErrorReply } from "../src/redis/engine/reply.ts";
 import type { SortedSet } from "../src/redis/types/sorted-set.ts";
 import { systemClock } from "../src/util/clock.ts";
 import { SeededRandom, randomInt } from "../src/util/random.ts";
-import { spawnListening } from "./spawn-listening.ts";
+import { spawnListening } from "../test/harness/spawn-listening.ts";
 import { median } from "./stats.ts";
 
 const repoRoot = join(import.meta.dir, "..");

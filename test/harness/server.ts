@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { readStoredCredentials } from "../../src/platform/credentials.ts";
+import { spawnListening } from "./spawn-listening.ts";
 
 const repoRoot = join(import.meta.dir, "..", "..");
 
@@ -58,7 +59,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   const qstash = { token: `test-token-${id}-qstash`, currentSigningKey: `sig_test${id}current`, nextSigningKey: `sig_test${id}next0000` };
   const kafka = { username: `test-kafka-${id}`, password: `test-token-${id}-kafka` };
   const command = options.command ?? [process.execPath, join(repoRoot, "src/cli/main.ts")];
-  const givenTokens = options.storedCredentials
+  const givenTokens: Record<string, string> = options.storedCredentials
     ? {}
     : {
         UPSTASH_REDIS_REST_TOKEN: token,
@@ -70,19 +71,14 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
         UPSTASH_KAFKA_REST_USERNAME: kafka.username,
         UPSTASH_KAFKA_REST_PASSWORD: kafka.password,
       };
-  const child = Bun.spawn([...command, "serve", "--port", "0", "--data-dir", dataDir, ...(options.args ?? [])], {
+  const { child, url, respPort, lines: output } = await spawnListening({
+    command: [...command, "serve", "--port", "0", "--data-dir", dataDir, ...(options.args ?? [])],
     cwd: options.cwd ?? repoRoot,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? "/tmp",
-      ...givenTokens,
-      ...options.env,
-    },
-    stdout: "pipe",
+    env: { ...givenTokens, ...options.env },
+    timeoutMs: 20_000,
     stderr: "pipe",
+    keepLines: true,
   });
-  const output: string[] = [];
-  const { url, respPort } = await waitForListening(child, output);
   const stored = options.storedCredentials ? await readStoredCredentials(dataDir) : undefined;
   if (options.storedCredentials && stored === undefined) {
     child.kill("SIGKILL");
@@ -130,48 +126,6 @@ export function startServerForFile(options: StartOptions = {}): () => TestServer
     if (server === undefined) throw new Error("the file's server is not running (used outside a test?)");
     return server;
   };
-}
-
-async function waitForListening(child: Subprocess<"ignore", "pipe", "pipe">, output: string[]): Promise<{ url: string; respPort: number | undefined }> {
-  const reader = child.stdout.getReader();
-  const decoder = new TextDecoder();
-  let buffered = "";
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buffered += decoder.decode(value, { stream: true });
-    let newline: number;
-    while ((newline = buffered.indexOf("\n")) !== -1) {
-      const line = buffered.slice(0, newline);
-      buffered = buffered.slice(newline + 1);
-      output.push(line);
-      if (line.startsWith("{")) {
-        const event = JSON.parse(line);
-        if (event.event === "listening") {
-          drain(reader, decoder, output, buffered);
-          return { url: event.url, respPort: event.respPort };
-        }
-      }
-    }
-  }
-  child.kill("SIGKILL");
-  const stderr = await new Response(child.stderr).text();
-  throw new Error(`server did not report listening:\n${output.join("\n")}\n${stderr}`);
-}
-
-/** Keeps reading stdout so the child never blocks on a full pipe. */
-function drain(reader: { read(): Promise<{ value?: Uint8Array; done: boolean }> }, decoder: TextDecoder, output: string[], buffered: string): void {
-  (async () => {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      buffered += decoder.decode(value, { stream: true });
-      const lines = buffered.split("\n");
-      buffered = lines.pop()!;
-      output.push(...lines);
-    }
-  })().catch(() => {});
 }
 
 export interface CliResult {

@@ -1,5 +1,6 @@
-// Starts a server for the benchmarks (scripts/bench*.ts) and waits for the JSON line it logs on
-// stdout once it serves, `{"event":"listening","url":…}` (src/cli/main.ts, scripts/bench-proxy.ts).
+// Starts a server for the tests (harness/server.ts) and the benchmarks (scripts/bench*.ts) and
+// waits for the JSON line it logs on stdout once it serves, `{"event":"listening","url":…}`
+// (src/cli/main.ts, scripts/bench-proxy.ts).
 // The child sees only PATH, HOME and the variables given. After that line its stdout is read to the
 // end, so the child never blocks on a full pipe. On failure the child is dead when this throws; on
 // success the caller owns it (and stops it).
@@ -15,6 +16,8 @@ export interface SpawnListeningOptions {
   timeoutMs: number;
   /** "pipe" keeps the child's stderr to quote when the start fails; "inherit" shows it as it comes. */
   stderr: "pipe" | "inherit";
+  /** Keep adding the later stdout lines to `lines` (tests read the logs); else they are dropped. */
+  keepLines?: boolean;
 }
 
 export interface ListeningServer {
@@ -22,7 +25,7 @@ export interface ListeningServer {
   url: string;
   /** The RESP listener's port, when started with `--resp-port`. */
   respPort: number | undefined;
-  /** The stdout lines up to and including the listening line (e.g. a `recovered` line before it). */
+  /** The stdout lines up to and including the listening line (e.g. a `recovered` line before it), and with `keepLines` every later one. */
   lines: string[];
 }
 
@@ -48,16 +51,24 @@ export async function spawnListening(options: SpawnListeningOptions): Promise<Li
       if (done) break;
       const split = (partial + decoder.decode(value, { stream: true })).split("\n");
       partial = split.pop()!;
-      for (const line of split) {
-        lines.push(line);
-        const event = listeningEvent(line);
+      for (let i = 0; i < split.length; i++) {
+        const event = listeningEvent(split[i]!);
         if (event === undefined) continue;
+        lines.push(...(options.keepLines ? split : split.slice(0, i + 1)));
         // Keep reading so the child never blocks on a full stdout pipe.
         (async () => {
-          while (!(await reader.read()).done);
+          for (;;) {
+            const { value, done } = await reader.read();
+            if (done) return;
+            if (!options.keepLines) continue;
+            const more = (partial + decoder.decode(value, { stream: true })).split("\n");
+            partial = more.pop()!;
+            lines.push(...more);
+          }
         })().catch(() => {});
         return { child, url: event.url, respPort: event.respPort, lines };
       }
+      lines.push(...split);
     }
   } finally {
     clearTimeout(timer);

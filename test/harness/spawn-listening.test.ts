@@ -4,6 +4,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { spawnListening } from "./spawn-listening.ts";
+import { waitFor } from "./wait.ts";
 
 const bun = (script: string) => [process.execPath, "-e", script];
 const base = { cwd: import.meta.dir, timeoutMs: 10_000, stderr: "pipe" as const };
@@ -38,6 +39,17 @@ describe("spawnListening", () => {
     expect(server.url).toBe("http://from-env");
     expect(server.respPort).toBeUndefined();
     expect(await server.child.exited).toBe(0);
+  });
+
+  test("with keepLines, keeps the lines logged after the listening line, in order", async () => {
+    const script = `
+      console.log(JSON.stringify({ event: "listening", url: "http://127.0.0.1:1" }));
+      console.log("same chunk");
+      setTimeout(() => console.log("later"), 50);`;
+    const server = await spawnListening({ ...base, command: bun(script), keepLines: true });
+    expect(await server.child.exited).toBe(0);
+    await waitFor(() => server.lines.includes("later"), "the later line");
+    expect(server.lines).toEqual(['{"event":"listening","url":"http://127.0.0.1:1"}', "same chunk", "later"]);
   });
 
   test("fails with the output and stderr when the child exits before listening", async () => {
