@@ -30,8 +30,9 @@ describe("byte strings", () => {
 
   test("written from an offset, only the bytes from there on are written", () => {
     const long = "\xff".repeat(40) + "tail";
-    const bytes = new BinaryWriter().latin1("key:\x80\x81", 4).latin1(long, 40).latin1("whole").latin1("gone", 4).finish();
-    expect(new BinaryReader(bytes).latin1(bytes.length)).toBe("\x80\x81tailwhole");
+    const longTail = "skip:" + "\xfe".repeat(30);
+    const bytes = new BinaryWriter().latin1("key:\x80\x81", 4).latin1(long, 40).latin1("whole").latin1("gone", 4).latin1(longTail, 5).finish();
+    expect(new BinaryReader(bytes).latin1(bytes.length)).toBe("\x80\x81tailwhole" + "\xfe".repeat(30));
   });
 });
 

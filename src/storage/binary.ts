@@ -20,12 +20,14 @@ function putU32(buffer: Buffer, offset: number, value: number): void {
   buffer[offset + 3] = value >>> 24;
 }
 
-function putLatin1(buffer: Buffer, offset: number, binary: string): void {
-  const length = binary.length;
+/** Stores `binary`'s bytes from `start` on. A short tail is copied from the string itself: a slice
+ * of it would be a substring JavaScriptCore allocates and flattens before the first charCodeAt. */
+function putLatin1(buffer: Buffer, offset: number, binary: string, start = 0): void {
+  const length = binary.length - start;
   if (length <= SHORT_STRING_BYTES) {
-    for (let i = 0; i < length; i++) buffer[offset + i] = binary.charCodeAt(i);
+    for (let i = 0; i < length; i++) buffer[offset + i] = binary.charCodeAt(start + i);
   } else {
-    buffer.write(binary, offset, length, "latin1");
+    buffer.write(start === 0 ? binary : binary.slice(start), offset, length, "latin1");
   }
 }
 
@@ -113,10 +115,10 @@ export class BinaryWriter {
 
   /** A binary string's bytes from `start` on, alone: the reader must know their length from elsewhere. */
   latin1(binary: string, start = 0): this {
-    const text = start === 0 ? binary : binary.slice(start);
-    this.reserve(text.length);
-    putLatin1(this.buffer, this.length, text);
-    this.length += text.length;
+    const length = binary.length - start;
+    this.reserve(length);
+    putLatin1(this.buffer, this.length, binary, start);
+    this.length += length;
     return this;
   }
 
