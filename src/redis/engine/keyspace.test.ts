@@ -75,6 +75,20 @@ describe("TTL bookkeeping when a key is replaced", () => {
     expect(keyspace.volatileCount).toBe(0);
   });
 
+  test("a key is counted as volatile exactly while setExpiry leaves it a TTL, however often the TTL moves", () => {
+    const clock = new ManualClock();
+    const keyspace = new Keyspace(clock);
+    const entry = keyspace.set("k", "string", "v");
+    const at = clock.nowMs() + 60_000;
+    for (const [expiresAtMs, volatile] of [[at, 1], [at + 1, 1], [at + 2, 1], [0, 0], [0, 0], [at, 1]] as const) {
+      keyspace.setExpiry("k", entry, expiresAtMs);
+      expect([entry.expiresAtMs, keyspace.volatileCount]).toEqual([expiresAtMs, volatile]);
+    }
+    clock.advance(60_001);
+    expect(keyspace.get("k")).toBeUndefined();
+    expect([keyspace.size, keyspace.volatileCount]).toEqual([0, 0]);
+  });
+
   test("a hash tracked for expiring fields stops being tracked when any value replaces it", () => {
     const keyspace = new Keyspace(new ManualClock());
     for (const replacement of ["string", "hash"] as const) {

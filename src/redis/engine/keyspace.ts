@@ -211,8 +211,11 @@ export class Keyspace {
 
   /** Sets (or with 0 clears) the absolute expiry of an existing key. */
   setExpiry(key: string, entry: Entry, expiresAtMs: number): void {
-    const shard = this.volatileKeys[shardOf(keySlot(key))]!;
+    const wasVolatile = entry.expiresAtMs !== 0;
     entry.expiresAtMs = expiresAtMs;
+    // A key whose TTL only moves is tracked already (a token bucket's PEXPIRE on every call).
+    if (wasVolatile === (expiresAtMs !== 0)) return;
+    const shard = this.volatileKeys[shardOf(keySlot(key))]!;
     if (expiresAtMs === 0) shard.delete(key);
     else shard.add(key);
   }
