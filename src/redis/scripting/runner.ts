@@ -83,10 +83,10 @@ export interface Library {
 }
 
 interface RunningScript {
-  name: string;
-  startedAtMs: number;
+  readonly name: string;
+  readonly startedAtMs: number;
   /** Undefined for a native twin, which never yields, so is never there to kill. */
-  vm: LuaVm | undefined;
+  readonly vm: LuaVm | undefined;
   wrote: boolean;
   killable: boolean;
 }
@@ -385,17 +385,24 @@ const scriptForbiddenArity: Record<string, number> = {
   auth: -2, hello: -1, reset: 1, quit: -1, monitor: 1, shutdown: -1, sync: 1, psync: -3, replconf: -1, debug: -2,
 };
 
+// The session a script's commands run in, one for each access: nothing changes a session.
+const SCRIPT_SESSION: Session = { readOnly: false, inTransaction: false, inScript: true };
+const READ_ONLY_SCRIPT_SESSION: Session = { readOnly: true, inTransaction: false, inScript: true };
+
 /**
- * One running script: what the VM calls back into (redis.call, the hook's checkpoint). A class,
- * so a call allocates one object and its methods live on the prototype: the ratelimit scripts
- * run in a few microseconds, where a closure per callback shows up.
+ * One running script: what the VM calls back into (redis.call, the hook's checkpoint), and what
+ * SCRIPT KILL and FUNCTION STATS see of it. A class, so a call allocates one object and its
+ * methods live on the prototype: the ratelimit scripts run in a few microseconds, where a closure
+ * or an object more per call shows up.
  */
-class ScriptRun implements ScriptHost {
+class ScriptRun implements ScriptHost, RunningScript {
   readonly session: Session;
   readonly canYield: boolean;
+  readonly name: string;
   readonly startedAtMs: number;
   sliceStartedAtMs: number;
-  readonly running: RunningScript;
+  wrote = false;
+  killable = true;
   /** A JS exception from a command: never unwound through the VM, rethrown once the script ends. */
   internalError: unknown = undefined;
   /** A write command ran (a lazy expiry's DEL, which a read may journal, is not one). */
@@ -406,13 +413,13 @@ class ScriptRun implements ScriptHost {
     private readonly dispatcher: Dispatcher,
     readonly invocation: Invocation,
     private readonly timeLimitMs: number,
-    vm: LuaVm | undefined,
+    readonly vm: LuaVm | undefined,
   ) {
     const outer = ctx.session;
-    this.session = { readOnly: outer.readOnly, inTransaction: false, inScript: true };
+    this.session = outer.readOnly ? READ_ONLY_SCRIPT_SESSION : SCRIPT_SESSION;
     this.canYield = outer.canWait === true && !outer.inTransaction;
+    this.name = invocation.name;
     this.startedAtMs = this.sliceStartedAtMs = ctx.clock.nowMs();
-    this.running = { name: invocation.name, startedAtMs: this.startedAtMs, vm, wrote: false, killable: true };
   }
 
   command(argv: string[]): Reply {
@@ -436,8 +443,8 @@ class ScriptRun implements ScriptHost {
       return new ErrorReply("ERR internal error");
     } finally {
       if (db.lsn !== lsnBefore) {
-        this.running.wrote = true;
-        this.running.killable = false;
+        this.wrote = true;
+        this.killable = false;
       }
     }
   }
@@ -519,7 +526,7 @@ export function invoke(ctx: CommandContext, invocation: Invocation): Reply {
   const state = scriptingOf(ctx.db);
   const vm = state.vm;
   const run = new ScriptRun(ctx, dispatcherFor(ctx), invocation, state.options.timeLimitMs, vm);
-  state.running = run.running;
+  state.running = run;
   // Keys expire by the script's start time until it ends, time slices included: other requests
   // wait for it meanwhile, as they would for Redis's one command.
   const expiryClock = ctx.db.expiryClock;
