@@ -80,18 +80,21 @@ export interface CommandObserver {
  */
 export const FAST_COMMAND_TIMING_SAMPLE = 8;
 
+/** Enough for a command and the commands it calls (a script's), however many run in a row. */
+const SPARE_CONTEXTS_MAX = 4;
+
 export class Dispatcher {
   /** Optional; set once recovery is done, so replayed commands are not counted as traffic. */
   observer: CommandObserver | undefined;
   /** xorshift32 state choosing which fast commands are timed: not the database's Random, whose draws commands own. */
   private timingDraw = 0x9e3779b9;
   /**
-   * The context of the last command that finished, for the next one: a command called from
-   * within a handler finds none and makes its own. Handlers are called through one megamorphic
-   * call site, so the JIT cannot drop a fresh context per command (SADD ×100 after other commands
-   * had run: 5–8% of the request in process).
+   * Contexts of commands that finished, for the next ones: a command called from within a handler
+   * (a script's redis.call) takes another than its caller's. Handlers are called through one
+   * megamorphic call site, so the JIT cannot drop a fresh context per command (SADD ×100 after
+   * other commands had run: 5–8% of the request in process).
    */
-  private spareContext: DispatchContext | undefined;
+  private readonly spareContexts: DispatchContext[] = [];
 
   constructor(
     readonly table: CommandTable,
@@ -162,8 +165,7 @@ export class Dispatcher {
   /** Runs a resolved command and journals its effect. Errors thrown by the handler propagate. */
   run(db: Database, spec: CommandSpec, argv: string[], session: Session): Reply {
     if (spec.run === undefined) throw errors.wrongArity(spec.name); // a container called without subcommand
-    const ctx = this.spareContext ?? new DispatchContext(this.table);
-    this.spareContext = undefined;
+    const ctx = this.spareContexts.pop() ?? new DispatchContext(this.table);
     ctx.begin(db, session, spec);
     // Persistence refuses writes it cannot store and copies keys a running snapshot still needs.
     if (db.guardsWrites && hasFlag(spec, "write")) db.beforeWrite(spec, argv);
@@ -184,7 +186,7 @@ export class Dispatcher {
       observer?.commandRan(spec, startedAtMs === -1 ? undefined : performance.now() - startedAtMs, failed);
       // Nothing later reaches the context of a command that succeeded (a script that yields keeps
       // its context, and answers a PendingReply, which is an ErrorReply): the next may take it.
-      if (!failed) this.spareContext = ctx;
+      if (!failed && this.spareContexts.length < SPARE_CONTEXTS_MAX) this.spareContexts.push(ctx);
     }
   }
 
@@ -202,7 +204,7 @@ export class Dispatcher {
 /**
  * One command's context. A class, not an object literal, so `propagate` lives once on the
  * prototype instead of a closure per command: dispatch is the engine's hottest path. Reused for
- * the next command once its command finished (see Dispatcher.spareContext).
+ * the next command once its command finished (see Dispatcher.spareContexts).
  */
 class DispatchContext implements CommandContext {
   db!: Database;
