@@ -21,11 +21,13 @@
 import { shortIntegerOf } from "../engine/args.ts";
 import type { Reply } from "../engine/reply.ts";
 
-/** redis.call: runs a command as the script would, errors as ErrorReply. */
-export type ScriptCall = (argv: string[]) => Reply;
+/** The script's redis.call: `command` runs one as the script would, errors as ErrorReply. */
+export interface ScriptCalls {
+  command(argv: string[]): Reply;
+}
 
 /** A script's logic; undefined, before any write, hands the call to the Lua VM. */
-export type NativeScript = (call: ScriptCall, keys: string[], args: string[]) => Reply | undefined;
+export type NativeScript = (redis: ScriptCalls, keys: string[], args: string[]) => Reply | undefined;
 
 /**
  * The integer a canonical decimal text of up to 15 digits stands for: below 2^53, so exact as a
@@ -43,9 +45,9 @@ function counterOf(reply: Reply): number | undefined {
 }
 
 /** The scripts' `effectiveLimit`: `tokens`, or the number stored at the optional dynamic-limit key. */
-function effectiveLimitOf(call: ScriptCall, dynamicLimitKey: string | undefined, tokens: number): number | undefined {
+function effectiveLimitOf(redis: ScriptCalls, dynamicLimitKey: string | undefined, tokens: number): number | undefined {
   if (dynamicLimitKey === undefined || dynamicLimitKey === "") return tokens;
-  const stored = call(["GET", dynamicLimitKey]);
+  const stored = redis.command(["GET", dynamicLimitKey]);
   if (stored === null) return tokens;
   return typeof stored === "string" ? integerOf(stored) : undefined;
 }
@@ -70,19 +72,19 @@ function allSafe(...values: number[]): boolean {
 }
 
 /** fixedWindowLimitScript: INCRBY the window's counter, PEXPIRE it when the increment created it. */
-const fixedWindowLimit: NativeScript = (call, keys, args) => {
+const fixedWindowLimit: NativeScript = (redis, keys, args) => {
   const [key, dynamicLimitKey] = keys;
   // `window` and `incrementBy` go to Redis as the texts they are; checked, they cannot make it fail.
   const [tokensText, window, incrementByText] = args;
   const tokens = integerOf(tokensText);
   const incrementBy = integerOf(incrementByText);
   if (key === undefined || tokens === undefined || incrementBy === undefined || integerOf(window) === undefined) return undefined;
-  const effectiveLimit = effectiveLimitOf(call, dynamicLimitKey, tokens);
+  const effectiveLimit = effectiveLimitOf(redis, dynamicLimitKey, tokens);
   if (effectiveLimit === undefined) return undefined;
-  const count = call(["INCRBY", key, incrementByText!]);
+  const count = redis.command(["INCRBY", key, incrementByText!]);
   // An error here wrote nothing (not an integer, WRONGTYPE, overflow): Lua words it.
   if (typeof count !== "number" && typeof count !== "bigint") return undefined;
-  if (count === incrementBy) call(["PEXPIRE", key, window!]);
+  if (count === incrementBy) redis.command(["PEXPIRE", key, window!]);
   return [count, effectiveLimit];
 };
 
@@ -90,7 +92,7 @@ const fixedWindowLimit: NativeScript = (call, keys, args) => {
  * slidingWindowLimitScript: the current window's count plus the previous window's, weighted by
  * how much of it still overlaps; INCRBY when under the limit.
  */
-const slidingWindowLimit: NativeScript = (call, keys, args) => {
+const slidingWindowLimit: NativeScript = (redis, keys, args) => {
   const [currentKey, previousKey, dynamicLimitKey] = keys;
   const tokens = integerOf(args[0]);
   const now = integerOf(args[1]);
@@ -99,21 +101,21 @@ const slidingWindowLimit: NativeScript = (call, keys, args) => {
   if (currentKey === undefined || previousKey === undefined || tokens === undefined || incrementBy === undefined) return undefined;
   // Lua's % floors and JS's truncates: they agree for a non-negative dividend and a positive divisor.
   if (now === undefined || now < 0 || window === undefined || window <= 0) return undefined;
-  const effectiveLimit = effectiveLimitOf(call, dynamicLimitKey, tokens);
+  const effectiveLimit = effectiveLimitOf(redis, dynamicLimitKey, tokens);
   if (effectiveLimit === undefined) return undefined;
-  const inCurrent = counterOf(call(["GET", currentKey]));
+  const inCurrent = counterOf(redis.command(["GET", currentKey]));
   // Lua stops at a failed call: the twin may make no call Lua would not have made.
   if (inCurrent === undefined) return undefined;
-  const inPreviousStored = counterOf(call(["GET", previousKey]));
+  const inPreviousStored = counterOf(redis.command(["GET", previousKey]));
   if (inPreviousStored === undefined) return undefined;
   // The same double operations in the same order as Lua's, so the same result.
   const percentageInCurrent = (now % window) / window;
   const inPrevious = Math.floor((1 - percentageInCurrent) * inPreviousStored);
   if (incrementBy > 0 && inPrevious + inCurrent >= effectiveLimit) return [-1, effectiveLimit];
-  const count = call(["INCRBY", currentKey, String(incrementBy)]);
+  const count = redis.command(["INCRBY", currentKey, String(incrementBy)]);
   // Below 10^15 each, the counter and the increment cannot overflow or leave the safe integers.
   if (typeof count !== "number") return undefined;
-  if (count === incrementBy) call(["PEXPIRE", currentKey, String(window * 2 + 1000)]);
+  if (count === incrementBy) redis.command(["PEXPIRE", currentKey, String(window * 2 + 1000)]);
   return [effectiveLimit - (count + inPrevious), effectiveLimit];
 };
 
@@ -121,7 +123,7 @@ const slidingWindowLimit: NativeScript = (call, keys, args) => {
  * tokenBucketLimitScript: refill the bucket for the intervals passed since `refilledAt`, take
  * `incrementBy` tokens when there are enough, store the bucket and let it expire once full again.
  */
-const tokenBucketLimit: NativeScript = (call, keys, args) => {
+const tokenBucketLimit: NativeScript = (redis, keys, args) => {
   const [key, dynamicLimitKey] = keys;
   const maxTokens = integerOf(args[0]);
   const interval = integerOf(args[1]);
@@ -131,9 +133,9 @@ const tokenBucketLimit: NativeScript = (call, keys, args) => {
   if (key === undefined || maxTokens === undefined || now === undefined || incrementBy === undefined) return undefined;
   // A zero interval or rate divides by zero, on to a PEXPIRE Redis refuses after the HSET: Lua's to tell.
   if (interval === undefined || interval <= 0 || refillRate === undefined || refillRate <= 0) return undefined;
-  const effectiveLimit = effectiveLimitOf(call, dynamicLimitKey, maxTokens);
+  const effectiveLimit = effectiveLimitOf(redis, dynamicLimitKey, maxTokens);
   if (effectiveLimit === undefined) return undefined;
-  const bucket = call(["HMGET", key, "refilledAt", "tokens"]);
+  const bucket = redis.command(["HMGET", key, "refilledAt", "tokens"]);
   if (!Array.isArray(bucket)) return undefined;
   let refilledAt = now;
   let tokens = effectiveLimit;
@@ -160,8 +162,8 @@ const tokenBucketLimit: NativeScript = (call, keys, args) => {
   const remaining = tokens - incrementBy;
   const expireAt = Math.ceil((effectiveLimit - remaining) / refillRate) * interval;
   if (!allSafe(expireAt)) return undefined;
-  call(["HSET", key, "refilledAt", refilledAtText ?? String(refilledAt), "tokens", String(remaining)]);
-  if (expireAt > 0) call(["PEXPIRE", key, repeatedText(expireAt)]);
+  redis.command(["HSET", key, "refilledAt", refilledAtText ?? String(refilledAt), "tokens", String(remaining)]);
+  if (expireAt > 0) redis.command(["PEXPIRE", key, repeatedText(expireAt)]);
   return [remaining, refilledAt + interval, effectiveLimit];
 };
 
@@ -169,11 +171,11 @@ const tokenBucketLimit: NativeScript = (call, keys, args) => {
  * cachedFixedWindowLimitScript: INCRBY the window's counter. The script compares the count with
  * the increment's *text*, and in Lua a number never equals a string, so its PEXPIRE never runs.
  */
-const cachedFixedWindowLimit: NativeScript = (call, keys, args) => {
+const cachedFixedWindowLimit: NativeScript = (redis, keys, args) => {
   const [key] = keys;
   const incrementBy = args[1];
   if (key === undefined || incrementBy === undefined) return undefined;
-  const count = call(["INCRBY", key, incrementBy]);
+  const count = redis.command(["INCRBY", key, incrementBy]);
   return typeof count === "number" || typeof count === "bigint" ? count : undefined;
 };
 

@@ -398,7 +398,6 @@ const READ_ONLY_SCRIPT_SESSION: Session = { readOnly: true, inTransaction: false
 class ScriptRun implements ScriptHost, RunningScript {
   readonly session: Session;
   readonly canYield: boolean;
-  readonly name: string;
   readonly startedAtMs: number;
   sliceStartedAtMs: number;
   wrote = false;
@@ -411,14 +410,16 @@ class ScriptRun implements ScriptHost, RunningScript {
   constructor(
     private readonly ctx: CommandContext,
     private readonly dispatcher: Dispatcher,
-    readonly invocation: Invocation,
+    /** The script's SHA-1 or the function's name. */
+    readonly name: string,
+    /** EVAL_RO, FCALL_RO or a no-writes script: a write is refused. */
+    private readonly readOnly: boolean,
     private readonly timeLimitMs: number,
     readonly vm: LuaVm | undefined,
   ) {
     const outer = ctx.session;
     this.session = outer.readOnly ? READ_ONLY_SCRIPT_SESSION : SCRIPT_SESSION;
     this.canYield = outer.canWait === true && !outer.inTransaction;
-    this.name = invocation.name;
     this.startedAtMs = this.sliceStartedAtMs = ctx.clock.nowMs();
   }
 
@@ -430,7 +431,7 @@ class ScriptRun implements ScriptHost, RunningScript {
     } catch (error) {
       return this.refusal(argv, error);
     }
-    if (this.invocation.readOnly && hasFlag(spec, "write")) return new ErrorReply(errors.readOnlyScript);
+    if (this.readOnly && hasFlag(spec, "write")) return new ErrorReply(errors.readOnlyScript);
     const db = this.ctx.db;
     const lsnBefore = db.lsn;
     try {
@@ -492,7 +493,7 @@ class ScriptRun implements ScriptHost, RunningScript {
       return outcome.reply;
     }
     const where = outcome.where === undefined ? "" : `, on @${outcome.where}`;
-    throw new RedisError(`${outcome.message} script: ${this.invocation.name}${where}.`);
+    throw new RedisError(`${outcome.message} script: ${this.name}${where}.`);
   }
 }
 
@@ -503,7 +504,7 @@ class ScriptRun implements ScriptHost, RunningScript {
 export function runScript(ctx: CommandContext, script: CachedScript, keys: string[], args: string[], readOnly: boolean): Reply {
   const state = scriptingOf(ctx.db);
   if (script.native !== undefined && !readOnly && state.options.nativeScripts) {
-    const reply = runNative(ctx, state.options.timeLimitMs, script.native, { name: script.sha, ref: 0, kind: "script", keys, args, readOnly });
+    const reply = runNative(ctx, state.options.timeLimitMs, script.native, script.sha, keys, args);
     if (reply !== undefined) {
       state.nativeRuns++;
       return reply;
@@ -512,12 +513,22 @@ export function runScript(ctx: CommandContext, script: CachedScript, keys: strin
   return invoke(ctx, { name: script.sha, ref: state.compiled(script), kind: "script", keys, args, readOnly });
 }
 
-/** A native twin's run: its redis.calls take the script's path; undefined hands the script to Lua. */
-function runNative(ctx: CommandContext, timeLimitMs: number, native: NativeScript, invocation: Invocation): Reply | undefined {
-  const run = new ScriptRun(ctx, dispatcherFor(ctx), invocation, timeLimitMs, undefined);
-  const reply = ctx.db.expiryClock.frozenDuring(() => native((argv) => run.command(argv), invocation.keys, invocation.args));
+/**
+ * A native twin's run: its redis.calls take the script's path; undefined hands the script to Lua.
+ * The clock is frozen by hand, not through frozenDuring: a closure per call shows up here.
+ */
+function runNative(ctx: CommandContext, timeLimitMs: number, native: NativeScript, sha: string, keys: string[], args: string[]): Reply | undefined {
+  const run = new ScriptRun(ctx, dispatcherFor(ctx), sha, false, timeLimitMs, undefined);
+  const clock = ctx.db.expiryClock;
+  clock.freeze();
+  let reply: Reply | undefined;
+  try {
+    reply = native(run, keys, args);
+  } finally {
+    clock.thaw();
+  }
   if (run.internalError !== undefined) throw run.internalError;
-  if (reply === undefined && run.ranWrite) throw new Error(`the native twin of script ${invocation.name} gave up after writing`);
+  if (reply === undefined && run.ranWrite) throw new Error(`the native twin of script ${sha} gave up after writing`);
   return reply;
 }
 
@@ -525,7 +536,7 @@ function runNative(ctx: CommandContext, timeLimitMs: number, native: NativeScrip
 export function invoke(ctx: CommandContext, invocation: Invocation): Reply {
   const state = scriptingOf(ctx.db);
   const vm = state.vm;
-  const run = new ScriptRun(ctx, dispatcherFor(ctx), invocation, state.options.timeLimitMs, vm);
+  const run = new ScriptRun(ctx, dispatcherFor(ctx), invocation.name, invocation.readOnly, state.options.timeLimitMs, vm);
   state.running = run;
   // Keys expire by the script's start time until it ends, time slices included: other requests
   // wait for it meanwhile, as they would for Redis's one command.
