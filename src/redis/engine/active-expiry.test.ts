@@ -18,6 +18,24 @@ describe("active expiry", () => {
     expect(engine.journal.entries.length).toBe(60);
   });
 
+  test("a cycle samples twenty keys when few have expired, as Redis's does for a database, and a pass of cycles finds them all", () => {
+    const engine = createTestEngine();
+    for (let i = 0; i < 1000; i++) engine.run("SET", `k${i}`, "v", "PX", i % 200 === 0 ? 10 : 100_000);
+    const keyspace = engine.database.keyspace;
+    const get = keyspace.get.bind(keyspace);
+    let reads = 0;
+    keyspace.get = (key) => {
+      reads++;
+      return get(key);
+    };
+    engine.database.activeExpiry.cycle(25);
+    expect(reads).toBe(20);
+    engine.clock.advance(11);
+    let removed = 0;
+    for (let cycle = 0; cycle < 50; cycle++) removed += engine.database.activeExpiry.cycle(25);
+    expect([removed, keyspace.size]).toEqual([5, 995]);
+  });
+
   test("removes expired hash fields, and the key with its last field, without any read", () => {
     const engine = createTestEngine();
     engine.run("HSET", "partly", "a", "1", "b", "2");
