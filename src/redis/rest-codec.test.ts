@@ -124,6 +124,8 @@ describe("encodeResult without base64", () => {
     ["nested array with nil and status", ["a", [1, null, OK]], '["a",[1,null,"OK"]]'],
     ["array of strings and nils, escapes included", ["a", null, 'q"', "\\", "\x00\x1f\x7f", ""], '["a",null,"q\\"","\\\\","\\u0000\\u001f\x7f",""]'],
     ["array of strings with UTF-8 bytes", ["\xe9", "\xc3\xa9", "a\xff"], '["\ufffd","é","a\ufffd"]'],
+    ["array of integers, a rate limiter's answer", [-1, 0, 1796000060123, Number.MAX_SAFE_INTEGER, -0], "[-1,0,1796000060123,9007199254740991,0]"],
+    ["array of integers and a bigint", [1, 9223372036854775807n], "[1,9223372036854775807]"],
   ];
   for (const [label, reply, json] of cases) test(label, () => expect(encodeResult(reply, false)).toBe(json));
   test("OK and small counts come out as any other reply would", () => {

@@ -93,6 +93,11 @@ function holdsBulkStringsAndNils(replies: Reply[]): boolean {
   return true;
 }
 
+function holdsSafeIntegers(replies: Reply[]): boolean {
+  for (const reply of replies) if (!Number.isSafeInteger(reply)) return false;
+  return replies.length > 0;
+}
+
 function encodeValue(reply: Reply, base64: boolean): string {
   if (typeof reply === "string") {
     if (base64) return `"${btoa(reply)}"`;
@@ -108,6 +113,8 @@ function encodeValue(reply: Reply, base64: boolean): string {
       const json = JSON.stringify(reply);
       if (isAscii(json)) return json;
     }
+    // An array of integers (a rate limiter's answer) likewise: JSON writes a safe integer's digits.
+    if (holdsSafeIntegers(reply)) return JSON.stringify(reply);
     let out = "[";
     for (let i = 0; i < reply.length; i++) out += (i === 0 ? "" : ",") + encodeValue(reply[i]!, base64);
     return out + "]";
