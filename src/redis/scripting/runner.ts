@@ -87,7 +87,7 @@ interface RunningScript {
   readonly startedAtMs: number;
   /** Undefined for a native twin, which never yields, so is never there to kill. */
   readonly vm: LuaVm | undefined;
-  wrote: boolean;
+  /** False once the script changed the dataset (a lazy expiry's DEL included): SCRIPT KILL refuses then. */
   killable: boolean;
 }
 
@@ -400,7 +400,6 @@ class ScriptRun implements ScriptHost, RunningScript {
   readonly canYield: boolean;
   readonly startedAtMs: number;
   sliceStartedAtMs: number;
-  wrote = false;
   killable = true;
   /** A JS exception from a command: never unwound through the VM, rethrown once the script ends. */
   internalError: unknown = undefined;
@@ -443,10 +442,7 @@ class ScriptRun implements ScriptHost, RunningScript {
       this.internalError ??= error;
       return new ErrorReply("ERR internal error");
     } finally {
-      if (db.lsn !== lsnBefore) {
-        this.wrote = true;
-        this.killable = false;
-      }
+      if (db.lsn !== lsnBefore) this.killable = false;
     }
   }
 
