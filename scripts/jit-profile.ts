@@ -110,7 +110,7 @@ export interface Summary {
   inclusive: Map<string, number>;
 }
 
-/** Where the samples landed; `kind` names what is not JavaScript: "native", "kernel" or "libc". */
+/** Where the samples landed (a sample outside JIT code as "native", "kernel" or "libc" under the nearest function), and what ran them. */
 export function summarize(samples: { frames: Frame[] }[], jit: JitIndex): Summary {
   const self = new Map<string, number>();
   const inclusive = new Map<string, number>();
