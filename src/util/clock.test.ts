@@ -1,5 +1,6 @@
 // Proves the command clock: frozen, it holds the instant it froze at while the clock moves on; a
-// freeze inside another keeps the outer instant until the outer thaw; thawed, it follows the clock.
+// freeze inside another keeps the outer instant until the outer thaw; thawed, it follows the clock;
+// freezing tells the time now (a script times its run from it).
 
 import { expect, test } from "bun:test";
 import { CommandClock, ManualClock } from "./clock.ts";
@@ -33,4 +34,15 @@ test("a clock frozen during a run that throws follows the clock again afterwards
     }),
   ).toThrow("a failed command");
   expect(time.nowMs()).toBe(1005);
+});
+
+test("freezing returns the time now: the held instant, or the clock's inside an outer freeze", () => {
+  const clock = new ManualClock(1000);
+  const time = new CommandClock(clock);
+  expect(time.freeze()).toBe(1000);
+  clock.advance(7); // a script starting later in the same transaction
+  expect(time.freeze()).toBe(1007);
+  expect(time.nowMs()).toBe(1000);
+  time.thaw();
+  time.thaw();
 });

@@ -36,9 +36,13 @@ export class CommandClock implements Clock {
     return this.frozenAtMs ?? this.clock.nowMs();
   }
 
-  /** Holds the time until the matching thaw(); a freeze inside another keeps the outer instant. */
-  freeze(): void {
-    if (this.depth++ === 0) this.frozenAtMs = this.clock.nowMs();
+  /**
+   * Holds the time until the matching thaw(); a freeze inside another keeps the outer instant.
+   * Returns the time now (the instant held, for the outermost freeze): one clock read serves both.
+   */
+  freeze(): number {
+    if (this.depth++ === 0) return (this.frozenAtMs = this.clock.nowMs());
+    return this.clock.nowMs();
   }
 
   thaw(): void {

@@ -415,11 +415,13 @@ class ScriptRun implements ScriptHost, RunningScript {
     private readonly readOnly: boolean,
     private readonly timeLimitMs: number,
     readonly vm: LuaVm | undefined,
+    /** What freezing the expiry clock for the script returned: the clock is read once a script. */
+    startedAtMs: number,
   ) {
     const outer = ctx.session;
     this.session = outer.readOnly ? READ_ONLY_SCRIPT_SESSION : SCRIPT_SESSION;
     this.canYield = outer.canWait === true && !outer.inTransaction;
-    this.startedAtMs = this.sliceStartedAtMs = ctx.clock.nowMs();
+    this.startedAtMs = this.sliceStartedAtMs = startedAtMs;
   }
 
   command(argv: string[]): Reply {
@@ -514,9 +516,8 @@ export function runScript(ctx: CommandContext, script: CachedScript, keys: strin
  * The clock is frozen by hand, not through frozenDuring: a closure per call shows up here.
  */
 function runNative(ctx: CommandContext, timeLimitMs: number, native: NativeScript, sha: string, keys: string[], args: string[]): Reply | undefined {
-  const run = new ScriptRun(ctx, dispatcherFor(ctx), sha, false, timeLimitMs, undefined);
   const clock = ctx.db.expiryClock;
-  clock.freeze();
+  const run = new ScriptRun(ctx, dispatcherFor(ctx), sha, false, timeLimitMs, undefined, clock.freeze());
   let reply: Reply | undefined;
   try {
     reply = native(run, keys, args);
@@ -532,12 +533,11 @@ function runNative(ctx: CommandContext, timeLimitMs: number, native: NativeScrip
 export function invoke(ctx: CommandContext, invocation: Invocation): Reply {
   const state = scriptingOf(ctx.db);
   const vm = state.vm;
-  const run = new ScriptRun(ctx, dispatcherFor(ctx), invocation.name, invocation.readOnly, state.options.timeLimitMs, vm);
-  state.running = run;
   // Keys expire by the script's start time until it ends, time slices included: other requests
   // wait for it meanwhile, as they would for Redis's one command.
   const expiryClock = ctx.db.expiryClock;
-  expiryClock.freeze();
+  const run = new ScriptRun(ctx, dispatcherFor(ctx), invocation.name, invocation.readOnly, state.options.timeLimitMs, vm, expiryClock.freeze());
+  state.running = run;
   let outcome: CallOutcome;
   try {
     outcome = vm.start(invocation.ref, invocation.kind, invocation.keys, invocation.args, run);
