@@ -5,6 +5,7 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startServer, type TestServer } from "../harness/server.ts";
+import { waitFor } from "../harness/wait.ts";
 import { admin, createTopic, kafkaClient } from "./support.ts";
 
 let server: TestServer;
@@ -15,16 +16,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.[Symbol.asyncDispose]();
 });
-
-async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await Bun.sleep(20);
-  }
-}
 
 async function readFrom(server: TestServer, topic: string, offset: number, limit = Infinity) {
   const consumer = kafkaClient(server).consumer();
@@ -97,12 +88,14 @@ describe("compaction", () => {
     await createTopic(server, "auto-compacted", 1, { "cleanup.policy": "compact", "segment.bytes": 500 });
     const producer = kafkaClient(server).producer();
     await producer.produceMany(Array.from({ length: 200 }, (_, i) => ({ topic: "auto-compacted", key: `k${i % 4}`, value: `v${i}` })));
-    const details = await waitFor(async () => {
+    let cleanOffset = 0;
+    await waitFor(async () => {
       const { body } = await admin(server, "GET", "/admin/kafka/topics/auto-compacted");
-      return body.partitionDetails[0].cleanOffset > 0 ? body.partitionDetails[0] : undefined;
-    });
+      cleanOffset = body.partitionDetails[0].cleanOffset;
+      return cleanOffset > 0;
+    }, "the background cleaner's first compaction");
     const remaining = await readFrom(server, "auto-compacted", 0);
-    expect(remaining.filter((r) => r.offset < details.cleanOffset).length).toBeLessThanOrEqual(4);
+    expect(remaining.filter((r) => r.offset < cleanOffset).length).toBeLessThanOrEqual(4);
   });
 });
 
