@@ -2,20 +2,13 @@
 // between holders, extend (its EVAL of GET/TTL/EXPIRE), release only by the owner, and expiry
 // of the lease freeing the lock for the next holder.
 
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { Redis } from "@upstash/redis";
 import { Lock } from "@upstash/lock";
-import { startServer, type TestServer } from "../harness/server.ts";
+import { startServerForFile } from "../harness/server.ts";
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startServer();
-});
-afterAll(async () => {
-  await server?.[Symbol.asyncDispose]();
-});
-
-const redis = () => new Redis({ url: server.url, token: server.token, enableTelemetry: false });
+const server = startServerForFile();
+const redis = () => new Redis({ url: server().url, token: server().token, enableTelemetry: false });
 let serial = 0;
 const lockId = () => `lock-test:${++serial}`;
 const noRetry = { attempts: 1, delay: 10 };

@@ -4,19 +4,12 @@
 // writes, libraries surviving a restart, and the sandbox over HTTP: a forbidden library fails
 // cleanly, and an infinite loop is stopped while the server keeps answering, during and after.
 
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { Redis } from "@upstash/redis";
-import { startServer, type TestServer } from "../harness/server.ts";
+import { startServer, startServerForFile, type TestServer } from "../harness/server.ts";
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startServer({ args: ["--lua-time-limit-ms", "1500"] });
-});
-afterAll(async () => {
-  await server?.[Symbol.asyncDispose]();
-});
-
-const client = (token = server.token, target = server) => new Redis({ url: target.url, token, enableTelemetry: false });
+const server = startServerForFile({ args: ["--lua-time-limit-ms", "1500"] });
+const client = (token = server().token, target: TestServer = server()) => new Redis({ url: target.url, token, enableTelemetry: false });
 let serial = 0;
 const key = (name: string) => `script-test:${name}:${++serial}`;
 
@@ -79,7 +72,7 @@ describe("eval and evalsha", () => {
   });
 
   test("the read-only token may not EVAL but may EVAL_RO", async () => {
-    const readOnly = client(server.readonlyToken);
+    const readOnly = client(server().readonlyToken);
     await expect(readOnly.eval("return 1", [], [])).rejects.toThrow("NOPERM");
     expect(await readOnly.evalRo("return 1", [], [])).toBe(1);
   });
@@ -182,7 +175,7 @@ describe("sandbox over HTTP", () => {
     );
     // While the script runs: health answers at once, and a command for the same database waits
     // for the script (atomicity) and then answers.
-    const health = await fetch(`${server.url}/healthz`);
+    const health = await fetch(`${server().url}/healthz`);
     expect(health.status).toBe(200);
     const healthAfterMs = Date.now() - startedAt;
     expect(healthAfterMs).toBeLessThan(1000);
