@@ -59,6 +59,8 @@ describe("multibulk requests", () => {
     expect(protocolError("*1\r\n+PING\r\n")).toBe("ERR Protocol error: expected '$', got '+'");
     expect(protocolError("*1\r\n$-1\r\n")).toBe("ERR Protocol error: invalid bulk length");
     expect(protocolError(`*1\r\n$${BULK_MAX + 1}\r\n`)).toBe("ERR Protocol error: invalid bulk length");
+    // A length line past the reader's byte-by-byte look is still found whole, then refused for its value.
+    expect(protocolError("*" + "0".repeat(40) + "1\r\n")).toBe("ERR Protocol error: invalid multibulk length");
     expect(protocolError("*" + "1".repeat(70_000))).toBe("ERR Protocol error: too big mbulk count string");
     expect(protocolError("*1\r\n$" + "1".repeat(70_000))).toBe("ERR Protocol error: too big bulk count string");
   });

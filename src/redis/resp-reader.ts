@@ -16,6 +16,8 @@ const UNAUTHENTICATED_COUNT_MAX = 10;
 const UNAUTHENTICATED_BULK_BYTES_MAX = 16 * 1024;
 
 const CR = 13;
+/** Lines are looked through byte by byte up to this long, then by indexOf (lineEnd). */
+const SHORT_LINE_BYTES = 24;
 const LF = 10;
 const EMPTY = Buffer.alloc(0);
 
@@ -119,8 +121,19 @@ export class RespReader {
 
   /** Where the CRLF ending the line at `start` begins, or -1 while it has not arrived. */
   private lineEnd(tooLong: string): number {
-    const cr = this.input.indexOf(CR, this.start);
-    if (cr === -1 || cr + 1 >= this.input.length) {
+    const input = this.input;
+    // A length line (`*3`, `$16`) is a few bytes: looked at here, not through a native indexOf
+    // call, which costs more than the scan (four such calls a SET).
+    let cr = -1;
+    const scanEnd = Math.min(input.length, this.start + SHORT_LINE_BYTES);
+    for (let i = this.start; i < scanEnd; i++) {
+      if (input[i] === CR) {
+        cr = i;
+        break;
+      }
+    }
+    if (cr === -1 && scanEnd < input.length) cr = input.indexOf(CR, scanEnd);
+    if (cr === -1 || cr + 1 >= input.length) {
       if (this.buffered > LINE_BYTES_MAX) throw new RespProtocolError(tooLong);
       return -1;
     }
