@@ -28,7 +28,8 @@ function splitKeys(argv: string[], at: number, notInteger: () => Error): { keys:
 function evalGeneric(ctx: CommandContext, argv: string[], bySha: boolean, readOnly: boolean): Reply {
   const { keys, args } = splitKeys(argv, 2, errors.notInteger);
   const state = scriptingOf(ctx.db);
-  const script = bySha ? state.lookup(argv[1]!.toLowerCase()) : state.remember(argv[1]!, false);
+  // Clients send the lower-case hex SHA1 returns: tried as sent first, which spares a toLowerCase call.
+  const script = bySha ? (state.lookup(argv[1]!) ?? state.lookup(argv[1]!.toLowerCase())) : state.remember(argv[1]!, false);
   if (script === undefined) throw errors.noScript();
   return runScript(ctx, script, keys, args, readOnly || script.flags.noWrites);
 }
