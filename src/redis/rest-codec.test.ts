@@ -64,6 +64,18 @@ describe("toCommand and toBatch", () => {
     expect(errorOf(() => toCommand([]))).toBe("ERR empty command");
   });
 
+  test("numbers become the same texts however often a place repeats or changes its number", () => {
+    const numbers = [1000000, 1795963715814, 60000, 1, -0, 0, 1.5, 9007199254740000, -7];
+    for (let round = 0; round < 3; round++) {
+      for (const number of numbers) {
+        const argv = toCommand(["EVALSHA", "sha", number, ...Array.from({ length: 20 }, (_, i) => number + i)]);
+        expect(argv).toEqual(["EVALSHA", "sha", String(number), ...Array.from({ length: 20 }, (_, i) => String(number + i))]);
+      }
+    }
+    toCommand(["SET", "k", 9007199254740991]);
+    expect(errorOf(() => toCommand(["SET", "k", 9007199254740992]))).toBe("ERR numeric argument beyond 2^53 is not exact; send it as a string");
+  });
+
   test("a batch is a non-empty array whose every entry is an array", () => {
     const batch = [["get", "a"], []];
     expect(toBatch(batch)).toBe(batch);

@@ -37,8 +37,29 @@ export function toCommand(value: unknown, stringsAreBinary = false): string[] {
   // the argv as it stands (no copy per command).
   if (stringsAreBinary && isStringArray(value)) return value;
   const argv = new Array<string>(value.length);
-  for (let i = 0; i < value.length; i++) argv[i] = toArgument(value[i], stringsAreBinary);
+  for (let i = 0; i < value.length; i++) {
+    const arg = value[i];
+    argv[i] = typeof arg === "number" ? numberArgument(arg, i) : toArgument(arg, stringsAreBinary);
+  }
   return argv;
+}
+
+// A pipeline repeats the shape of its commands (a rate limiter's EVALSHAs carry the same limit,
+// window and increment in the same places), and making a number's text is a native call that
+// costs more than a comparison: the last number at each of the first few places, and its text.
+const RECENT_NUMBER_PLACES = 16;
+const recentNumbers = new Float64Array(RECENT_NUMBER_PLACES).fill(Number.NaN);
+const recentNumberTexts = new Array<string>(RECENT_NUMBER_PLACES).fill("");
+
+/** toArgument of a number that is argument `place` of its command. */
+function numberArgument(value: number, place: number): string {
+  if (place >= RECENT_NUMBER_PLACES) return toArgument(value);
+  // 0 and -0 compare equal here, and their texts are the same "0".
+  if (recentNumbers[place] === value) return recentNumberTexts[place]!;
+  const text = toArgument(value);
+  recentNumbers[place] = value;
+  recentNumberTexts[place] = text;
+  return text;
 }
 
 function isStringArray(values: unknown[]): values is string[] {
