@@ -28,7 +28,7 @@ function splitKeys(argv: string[], at: number, notInteger: () => Error): { keys:
 function evalGeneric(ctx: CommandContext, argv: string[], bySha: boolean, readOnly: boolean): Reply {
   const { keys, args } = splitKeys(argv, 2, errors.notInteger);
   const state = scriptingOf(ctx.db);
-  // Clients send the lower-case hex SHA1 returns: tried as sent first, which spares a toLowerCase call.
+  // Clients send SCRIPT LOAD's lower-case hex: looked up as sent first, which spares a toLowerCase call.
   const script = bySha ? (state.lookup(argv[1]!) ?? state.lookup(argv[1]!.toLowerCase())) : state.remember(argv[1]!, false);
   if (script === undefined) throw errors.noScript();
   return runScript(ctx, script, keys, args, readOnly || script.flags.noWrites);
