@@ -317,7 +317,7 @@ export function createNodeMetrics(deps: NodeMetricsDeps): NodeMetrics {
   });
   const commandSeconds = registry.histogram({
     name: "downstash_command_duration_seconds",
-    help: `Time a Redis command's handler ran, by command: every run, or a random one in ${FAST_COMMAND_TIMING_SAMPLE} of commands flagged fast (O(1) or O(log n)).`,
+    help: `Time a Redis command's handler ran, by command: every run, or a random one in ${FAST_COMMAND_TIMING_SAMPLE} of commands flagged fast (O(1) or O(log n)) or that run in bounded time here (SET, EVALSHA of a script with a native twin).`,
     labelNames: ["cmd"],
     buckets: COMMAND_BUCKETS_SECONDS,
   });

@@ -4,7 +4,9 @@
 // and snapshot age from live state at each scrape.
 
 import { describe, expect, test } from "bun:test";
+import { ratelimitScript } from "../../scripts/ratelimit-scripts.ts";
 import { FAST_COMMAND_TIMING_SAMPLE } from "../../src/redis/engine/dispatcher.ts";
+import { scriptingOf } from "../../src/redis/scripting/runner.ts";
 import { createNodeMetrics, OVERFLOW_LABEL_VALUE, Registry } from "../../src/server/metrics.ts";
 import { createTestEngine } from "../harness/engine.ts";
 import { parseExposition, sampleValue } from "./prometheus-text.ts";
@@ -143,6 +145,26 @@ describe("node metrics", () => {
       expect(timed).toBeGreaterThan(expected * 0.8);
       expect(timed).toBeLessThan(expected * 1.2);
     }
+  });
+
+  test("time a sample of the EVALSHA runs a native twin serves, and every run of any other script", () => {
+    const engine = createTestEngine();
+    const metrics = createNodeMetrics({ databases: () => [engine.database], clock: engine.clock });
+    engine.dispatcher.observer = metrics.commands;
+    const limiterSha = engine.run("SCRIPT", "LOAD", ratelimitScript("fixedWindowLimitScript")) as string;
+    const otherSha = engine.run("SCRIPT", "LOAD", "return redis.call('INCR', KEYS[1])") as string;
+    const runs = 8000;
+    for (let i = 0; i < runs; i++) {
+      engine.run("EVALSHA", limiterSha, 1, "limited", 1_000_000_000, 60_000, 1); // a bounded run in JS
+      engine.run("EVALSHA", otherSha, 1, "counted"); // Lua, which can run long
+    }
+    expect(scriptingOf(engine.database).nativeRuns).toBe(runs);
+    const parsed = parseExposition(metrics.registry.expose());
+    expect(sampleValue(parsed, "downstash_commands_total", { cmd: "evalsha", result: "ok" })).toBe(2 * runs);
+    const timed = sampleValue(parsed, "downstash_command_duration_seconds_count", { cmd: "evalsha" });
+    const sampled = runs / FAST_COMMAND_TIMING_SAMPLE;
+    expect(timed).toBeGreaterThan(runs + sampled * 0.8);
+    expect(timed).toBeLessThan(runs + sampled * 1.2);
   });
 
   test("read keys, expiring keys, memory and LSN of each database at scrape time", () => {

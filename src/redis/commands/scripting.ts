@@ -266,7 +266,10 @@ const runReadOnlyFlags: CommandFlag[] = ["readonly", "noscript", "stale"];
 export const scriptingCommands: CommandSpec[] = [
   { name: "eval", arity: -3, flags: runFlags, movableKeys: keysAfterNumkeys(2), group, summary: "Executes a server-side Lua script.", since: "2.6.0", run: evalCommand },
   { name: "eval_ro", arity: -3, flags: runReadOnlyFlags, movableKeys: keysAfterNumkeys(2), group, summary: "Executes a read-only server-side Lua script.", since: "7.0.0", run: evalReadOnlyCommand },
-  { name: "evalsha", arity: -3, flags: runFlags, movableKeys: keysAfterNumkeys(2), group, summary: "Executes a server-side Lua script by SHA1 digest.", since: "2.6.0", run: evalshaCommand },
+  {
+    name: "evalsha", arity: -3, flags: runFlags, movableKeys: keysAfterNumkeys(2), group, summary: "Executes a server-side Lua script by SHA1 digest.", since: "2.6.0", run: evalshaCommand,
+    constantTime: (db, argv) => scriptingOf(db).runsNatively(argv[1]!),
+  },
   { name: "evalsha_ro", arity: -3, flags: runReadOnlyFlags, movableKeys: keysAfterNumkeys(2), group, summary: "Executes a read-only server-side Lua script by SHA1 digest.", since: "7.0.0", run: evalshaReadOnlyCommand },
   {
     name: "script", arity: -2, flags: ["noscript"], group, summary: "A container for Lua scripts management commands.", since: "2.6.0",

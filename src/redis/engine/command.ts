@@ -83,9 +83,10 @@ export interface CommandSpec {
   flagBits?: number;
   /**
    * Runs in constant time here though Redis does not flag it `fast` (SET: replacing a value frees
-   * nothing synchronously, the garbage collector does): metrics time a sample of its runs.
+   * nothing synchronously, the garbage collector does), always or when this says so of a run
+   * (EVALSHA of a script with a native twin): metrics time a sample of those runs.
    */
-  constantTime?: true;
+  constantTime?: true | ((db: Database, argv: string[]) => boolean);
   keys?: KeySpec;
   /**
    * Keys no fixed range describes (after numkeys, after STREAMS): Redis's "movablekeys". Called

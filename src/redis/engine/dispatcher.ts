@@ -170,7 +170,7 @@ export class Dispatcher {
     // Persistence refuses writes it cannot store and copies keys a running snapshot still needs.
     if (db.guardsWrites && hasFlag(spec, "write")) db.beforeWrite(spec, argv);
     const observer = this.observer;
-    const startedAtMs = observer !== undefined && this.timesRun(spec) ? performance.now() : -1;
+    const startedAtMs = observer !== undefined && this.timesRun(db, spec, argv) ? performance.now() : -1;
     let failed = true;
     try {
       const reply = spec.run(ctx, argv);
@@ -190,8 +190,8 @@ export class Dispatcher {
     }
   }
 
-  private timesRun(spec: CommandSpec): boolean {
-    if (!hasFlag(spec, "fast") && spec.constantTime !== true) return true;
+  private timesRun(db: Database, spec: CommandSpec, argv: string[]): boolean {
+    if (!hasFlag(spec, "fast") && !runsInConstantTime(db, spec, argv)) return true;
     let x = this.timingDraw;
     x ^= x << 13;
     x ^= x >>> 17;
@@ -206,6 +206,11 @@ export class Dispatcher {
  * prototype instead of a closure per command: dispatch is the engine's hottest path. Reused for
  * the next command once its command finished (see Dispatcher.spareContexts).
  */
+function runsInConstantTime(db: Database, spec: CommandSpec, argv: string[]): boolean {
+  const constantTime = spec.constantTime;
+  return constantTime === true || (constantTime !== undefined && constantTime(db, argv));
+}
+
 class DispatchContext implements CommandContext {
   db!: Database;
   keyspace!: Keyspace;

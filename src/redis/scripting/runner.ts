@@ -150,6 +150,11 @@ export class DatabaseScripting {
     return script;
   }
 
+  /** Whether EVALSHA of `sha` (as sent) runs a native twin: a bounded run, unlike Lua's. */
+  runsNatively(sha: string): boolean {
+    return this.options.nativeScripts && this.scripts.get(sha)?.native !== undefined;
+  }
+
   exists(sha: string): boolean {
     return this.scripts.has(sha.toLowerCase());
   }
