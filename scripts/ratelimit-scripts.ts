@@ -1,5 +1,5 @@
 // The Lua texts the installed @upstash/ratelimit sends, read from its bundle, so the benchmarks
-// run exactly what the client does.
+// and the tests of the native twins run exactly what the client does.
 
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -9,5 +9,7 @@ export const ratelimitSource = readFileSync(join(import.meta.dir, "../node_modul
 
 /** One script by its variable name in the bundle, e.g. `slidingWindowLimitScript`. */
 export function ratelimitScript(name: string): string {
-  return new RegExp(`var ${name} = \`([\\s\\S]*?)\`;`).exec(ratelimitSource)![1]!;
+  const match = new RegExp(`var ${name} = \`([\\s\\S]*?)\`;`).exec(ratelimitSource);
+  if (match === null) throw new Error(`${name} not found in @upstash/ratelimit`);
+  return match[1]!;
 }

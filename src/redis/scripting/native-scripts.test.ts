@@ -6,8 +6,7 @@
 // journal the same writes and end with the same keys.
 
 import { describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { ratelimitScript } from "../../../scripts/ratelimit-scripts.ts";
 import { createTestEngine, plain, type TestEngine } from "../../../test/harness/engine.ts";
 import { SeededRandom } from "../../util/random.ts";
 import { nativeScriptFor } from "./native-scripts.ts";
@@ -15,17 +14,11 @@ import { configureScripting, scriptingOf, sha1Hex } from "./runner.ts";
 
 /** The limit scripts as the installed @upstash/ratelimit sends them, by their names in its source. */
 function ratelimitScripts(): Record<"fixedWindow" | "slidingWindow" | "tokenBucket" | "cachedFixedWindow", string> {
-  const source = readFileSync(join(import.meta.dir, "../../../node_modules/@upstash/ratelimit/dist/index.mjs"), "utf8");
-  const text = (name: string) => {
-    const match = new RegExp(`var ${name} = \`([\\s\\S]*?)\`;`).exec(source);
-    if (match === null) throw new Error(`${name} not found in @upstash/ratelimit`);
-    return match[1]!;
-  };
   return {
-    fixedWindow: text("fixedWindowLimitScript"),
-    slidingWindow: text("slidingWindowLimitScript"),
-    tokenBucket: text("tokenBucketLimitScript"),
-    cachedFixedWindow: text("cachedFixedWindowLimitScript"),
+    fixedWindow: ratelimitScript("fixedWindowLimitScript"),
+    slidingWindow: ratelimitScript("slidingWindowLimitScript"),
+    tokenBucket: ratelimitScript("tokenBucketLimitScript"),
+    cachedFixedWindow: ratelimitScript("cachedFixedWindowLimitScript"),
   };
 }
 
