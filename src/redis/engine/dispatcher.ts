@@ -201,16 +201,17 @@ export class Dispatcher {
   }
 }
 
-/**
- * One command's context. A class, not an object literal, so `propagate` lives once on the
- * prototype instead of a closure per command: dispatch is the engine's hottest path. Reused for
- * the next command once its command finished (see Dispatcher.spareContexts).
- */
+/** Whether this run of `spec` runs in constant time here (CommandSpec.constantTime): metrics time a sample of such runs. */
 function runsInConstantTime(db: Database, spec: CommandSpec, argv: string[]): boolean {
   const constantTime = spec.constantTime;
   return constantTime === true || (constantTime !== undefined && constantTime(db, argv));
 }
 
+/**
+ * One command's context. A class, not an object literal, so `propagate` lives once on the
+ * prototype instead of a closure per command: dispatch is the engine's hottest path. Reused for
+ * the next command once its command finished (see Dispatcher.spareContexts).
+ */
 class DispatchContext implements CommandContext {
   db!: Database;
   keyspace!: Keyspace;
