@@ -20,8 +20,10 @@ function putU32(buffer: Buffer, offset: number, value: number): void {
   buffer[offset + 3] = value >>> 24;
 }
 
-/** Stores `binary`'s bytes from `start` on. A short tail is copied from the string itself: a slice
- * of it would be a substring JavaScriptCore allocates and flattens before the first charCodeAt. */
+/**
+ * Stores `binary`'s bytes from `start` on. A short tail is copied from the string itself: a slice
+ * of it would be a substring JavaScriptCore allocates and flattens before the first charCodeAt.
+ */
 function putLatin1(buffer: Buffer, offset: number, binary: string, start = 0): void {
   const length = binary.length - start;
   if (length <= SHORT_STRING_BYTES) {
