@@ -430,7 +430,7 @@ export function createNodeMetrics(deps: NodeMetricsDeps): NodeMetrics {
 
 /**
  * A database's memory, estimated from its entries' sizes: exact up to MEMORY_SAMPLE_KEYS_MAX
- * keys, then scaled from that many by the key count. Reads the slot maps directly, so a scrape
+ * keys, then scaled from that many by the key count. Reads the slots' raw entries, so a scrape
  * never expires (and journals) a key as a command would.
  */
 function estimateMemoryBytes(db: Database): number {
@@ -439,9 +439,7 @@ function estimateMemoryBytes(db: Database): number {
   let sampled = 0;
   let bytes = 0;
   for (let slot = 0; slot < SLOT_COUNT && sampled < MEMORY_SAMPLE_KEYS_MAX; slot++) {
-    const entries = db.keyspace.slotEntries(slot);
-    if (entries === undefined) continue;
-    for (const [key, entry] of entries) {
+    for (const [key, entry] of db.keyspace.slotEntries(slot)) {
       bytes += key.length + KEY_OVERHEAD_BYTES + (entry.type === "string" ? (entry.value as string).length : entry.value.approxBytes());
       if (++sampled >= MEMORY_SAMPLE_KEYS_MAX) break;
     }

@@ -29,7 +29,7 @@
 // Values go through the codec table (codecs.ts) only: a new type needs nothing here.
 
 import type { Database as SqliteDatabase, Statement } from "bun:sqlite";
-import { closeSync, fsyncSync, openSync, renameSync, rmSync } from "node:fs";
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync } from "node:fs";
 import { open, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { KeyChangeObserver, ObservedKeyspace } from "../redis/engine/database.ts";
@@ -48,6 +48,8 @@ const FORMAT_VERSION = 4;
 // snapshot step; at 64 KiB, 0.25 ms.
 const CHUNK_BYTES_TARGET = 64 * 1024;
 const PART_BYTES_TARGET = 128 * 1024;
+/** No record takes fewer bytes: its key's length (4), its type (more than 1) and its expiry (8). */
+const RECORD_BYTES_MIN = 13;
 /** The type name of a record that continues the previous record's value (same key). */
 const CONTINUATION = "+";
 const recordTypes = [...redisTypes, CONTINUATION] as const;
@@ -251,7 +253,7 @@ export class SnapshotWriter implements KeyChangeObserver {
 
   /** Writes the slot's keys, then its kept records; false when the time ran out inside a large value. */
   private writeSlot(walk: SlotWalk, deadline: number): boolean {
-    if (walk.keys === undefined) this.writeSlotMap(walk);
+    if (walk.keys === undefined) this.writeSlotEntries(walk);
     for (;;) {
       this.flushIfFull();
       if (this.parts !== undefined && !this.writeParts(this.parts, deadline)) return false;
@@ -276,21 +278,20 @@ export class SnapshotWriter implements KeyChangeObserver {
   }
 
   /**
-   * Writes the slot's keys straight from its map, the common case. At a large value it stops and
+   * Writes the slot's keys straight from its entries, the common case. At a large value it stops and
    * lists the slot's keys in the walk, positioned after that value's key: writeSlot goes on from
    * there between parts, and the keys before it count as written.
    */
-  private writeSlotMap(walk: SlotWalk): void {
+  private writeSlotEntries(walk: SlotWalk): void {
     walk.keys = [];
     const entries = this.keyspace.slotEntries(walk.slot);
-    if (entries === undefined) return;
     const slotAbsent = this.absent.get(walk.slot);
     for (const [key, entry] of entries) {
       if (this.isTaken(key, entry, slotAbsent)) continue;
       this.writeValue(key, entry.type, entry.expiresAtMs, entry.value, false);
       this.flushIfFull();
       if (this.parts !== undefined) {
-        walk.keys = [...entries.keys()];
+        walk.keys = entries.map(([slotKey]) => slotKey);
         walk.next = walk.keys.indexOf(key) + 1;
         return;
       }
@@ -532,6 +533,9 @@ function loadFrom(sqlite: SqliteDatabase, path: string, keyspace: ObservedKeyspa
   if (metas.length !== 1) throw new SnapshotCorruptError(path, "no completion record");
   const meta = metas[0]!;
   if (!Number.isInteger(meta.format) || meta.format < 1 || meta.format > FORMAT_VERSION) throw new SnapshotCorruptError(path, `unknown format ${meta.format}`);
+  // Room for the keys the completion record counts, as many as the file can hold at most: a
+  // corrupt count must not make the server reserve memory it never uses.
+  if (Number.isSafeInteger(meta.keys)) keyspace.reserve(Math.min(meta.keys, statSync(path).size / RECORD_BYTES_MIN));
   let expectedSeq = 0;
   let chainedCrc = 0;
   let keys = 0;

@@ -70,15 +70,15 @@ export class ObservedKeyspace extends Keyspace {
     super.clear();
   }
 
-  /** The raw entries of one slot (expired ones included), or undefined for an empty slot. */
-  slotEntries(slot: number): ReadonlyMap<string, Entry> | undefined {
-    // Bracket access reads Keyspace's private slot array: the one reader that must not expire keys.
-    return this["slots"][slot];
+  /** The raw keys and entries of one slot (expired ones included). */
+  slotEntries(slot: number): [string, Entry][] {
+    // Bracket access reads Keyspace's private table: the one reader that must not expire keys.
+    return this["table"].slotEntries(slot);
   }
 
   /** A key's raw entry, expired or not, without side effects. */
   peek(key: string, slot: number): Entry | undefined {
-    return this["slots"][slot]?.get(key);
+    return this["table"].get(key, slot);
   }
 }
 

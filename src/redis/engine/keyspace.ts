@@ -1,8 +1,8 @@
-// One database's keys. Keys live in 16384 per-slot maps (slot = CRC16 of the key, see slot.ts);
-// slots group into shards, the unit of active expiry and, later, of incremental snapshots.
+// One database's keys. Keys live in a hash table (key-table.ts) that also lists each slot's keys
+// (slot = CRC16 of the key, see slot.ts); slots group into shards, the unit of active expiry.
 //
 // Invariants:
-// - a key is in exactly one slot map; `size` counts them all;
+// - a key is in the table once, listed under its slot; `size` counts them all;
 // - `expiresAtMs` is 0 for a persistent key, else an absolute instant; every key with a TTL is
 //   in its shard's `volatileKeys` set and no other key is;
 // - a key is logically gone once `now > expiresAtMs` (Redis's rule). Reads delete such keys lazily
@@ -16,6 +16,7 @@
 import type { Clock } from "../../util/clock.ts";
 import type { ExpiringMembers } from "../types/value.ts";
 import { errors } from "./errors.ts";
+import { KeyTable } from "./key-table.ts";
 import { SLOT_COUNT, keySlot } from "./slot.ts";
 
 /**
@@ -51,15 +52,14 @@ const shardOf = (slot: number) => slot >> 10; // 16384 slots / 16 shards = 1024 
 const memberDeleteCommand: Partial<Record<RedisType, string>> = { hash: "HDEL" };
 
 export class Keyspace {
-  private readonly slots: (Map<string, Entry> | undefined)[] = new Array(SLOT_COUNT);
+  private readonly table = new KeyTable();
   readonly volatileKeys: Set<string>[] = Array.from({ length: SHARD_COUNT }, () => new Set());
   readonly memberExpiryKeys: Set<string>[] = Array.from({ length: SHARD_COUNT }, () => new Set());
-  private count = 0;
   /** How many lazy or active expiries (of keys or members) happened so far. */
   expiryCount = 0;
   // The last key found and its entry: a command reads then writes its key, and a pipeline or a
   // script repeats keys, so comparing a short string saves hashing the request's fresh one for a
-  // map lookup. A set remembers the key's new entry; load, delete and clear forget it.
+  // table lookup. A set remembers the key's new entry; load, delete and clear forget it.
   private recentKey = "";
   private recentEntry: Entry | undefined;
 
@@ -70,7 +70,7 @@ export class Keyspace {
   ) {}
 
   get size(): number {
-    return this.count;
+    return this.table.size;
   }
 
   /** Keys with a TTL, expired-but-not-yet-deleted ones included (INFO keyspace's `expires`). */
@@ -84,7 +84,7 @@ export class Keyspace {
   get(key: string): Entry | undefined {
     let entry = this.recentEntry;
     if (entry === undefined || key !== this.recentKey) {
-      entry = this.slots[keySlot(key)]?.get(key);
+      entry = this.table.get(key, keySlot(key));
       if (entry === undefined) return undefined;
       this.recentKey = key;
       this.recentEntry = entry;
@@ -138,23 +138,20 @@ export class Keyspace {
    * Stores a key's value, replacing any old one and its TTL unless one is given. A string over a
    * string is written into the key's entry (no caller keeps reading the old value through it): on a
    * large keyspace the entry is old to the garbage collector, and a changed small object is cheaper
-   * for it to rescan than the slot map's table a fresh entry is stored into. Every other write
+   * for it to rescan than the table's entries array a fresh entry is stored into. Every other write
    * stores a fresh entry.
    */
   set(key: string, type: RedisType, value: unknown, expiresAtMs = 0): Entry {
     const slot = keySlot(key);
-    let map = this.slots[slot];
-    if (map === undefined) map = this.slots[slot] = new Map();
-    const old = map.get(key);
+    const old = key === this.recentKey && this.recentEntry !== undefined ? this.recentEntry : this.table.get(key, slot);
     if (old !== undefined && old.type === "string" && type === "string") return this.rewriteString(key, slot, old, value, expiresAtMs);
-    if (old === undefined) this.count++;
-    else {
+    if (old !== undefined) {
       if (old.expiresAtMs !== 0 && expiresAtMs === 0) this.volatileKeys[shardOf(slot)]!.delete(key);
       // Only a type whose members can expire is ever tracked for it.
       if (memberDeleteCommand[old.type] !== undefined) this.memberExpiryKeys[shardOf(slot)]!.delete(key);
     }
     const entry: Entry = { type, value, expiresAtMs, snapshotEpoch: old === undefined ? 0 : old.snapshotEpoch };
-    map.set(key, entry);
+    this.table.set(key, slot, entry);
     this.recentKey = key;
     this.recentEntry = entry;
     // A key that had a TTL is tracked already (an INCR keeps it, as each rate-limit call does).
@@ -178,6 +175,11 @@ export class Keyspace {
     return entry;
   }
 
+  /** Makes room for `count` keys in all before recovery loads them (see KeyTable.reserve). */
+  reserve(count: number): void {
+    this.table.reserve(count);
+  }
+
   /**
    * Recovery's insert (snapshot loading): adds a key with a fresh entry, without the bookkeeping
    * set() does for a key it replaces and without telling any observer. False, with the key
@@ -185,27 +187,19 @@ export class Keyspace {
    */
   load(key: string, type: RedisType, value: unknown, expiresAtMs: number): boolean {
     const slot = keySlot(key);
-    let map = this.slots[slot];
-    if (map === undefined) map = this.slots[slot] = new Map();
-    const sizeBefore = map.size;
-    map.set(key, { type, value, expiresAtMs, snapshotEpoch: 0 });
+    const replaced = this.table.set(key, slot, { type, value, expiresAtMs, snapshotEpoch: 0 });
     this.recentEntry = undefined;
     if (expiresAtMs !== 0) this.volatileKeys[shardOf(slot)]!.add(key);
-    if (map.size === sizeBefore) return false;
-    this.count++;
-    return true;
+    return replaced === undefined;
   }
 
   delete(key: string): boolean {
     const slot = keySlot(key);
-    const map = this.slots[slot];
-    const entry = map?.get(key);
+    const entry = this.table.delete(key, slot);
     if (entry === undefined) return false;
-    map!.delete(key);
     this.recentEntry = undefined;
     if (entry.expiresAtMs !== 0) this.volatileKeys[shardOf(slot)]!.delete(key);
     this.memberExpiryKeys[shardOf(slot)]!.delete(key);
-    this.count--;
     return true;
   }
 
@@ -221,11 +215,10 @@ export class Keyspace {
   }
 
   clear(): void {
-    this.slots.fill(undefined);
+    this.table.clear();
     this.recentEntry = undefined;
     for (const shard of this.volatileKeys) shard.clear();
     for (const shard of this.memberExpiryKeys) shard.clear();
-    this.count = 0;
   }
 
   isExpired(entry: Entry): boolean {
@@ -235,9 +228,7 @@ export class Keyspace {
   /** Every live key (KEYS). Expired keys found on the way are deleted. */
   *keys(): Generator<string> {
     for (let slot = 0; slot < SLOT_COUNT; slot++) {
-      const map = this.slots[slot];
-      if (map === undefined) continue;
-      for (const key of [...map.keys()]) if (this.get(key) !== undefined) yield key;
+      for (const key of this.table.slotKeys(slot)) if (this.get(key) !== undefined) yield key;
     }
   }
 
@@ -249,9 +240,7 @@ export class Keyspace {
     let offered = 0;
     let slot = cursor;
     while (slot < SLOT_COUNT && offered < count) {
-      const map = this.slots[slot++];
-      if (map === undefined) continue;
-      for (const key of [...map.keys()]) {
+      for (const key of this.table.slotKeys(slot++)) {
         const entry = this.get(key);
         if (entry === undefined) continue;
         visit(key, entry);
@@ -264,21 +253,12 @@ export class Keyspace {
   /** A random live key, or null when the keyspace is empty. */
   randomKey(draw: (n: number) => number): string | null {
     // Bounded retries mirror Redis: a keyspace full of expired keys may yield nothing.
-    for (let attempt = 0; attempt < 100 && this.count > 0; attempt++) {
-      let index = draw(this.count);
-      for (let slot = 0; slot < SLOT_COUNT; slot++) {
-        const map = this.slots[slot];
-        if (map === undefined || map.size === 0) continue;
-        if (index >= map.size) {
-          index -= map.size;
-          continue;
-        }
-        for (const key of map.keys()) if (index-- === 0) {
-          if (this.get(key) !== undefined) return key;
-          break;
-        }
-        break;
-      }
+    for (let attempt = 0; attempt < 100 && this.size > 0; attempt++) {
+      let index = draw(this.size);
+      let slot = 0;
+      while (index >= this.table.slotSize(slot)) index -= this.table.slotSize(slot++);
+      const key = this.table.slotKeys(slot)[index]!;
+      if (this.get(key) !== undefined) return key;
     }
     return null;
   }
