@@ -6,10 +6,11 @@
 // lookup reads that record, one element of the entries array and the entry (~0.55 µs).
 //
 // Layout:
-// - 256 open-addressing tables, picked by the hash's low byte: few enough that their headers stay
-//   in cache, and each a small part of the keyspace, so growing one rehashes 1/256 of the keys and
-//   the garbage collector, which rescans a whole array once any element of it changes, rescans
-//   one table's arrays after a write (one Map of 1 million keys was slower than per-slot maps).
+// - 256 open-addressing tables, each for 64 consecutive slots: few enough that their headers stay
+//   in cache; a snapshot, written slot by slot, loads into one table at a time; growing one
+//   rehashes a small part of the keyspace; and the garbage collector, which rescans a whole array
+//   once any element of it changes, rescans one table's arrays after a write (one Map of 1 million
+//   keys was slower than per-slot maps). Keys sharing a {hash tag} share a table.
 // - A record is 8 words: hash (never 0: 0 marks a free record, all zeros), id, length word, then
 //   the key's first 20 bytes (zeros after a shorter key's end). Linear probing; a deletion shifts
 //   the records after it back (no tombstones). A table doubles when 3/4 full, halves below 1/8.
@@ -18,10 +19,13 @@
 //   bug makes one), is confirmed by comparing the stored key; its length word is negative, so it
 //   never matches a key of bytes by its record alone.
 // - Each slot lists its keys in insertion order (a doubly linked list of handles, id * 256 +
-//   table, in typed arrays), for SCAN's slot cursors and the snapshot's walk by slot.
-// The hash is FNV-1a from a random seed, finished by MurmurHash3's mixer (FNV's low bits mix
-// poorly, and they pick the table); the seed keeps crafted keys from piling into one probe run.
+//   table, in typed arrays), for SCAN's slot cursors and the snapshot's walk by slot. A handle is
+//   an int32, so a table holds 2^23 keys at most: 2 billion keys in all, or 8 million sharing a
+//   {hash tag}; a write past that is refused with an OOM error.
+// The hash is FNV-1a from a random seed, finished by MurmurHash3's mixer (FNV's low bits, which
+// place a record, mix poorly); the seed keeps crafted keys from piling into one probe run.
 
+import { errors } from "./errors.ts";
 import type { Entry } from "./keyspace.ts";
 import { SLOT_COUNT } from "./slot.ts";
 
@@ -33,6 +37,7 @@ const LENGTH = 2;
 const BYTES = 3;
 const INLINE_BYTES = 20;
 const CAPACITY_MIN = 8;
+const IDS_PER_TABLE_MAX = 2 ** 23;
 const NONE = -1;
 
 const seed = crypto.getRandomValues(new Int32Array(1))[0]!;
@@ -72,6 +77,8 @@ function keyWord(key: string, i: number): number {
 }
 
 class Table {
+  constructor(private readonly idsMax: number) {}
+
   records = new Int32Array(CAPACITY_MIN * RECORD_WORDS);
   mask = CAPACITY_MIN - 1;
   size = 0;
@@ -107,6 +114,7 @@ class Table {
       at = -1 - this.find(key, hash, lengthWord);
     }
     const id = this.freeIds.length > 0 ? this.freeIds.pop()! : this.keys.length;
+    if (id >= this.idsMax) throw errors.keyTableFull();
     if (id >= this.next.length) this.growLinks(id + 1);
     const records = this.records;
     records[at] = hash;
@@ -192,7 +200,8 @@ export class KeyTable {
   private slotSizes = new Int32Array(SLOT_COUNT);
   private count = 0;
 
-  constructor() {
+  /** `idsPerTableMax` is lowered only by tests, to reach the limit. */
+  constructor(private readonly idsPerTableMax = IDS_PER_TABLE_MAX) {
     this.clear();
   }
 
@@ -240,7 +249,7 @@ export class KeyTable {
   }
 
   clear(): void {
-    this.tables = Array.from({ length: TABLE_COUNT }, () => new Table());
+    this.tables = Array.from({ length: TABLE_COUNT }, () => new Table(this.idsPerTableMax));
     this.slotHead.fill(NONE);
     this.slotTail.fill(NONE);
     this.slotSizes.fill(0);
