@@ -2,7 +2,7 @@
 // key among millions touches few cache lines. With a JavaScript Map per slot, finding a fresh key
 // string among 1 million took ~1.3 µs in a loop on our machine: the slot's map, its table, the
 // stored key's string cell and its characters, then the entry, each a likely cache miss. Here a
-// key's hash, length and first 20 bytes sit together in one 32-byte record of a typed array, so a
+// key's hash, length and (up to 20) bytes sit together in one 32-byte record of a typed array, so a
 // lookup reads that record, one element of the entries array and the entry (~0.55 µs).
 //
 // Layout:
@@ -12,18 +12,19 @@
 //   once any element of it changes, rescans one table's arrays after a write (one Map of 1 million
 //   keys was slower than per-slot maps). Keys sharing a {hash tag} share a table.
 // - A record is 8 words: hash (never 0: 0 marks a free record, all zeros), id, length word, then
-//   the key's first 20 bytes (zeros after a shorter key's end). Linear probing; a deletion shifts
+//   the key's bytes (zeros after its end) when it has at most 20. Linear probing; a deletion shifts
 //   the records after it back (no tombstones). A table doubles when 3/4 full, halves below 1/8.
 // - A record's id indexes its table's `keys` and `entries` arrays; freed ids are reused.
 // - A longer key, or one with a character above 0xff (keys are binary strings, so only a caller's
-//   bug makes one), is confirmed by comparing the stored key; its length word is negative, so it
-//   never matches a key of bytes by its record alone.
+//   bug makes one), is confirmed by comparing the stored key string once hash and length match;
+//   its length word is negative, so it never matches a short key's record.
 // - Each slot lists its keys in insertion order (a doubly linked list of handles, id * 256 +
 //   table, in typed arrays), for SCAN's slot cursors and the snapshot's walk by slot. A handle is
 //   an int32, so a table holds 2^23 keys at most: 2 billion keys in all, or 8 million sharing a
 //   {hash tag}; a write past that is refused with an OOM error.
-// The hash is FNV-1a from a random seed, finished by MurmurHash3's mixer (FNV's low bits, which
-// place a record, mix poorly); the seed keeps crafted keys from piling into one probe run.
+// The hash is MurmurHash3's (x86, 32-bit) over 4-byte words, from a random seed: a step per four
+// bytes, where FNV-1a took a dependent multiply per byte (rate-limit keys are ~40 bytes); the
+// seed keeps crafted keys from piling into one probe run.
 
 import { errors } from "./errors.ts";
 import type { Entry } from "./keyspace.ts";
@@ -50,19 +51,43 @@ let lastLengthWord = 0;
 /** Hashes a key into lastHash and lastLengthWord. */
 function hashKey(key: string): void {
   if (key === lastKey) return;
-  let hash = seed ^ key.length;
+  const length = key.length;
+  let hash = seed;
   let bits = 0;
-  for (let i = 0; i < key.length; i++) {
-    const code = key.charCodeAt(i);
-    bits |= code;
-    hash = Math.imul(hash ^ code, 0x01000193);
+  let i = 0;
+  for (; i + 4 <= length; i += 4) {
+    const c0 = key.charCodeAt(i);
+    const c1 = key.charCodeAt(i + 1);
+    const c2 = key.charCodeAt(i + 2);
+    const c3 = key.charCodeAt(i + 3);
+    bits |= c0 | c1 | c2 | c3;
+    hash = mixWord(hash, c0 | (c1 << 8) | (c2 << 16) | (c3 << 24));
   }
+  if (i < length) {
+    let tail = 0;
+    for (let j = length - 1; j >= i; j--) {
+      const code = key.charCodeAt(j);
+      bits |= code;
+      tail = (tail << 8) | code;
+    }
+    hash = mixWord(hash, tail);
+  }
+  hash ^= length;
   hash = Math.imul(hash ^ (hash >>> 16), 0x85ebca6b);
   hash = Math.imul(hash ^ (hash >>> 13), 0xc2b2ae35);
   hash ^= hash >>> 16;
   lastKey = key;
   lastHash = hash === 0 ? 1 : hash;
-  lastLengthWord = key.length <= INLINE_BYTES && bits <= 0xff ? key.length : -1 - key.length;
+  lastLengthWord = length <= INLINE_BYTES && bits <= 0xff ? length : -1 - length;
+}
+
+/** One 4-byte step of MurmurHash3 (x86, 32-bit). */
+function mixWord(hash: number, word: number): number {
+  let mixed = Math.imul(word, 0xcc9e2d51);
+  mixed = Math.imul((mixed << 15) | (mixed >>> 17), 0x1b873593);
+  hash ^= mixed;
+  hash = (hash << 13) | (hash >>> 19);
+  return (Math.imul(hash, 5) + 0xe6546b64) | 0;
 }
 
 /**
@@ -102,9 +127,9 @@ class Table {
 
   private matches(at: number, key: string, lengthWord: number): boolean {
     const records = this.records;
-    const inline = Math.min(key.length, INLINE_BYTES);
-    for (let i = 0; i < inline; i += 4) if (records[at + BYTES + (i >> 2)] !== keyWord(key, i)) return false;
-    return lengthWord >= 0 || this.keys[records[at + ID]!] === key;
+    if (lengthWord < 0) return this.keys[records[at + ID]!] === key;
+    for (let i = 0; i < key.length; i += 4) if (records[at + BYTES + (i >> 2)] !== keyWord(key, i)) return false;
+    return true;
   }
 
   /** Writes a new key's record at the free record `at` (from find) and returns its id. */
@@ -121,8 +146,7 @@ class Table {
     records[at + ID] = id;
     records[at + LENGTH] = lengthWord;
     // A free record is all zeros, so the words past a short key's end are 0 already.
-    const inline = Math.min(key.length, INLINE_BYTES);
-    for (let i = 0; i < inline; i += 4) records[at + BYTES + (i >> 2)] = keyWord(key, i);
+    if (lengthWord >= 0) for (let i = 0; i < key.length; i += 4) records[at + BYTES + (i >> 2)] = keyWord(key, i);
     this.keys[id] = key;
     this.entries[id] = entry;
     this.size++;
