@@ -71,7 +71,7 @@ export class ObservedKeyspace extends Keyspace {
   }
 
   /** The raw keys and entries of one slot (expired ones included). */
-  slotEntries(slot: number): [string, Entry][] {
+  slotEntries(slot: number): readonly [string, Entry][] {
     // Bracket access reads Keyspace's private table: the one reader that must not expire keys.
     return this["table"].slotEntries(slot);
   }

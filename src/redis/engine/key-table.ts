@@ -213,6 +213,9 @@ class Table {
   }
 }
 
+const NO_KEYS: readonly string[] = [];
+const NO_ENTRIES: readonly [string, Entry][] = [];
+
 const tableOfSlot = (slot: number) => slot >> 6; // 16384 slots / 256 tables
 const tableOf = (handle: number) => handle & (TABLE_COUNT - 1);
 const idOf = (handle: number) => handle >>> 8;
@@ -294,7 +297,9 @@ export class KeyTable {
   }
 
   /** The slot's keys, in the order they were added. */
-  slotKeys(slot: number): string[] {
+  slotKeys(slot: number): readonly string[] {
+    // SCAN and KEYS ask every slot, most of them empty in a small keyspace.
+    if (this.slotHead[slot] === NONE) return NO_KEYS;
     const keys: string[] = [];
     for (let handle = this.slotHead[slot]!; handle !== NONE; handle = this.tables[tableOf(handle)]!.next[idOf(handle)]!) {
       keys.push(this.tables[tableOf(handle)]!.keys[idOf(handle)]!);
@@ -303,7 +308,8 @@ export class KeyTable {
   }
 
   /** The slot's keys and entries, in the order the keys were added. */
-  slotEntries(slot: number): [string, Entry][] {
+  slotEntries(slot: number): readonly [string, Entry][] {
+    if (this.slotHead[slot] === NONE) return NO_ENTRIES;
     const pairs: [string, Entry][] = [];
     for (let handle = this.slotHead[slot]!; handle !== NONE; handle = this.tables[tableOf(handle)]!.next[idOf(handle)]!) {
       const table = this.tables[tableOf(handle)]!;
