@@ -17,8 +17,6 @@ export const errors = {
   wrongArity: (name: string) => fail(`ERR wrong number of arguments for '${name.toLowerCase()}' command`),
   syntax: () => fail("ERR syntax error"),
   wrongType: () => fail("WRONGTYPE Operation against a key holding the wrong kind of value"),
-  /** A key table's ids are 23 bits (key-table.ts): only keys sharing a {hash tag} can fill one. */
-  keyTableFull: () => fail("OOM command not allowed: too many keys in one group of 64 hash slots"),
   notInteger: () => fail("ERR value is not an integer or out of range"),
   notFloat: () => fail("ERR value is not a valid float"),
   notPositive: (what = "value") => fail(`ERR ${what} is out of range, must be positive`),

@@ -18,27 +18,23 @@
 // - A longer key, or one with a character above 0xff (keys are binary strings, so only a caller's
 //   bug makes one), is confirmed by comparing the stored key string once hash and length match;
 //   its length word is negative, so it never matches a short key's record.
-// - Each slot lists its keys in insertion order (a doubly linked list of handles, id * 256 +
-//   table, in typed arrays), for SCAN's slot cursors and the snapshot's walk by slot. A handle is
-//   an int32, so a table holds 2^23 keys at most: 2 billion keys in all, or 8 million sharing a
-//   {hash tag}; a write past that is refused with an OOM error.
+// - Each slot lists its keys in insertion order (a doubly linked list of ids in its table's
+//   typed arrays: a slot's keys all live in its table), for SCAN's slot cursors and the
+//   snapshot's walk by slot.
 // The hash is MurmurHash3's (x86, 32-bit) over 4-byte words, from a random seed: a step per four
 // bytes, where FNV-1a took a dependent multiply per byte (rate-limit keys are ~40 bytes); the
 // seed keeps crafted keys from piling into one probe run.
 
-import { errors } from "./errors.ts";
 import type { Entry } from "./keyspace.ts";
 import { SLOT_COUNT } from "./slot.ts";
 
 const TABLE_COUNT = 256;
 const RECORD_WORDS = 8;
-const HASH = 0;
 const ID = 1;
 const LENGTH = 2;
 const BYTES = 3;
 const INLINE_BYTES = 20;
 const CAPACITY_MIN = 8;
-const IDS_PER_TABLE_MAX = 2 ** 23;
 const NONE = -1;
 
 const seed = crypto.getRandomValues(new Int32Array(1))[0]!;
@@ -102,14 +98,12 @@ function keyWord(key: string, i: number): number {
 }
 
 class Table {
-  constructor(private readonly idsMax: number) {}
-
   records = new Int32Array(CAPACITY_MIN * RECORD_WORDS);
   mask = CAPACITY_MIN - 1;
   size = 0;
   keys: (string | undefined)[] = [];
   entries: (Entry | undefined)[] = [];
-  /** The slot list's neighbours of each id, as handles. */
+  /** The neighbours of each id in its slot's list. */
   next = new Int32Array(CAPACITY_MIN);
   previous = new Int32Array(CAPACITY_MIN);
   private freeIds: number[] = [];
@@ -139,7 +133,6 @@ class Table {
       at = -1 - this.find(key, hash, lengthWord);
     }
     const id = this.freeIds.length > 0 ? this.freeIds.pop()! : this.keys.length;
-    if (id >= this.idsMax) throw errors.keyTableFull();
     if (id >= this.next.length) this.growLinks(id + 1);
     const records = this.records;
     records[at] = hash;
@@ -153,8 +146,8 @@ class Table {
     return id;
   }
 
-  /** Removes the record at `at` and returns its id, which is free once the caller has unlinked it. */
-  remove(at: number): number {
+  /** Removes the record at `at`; the caller has unlinked its id from its slot's list. */
+  remove(at: number): void {
     const records = this.records;
     const mask = this.mask;
     const id = records[at + ID]!;
@@ -174,7 +167,6 @@ class Table {
     this.freeIds.push(id);
     this.size--;
     if (this.size * 8 < this.mask + 1 && this.mask + 1 > CAPACITY_MIN) this.resize((this.mask + 1) / 2);
-    return id;
   }
 
   /** Grows the table, if it must, to hold `size` records without growing again. */
@@ -217,18 +209,16 @@ const NO_KEYS: readonly string[] = [];
 const NO_ENTRIES: readonly [string, Entry][] = [];
 
 const tableOfSlot = (slot: number) => slot >> 6; // 16384 slots / 256 tables
-const tableOf = (handle: number) => handle & (TABLE_COUNT - 1);
-const idOf = (handle: number) => handle >>> 8;
 
 export class KeyTable {
   private tables: Table[] = [];
+  /** Each slot's first and last id, in the slot's table. */
   private slotHead = new Int32Array(SLOT_COUNT);
   private slotTail = new Int32Array(SLOT_COUNT);
   private slotSizes = new Int32Array(SLOT_COUNT);
   private count = 0;
 
-  /** `idsPerTableMax` is lowered only by tests, to reach the limit. */
-  constructor(private readonly idsPerTableMax = IDS_PER_TABLE_MAX) {
+  constructor() {
     this.clear();
   }
 
@@ -246,8 +236,7 @@ export class KeyTable {
   /** Stores the key's entry; returns the entry it replaced, undefined for a new key. */
   set(key: string, slot: number, entry: Entry): Entry | undefined {
     hashKey(key);
-    const tableIndex = tableOfSlot(slot);
-    const table = this.tables[tableIndex]!;
+    const table = this.tables[tableOfSlot(slot)]!;
     const at = table.find(key, lastHash, lastLengthWord);
     if (at >= 0) {
       const id = table.records[at + ID]!;
@@ -255,8 +244,7 @@ export class KeyTable {
       table.entries[id] = entry;
       return old;
     }
-    const id = table.insert(-1 - at, key, lastHash, lastLengthWord, entry);
-    this.link(id * TABLE_COUNT + tableIndex, slot);
+    this.link(table, table.insert(-1 - at, key, lastHash, lastLengthWord, entry), slot);
     this.count++;
     return undefined;
   }
@@ -264,19 +252,19 @@ export class KeyTable {
   /** Removes the key; returns its entry, undefined when it was not there. */
   delete(key: string, slot: number): Entry | undefined {
     hashKey(key);
-    const tableIndex = tableOfSlot(slot);
-    const table = this.tables[tableIndex]!;
+    const table = this.tables[tableOfSlot(slot)]!;
     const at = table.find(key, lastHash, lastLengthWord);
     if (at < 0) return undefined;
-    const entry = table.entries[table.records[at + ID]!];
-    this.unlink(table.records[at + ID]! * TABLE_COUNT + tableIndex, slot);
+    const id = table.records[at + ID]!;
+    const entry = table.entries[id];
+    this.unlink(table, id, slot);
     table.remove(at);
     this.count--;
     return entry;
   }
 
   clear(): void {
-    this.tables = Array.from({ length: TABLE_COUNT }, () => new Table(this.idsPerTableMax));
+    this.tables = Array.from({ length: TABLE_COUNT }, () => new Table());
     this.slotHead.fill(NONE);
     this.slotTail.fill(NONE);
     this.slotSizes.fill(0);
@@ -300,43 +288,38 @@ export class KeyTable {
   slotKeys(slot: number): readonly string[] {
     // SCAN and KEYS ask every slot, most of them empty in a small keyspace.
     if (this.slotHead[slot] === NONE) return NO_KEYS;
+    const table = this.tables[tableOfSlot(slot)]!;
     const keys: string[] = [];
-    for (let handle = this.slotHead[slot]!; handle !== NONE; handle = this.tables[tableOf(handle)]!.next[idOf(handle)]!) {
-      keys.push(this.tables[tableOf(handle)]!.keys[idOf(handle)]!);
-    }
+    for (let id = this.slotHead[slot]!; id !== NONE; id = table.next[id]!) keys.push(table.keys[id]!);
     return keys;
   }
 
   /** The slot's keys and entries, in the order the keys were added. */
   slotEntries(slot: number): readonly [string, Entry][] {
     if (this.slotHead[slot] === NONE) return NO_ENTRIES;
+    const table = this.tables[tableOfSlot(slot)]!;
     const pairs: [string, Entry][] = [];
-    for (let handle = this.slotHead[slot]!; handle !== NONE; handle = this.tables[tableOf(handle)]!.next[idOf(handle)]!) {
-      const table = this.tables[tableOf(handle)]!;
-      pairs.push([table.keys[idOf(handle)]!, table.entries[idOf(handle)]!]);
-    }
+    for (let id = this.slotHead[slot]!; id !== NONE; id = table.next[id]!) pairs.push([table.keys[id]!, table.entries[id]!]);
     return pairs;
   }
 
-  private link(handle: number, slot: number): void {
-    const table = this.tables[tableOf(handle)]!;
+  private link(table: Table, id: number, slot: number): void {
     const tail = this.slotTail[slot]!;
-    table.previous[idOf(handle)] = tail;
-    table.next[idOf(handle)] = NONE;
-    if (tail === NONE) this.slotHead[slot] = handle;
-    else this.tables[tableOf(tail)]!.next[idOf(tail)] = handle;
-    this.slotTail[slot] = handle;
+    table.previous[id] = tail;
+    table.next[id] = NONE;
+    if (tail === NONE) this.slotHead[slot] = id;
+    else table.next[tail] = id;
+    this.slotTail[slot] = id;
     this.slotSizes[slot]!++;
   }
 
-  private unlink(handle: number, slot: number): void {
-    const table = this.tables[tableOf(handle)]!;
-    const previous = table.previous[idOf(handle)]!;
-    const next = table.next[idOf(handle)]!;
+  private unlink(table: Table, id: number, slot: number): void {
+    const previous = table.previous[id]!;
+    const next = table.next[id]!;
     if (previous === NONE) this.slotHead[slot] = next;
-    else this.tables[tableOf(previous)]!.next[idOf(previous)] = next;
+    else table.next[previous] = next;
     if (next === NONE) this.slotTail[slot] = previous;
-    else this.tables[tableOf(next)]!.previous[idOf(next)] = previous;
+    else table.previous[next] = previous;
     this.slotSizes[slot]!--;
   }
 }
