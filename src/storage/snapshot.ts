@@ -48,8 +48,8 @@ const FORMAT_VERSION = 4;
 // snapshot step; at 64 KiB, 0.25 ms.
 const CHUNK_BYTES_TARGET = 64 * 1024;
 const PART_BYTES_TARGET = 128 * 1024;
-/** No record takes fewer bytes: its key's length (4), its type (more than 1) and its expiry (8). */
-const RECORD_BYTES_MIN = 13;
+/** A record takes at least this many bytes: its key's and its type's lengths (4 each) and its expiry (8). */
+const RECORD_BYTES_MIN = 16;
 /** The type name of a record that continues the previous record's value (same key). */
 const CONTINUATION = "+";
 const recordTypes = [...redisTypes, CONTINUATION] as const;
