@@ -21,6 +21,7 @@
 // - Each slot lists its keys in insertion order (a doubly linked list of ids in its table's
 //   typed arrays: a slot's keys all live in its table), for SCAN's slot cursors and the
 //   snapshot's walk by slot.
+// - A table is made when its first key comes, so an empty database costs an array of 256 places.
 // The hash is MurmurHash3's (x86, 32-bit) over 4-byte words, from a random seed: a step per four
 // bytes, where FNV-1a took a dependent multiply per byte (rate-limit keys are ~40 bytes); the
 // seed keeps crafted keys from piling into one probe run.
@@ -35,6 +36,7 @@ const LENGTH = 2;
 const BYTES = 3;
 const INLINE_BYTES = 20;
 const CAPACITY_MIN = 8;
+const SLOTS_PER_TABLE = SLOT_COUNT / TABLE_COUNT;
 const NONE = -1;
 
 const seed = crypto.getRandomValues(new Int32Array(1))[0]!;
@@ -107,6 +109,10 @@ class Table {
   next = new Int32Array(CAPACITY_MIN);
   previous = new Int32Array(CAPACITY_MIN);
   private freeIds: number[] = [];
+  /** Each of the table's slots' first and last id and key count, by the slot's place in the table. */
+  private slotHead = new Int32Array(SLOTS_PER_TABLE).fill(NONE);
+  private slotTail = new Int32Array(SLOTS_PER_TABLE).fill(NONE);
+  readonly slotSizes = new Int32Array(SLOTS_PER_TABLE);
 
   /** The offset of the key's record, or -1 - the offset of the free record its probe ended at. */
   find(key: string, hash: number, lengthWord: number): number {
@@ -191,6 +197,39 @@ class Table {
     }
   }
 
+  /** Appends an id to its slot's list. */
+  link(id: number, place: number): void {
+    const tail = this.slotTail[place]!;
+    this.previous[id] = tail;
+    this.next[id] = NONE;
+    if (tail === NONE) this.slotHead[place] = id;
+    else this.next[tail] = id;
+    this.slotTail[place] = id;
+    this.slotSizes[place]!++;
+  }
+
+  unlink(id: number, place: number): void {
+    const previous = this.previous[id]!;
+    const next = this.next[id]!;
+    if (previous === NONE) this.slotHead[place] = next;
+    else this.next[previous] = next;
+    if (next === NONE) this.slotTail[place] = previous;
+    else this.previous[next] = previous;
+    this.slotSizes[place]!--;
+  }
+
+  slotKeys(place: number): string[] {
+    const keys: string[] = [];
+    for (let id = this.slotHead[place]!; id !== NONE; id = this.next[id]!) keys.push(this.keys[id]!);
+    return keys;
+  }
+
+  slotEntries(place: number): [string, Entry][] {
+    const pairs: [string, Entry][] = [];
+    for (let id = this.slotHead[place]!; id !== NONE; id = this.next[id]!) pairs.push([this.keys[id]!, this.entries[id]!]);
+    return pairs;
+  }
+
   /** Makes the link arrays hold at least `ids` ids. */
   private growLinks(ids: number): void {
     let length = this.next.length;
@@ -208,14 +247,12 @@ class Table {
 const NO_KEYS: readonly string[] = [];
 const NO_ENTRIES: readonly [string, Entry][] = [];
 
-const tableOfSlot = (slot: number) => slot >> 6; // 16384 slots / 256 tables
+const tableOfSlot = (slot: number) => slot >> 6; // SLOTS_PER_TABLE = 64
+const placeOfSlot = (slot: number) => slot & (SLOTS_PER_TABLE - 1);
 
 export class KeyTable {
-  private tables: Table[] = [];
-  /** Each slot's first and last id, in the slot's table. */
-  private slotHead = new Int32Array(SLOT_COUNT);
-  private slotTail = new Int32Array(SLOT_COUNT);
-  private slotSizes = new Int32Array(SLOT_COUNT);
+  /** By slot / 64; made at the first key, so a database holding few keys costs little. */
+  private tables: (Table | undefined)[] = [];
   private count = 0;
 
   constructor() {
@@ -227,16 +264,17 @@ export class KeyTable {
   }
 
   get(key: string, slot: number): Entry | undefined {
+    const table = this.tables[tableOfSlot(slot)];
+    if (table === undefined) return undefined;
     hashKey(key);
-    const table = this.tables[tableOfSlot(slot)]!;
     const at = table.find(key, lastHash, lastLengthWord);
     return at < 0 ? undefined : table.entries[table.records[at + ID]!];
   }
 
   /** Stores the key's entry; returns the entry it replaced, undefined for a new key. */
   set(key: string, slot: number, entry: Entry): Entry | undefined {
+    const table = (this.tables[tableOfSlot(slot)] ??= new Table());
     hashKey(key);
-    const table = this.tables[tableOfSlot(slot)]!;
     const at = table.find(key, lastHash, lastLengthWord);
     if (at >= 0) {
       const id = table.records[at + ID]!;
@@ -244,30 +282,28 @@ export class KeyTable {
       table.entries[id] = entry;
       return old;
     }
-    this.link(table, table.insert(-1 - at, key, lastHash, lastLengthWord, entry), slot);
+    table.link(table.insert(-1 - at, key, lastHash, lastLengthWord, entry), placeOfSlot(slot));
     this.count++;
     return undefined;
   }
 
   /** Removes the key; returns its entry, undefined when it was not there. */
   delete(key: string, slot: number): Entry | undefined {
+    const table = this.tables[tableOfSlot(slot)];
+    if (table === undefined) return undefined;
     hashKey(key);
-    const table = this.tables[tableOfSlot(slot)]!;
     const at = table.find(key, lastHash, lastLengthWord);
     if (at < 0) return undefined;
     const id = table.records[at + ID]!;
     const entry = table.entries[id];
-    this.unlink(table, id, slot);
+    table.unlink(id, placeOfSlot(slot));
     table.remove(at);
     this.count--;
     return entry;
   }
 
   clear(): void {
-    this.tables = Array.from({ length: TABLE_COUNT }, () => new Table());
-    this.slotHead.fill(NONE);
-    this.slotTail.fill(NONE);
-    this.slotSizes.fill(0);
+    this.tables = new Array(TABLE_COUNT).fill(undefined);
     this.count = 0;
   }
 
@@ -276,50 +312,25 @@ export class KeyTable {
    * rehashes the table into fresh memory; for 1 million keys, a fifth of the loading time).
    */
   reserve(count: number): void {
+    if (count === 0) return;
     // Hashing spreads keys evenly; the 1/8 margin covers most tables' share exceeding the mean.
-    for (const table of this.tables) table.reserve(Math.ceil((count / TABLE_COUNT) * 1.125));
+    for (let index = 0; index < TABLE_COUNT; index++) (this.tables[index] ??= new Table()).reserve(Math.ceil((count / TABLE_COUNT) * 1.125));
   }
 
   slotSize(slot: number): number {
-    return this.slotSizes[slot]!;
+    return this.tables[tableOfSlot(slot)]?.slotSizes[placeOfSlot(slot)] ?? 0;
   }
 
   /** The slot's keys, in the order they were added. */
   slotKeys(slot: number): readonly string[] {
     // SCAN and KEYS ask every slot, most of them empty in a small keyspace.
-    if (this.slotHead[slot] === NONE) return NO_KEYS;
-    const table = this.tables[tableOfSlot(slot)]!;
-    const keys: string[] = [];
-    for (let id = this.slotHead[slot]!; id !== NONE; id = table.next[id]!) keys.push(table.keys[id]!);
-    return keys;
+    if (this.slotSize(slot) === 0) return NO_KEYS;
+    return this.tables[tableOfSlot(slot)]!.slotKeys(placeOfSlot(slot));
   }
 
   /** The slot's keys and entries, in the order the keys were added. */
   slotEntries(slot: number): readonly [string, Entry][] {
-    if (this.slotHead[slot] === NONE) return NO_ENTRIES;
-    const table = this.tables[tableOfSlot(slot)]!;
-    const pairs: [string, Entry][] = [];
-    for (let id = this.slotHead[slot]!; id !== NONE; id = table.next[id]!) pairs.push([table.keys[id]!, table.entries[id]!]);
-    return pairs;
-  }
-
-  private link(table: Table, id: number, slot: number): void {
-    const tail = this.slotTail[slot]!;
-    table.previous[id] = tail;
-    table.next[id] = NONE;
-    if (tail === NONE) this.slotHead[slot] = id;
-    else table.next[tail] = id;
-    this.slotTail[slot] = id;
-    this.slotSizes[slot]!++;
-  }
-
-  private unlink(table: Table, id: number, slot: number): void {
-    const previous = table.previous[id]!;
-    const next = table.next[id]!;
-    if (previous === NONE) this.slotHead[slot] = next;
-    else table.next[previous] = next;
-    if (next === NONE) this.slotTail[slot] = previous;
-    else table.previous[next] = previous;
-    this.slotSizes[slot]!--;
+    if (this.slotSize(slot) === 0) return NO_ENTRIES;
+    return this.tables[tableOfSlot(slot)]!.slotEntries(placeOfSlot(slot));
   }
 }
