@@ -16,9 +16,9 @@ const UNAUTHENTICATED_COUNT_MAX = 10;
 const UNAUTHENTICATED_BULK_BYTES_MAX = 16 * 1024;
 
 const CR = 13;
+const LF = 10;
 /** Lines are looked through byte by byte up to this long, then by indexOf (lineEnd). */
 const SHORT_LINE_BYTES = 24;
-const LF = 10;
 const EMPTY = Buffer.alloc(0);
 
 export class RespProtocolError extends Error {

@@ -252,12 +252,8 @@ const placeOfSlot = (slot: number) => slot & (SLOTS_PER_TABLE - 1);
 
 export class KeyTable {
   /** By slot / 64; made at the first key, so a database holding few keys costs little. */
-  private tables: (Table | undefined)[] = [];
+  private tables = new Array<Table | undefined>(TABLE_COUNT).fill(undefined);
   private count = 0;
-
-  constructor() {
-    this.clear();
-  }
 
   get size(): number {
     return this.count;
@@ -313,7 +309,7 @@ export class KeyTable {
    */
   reserve(count: number): void {
     if (count === 0) return;
-    // Hashing spreads keys evenly; the 1/8 margin covers most tables' share exceeding the mean.
+    // Slots spread keys evenly over the tables; the 1/8 margin covers most tables' share exceeding the mean.
     for (let index = 0; index < TABLE_COUNT; index++) (this.tables[index] ??= new Table()).reserve(Math.ceil((count / TABLE_COUNT) * 1.125));
   }
 
