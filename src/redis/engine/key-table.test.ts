@@ -84,6 +84,33 @@ describe("KeyTable", () => {
     expect(table.get("x".repeat(22), keySlot("x".repeat(22)))).toBeUndefined();
   });
 
+  test("after mass deletions the ids are numbered again: their places shrink, keys and slot order stay", () => {
+    const table = new KeyTable();
+    const model = new Map<string, Entry>();
+    for (let n = 0; n < 20_000; n++) {
+      const fresh = entry(`v${n}`);
+      table.set(keyOf(n), keySlot(keyOf(n)), fresh);
+      model.set(keyOf(n), fresh);
+    }
+    const slotOrderBefore = Array.from({ length: SLOT_COUNT }, (_, slot) => table.slotKeys(slot));
+    expect(table.idPlaces).toBeGreaterThanOrEqual(20_000);
+    for (let n = 0; n < 20_000; n++) {
+      if (n % 10 === 0) continue;
+      table.delete(keyOf(n), keySlot(keyOf(n)));
+      model.delete(keyOf(n));
+    }
+    expect(table.size).toBe(2_000);
+    // Each table keeps at most four places a key (and 8 at least): far below the 20,000 it held.
+    expect(table.idPlaces).toBeLessThanOrEqual(4 * 2_000 + 8 * 256);
+    for (let n = 0; n < 20_000; n++) expect(table.get(keyOf(n), keySlot(keyOf(n)))).toBe(model.get(keyOf(n)));
+    for (let slot = 0; slot < SLOT_COUNT; slot++) expect(table.slotKeys(slot)).toEqual(slotOrderBefore[slot]!.filter((key) => model.has(key)));
+    // New keys go after the survivors of their slot, and deleting again still finds each key.
+    for (let n = 20_000; n < 23_000; n++) table.set(keyOf(n), keySlot(keyOf(n)), entry(`v${n}`));
+    expect(table.slotKeys(keySlot(keyOf(22_999))).at(-1)).toBe(keyOf(22_999));
+    for (let n = 0; n < 23_000; n += 10) expect(table.delete(keyOf(n), keySlot(keyOf(n)))).toBeDefined();
+    expect(table.size).toBe(2_000 + 3_000 - 2_300);
+  });
+
   test("clear empties every table and slot", () => {
     const table = new KeyTable();
     for (let n = 0; n < 500; n++) table.set(keyOf(n), keySlot(keyOf(n)), entry("v"));

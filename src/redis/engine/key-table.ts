@@ -14,7 +14,8 @@
 // - A record is 8 words: hash (never 0: 0 marks a free record, all zeros), id, length word, then
 //   the key's bytes (zeros after its end) when it has at most 20. Linear probing; a deletion shifts
 //   the records after it back (no tombstones). A table doubles when 3/4 full, halves below 1/8.
-// - A record's id indexes its table's `keys` and `entries` arrays; freed ids are reused.
+// - A record's id indexes its table's `keys` and `entries` arrays; freed ids are reused, and once
+//   no more than a quarter of a table's ids hold a key, its ids are numbered again densely.
 // - A longer key, or one with a character above 0xff (keys are binary strings, so only a caller's
 //   bug makes one), is confirmed by comparing the stored key string once hash and length match;
 //   its length word is negative, so it never matches a short key's record.
@@ -173,6 +174,42 @@ class Table {
     this.freeIds.push(id);
     this.size--;
     if (this.size * 8 < this.mask + 1 && this.mask + 1 > CAPACITY_MIN) this.resize((this.mask + 1) / 2);
+    if (this.size * 4 < this.keys.length && this.keys.length > CAPACITY_MIN) this.compactIds();
+  }
+
+  /**
+   * Numbers the ids 0 to size - 1 again, in slot order, and sizes the arrays they index to fit.
+   * Freed ids are reused by later keys, but after mass deletions most of them would only hold
+   * their places in the arrays (24 bytes each). Runs once no more than a quarter of the places
+   * hold a key, so each run is paid for by the deletions since the last.
+   */
+  private compactIds(): void {
+    const oldNext = this.next;
+    const renumbered = new Int32Array(this.keys.length);
+    const keys: (string | undefined)[] = [];
+    const entries: (Entry | undefined)[] = [];
+    this.next = new Int32Array(linkCapacity(this.size));
+    this.previous = new Int32Array(this.next.length);
+    for (let place = 0; place < SLOTS_PER_TABLE; place++) {
+      const first = keys.length;
+      for (let old = this.slotHead[place]!; old !== NONE; old = oldNext[old]!) {
+        const id = keys.length;
+        renumbered[old] = id;
+        keys.push(this.keys[old]);
+        entries.push(this.entries[old]);
+        this.previous[id] = id === first ? NONE : id - 1;
+        this.next[id] = id + 1;
+      }
+      if (keys.length === first) continue;
+      this.next[keys.length - 1] = NONE;
+      this.slotHead[place] = first;
+      this.slotTail[place] = keys.length - 1;
+    }
+    const records = this.records;
+    for (let at = 0; at < records.length; at += RECORD_WORDS) if (records[at] !== 0) records[at + ID] = renumbered[records[at + ID]!]!;
+    this.keys = keys;
+    this.entries = entries;
+    this.freeIds = [];
   }
 
   /** Grows the table, if it must, to hold `size` records without growing again. */
@@ -232,9 +269,8 @@ class Table {
 
   /** Makes the link arrays hold at least `ids` ids. */
   private growLinks(ids: number): void {
-    let length = this.next.length;
-    while (length < ids) length *= 2;
-    if (length === this.next.length) return;
+    if (ids <= this.next.length) return;
+    const length = linkCapacity(ids);
     const next = new Int32Array(length);
     next.set(this.next);
     this.next = next;
@@ -242,6 +278,13 @@ class Table {
     previous.set(this.previous);
     this.previous = previous;
   }
+}
+
+/** The length of link arrays for `ids` ids: a power of two, so growing one id at a time copies little. */
+function linkCapacity(ids: number): number {
+  let length = CAPACITY_MIN;
+  while (length < ids) length *= 2;
+  return length;
 }
 
 const NO_KEYS: readonly string[] = [];
@@ -257,6 +300,13 @@ export class KeyTable {
 
   get size(): number {
     return this.count;
+  }
+
+  /** Places in the tables' arrays indexed by id, held by a key or free for the next: bounded by 4 × size a table, and a minimum. */
+  get idPlaces(): number {
+    let places = 0;
+    for (const table of this.tables) places += table?.keys.length ?? 0;
+    return places;
   }
 
   get(key: string, slot: number): Entry | undefined {
