@@ -111,6 +111,16 @@ describe("KeyTable", () => {
     expect(table.size).toBe(2_000 + 3_000 - 2_300);
   });
 
+  test("keyAt counts through the slots' lists in slot order", () => {
+    const table = new KeyTable();
+    for (let n = 0; n < 3_000; n++) table.set(keyOf(n), keySlot(keyOf(n)), entry("v"));
+    for (let n = 0; n < 3_000; n += 4) table.delete(keyOf(n), keySlot(keyOf(n)));
+    const inSlotOrder = Array.from({ length: SLOT_COUNT }, (_, slot) => table.slotKeys(slot)).flat();
+    expect(inSlotOrder.length).toBe(table.size);
+    for (let index = 0; index < table.size; index++) expect(table.keyAt(index)).toBe(inSlotOrder[index]!);
+    expect(() => table.keyAt(table.size)).toThrow(RangeError);
+  });
+
   test("clear empties every table and slot", () => {
     const table = new KeyTable();
     for (let n = 0; n < 500; n++) table.set(keyOf(n), keySlot(keyOf(n)), entry("v"));

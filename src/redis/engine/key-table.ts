@@ -255,6 +255,15 @@ class Table {
     this.slotSizes[place]!--;
   }
 
+  /** The key at `index` of the table's slots' lists one after another. */
+  keyAt(index: number): string {
+    let place = 0;
+    while (index >= this.slotSizes[place]!) index -= this.slotSizes[place++]!;
+    let id = this.slotHead[place]!;
+    while (index-- > 0) id = this.next[id]!;
+    return this.keys[id]!;
+  }
+
   slotKeys(place: number): string[] {
     const keys: string[] = [];
     for (let id = this.slotHead[place]!; id !== NONE; id = this.next[id]!) keys.push(this.keys[id]!);
@@ -365,6 +374,17 @@ export class KeyTable {
 
   slotSize(slot: number): number {
     return this.tables[tableOfSlot(slot)]?.slotSizes[placeOfSlot(slot)] ?? 0;
+  }
+
+  /** The key at `index` (0 to size - 1) of all slots' lists one after another, slot by slot. */
+  keyAt(index: number): string {
+    if (!(index >= 0 && index < this.count)) throw new RangeError(`no key at ${index} of ${this.count}`);
+    for (const table of this.tables) {
+      if (table === undefined) continue;
+      if (index < table.size) return table.keyAt(index);
+      index -= table.size;
+    }
+    throw new RangeError("the tables hold fewer keys than counted");
   }
 
   /** The slot's keys, in the order they were added. */

@@ -254,10 +254,7 @@ export class Keyspace {
   randomKey(draw: (n: number) => number): string | null {
     // Bounded retries mirror Redis: a keyspace full of expired keys may yield nothing.
     for (let attempt = 0; attempt < 100 && this.size > 0; attempt++) {
-      let index = draw(this.size);
-      let slot = 0;
-      while (index >= this.table.slotSize(slot)) index -= this.table.slotSize(slot++);
-      const key = this.table.slotKeys(slot)[index]!;
+      const key = this.table.keyAt(draw(this.size));
       if (this.get(key) !== undefined) return key;
     }
     return null;
