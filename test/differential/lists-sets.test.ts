@@ -92,12 +92,34 @@ const hasStar = (pattern: string) => pattern.split("\x00")[0]!.includes("*");
  * keep the set's order. Numeric sorts break ties by the element's bytes: always exact.
  */
 function sortComparison(argv: string[]) {
-  const upper = argv.map((arg) => arg.toUpperCase());
-  if (argv.length < 2 || argv[1]!.startsWith("l") || upper.includes("STORE")) return {};
-  const unsorted = upper.some((word, i) => word === "BY" && i + 1 < argv.length && !hasStar(argv[i + 1]!));
-  if (!unsorted && !upper.includes("ALPHA")) return {};
-  const limited = upper.includes("LIMIT");
-  return { normalize: (reply: Reply) => (Array.isArray(reply) && limited ? `<${reply.length} elements>` : unordered(reply)) };
+  const options = sortOptionsRead(argv);
+  if (argv.length < 2 || argv[1]!.startsWith("l") || options.store) return {};
+  const unsorted = options.byPatterns.some((pattern) => !hasStar(pattern));
+  if (!unsorted && !options.alpha) return {};
+  return { normalize: (reply: Reply) => (Array.isArray(reply) && options.limit ? `<${reply.length} elements>` : unordered(reply)) };
+}
+
+/**
+ * SORT's options as Redis reads them, left to right: a word is an option's argument, not an
+ * option, after BY, GET or STORE (`SORT s BY STORE` sorts by the pattern "STORE").
+ */
+function sortOptionsRead(argv: string[]): { byPatterns: string[]; store: boolean; alpha: boolean; limit: boolean } {
+  const read = { byPatterns: [] as string[], store: false, alpha: false, limit: false };
+  const readOnly = argv[0]!.toUpperCase() === "SORT_RO";
+  for (let i = 2; i < argv.length; i++) {
+    const word = argv[i]!.toUpperCase();
+    const left = argv.length - 1 - i;
+    if (word === "ALPHA") read.alpha = true;
+    else if (word === "LIMIT" && left >= 2) {
+      read.limit = true;
+      i += 2;
+    } else if (word === "STORE" && !readOnly && left >= 1) {
+      read.store = true;
+      i++;
+    } else if (word === "BY" && left >= 1) read.byPatterns.push(argv[++i]!);
+    else if (word === "GET" && left >= 1) i++;
+  }
+  return read;
 }
 
 // ---- generators ----
