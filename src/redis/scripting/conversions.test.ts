@@ -237,6 +237,40 @@ describe("libraries", () => {
   for (const script of scripts) test(script, () => same(script));
 });
 
+describe("which tables cjson and cmsgpack write as arrays, and which they refuse", () => {
+  const nested = (depth: number) => `local t = {} local c = t for i = 1, ${depth} do c[1] = {} c = c[1] end`;
+  const scripts = [
+    // cjson: positive integer keys make an array up to the largest, holes as null, unless over 10 and over twice the keys.
+    "return cjson.encode({1, nil, 3})",
+    "return cjson.encode({[2] = 1})",
+    "return cjson.encode({[10] = 1})",
+    "return cjson.encode({[1] = 1, [2] = 2, [3] = 3, [4] = 4, [5] = 5, [6] = 6, [12] = 7})",
+    "return cjson.encode({[11] = 1})",
+    "return cjson.encode({[1] = 1, [20] = 2})",
+    "return {pcall(cjson.encode, {[1] = 1, [20] = 2})}",
+    "return cjson.encode({{}, {[3] = 1}})",
+    "return cjson.encode({[1.5] = 1, [0] = 2, [-1] = 3})",
+    "return cjson.encode({[1] = 1, x = 2})",
+    "return cjson.encode({})",
+    // cjson refuses what it cannot write, a table nested in itself included (past 1,000 tables).
+    "return cjson.encode(function() end)",
+    "return cjson.encode({a = function() end})",
+    "return cjson.encode(0/0)",
+    "return cjson.encode({[{}] = 1})",
+    "local t = {} t[1] = t return cjson.encode(t)",
+    `${nested(999)} return #cjson.encode(t)`,
+    `${nested(1000)} return #cjson.encode(t)`,
+    // cmsgpack: an array only for keys exactly 1..n (an empty table too); the 17th nested table packs as nil.
+    "return cmsgpack.pack({1, nil, 3})",
+    "return cmsgpack.pack({})",
+    "return cmsgpack.pack({{}, {a = {}}})",
+    "local t = {} t[1] = t return cmsgpack.pack(t)",
+    `${nested(15)} return cmsgpack.pack(t)`,
+    `${nested(20)} return cmsgpack.pack(t)`,
+  ];
+  for (const script of scripts) test(script, () => same(script));
+});
+
 describe("number formatting", () => {
   test("%.17g as Redis passes Lua numbers to commands", () => {
     expect(formatNumberArgument(0.1)).toBe("0.10000000000000001");

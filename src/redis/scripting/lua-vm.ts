@@ -49,6 +49,8 @@ const LUA_OK = 0;
 const LUA_YIELD = 1;
 const LUA_ERRMEM = 4;
 const LUA_MASKCOUNT = 8;
+/** lua_typename's names, by type number (LUA_TLIGHTUSERDATA, 2, is a "userdata" too). */
+const LUA_TYPE_NAMES = ["nil", "boolean", "userdata", "number", "string", "table", "function", "userdata", "thread"];
 const T_NIL = 0;
 const T_BOOLEAN = 1;
 const T_LIGHTUSERDATA = 2;
@@ -299,15 +301,17 @@ function pushPlain(L: number, value: unknown, depth: number): void {
 
 const textToBinaryString = (text: string) => (/[^\x00-\x7f]/.test(text) ? Buffer.from(text, "utf8").toString("latin1") : text);
 
-/**
- * A Lua value as plain data, for cjson.encode and cmsgpack.pack. A table whose keys are exactly
- * 1..n is an array (cjson's rule, without its sparse-array ratio); any other table is a map.
- */
+/** lua-cjson's encode_max_depth default. */
+const JSON_NESTING_MAX = 1000;
+/** lua_cmsgpack's LUACMSGPACK_MAX_NESTING. */
+const MSGPACK_NESTING_MAX = 16;
+/** lua-cjson's encode_sparse_array defaults: a table up to this index is never too sparse ... */
+const JSON_SPARSE_SAFE = 10;
+/** ... and past it, one whose largest index is over this many times its keys is. */
+const JSON_SPARSE_RATIO = 2;
+
+/** A Lua value as plain data, for cjson.encode and cmsgpack.pack; which tables are arrays differs. */
 function readPlain(L: number, idx: number, depth: number, forJson: boolean): PlainValue {
-  if (depth > 1000) {
-    raiseMessage(L, "Cannot serialise, excessive nesting (1001)");
-    return null;
-  }
   switch (typeAt(L, idx)) {
     case T_STRING:
       return readBinary(L, idx);
@@ -321,10 +325,15 @@ function readPlain(L: number, idx: number, depth: number, forJson: boolean): Pla
       if (wasm._lua_touserdata(L, idx) === cjsonNullPointer) return null;
       break;
     case T_TABLE: {
+      // Each stops a table nested in itself: cjson with an error past its 1,000th table,
+      // cmsgpack by packing the 17th as nil.
+      if (forJson && depth >= JSON_NESTING_MAX) throw new SerialiseError(`Cannot serialise, excessive nesting (${JSON_NESTING_MAX + 1})`);
+      if (!forJson && depth >= MSGPACK_NESTING_MAX) return null;
       const table = wasm._lua_absindex(L, idx);
       wasm._lua_checkstack(L, 6);
       const entries: [PlainValue, PlainValue][] = [];
       let isArray = true;
+      let largestKey = 0;
       wasm._lua_pushnil(L);
       while (wasm._lua_next(L, table) !== 0) {
         // Copy the key before reading it: lua_tolstring on a number key would confuse lua_next.
@@ -334,26 +343,30 @@ function readPlain(L: number, idx: number, depth: number, forJson: boolean): Pla
         const value = readPlain(L, -1, depth + 1, forJson);
         pop(L, 1);
         if (typeof key !== "number" || !Number.isInteger(key) || key < 1) isArray = false;
+        else if (key > largestKey) largestKey = key;
         entries.push([key, value]);
       }
-      if (isArray && entries.length > 0) {
-        const array: PlainValue[] = new Array(entries.length);
-        for (const [key, value] of entries) {
-          const position = (key as number) - 1;
-          if (position >= entries.length) {
-            isArray = false;
-            break;
-          }
-          array[position] = value;
-        }
-        if (isArray) return array;
+      // cmsgpack: an array when the keys are exactly 1..n (an empty table too). cjson: up to the
+      // largest key, holes as null, unless that is over 10 and over twice the keys (an error,
+      // cjson's default); an empty table is an object.
+      if (isArray && (forJson ? entries.length > 0 : largestKey === entries.length)) {
+        if (largestKey > JSON_SPARSE_SAFE && largestKey > entries.length * JSON_SPARSE_RATIO) throw new SerialiseError("Cannot serialise table: excessively sparse array");
+        const array: PlainValue[] = new Array(largestKey).fill(null);
+        for (const [key, value] of entries) array[(key as number) - 1] = value;
+        return array;
       }
       return new Map(entries);
     }
   }
-  if (forJson) raiseMessage(L, `Cannot serialise ${wasm.UTF8ToString(wasm._lua_typename(L, typeAt(L, idx)))}: type not supported`);
+  if (forJson) throw new SerialiseError(`Cannot serialise ${LUA_TYPE_NAMES[typeAt(L, idx)] ?? "userdata"}: type not supported`);
   return null;
 }
+
+/**
+ * Why a value cannot be encoded, thrown out of readPlain to the library function that raises it
+ * in Lua: raising inside would unwind through the caller's catch.
+ */
+class SerialiseError extends Error {}
 
 const jsonEscapes: Record<string, string> = { '"': '\\"', "\\": "\\\\", "/": "\\/", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t" };
 
@@ -552,7 +565,7 @@ const cFunctions: Record<string, (L: number) => number> = {
     try {
       text = jsonText(readPlain(L, 1, 0, true));
     } catch (error) {
-      return raiseMessage(L, (error as Error).message);
+      return raiseWithPosition(L, (error as Error).message);
     }
     pushBinary(L, text);
     return 1;
