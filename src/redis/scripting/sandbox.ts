@@ -36,13 +36,16 @@ math.tanh = function(x) local a, b = math.exp(x), math.exp(-x) return (a - b) / 
 math.random = native.random
 math.randomseed = function() end
 string.gfind = string.gmatch
--- compat: Lua 5.1 prints integral floats without ".0" (tostring(10/2) is "5"); concatenation
--- with '..' still shows Lua 5.4's "5.0".
-local rawtostring = tostring
+-- compat: Lua 5.1 writes every number as "%.14g": tostring(10/2) is "5", tostring(-0.0) "-0",
+-- tostring(123456789012345) "1.2345678901234e+14". Lua 5.4's own conversions remain where a
+-- library function or the VM makes them: '..', string.format's %s and table.concat write 10/2
+-- as "5.0" (README, "Lua scripts").
+local rawtostring, rawformat = tostring, string.format
 G.tostring = function(v)
-  if math.type(v) == "float" and v == math.floor(v) and v > -1e14 and v < 1e14 then return string.format("%d", v) end
+  if type(v) == "number" then return rawformat("%.14g", v) end
   return rawtostring(v)
 end
+_VERSION = "Lua 5.1"
 gcinfo = function() return math.floor(collectgarbage("count")) end
 
 -- Compiling text is allowed, bytecode never (Redis 7 refuses it too).
