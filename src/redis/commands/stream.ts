@@ -369,6 +369,8 @@ function xreadGeneric(isGroupRead: boolean) {
       const moreArgs = argv.length - i - 1;
       const word = optionWord(argv[i]!);
       if (word === "BLOCK" && moreArgs > 0) {
+        // A script cannot block: Redis refuses the option itself, before its timeout is read.
+        if (ctx.session.inScript === true) throw errors.blockInScript(argv[0]!);
         checkBlockTimeout(ctx, argv[++i]!);
       } else if (word === "COUNT" && moreArgs > 0) {
         count = int64OrThrow(argv[++i]!);

@@ -126,6 +126,8 @@ export const errors = {
   unbalancedStreams: (command: string, symbol: string) =>
     fail(`ERR Unbalanced '${command}' list of streams: for each stream key an ID or '${symbol}' must be specified.`),
   xreadgroupOnlyOption: (option: string) => fail(`ERR The ${option} option is only supported by XREADGROUP. You called XREAD instead.`),
+  /** The command's name as the script wrote it. */
+  blockInScript: (command: string) => fail(`ERR ${command} command is not allowed with BLOCK option from scripts`),
   missingGroupOption: () => fail("ERR Missing GROUP option for XREADGROUP"),
   noGroupForRead: (key: string, group: string) =>
     fail(`NOGROUP No such key '${sanitize(cString(key))}' or consumer group '${sanitize(cString(group))}' in XREADGROUP with GROUP option`),

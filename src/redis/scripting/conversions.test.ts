@@ -275,6 +275,37 @@ describe("which tables cjson and cmsgpack write as arrays, and which they refuse
   for (const script of scripts) test(script, () => same(script));
 });
 
+describe("commands a script may not call, refused in Redis's words", () => {
+  const calls = [
+    ["BLPOP", "l", "1"],
+    ["BLPOP", "l"],
+    ["BRPOP", "l", "1"],
+    ["BLMOVE", "a", "b", "LEFT", "LEFT", "1"],
+    ["BRPOPLPUSH", "a", "b", "1"],
+    ["BZPOPMIN", "z", "1"],
+    ["BZPOPMAX", "z", "1"],
+    ["WAIT", "0", "0"],
+    ["CLIENT", "LIST"],
+    ["CLIENT"],
+    ["CONFIG", "GET", "x"],
+    ["ACL", "WHOAMI"],
+    ["REPLICAOF", "no", "one"],
+    ["SLAVEOF", "no", "one"],
+    ["FAILOVER"],
+    // XREAD and XREADGROUP are allowed, but not to block; the option is refused as it is read.
+    ["XREAD", "BLOCK", "1", "STREAMS", "s", "0"],
+    ["xread", "block", "0", "STREAMS", "s", "0"],
+    ["XREAD", "BLOCK", "abc", "STREAMS", "s", "0"],
+    ["XREAD", "COUNT", "abc", "BLOCK", "1", "STREAMS", "s", "0"],
+    ["XREADGROUP", "GROUP", "g", "c", "BLOCK", "1", "STREAMS", "s", ">"],
+    ["XREAD", "COUNT", "1", "STREAMS", "s", "0"],
+  ];
+  for (const call of calls) {
+    const script = `return redis.pcall(${call.map((arg) => `'${arg}'`).join(", ")})`;
+    test(script, () => same(script));
+  }
+});
+
 describe("number formatting", () => {
   test("%.17g as Redis passes Lua numbers to commands", () => {
     expect(formatNumberArgument(0.1)).toBe("0.10000000000000001");

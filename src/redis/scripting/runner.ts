@@ -379,15 +379,18 @@ const errors = {
 };
 
 /**
- * Redis commands this server has no row for (REST has /multi-exec, pub/sub its SSE routes, and
- * connection and replication commands mean nothing over HTTP) but that Redis knows and keeps out
- * of scripts: a script calling one gets Redis's texts (arity first, then "not allowed"), not
- * "Unknown Redis command". Their Redis 7 arities.
+ * Redis commands this server has no row for (REST has /multi-exec, pub/sub its SSE routes,
+ * connection, replication and administration commands mean nothing over HTTP, and Upstash has no
+ * blocking commands) but that Redis knows and keeps out of scripts: a script calling one gets
+ * Redis's texts (arity first, then "not allowed"), not "Unknown Redis command". Their Redis 7
+ * arities.
  */
 const scriptForbiddenArity: Record<string, number> = {
   multi: 1, exec: 1, discard: 1, watch: -2, unwatch: 1,
   subscribe: -2, psubscribe: -2, ssubscribe: -2, unsubscribe: -1, punsubscribe: -1, sunsubscribe: -1,
   auth: -2, hello: -1, reset: 1, quit: -1, monitor: 1, shutdown: -1, sync: 1, psync: -3, replconf: -1, debug: -2,
+  blpop: -3, brpop: -3, blmove: 6, brpoplpush: 4, bzpopmin: -3, bzpopmax: -3, wait: 3,
+  client: -2, config: -2, acl: -2, replicaof: 3, slaveof: 3, failover: -1,
 };
 
 // The session a script's commands run in, one for each access: nothing changes a session.
