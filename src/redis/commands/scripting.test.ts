@@ -55,7 +55,7 @@ describe("EVAL", () => {
 
   test("reports compile errors, shebang errors and runtime errors with Redis's texts", () => {
     const engine = createTestEngine();
-    expect(plain(engine.run("EVAL", "return (", 0))).toEqual({ error: "ERR Error compiling script (new function): user_script:1: unexpected symbol near <eof>" });
+    expect(plain(engine.run("EVAL", "return (", 0))).toEqual({ error: "ERR Error compiling script (new function): user_script:1: unexpected symbol near '<eof>'" });
     expect(plain(engine.run("EVAL", "#!lua name=x\nreturn 1", 0))).toEqual({ error: "ERR Unknown lua shebang option: name=x" });
     expect(plain(engine.run("EVAL", "#!luax\nreturn 1", 0))).toEqual({ error: "ERR Unexpected engine in script shebang: #!luax" });
     expect(plain(engine.run("EVAL", "error('boom')", 0))).toEqual({ error: `ERR user_script:1: boom script: ${sha("error('boom')")}, on @user_script:1.` });
@@ -149,7 +149,7 @@ describe("SCRIPT LOAD", () => {
     const engine = createTestEngine();
     expect(engine.run("SCRIPT", "LOAD", "return ARGV[1]")).toBe("098e0f0d1448c0a81dafe820f66d460eb09263da");
     expect(engine.run("SCRIPT", "LOAD", "")).toBe("da39a3ee5e6b4b0d3255bfef95601890afd80709");
-    expect(plain(engine.run("SCRIPT", "LOAD", "return ("))).toEqual({ error: "ERR Error compiling script (new function): user_script:1: unexpected symbol near <eof>" });
+    expect(plain(engine.run("SCRIPT", "LOAD", "return ("))).toEqual({ error: "ERR Error compiling script (new function): user_script:1: unexpected symbol near '<eof>'" });
     expect(plain(engine.run("SCRIPT", "EXISTS", sha("return (")))).toEqual([0]);
   });
 });
@@ -216,7 +216,7 @@ describe("FUNCTION LOAD", () => {
       error: "ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long",
     });
     expect(load("#!lua name=a\nreturn 1")).toEqual({ error: "ERR No functions registered" });
-    expect(load("#!lua name=a\nlocal x =")).toEqual({ error: "ERR Error compiling function: user_function:2: unexpected symbol near <eof>" });
+    expect(load("#!lua name=a\nlocal x =")).toEqual({ error: "ERR Error compiling function: user_function:2: unexpected symbol near '<eof>'" });
     expect(load("#!lua name=a\nredis.call('PING')")).toEqual({
       error: "ERR Error registering functions: ERR user_function:2: Script attempted to access nonexistent global variable 'call'",
     });

@@ -35,6 +35,17 @@ async function sameBytes(script: string, keys: string[], args: string[]): Promis
   expect({ script, reply: plain(engine.run(...argv)) }).toEqual({ script, reply: expected });
 }
 
+/** Runs the commands in order on both, with no function libraries at the start, and expects equal replies. */
+async function sameReplies(commands: string[][]): Promise<void> {
+  const engine = createTestEngine();
+  await oracle.client.send(["FUNCTION", "FLUSH"]);
+  for (const argv of commands) {
+    const expected = plain(await oracle.client.send(argv));
+    expect({ argv, reply: plain(engine.run(...argv)) }).toEqual({ argv, reply: expected });
+  }
+  await oracle.client.send(["FUNCTION", "FLUSH"]);
+}
+
 describe("Lua to Redis", () => {
   const scripts = [
     "return 1",
@@ -304,6 +315,32 @@ describe("commands a script may not call, refused in Redis's words", () => {
     const script = `return redis.pcall(${call.map((arg) => `'${arg}'`).join(", ")})`;
     test(script, () => same(script));
   }
+});
+
+describe("compile errors and library refusals, in Lua 5.1's and Redis 7.0's words", () => {
+  for (const script of ["return (", "return 'abc", "return [[abc", "local 1", "for", "if x then", "x = = 1"]) {
+    test(`EVAL ${script}`, () => sameReplies([["EVAL", script, "0"]]));
+  }
+  const library = (body: string) => `#!lua name=lib\n${body}`;
+  const loads = [
+    "#!js name=x\nreturn 1",
+    "#! name=x\nreturn 1",
+    library("local x = "),
+    library("redis.register_function(1, function() return 1 end)"),
+    library("redis.register_function({}, function() end)"),
+    library("redis.register_function('f', 'not a function')"),
+    library("redis.register_function('f')"),
+    library("redis.register_function('f', function() end, 3)"),
+    library("redis.register_function()"),
+    library("redis.register_function{callback = function() end}"),
+    library("redis.register_function{function_name = 'f'}"),
+    library("redis.register_function{FUNCTION_NAME = 'f', Callback = function() end}"),
+    library("redis.register_function{function_name = 'f', callback = function() end, flags = 'no-writes'}"),
+    library("redis.register_function{function_name = 'f', callback = function() end, flags = {'no-writes', 'bogus'}}"),
+    library("redis.register_function{function_name = 'f', callback = function() end, bogus = 1}"),
+    library("redis.register_function{[1] = 'f'}"),
+  ];
+  for (const body of loads) test(`FUNCTION LOAD ${JSON.stringify(body)}`, () => sameReplies([["FUNCTION", "LOAD", body], ["FUNCTION", "LIST"]]));
 });
 
 describe("number formatting", () => {

@@ -57,6 +57,7 @@ const T_LIGHTUSERDATA = 2;
 const T_NUMBER = 3;
 const T_STRING = 4;
 const T_TABLE = 5;
+const T_FUNCTION = 6;
 /** Instructions between two calls of the count hook: about 10–50 µs of Lua. */
 const HOOK_INSTRUCTIONS = 10_000;
 /** Deepest table nesting converted to a reply (Redis refuses deeper ones the same way). */
@@ -300,6 +301,14 @@ function pushPlain(L: number, value: unknown, depth: number): void {
 }
 
 const textToBinaryString = (text: string) => (/[^\x00-\x7f]/.test(text) ? Buffer.from(text, "utf8").toString("latin1") : text);
+
+/**
+ * A compile error as Lua 5.1 (Redis's) words it: 5.4 leaves the token classes unquoted ("near
+ * <eof>", "<name> expected") and tells where an unfinished long string started.
+ */
+function asLua51SyntaxError(message: string): string {
+  return message.replace(/(?<!')<(eof|name|string|number|integer)>(?!')/g, "'<$1>'").replace(/^(.*unfinished long (?:string|comment)) \(starting at line \d+\)/, "$1");
+}
 
 /** lua-cjson's encode_max_depth default. */
 const JSON_NESTING_MAX = 1000;
@@ -686,36 +695,44 @@ export function errorReplyText(message: string): string {
 }
 
 /** redis.register_function(name, callback) or redis.register_function{function_name=..., ...}. */
+/** lua_isstring: a string, or a number (which reads as one). */
+const isStringOrNumber = (L: number, idx: number) => typeAt(L, idx) === T_STRING || typeAt(L, idx) === T_NUMBER;
+
 function registerFunction(L: number): number {
   const execution = activeExecution(L);
   const register = execution.host.registerFunction;
   if (register === undefined) return raiseMessage(L, "redis.register_function can only be called on FUNCTION LOAD command");
+  // Redis 7.0's checks and texts, in its order; names may be numbers (lua_isstring), named
+  // arguments' keys are matched regardless of case.
   const count: number = wasm._lua_gettop(L);
-  let name: string;
+  if (count < 1 || count > 2) return raiseMessage(L, "wrong number of arguments to redis.register_function");
+  let name: string | undefined;
   let flags: string[] = [];
   let description: string | null = null;
   if (count === 2) {
-    if (typeAt(L, 1) !== T_STRING) return raiseMessage(L, "wrong argument given to redis.register_function, function name must be a string");
+    if (!isStringOrNumber(L, 1)) return raiseMessage(L, "first argument to redis.register_function must be a string");
     name = readBinary(L, 1);
-    if (wasm._lua_type(L, 2) !== 6) return raiseMessage(L, "wrong argument given to redis.register_function, callback must be a function");
+    if (wasm._lua_type(L, 2) !== T_FUNCTION) return raiseMessage(L, "second argument to redis.register_function must be a function");
     wasm._lua_pushvalue(L, 2);
-  } else if (count === 1 && typeAt(L, 1) === T_TABLE) {
-    let callbackFound = false;
-    let nameFound = false;
+  } else {
+    if (typeAt(L, 1) !== T_TABLE) {
+      return raiseMessage(L, "calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).");
+    }
+    let callbackKey: string | undefined;
     wasm._lua_pushnil(L);
     while (wasm._lua_next(L, 1) !== 0) {
-      if (typeAt(L, -2) !== T_STRING) return raiseMessage(L, "named argument key given to redis.register_function is not a string");
-      const key = readBinary(L, -2);
+      if (!isStringOrNumber(L, -2)) return raiseMessage(L, "named argument key given to redis.register_function is not a string");
+      // A number key names no argument (and reading it as text would confuse lua_next).
+      const key = typeAt(L, -2) === T_STRING ? readBinary(L, -2).toLowerCase() : "";
       if (key === "function_name") {
-        if (typeAt(L, -1) !== T_STRING) return raiseMessage(L, "function_name argument given to redis.register_function must be a string");
+        if (!isStringOrNumber(L, -1)) return raiseMessage(L, "function_name argument given to redis.register_function must be a string");
         name = readBinary(L, -1);
-        nameFound = true;
       } else if (key === "description") {
-        if (typeAt(L, -1) !== T_STRING) return raiseMessage(L, "description argument given to redis.register_function must be a string");
+        if (!isStringOrNumber(L, -1)) return raiseMessage(L, "description argument given to redis.register_function must be a string");
         description = readBinary(L, -1);
       } else if (key === "callback") {
-        if (wasm._lua_type(L, -1) !== 6) return raiseMessage(L, "callback argument given to redis.register_function must be a function");
-        callbackFound = true;
+        if (wasm._lua_type(L, -1) !== T_FUNCTION) return raiseMessage(L, "callback argument given to redis.register_function must be a function");
+        callbackKey = readBinary(L, -2);
       } else if (key === "flags") {
         if (typeAt(L, -1) !== T_TABLE) return raiseMessage(L, "flags argument to redis.register_function must be a table representing function flags");
         const parsed = readFlagTable(L, wasm._lua_absindex(L, -1));
@@ -724,11 +741,12 @@ function registerFunction(L: number): number {
       } else return raiseMessage(L, "unknown argument given to redis.register_function");
       pop(L, 1);
     }
-    if (!nameFound || !callbackFound) return raiseMessage(L, "redis.register_function must get a function name argument");
-    wasm._lua_getfield(L, 1, cString("callback"));
-  } else return raiseMessage(L, "wrong number of arguments to redis.register_function");
+    if (name === undefined) return raiseMessage(L, "redis.register_function must get a function name argument");
+    if (callbackKey === undefined) return raiseMessage(L, "redis.register_function must get a callback argument");
+    wasm._lua_getfield(L, 1, cString(callbackKey));
+  }
   const functionRef: number = wasm._luaL_ref(L, LUA_REGISTRYINDEX);
-  const error = register(name!, functionRef, flags, description);
+  const error = register(name, functionRef, flags, description);
   if (error !== undefined) {
     wasm._luaL_unref(L, LUA_REGISTRYINDEX, functionRef);
     return raiseMessage(L, error);
@@ -872,7 +890,7 @@ export class LuaVm {
     if (status !== LUA_OK) {
       const message = typeAt(L, -1) === T_STRING ? readBinary(L, -1) : "not enough memory";
       pop(L, 1);
-      return message;
+      return asLua51SyntaxError(message);
     }
     return wasm._luaL_ref(L, LUA_REGISTRYINDEX);
   }

@@ -27,9 +27,10 @@ function splitShebang(body: string): { line: string; rest: string } | undefined 
   return newline === -1 ? { line: body, rest: "" } : { line: body.slice(0, newline), rest: body.slice(newline) };
 }
 
-function engineAndOptions(line: string): string[] {
+/** The shebang's options after `#!lua`; `unexpectedEngine` words the refusal of any other engine. */
+function engineAndOptions(line: string, unexpectedEngine: (engine: string) => string): string[] {
   const parts = line.split(" ").filter((part) => part !== "");
-  if (parts[0] !== "#!lua") throw fail(`ERR Unexpected engine in script shebang: ${parts[0] ?? line}`);
+  if (parts[0] !== "#!lua") throw fail(unexpectedEngine(parts[0] ?? line));
   return parts.slice(1);
 }
 
@@ -44,7 +45,7 @@ export function parseScript(body: string): ParsedScript {
   const shebang = splitShebang(body);
   if (shebang === undefined) return { flags: { noWrites: false, hasShebang: false }, code: body };
   let flags: ScriptFlags = { noWrites: false, hasShebang: true };
-  for (const option of engineAndOptions(shebang.line)) {
+  for (const option of engineAndOptions(shebang.line, (engine) => `ERR Unexpected engine in script shebang: ${engine}`)) {
     if (option.startsWith("flags=")) flags = parseFlagList(option.slice("flags=".length));
     else throw fail(`ERR Unknown lua shebang option: ${option}`);
   }
@@ -58,7 +59,7 @@ export function parseLibrary(body: string): { name: string; code: string } {
   const shebang = splitShebang(body);
   if (shebang === undefined) throw fail("ERR Missing library metadata");
   let name: string | undefined;
-  for (const option of engineAndOptions(shebang.line)) {
+  for (const option of engineAndOptions(shebang.line, (engine) => `ERR Engine '${engine.slice("#!".length)}' not found`)) {
     if (option.startsWith("name=")) name = option.slice("name=".length);
     else throw fail(`ERR Invalid metadata value given: ${option}`);
   }
