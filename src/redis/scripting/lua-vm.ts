@@ -302,14 +302,6 @@ function pushPlain(L: number, value: unknown, depth: number): void {
 
 const textToBinaryString = (text: string) => (/[^\x00-\x7f]/.test(text) ? Buffer.from(text, "utf8").toString("latin1") : text);
 
-/**
- * A compile error as Lua 5.1 (Redis's) words it: 5.4 leaves the token classes unquoted ("near
- * <eof>", "<name> expected") and tells where an unfinished long string started.
- */
-function asLua51SyntaxError(message: string): string {
-  return message.replace(/(?<!')<(eof|name|string|number|integer)>(?!')/g, "'<$1>'").replace(/^(.*unfinished long (?:string|comment)) \(starting at line \d+\)/, "$1");
-}
-
 /** lua-cjson's encode_max_depth default. */
 const JSON_NESTING_MAX = 1000;
 /** lua_cmsgpack's LUACMSGPACK_MAX_NESTING. */
@@ -694,10 +686,10 @@ export function errorReplyText(message: string): string {
   return text.includes(" ") ? text : `ERR ${text}`;
 }
 
-/** redis.register_function(name, callback) or redis.register_function{function_name=..., ...}. */
 /** lua_isstring: a string, or a number (which reads as one). */
 const isStringOrNumber = (L: number, idx: number) => typeAt(L, idx) === T_STRING || typeAt(L, idx) === T_NUMBER;
 
+/** redis.register_function(name, callback) or redis.register_function{function_name=..., ...}. */
 function registerFunction(L: number): number {
   const execution = activeExecution(L);
   const register = execution.host.registerFunction;
@@ -829,6 +821,14 @@ export type CallOutcome =
   | { status: "error"; message: string; where: string | undefined; outOfMemory: boolean; killed: boolean };
 
 export type ChunkKind = "user_script" | "user_function";
+
+/**
+ * A compile error as Lua 5.1 (Redis's) words it: 5.4 leaves the token classes unquoted ("near
+ * <eof>", "<name> expected") and tells where an unfinished long string started.
+ */
+function asLua51SyntaxError(message: string): string {
+  return message.replace(/(?<!')<(eof|name|string|number|integer)>(?!')/g, "'<$1>'").replace(/^(.*unfinished long (?:string|comment)) \(starting at line \d+\)/, "$1");
+}
 
 export class LuaVm {
   readonly id = nextVmId++;
