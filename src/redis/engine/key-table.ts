@@ -115,6 +115,12 @@ class Table {
   private slotTail = new Int32Array(SLOTS_PER_TABLE).fill(NONE);
   readonly slotSizes = new Int32Array(SLOTS_PER_TABLE);
 
+  /** find for a key not hashed yet: hashes it into lastHash and lastLengthWord, which an insert then uses. */
+  locate(key: string): number {
+    hashKey(key);
+    return this.find(key, lastHash, lastLengthWord);
+  }
+
   /** The offset of the key's record, or -1 - the offset of the free record its probe ended at. */
   find(key: string, hash: number, lengthWord: number): number {
     const records = this.records;
@@ -321,16 +327,14 @@ export class KeyTable {
   get(key: string, slot: number): Entry | undefined {
     const table = this.tables[tableOfSlot(slot)];
     if (table === undefined) return undefined;
-    hashKey(key);
-    const at = table.find(key, lastHash, lastLengthWord);
+    const at = table.locate(key);
     return at < 0 ? undefined : table.entries[table.records[at + ID]!];
   }
 
   /** Stores the key's entry; returns the entry it replaced, undefined for a new key. */
   set(key: string, slot: number, entry: Entry): Entry | undefined {
     const table = (this.tables[tableOfSlot(slot)] ??= new Table());
-    hashKey(key);
-    const at = table.find(key, lastHash, lastLengthWord);
+    const at = table.locate(key);
     if (at >= 0) {
       const id = table.records[at + ID]!;
       const old = table.entries[id];
@@ -346,8 +350,7 @@ export class KeyTable {
   delete(key: string, slot: number): Entry | undefined {
     const table = this.tables[tableOfSlot(slot)];
     if (table === undefined) return undefined;
-    hashKey(key);
-    const at = table.find(key, lastHash, lastLengthWord);
+    const at = table.locate(key);
     if (at < 0) return undefined;
     const id = table.records[at + ID]!;
     const entry = table.entries[id];
