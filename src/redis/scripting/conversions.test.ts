@@ -343,6 +343,170 @@ describe("compile errors and library refusals, in Lua 5.1's and Redis 7.0's word
   for (const body of loads) test(`FUNCTION LOAD ${JSON.stringify(body)}`, () => sameReplies([["FUNCTION", "LOAD", body], ["FUNCTION", "LIST"]]));
 });
 
+describe("struct and cmsgpack, as Redis 7.0", () => {
+  // Each test runs its scripts on both servers in order. String.raw keeps Lua's own escapes.
+  const lua = String.raw;
+  const sameEach = async (...scripts: string[]) => {
+    for (const script of scripts) await same(script);
+  };
+
+  test("struct refusals carry the script's line and luaL's argument wording", () =>
+    sameEach(
+      lua`return struct.pack("i", "x")`,
+      lua`return struct.pack("i")`,
+      lua`return struct.pack()`,
+      lua`return struct.unpack("i")`,
+      lua`return struct.pack("c2", "a")`,
+      lua`return struct.pack("i", cjson.null)`,
+    ));
+
+  test("the refused function is named as the script called it", () =>
+    sameEach(lua`local p = struct.pack return p("i")`, lua`local t = {f = struct.pack} return t:f("i")`, lua`return select(2, pcall(struct.pack, "i"))`));
+
+  test("a format may be a number, and ends at its first NUL", () => sameEach(lua`return struct.pack(1)`, lua`return struct.size(12)`, lua`return struct.pack("i\0i", 1, 2)`));
+
+  test("format options are refused as lua_struct.c refuses them", () =>
+    sameEach(
+      lua`return struct.pack("=i", 1)`,
+      lua`return struct.pack("x2")`,
+      lua`return struct.pack("!3i", 1)`,
+      lua`return struct.pack("!0")`,
+      lua`return struct.pack("i33", 1)`,
+      lua`return struct.pack("i99999999999", 1)`,
+    ));
+
+  test("struct.size: s and c0 have no fixed size; letters that are no option count as nothing", () =>
+    sameEach(lua`return struct.size("s")`, lua`return struct.size("bc0")`, lua`return struct.size("z")`, lua`return struct.size("?")`, lua`return struct.size("!4bi3d")`));
+
+  test("integers take up to 32 bytes, zero-filled past 8", () =>
+    sameEach(
+      lua`return struct.pack("i17", 1)`,
+      lua`return struct.pack(">i9", -1)`,
+      lua`return struct.pack("i0", 1)`,
+      lua`return {struct.unpack("i9", "\1\2\3\4\5\6\7\8\9")}`,
+      lua`return {struct.unpack(">i9", "\1\2\3\4\5\6\7\8\9")}`,
+      lua`return {struct.unpack("I16", struct.pack("i16", -2))}`,
+    ));
+
+  test("numbers out of an integer's range, NaN and infinities pack as x86 converts them", () =>
+    sameEach(
+      lua`return struct.pack("l", 2^64)`,
+      lua`return struct.pack("L", 2^63)`,
+      lua`return struct.pack("l", -2^64)`,
+      lua`return struct.pack("l", 0/0)`,
+      lua`return struct.pack("i", -1.9)`,
+      lua`return struct.pack("d", 0/0) .. struct.pack("f", 0/0)`,
+    ));
+
+  test("number arguments may be strings that C's strtod reads", () =>
+    sameEach(lua`return struct.pack("i", " 0x10 ")`, lua`return struct.pack("i", "1e2")`, lua`return struct.pack("i", "inf")`, lua`return struct.pack("i", "5\0x")`, lua`return struct.pack("i", "1e")`));
+
+  test("string arguments may be numbers, written as Lua 5.1 writes them; s keeps zeros", () =>
+    sameEach(lua`return struct.pack("c0", 1e15)`, lua`return struct.pack("c0", 10/2)`, lua`return struct.pack("s", "a\0b")`, lua`return struct.pack("c0", {})`));
+
+  test("alignment follows C's mask arithmetic, odd sizes too", () =>
+    sameEach(lua`return struct.pack("!4bi3", 1, 2)`, lua`return struct.pack("!8bbi6", 1, 1, 2)`, lua`return {struct.unpack("!4 b i b d", struct.pack("!4 b i b d", 1, 2, 3, 4.5))}`));
+
+  test("unpack offsets: 0 is refused; past the end or negative, only an empty format reads", () =>
+    sameEach(
+      lua`return {struct.unpack("", "abcde", 7)}`,
+      lua`return {struct.unpack("", "abcde", -3)}`,
+      lua`return {struct.unpack("", "abcde", 0)}`,
+      lua`return {struct.unpack("b", "abcde", 6)}`,
+      lua`return {struct.unpack("b", "abc", "0x2")}`,
+    ));
+
+  test("c0 takes its length from the previous value, a number or a numeric string", () =>
+    sameEach(
+      lua`return {struct.unpack("bc0", "\3abcdef")}`,
+      lua`return {struct.unpack("c1c0", "3abcdef")}`,
+      lua`return {struct.unpack("c0", "abc")}`,
+      lua`return {struct.unpack("c1c0", "zabc")}`,
+      lua`return {struct.unpack("dc0", struct.pack("d", 2^64) .. "abc")}`,
+      lua`return {struct.unpack("s", "ab")}`,
+    ));
+
+  test("unpack returns no more values than Lua 5.1's C stack holds", () =>
+    sameEach(lua`return select('#', struct.unpack(string.rep("b", 7997), string.rep("a", 8000)))`, lua`return select('#', struct.unpack(string.rep("b", 7998), string.rep("a", 8000)))`));
+
+  test("unpacked integers read as Lua 5.1 numbers", () =>
+    sameEach(lua`return struct.unpack("b", "a") .. "|" .. struct.size("i")`, lua`return tostring(struct.unpack("l", struct.pack("l", 2^60)))`, lua`return {struct.unpack("L", "\255\255\255\255\255\255\255\255")}`));
+
+  test("cmsgpack refusals: luaL's argument wording and the script's line", () =>
+    sameEach(
+      lua`return cmsgpack.pack()`,
+      lua`return cmsgpack.unpack()`,
+      lua`return cmsgpack.unpack(nil)`,
+      lua`return cmsgpack.unpack("\193")`,
+      lua`return cmsgpack.unpack("\217\2a")`,
+      lua`return cmsgpack.unpack(1)`,
+    ));
+
+  test("numbers: an integer encoding for every double an int64 holds, float32 when exact, x86's NaN", () =>
+    sameEach(
+      lua`return cmsgpack.pack(2^53, 2^53 + 2, 2^60, 2^63, -2^63, -2^64)`,
+      lua`return cmsgpack.pack(1.5, 0.1, 1e300, 1/0)`,
+      lua`return cmsgpack.pack(16777217, 16777217.5, -2147483649)`,
+      lua`return cmsgpack.pack(0/0)`,
+    ));
+
+  test("strings of 31, 32, 255, 256, 65535 and 65536 bytes take Redis's headers and round-trip", () =>
+    sameEach(
+      ...[31, 32, 255, 256, 65535, 65536].map((n) => `local s = string.rep('a', ${n}) local p = cmsgpack.pack(s) return {p:sub(1, 6), cmsgpack.unpack(p) == s}`),
+    ));
+
+  test("unpack reads str 8 but neither bin nor ext; uint 64 reads as signed", () =>
+    sameEach(lua`return cmsgpack.unpack("\217\1a")`, lua`return cmsgpack.unpack("\196\1a")`, lua`return cmsgpack.unpack("\212\1a")`, lua`return {cmsgpack.unpack("\207\255\255\255\255\255\255\255\255")}`));
+
+  test("a nil or NaN map key is Lua's settable error, raised before a later bad byte", () =>
+    sameEach(lua`return cmsgpack.unpack("\129\192\1")`, lua`return cmsgpack.unpack("\130\192\1\193")`, lua`return cmsgpack.unpack("\129\202\127\192\0\0\1")`));
+
+  test("truncated input is missing bytes wherever it ends", () =>
+    sameEach(
+      lua`return cmsgpack.unpack(string.sub(cmsgpack.pack(string.rep("a", 300)), 1, 100))`,
+      lua`return cmsgpack.unpack(string.sub(cmsgpack.pack({a = 1, b = 2}), 1, 4))`,
+      lua`return cmsgpack.unpack(string.sub(cmsgpack.pack(0.1), 1, 8))`,
+      lua`return cmsgpack.unpack("\220\0\2\1")`,
+    ));
+
+  test("every type and nested tables round-trip", () =>
+    sameEach(
+      lua`return {cmsgpack.unpack(cmsgpack.pack(true, false, nil, "x", -2^40, 2^62, 0.5))}`,
+      lua`return {cmsgpack.unpack(cmsgpack.pack({1, {2, {3, {4}}}}))}`,
+      lua`local t = cmsgpack.unpack(cmsgpack.pack({a = {1, 2, {b = "c"}}, [1.5] = true})) return {t.a[3].b, t[1.5]}`,
+    ));
+
+  test("unpack_one and unpack_limit return the next offset first, -1 at the end", () =>
+    sameEach(
+      lua`return {cmsgpack.unpack_one(cmsgpack.pack(1))}`,
+      lua`return {cmsgpack.unpack_one(cmsgpack.pack(1, 2), 1)}`,
+      lua`return {cmsgpack.unpack_one(cmsgpack.pack(1, 2), 2)}`,
+      lua`return {cmsgpack.unpack_limit(cmsgpack.pack(1, 2, 3), 0)}`,
+      lua`return {cmsgpack.unpack_limit(cmsgpack.pack(1, 2, 3), 5)}`,
+      lua`return {cmsgpack.unpack_limit(cmsgpack.pack(1, 2, 3), 1, 1)}`,
+    ));
+
+  test("unpack_one and unpack_limit refuse offsets and limits in Redis's words", () =>
+    sameEach(
+      lua`return {cmsgpack.unpack_one(cmsgpack.pack(1, 2), -1)}`,
+      lua`return {cmsgpack.unpack_limit(cmsgpack.pack(1, 2, 3), -1)}`,
+      lua`return {cmsgpack.unpack_one(cmsgpack.pack(1, 2), 2^32 + 1)}`,
+      lua`return {cmsgpack.unpack_limit(cmsgpack.pack(1, 2, 3))}`,
+      lua`return {cmsgpack.unpack_one()}`,
+      lua`return {cmsgpack.unpack_limit(cmsgpack.pack(1, 2, 3), 1, "x")}`,
+    ));
+
+  test("unpack and pack stop where Lua 5.1's C stack does", () =>
+    sameEach(
+      lua`return select('#', cmsgpack.unpack(string.rep("\1", 7999)))`,
+      lua`return select('#', cmsgpack.unpack(string.rep("\1", 8000)))`,
+      lua`return select('#', cmsgpack.unpack_limit(string.rep("\1", 7999), 7999))`,
+      lua`return #cmsgpack.unpack(string.rep("\145", 3999) .. "\1")`,
+      lua`return #cmsgpack.unpack(string.rep("\145", 4000) .. "\1")`,
+      lua`return #cmsgpack.pack(unpack({}, 1, 4001))`,
+    ));
+});
+
 describe("number formatting", () => {
   test("%.17g as Redis passes Lua numbers to commands", () => {
     expect(formatNumberArgument(0.1)).toBe("0.10000000000000001");

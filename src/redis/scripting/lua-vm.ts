@@ -12,9 +12,10 @@ import { LuaFactory } from "wasmoon";
 import wasmPath from "wasmoon/dist/glue.wasm" with { type: "file" };
 import { latin1Slice } from "../../util/bytes.ts";
 import { ErrorReply, StatusReply, type Reply } from "../engine/reply.ts";
-import { decodeMsgpack, encodeMsgpack, type PlainValue } from "./cmsgpack.ts";
+import { encodeMsgpack, unpackMsgpack, type PlainValue } from "./cmsgpack.ts";
 import { formatNumberArgument, formatLuaNumber } from "./conversions.ts";
 import { sandboxPrelude } from "./sandbox.ts";
+import { ArgumentError, C_STACK_SLOTS_MAX, checkInteger, checkString, optInteger, PositionedError, VmError, type LuaArgument } from "./lua-arguments.ts";
 import { structPack, structSize, structUnpack } from "./struct.ts";
 
 // --- The WebAssembly module, shared by every VM (instantiated once, before the first script).
@@ -584,65 +585,51 @@ const cFunctions: Record<string, (L: number) => number> = {
   },
   msgpack_pack: (L) => {
     const count: number = wasm._lua_gettop(L);
-    if (count === 0) return raiseMessage(L, "MessagePack pack needs input.");
+    if (count === 0) return raiseLibraryError(L, new ArgumentError(0, "MessagePack pack needs input."));
+    // compat: Lua 5.1's C stack limit: the arguments and one packed copy of each must fit.
+    if (count * 2 > C_STACK_SLOTS_MAX) return raiseLibraryError(L, new ArgumentError(0, "Too many arguments for MessagePack pack."));
     let out = "";
     for (let i = 1; i <= count; i++) out += encodeMsgpack(readPlain(L, i, 0, false));
     pushBinary(L, out);
     return 1;
   },
-  msgpack_unpack: (L) => {
-    if (wasm._lua_gettop(L) < 1 || typeAt(L, 1) !== T_STRING) return raiseMessage(L, "MessagePack unpack needs a string");
-    let values: PlainValue[];
-    try {
-      values = decodeMsgpack(readBinary(L, 1));
-    } catch (error) {
-      return raiseMessage(L, (error as Error).message);
-    }
-    wasm._lua_settop(L, 0);
-    wasm._lua_checkstack(L, values.length + 4);
-    for (const value of values) pushMsgpackValue(L, value);
-    return values.length;
-  },
+  msgpack_unpack: (L) => msgpackUnpack(L, "all"),
+  msgpack_unpack_one: (L) => msgpackUnpack(L, "one"),
+  msgpack_unpack_limit: (L) => msgpackUnpack(L, "limit"),
   struct_pack: (L) => {
-    const count: number = wasm._lua_gettop(L);
-    if (count < 1 || typeAt(L, 1) !== T_STRING) return raiseMessage(L, "bad argument #1 to 'pack' (string expected)");
-    const values: (string | number)[] = [];
-    for (let i = 2; i <= count; i++) values.push(typeAt(L, i) === T_NUMBER ? Number(wasm._lua_tonumberx(L, i, 0)) : readBinary(L, i));
     let out: string;
     try {
-      out = structPack(readBinary(L, 1), values);
+      out = structPack(readArguments(L));
     } catch (error) {
-      return raiseMessage(L, (error as Error).message);
+      return raiseLibraryError(L, error);
     }
     pushBinary(L, out);
     return 1;
   },
   struct_unpack: (L) => {
-    const count: number = wasm._lua_gettop(L);
-    if (count < 2 || typeAt(L, 1) !== T_STRING || typeAt(L, 2) !== T_STRING) return raiseMessage(L, "bad argument to 'unpack' (string expected)");
-    const start = count >= 3 ? Number(wasm._lua_tonumberx(L, 3, 0)) : 1;
     let result: { values: (string | number)[]; next: number };
     try {
-      result = structUnpack(readBinary(L, 1), readBinary(L, 2), start);
+      result = structUnpack(readArguments(L));
     } catch (error) {
-      return raiseMessage(L, (error as Error).message);
+      return raiseLibraryError(L, error);
     }
     wasm._lua_settop(L, 0);
     wasm._lua_checkstack(L, result.values.length + 4);
     for (const value of result.values) {
-      if (typeof value === "number") wasm._lua_pushnumber(L, value);
+      if (typeof value === "number") pushLuaNumber(L, value);
       else pushBinary(L, value);
     }
     wasm._lua_pushinteger(L, BigInt(result.next));
     return result.values.length + 1;
   },
   struct_size: (L) => {
-    if (wasm._lua_gettop(L) < 1 || typeAt(L, 1) !== T_STRING) return raiseMessage(L, "bad argument #1 to 'size' (string expected)");
+    let size: number;
     try {
-      wasm._lua_pushinteger(L, BigInt(structSize(readBinary(L, 1))));
+      size = structSize(readArguments(L));
     } catch (error) {
-      return raiseMessage(L, (error as Error).message);
+      return raiseLibraryError(L, error);
     }
+    wasm._lua_pushinteger(L, BigInt(size));
     return 1;
   },
   /** Used by the sandbox's pcall wrapper: true once the running script is being killed. */
@@ -652,14 +639,18 @@ const cFunctions: Record<string, (L: number) => number> = {
   },
 };
 
+/** Lua 5.1 has doubles only: a library's integral result becomes a 5.4 integer, so `..` writes "3", not "3.0". */
+function pushLuaNumber(L: number, value: number): void {
+  if (Number.isSafeInteger(value) && !Object.is(value, -0)) wasm._lua_pushinteger(L, BigInt(value));
+  else wasm._lua_pushnumber(L, value);
+}
+
 function pushMsgpackValue(L: number, value: PlainValue): void {
   wasm._lua_checkstack(L, 4);
   if (value === null) wasm._lua_pushnil(L);
   else if (typeof value === "string") pushBinary(L, value);
-  else if (typeof value === "number") {
-    if (Number.isSafeInteger(value)) wasm._lua_pushinteger(L, BigInt(value));
-    else wasm._lua_pushnumber(L, value);
-  } else if (typeof value === "boolean") wasm._lua_pushboolean(L, value ? 1 : 0);
+  else if (typeof value === "number") pushLuaNumber(L, value);
+  else if (typeof value === "boolean") wasm._lua_pushboolean(L, value ? 1 : 0);
   else if (Array.isArray(value)) {
     wasm._lua_createtable(L, value.length, 0);
     for (let i = 0; i < value.length; i++) {
@@ -667,14 +658,73 @@ function pushMsgpackValue(L: number, value: PlainValue): void {
       wasm._lua_rawseti(L, -2, int64(i + 1));
     }
   } else {
+    // Keys are never nil or NaN here: the decoder refuses them as Lua 5.1's settable does.
     wasm._lua_createtable(L, 0, value.size);
     for (const [key, item] of value) {
       pushMsgpackValue(L, key);
       pushMsgpackValue(L, item);
-      if (typeAt(L, -2) === T_NIL) pop(L, 2);
-      else wasm._lua_rawset(L, -3);
+      wasm._lua_rawset(L, -3);
     }
   }
+}
+
+/**
+ * The arguments of a struct or cmsgpack call as lua-arguments.ts reads them. compat: Lua 5.1
+ * names a light userdata (cjson.null) "userdata".
+ */
+function readArguments(L: number): LuaArgument[] {
+  const count: number = wasm._lua_gettop(L);
+  const args = new Array<LuaArgument>(count);
+  for (let i = 1; i <= count; i++) {
+    const type = typeAt(L, i);
+    if (type === T_NUMBER) args[i - 1] = { type: "number", value: wasm._lua_tonumberx(L, i, 0) as number };
+    else if (type === T_STRING) args[i - 1] = { type: "string", value: readBinary(L, i) };
+    else args[i - 1] = { type: (LUA_TYPE_NAMES[type] ?? "userdata") as Exclude<LuaArgument["type"], "number" | "string"> };
+  }
+  return args;
+}
+
+/**
+ * Raises an error thrown by struct.ts, cmsgpack.ts or lua-arguments.ts the way lauxlib would:
+ * luaL_argerror names the function as the script called it ("bad argument #2 to 'pack'").
+ */
+function raiseLibraryError(L: number, error: unknown): number {
+  if (error instanceof ArgumentError) {
+    pushBinary(L, error.message);
+    return wasm._luaL_argerror(L, error.argument, wasm._lua_tolstring(L, -1, 0));
+  }
+  if (error instanceof PositionedError) return raiseWithPosition(L, error.message);
+  if (error instanceof VmError) return raiseMessage(L, error.message);
+  throw error;
+}
+
+/** cmsgpack.unpack(s), unpack_one(s [, offset]), unpack_limit(s, limit [, offset]): lua_cmsgpack.c's argument order. */
+function msgpackUnpack(L: number, mode: "all" | "one" | "limit"): number {
+  let result: { values: PlainValue[]; next?: number };
+  try {
+    const args = readArguments(L);
+    let limit = 0;
+    let offset = 0;
+    // unpack keeps its arguments on the stack; the other two keep the string only.
+    let stackSlots = args.length;
+    if (mode === "one") {
+      offset = optInteger(args, 2, 0);
+      limit = 1;
+      stackSlots = 1;
+    } else if (mode === "limit") {
+      limit = checkInteger(args, 2);
+      offset = optInteger(args, 3, 0);
+      stackSlots = 1;
+    }
+    result = unpackMsgpack(checkString(args, 1), limit, offset, stackSlots);
+  } catch (error) {
+    return raiseLibraryError(L, error);
+  }
+  wasm._lua_settop(L, 0);
+  wasm._lua_checkstack(L, result.values.length + 5);
+  if (result.next !== undefined) wasm._lua_pushinteger(L, BigInt(result.next));
+  for (const value of result.values) pushMsgpackValue(L, value);
+  return result.values.length + (result.next !== undefined ? 1 : 0);
 }
 
 /**

@@ -97,7 +97,7 @@ cjson = {
   decode_invalid_numbers = function() end,
 }
 struct = { pack = native.struct_pack, unpack = native.struct_unpack, size = native.struct_size }
-cmsgpack = { pack = native.msgpack_pack, unpack = native.msgpack_unpack }
+cmsgpack = { pack = native.msgpack_pack, unpack = native.msgpack_unpack, unpack_one = native.msgpack_unpack_one, unpack_limit = native.msgpack_unpack_limit }
 
 local redisApi = {
   call = native.call,

@@ -1,221 +1,302 @@
-// Roberto Ierusalimschy's `struct` library as Redis embeds it: struct.pack, struct.unpack and
-// struct.size over binary strings. Format: `<` `>` `=` endianness, `!n` alignment, `x` pad byte,
-// `b B h H l L T i[n] I[n]` integers (l/L/T are 8 bytes, i/I default 4), `f` `d` floats,
-// `c[n]` fixed string (c0 takes the length from the previous value), `s` zero-terminated string.
+// Roberto Ierusalimschy's `struct` library as Redis 7.0 embeds it (deps/lua/src/lua_struct.c, on
+// x86-64): pack, unpack and size over binary strings. Options: `<` `>` endianness (little by
+// default), `!n` alignment, `x` pad, `b B h H l L T i[n] I[n]` integers (i/I up to 32 bytes), `f d`
+// floats, `c[n]` and `s` strings; the format ends at its first NUL. Each function walks the format
+// as the C does, so arguments are checked and errors thrown in its order (lua-arguments.ts).
 
-interface Item {
-  code: string;
-  size: number;
+import { ArgumentError, checkNumber, checkStack, checkString, NIL, optInteger, PositionedError, toNumber, type LuaArgument } from "./lua-arguments.ts";
+
+/** MAXINTSIZE. */
+const INTEGER_BYTES_MAX = 32;
+/** MAXALIGN on x86-64: what `!` without a number sets. */
+const ALIGN_DEFAULT = 8;
+const INT_MAX = 2 ** 31 - 1;
+const MASK64 = (1n << 64n) - 1n;
+const INT64_MIN_BITS = 1n << 63n;
+
+class Format {
+  private index = 0;
+  private readonly text: string;
+
+  constructor(format: string) {
+    // C reads the format as a C string.
+    const end = format.indexOf("\0");
+    this.text = end === -1 ? format : format.slice(0, end);
+  }
+
+  next(): string | undefined {
+    return this.index < this.text.length ? this.text[this.index++] : undefined;
+  }
+
+  /** getnum: the digits at this point as an int, or the fallback when there are none. */
+  number(fallback: number): number {
+    if (!isDigit(this.text[this.index])) return fallback;
+    let value = 0;
+    do {
+      const digit = this.text.charCodeAt(this.index) - 48;
+      if (value > Math.floor(INT_MAX / 10) || value * 10 > INT_MAX - digit) throw new PositionedError("integral size overflow");
+      value = value * 10 + digit;
+      this.index++;
+    } while (isDigit(this.text[this.index]));
+    return value;
+  }
 }
 
-function* items(format: string): Generator<Item | { endian: "little" | "big" } | { align: number }> {
-  for (let i = 0; i < format.length; i++) {
-    const code = format[i]!;
-    const readNumber = (fallback: number): number => {
-      let digits = "";
-      while (i + 1 < format.length && format[i + 1]! >= "0" && format[i + 1]! <= "9") digits += format[++i];
-      return digits === "" ? fallback : Number(digits);
-    };
-    switch (code) {
-      case " ":
-        break;
-      case "<":
-      case "=":
-        yield { endian: "little" };
-        break;
-      case ">":
-        yield { endian: "big" };
-        break;
-      case "!":
-        yield { align: readNumber(8) };
-        break;
-      case "x":
-      case "b":
-      case "B":
-        yield { code, size: 1 };
-        break;
-      case "h":
-      case "H":
-        yield { code, size: 2 };
-        break;
-      case "l":
-      case "L":
-      case "T":
-        yield { code, size: 8 };
-        break;
-      case "i":
-      case "I": {
-        const size = readNumber(4);
-        if (size < 1 || size > 8) throw new Error(`integral size ${size} is larger than limit of 8`);
-        yield { code, size };
-        break;
-      }
-      case "f":
-        yield { code, size: 4 };
-        break;
-      case "d":
-        yield { code, size: 8 };
-        break;
-      case "c":
-        yield { code, size: readNumber(1) };
-        break;
-      case "s":
-        yield { code, size: 0 };
-        break;
-      default:
-        throw new Error(`invalid format option '${code}'`);
+const isDigit = (ch: string | undefined) => ch !== undefined && ch >= "0" && ch <= "9";
+const isAlphanumeric = (ch: string) => /^[0-9A-Za-z]$/.test(ch);
+const isPowerOfTwo = (n: number) => n > 0 && (n & (n - 1)) === 0;
+
+interface Header {
+  littleEndian: boolean;
+  align: number;
+}
+
+/** optsize: the bytes an option takes (0 for the control options and `s`). */
+function optionSize(option: string, format: Format): number {
+  switch (option) {
+    case "B":
+    case "b":
+    case "x":
+      return 1;
+    case "H":
+    case "h":
+      return 2;
+    case "L":
+    case "l":
+    case "T":
+    case "d":
+      return 8;
+    case "f":
+      return 4;
+    case "c":
+      return format.number(1);
+    case "i":
+    case "I": {
+      const size = format.number(4);
+      if (size > INTEGER_BYTES_MAX) throw new PositionedError(`integral size ${size} is larger than limit of ${INTEGER_BYTES_MAX}`);
+      return size;
     }
+    default:
+      return 0;
   }
 }
 
-const isItem = (item: object): item is Item => "code" in item;
-
-function padding(position: number, size: number, align: number): number {
-  const alignment = Math.min(size, align);
-  if (alignment <= 1 || (alignment & (alignment - 1)) !== 0) return 0;
-  return (alignment - (position & (alignment - 1))) & (alignment - 1);
+/**
+ * gettoalign: padding before an item of `size` bytes at `position`. compat: sizes that are not
+ * powers of two (i3, i6) align by C's mask arithmetic, as Redis's do.
+ */
+function padding(position: number, header: Header, option: string, size: number): number {
+  if (size === 0 || option === "c") return 0;
+  const unit = Math.min(size, header.align);
+  return (unit - (position & (unit - 1))) & (unit - 1);
 }
 
+/** controloptions: endianness, alignment and spaces; any other option is refused. */
+function controlOption(option: string, format: Format, header: Header): void {
+  switch (option) {
+    case " ":
+      return;
+    case ">":
+      header.littleEndian = false;
+      return;
+    case "<":
+      header.littleEndian = true;
+      return;
+    case "!": {
+      const align = format.number(ALIGN_DEFAULT);
+      if (!isPowerOfTwo(align)) throw new PositionedError(`alignment ${align} is not a power of 2`);
+      header.align = align;
+      return;
+    }
+    default:
+      throw new ArgumentError(1, `invalid format option '${option}'`);
+  }
+}
+
+/**
+ * compat: a double into an unsigned 64-bit integer as gcc's x86-64 code converts it: negative
+ * values through a signed cast, NaN and values past the signed range to 1 << 63 (cvttsd2si's
+ * "invalid" answer), and values from 2^64 up to 0.
+ */
+function doubleToUint64(value: number): bigint {
+  if (value < 0) return value >= -(2 ** 63) ? BigInt.asUintN(64, BigInt(Math.trunc(value))) : INT64_MIN_BITS;
+  if (Number.isNaN(value)) return INT64_MIN_BITS;
+  if (value < 2 ** 63) return BigInt(Math.trunc(value));
+  return value < 2 ** 64 ? BigInt(value) : 0n;
+}
+
+/** putinteger: the low bytes of the value; sizes past 8 bytes are zero-filled (no sign extension). */
 function integerBytes(value: number, size: number, littleEndian: boolean): string {
-  let n = BigInt.asUintN(size * 8, BigInt(Math.trunc(value)));
-  const bytes: number[] = [];
+  let bits = doubleToUint64(value);
+  const bytes = new Array<number>(size);
   for (let i = 0; i < size; i++) {
-    bytes.push(Number(n & 0xffn));
-    n >>= 8n;
+    bytes[littleEndian ? i : size - 1 - i] = Number(bits & 0xffn);
+    bits >>= 8n;
   }
-  if (!littleEndian) bytes.reverse();
   return String.fromCharCode(...bytes);
 }
 
-export function structPack(format: string, values: (string | number)[]): string {
+/** getinteger: the last 8 bytes read count; the sign mask shifts by (size*8-1) mod 64, as x86 does. */
+function readInteger(data: string, position: number, size: number, littleEndian: boolean, signed: boolean): number {
+  let bits = 0n;
+  for (let i = 0; i < size; i++) {
+    const byte = data.charCodeAt(littleEndian ? position + size - 1 - i : position + i);
+    bits = ((bits << 8n) | BigInt(byte)) & MASK64;
+  }
+  if (!signed) return Number(bits);
+  const mask = (MASK64 << BigInt((size * 8 - 1) & 63)) & MASK64;
+  if ((bits & mask) !== 0n) bits |= mask;
+  return Number(BigInt.asIntN(64, bits));
+}
+
+// compat: NaN is written as x86's default NaN (sign set), the one 0/0 makes in Redis: the sign
+// of a NaN does not survive into JS.
+const NAN_FLOAT_BYTES = [0x00, 0x00, 0xc0, 0xff];
+const NAN_DOUBLE_BYTES = [0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xf8, 0xff];
+
+function floatBytes(value: number, size: 4 | 8, littleEndian: boolean): string {
+  let bytes: number[];
+  if (Number.isNaN(value)) bytes = size === 4 ? NAN_FLOAT_BYTES : NAN_DOUBLE_BYTES;
+  else {
+    const view = new DataView(new ArrayBuffer(size));
+    if (size === 4) view.setFloat32(0, value, true);
+    else view.setFloat64(0, value, true);
+    bytes = [...new Uint8Array(view.buffer)];
+  }
+  return String.fromCharCode(...(littleEndian ? bytes : [...bytes].reverse()));
+}
+
+function readFloat(data: string, position: number, size: 4 | 8, littleEndian: boolean): number {
+  const view = new DataView(new ArrayBuffer(size));
+  for (let i = 0; i < size; i++) view.setUint8(i, data.charCodeAt(position + i));
+  return size === 4 ? view.getFloat32(0, littleEndian) : view.getFloat64(0, littleEndian);
+}
+
+// struct.pack(format, ...)
+export function structPack(args: LuaArgument[]): string {
+  const format = new Format(checkString(args, 1));
+  // compat: Redis pushes a nil after the arguments, so the first missing one is "got nil".
+  const values = [...args, NIL];
+  const header: Header = { littleEndian: true, align: 1 };
   let out = "";
-  let littleEndian = true;
-  let align = 1;
-  let next = 0;
-  const take = (): string | number => {
-    if (next >= values.length) throw new Error(`bad argument #${next + 2} to 'pack' (no value)`);
-    return values[next++]!;
-  };
-  const number = (): number => {
-    const value = take();
-    const n = typeof value === "number" ? value : Number(value);
-    if (Number.isNaN(n)) throw new Error(`bad argument #${next + 1} to 'pack' (number expected, got string)`);
-    return n;
-  };
-  for (const item of items(format)) {
-    if (!isItem(item)) {
-      if ("endian" in item) littleEndian = item.endian === "little";
-      else align = item.align;
-      continue;
-    }
-    out += "\x00".repeat(padding(out.length, item.size, align));
-    switch (item.code) {
+  let n = 2;
+  for (let option = format.next(); option !== undefined; option = format.next()) {
+    let size = optionSize(option, format);
+    out += "\0".repeat(padding(out.length, header, option, size));
+    switch (option) {
+      case "b":
+      case "B":
+      case "h":
+      case "H":
+      case "l":
+      case "L":
+      case "T":
+      case "i":
+      case "I":
+        out += integerBytes(checkNumber(values, n++), size, header.littleEndian);
+        break;
       case "x":
-        out += "\x00";
+        out += "\0";
         break;
       case "f":
-      case "d": {
-        const view = new DataView(new ArrayBuffer(item.size));
-        if (item.size === 4) view.setFloat32(0, number(), littleEndian);
-        else view.setFloat64(0, number(), littleEndian);
-        out += String.fromCharCode(...new Uint8Array(view.buffer));
+      case "d":
+        out += floatBytes(checkNumber(values, n++), size as 4 | 8, header.littleEndian);
         break;
-      }
-      case "c": {
-        const text = String(take());
-        const size = item.size === 0 ? text.length : item.size;
-        if (text.length < size) throw new Error("bad argument to 'pack' (string too short)");
-        out += text.slice(0, size);
-        break;
-      }
+      case "c":
       case "s": {
-        const text = String(take());
-        if (text.includes("\x00")) throw new Error("bad argument to 'pack' (string contains zeros)");
-        out += text + "\x00";
+        const text = checkString(values, n++);
+        if (size === 0) size = text.length;
+        // The argument number is one past the string's: Redis counts it after moving on.
+        if (text.length < size) throw new ArgumentError(n, "string too short");
+        out += text.slice(0, size);
+        if (option === "s") out += "\0";
         break;
       }
       default:
-        out += integerBytes(number(), item.size, littleEndian);
+        controlOption(option, format, header);
     }
   }
   return out;
 }
 
-export function structUnpack(format: string, data: string, start: number): { values: (string | number)[]; next: number } {
+// struct.unpack(format, data [, offset])
+export function structUnpack(args: LuaArgument[]): { values: (string | number)[]; next: number } {
+  const format = new Format(checkString(args, 1));
+  const data = checkString(args, 2);
+  const offset = optInteger(args, 3, 1);
+  if (offset === 0) throw new ArgumentError(3, "offset must be 1 or greater");
+  // A negative offset is a size_t past any data: only an empty format reads nothing from it.
+  let position = offset - 1;
+  const length = data.length;
+  const fits = (size: number) => position >= 0 && size <= length && position <= length - size;
+  const header: Header = { littleEndian: true, align: 1 };
   const values: (string | number)[] = [];
-  let position = start - 1;
-  if (position < 0 || position > data.length) throw new Error("bad argument #3 to 'unpack' (offset must be 1 or greater)");
-  let littleEndian = true;
-  let align = 1;
-  const need = (size: number) => {
-    if (position + size > data.length) throw new Error("bad argument #2 to 'unpack' (data string too short)");
-  };
-  for (const item of items(format)) {
-    if (!isItem(item)) {
-      if ("endian" in item) littleEndian = item.endian === "little";
-      else align = item.align;
-      continue;
-    }
-    position += padding(position, item.size, align);
-    switch (item.code) {
+  for (let option = format.next(); option !== undefined; option = format.next()) {
+    let size = optionSize(option, format);
+    position += padding(position, header, option, size);
+    if (!fits(size)) throw new ArgumentError(2, "data string too short");
+    checkStack(args.length + values.length, 2, "too many results");
+    switch (option) {
+      case "b":
+      case "B":
+      case "h":
+      case "H":
+      case "l":
+      case "L":
+      case "T":
+      case "i":
+      case "I":
+        values.push(readInteger(data, position, size, header.littleEndian, option === option.toLowerCase()));
+        break;
       case "x":
-        need(1);
-        position += 1;
         break;
       case "f":
-      case "d": {
-        need(item.size);
-        const view = new DataView(new ArrayBuffer(item.size));
-        for (let i = 0; i < item.size; i++) view.setUint8(i, data.charCodeAt(position + i));
-        values.push(item.size === 4 ? view.getFloat32(0, littleEndian) : view.getFloat64(0, littleEndian));
-        position += item.size;
+      case "d":
+        values.push(readFloat(data, position, size as 4 | 8, header.littleEndian));
         break;
-      }
       case "c": {
-        let size = item.size;
         if (size === 0) {
-          const previous = values.pop();
-          if (typeof previous !== "number") throw new Error("bad argument to 'unpack' (format 'c0' needs a previous size)");
-          size = previous;
+          const previous = values.length === 0 ? undefined : toNumber(valueArgument(values[values.length - 1]!));
+          if (previous === undefined) throw new PositionedError("format 'c0' needs a previous size");
+          values.pop();
+          const wanted = doubleToUint64(previous);
+          if (wanted > BigInt(length)) throw new ArgumentError(2, "data string too short");
+          size = Number(wanted);
+          if (!fits(size)) throw new ArgumentError(2, "data string too short");
         }
-        need(size);
         values.push(data.slice(position, position + size));
-        position += size;
         break;
       }
       case "s": {
-        const end = data.indexOf("\x00", position);
-        if (end === -1) throw new Error("bad argument #2 to 'unpack' (unfinished string in data)");
+        const end = data.indexOf("\0", position);
+        if (end === -1) throw new PositionedError("unfinished string in data");
+        size = end - position + 1;
         values.push(data.slice(position, end));
-        position = end + 1;
         break;
       }
-      default: {
-        need(item.size);
-        let n = 0n;
-        for (let i = 0; i < item.size; i++) {
-          const byte = data.charCodeAt(littleEndian ? position + item.size - 1 - i : position + i);
-          n = (n << 8n) | BigInt(byte);
-        }
-        const signed = item.code === "b" || item.code === "h" || item.code === "l" || item.code === "i";
-        values.push(Number(signed ? BigInt.asIntN(item.size * 8, n) : n));
-        position += item.size;
-      }
+      default:
+        controlOption(option, format, header);
     }
+    position += size;
   }
   return { values, next: position + 1 };
 }
 
-export function structSize(format: string): number {
-  let size = 0;
-  let align = 1;
-  for (const item of items(format)) {
-    if (!isItem(item)) {
-      if ("align" in item) align = item.align;
-      continue;
-    }
-    if (item.code === "s" || (item.code === "c" && item.size === 0)) throw new Error("options 'c0' - 's' have undefined sizes");
-    size += padding(size, item.size, align) + item.size;
+const valueArgument = (value: string | number): LuaArgument => (typeof value === "number" ? { type: "number", value } : { type: "string", value });
+
+// struct.size(format)
+export function structSize(args: LuaArgument[]): number {
+  const format = new Format(checkString(args, 1));
+  const header: Header = { littleEndian: true, align: 1 };
+  let position = 0;
+  for (let option = format.next(); option !== undefined; option = format.next()) {
+    const size = optionSize(option, format);
+    position += padding(position, header, option, size);
+    if (option === "s") throw new ArgumentError(1, "option 's' has no fixed size");
+    if (option === "c" && size === 0) throw new ArgumentError(1, "option 'c0' has no fixed size");
+    // compat: letters and digits that are no option count as nothing here (pack refuses them).
+    if (!isAlphanumeric(option)) controlOption(option, format, header);
+    position += size;
   }
-  return size;
+  return position;
 }
