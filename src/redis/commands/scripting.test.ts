@@ -334,7 +334,7 @@ describe("FCALL", () => {
     expect(plain(engine.run("FCALL", "f", 1, "k", "a", "b"))).toEqual(["k", "a", 1, 2]);
     expect(engine.run("FCALL", "w", 1, "counter")).toBe(1);
     expect(engine.journal.argvs().at(-1)).toEqual(["INCR", "counter"]);
-    expect(plain(engine.run("FCALL", "bad", 0))).toEqual({ error: "ERR user_function:5: attempt to index a nil value (local 'x') script: bad, on @user_function:5." });
+    expect(plain(engine.run("FCALL", "bad", 0))).toEqual({ error: "ERR user_function:5: attempt to index local 'x' (a nil value) script: bad, on @user_function:5." });
     expect(plain(engine.run("FCALL", "nosuch", 0))).toEqual({ error: "ERR Function not found" });
     expect(plain(engine.run("FCALL", "f", "x"))).toEqual({ error: "ERR Bad number of keys provided" });
   });

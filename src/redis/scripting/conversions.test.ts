@@ -140,7 +140,7 @@ describe("numbers as command arguments", () => {
 
   test("integers past 2^53 stay exact (Lua 5.4 integers)", () => {
     const engine = createTestEngine();
-    const script = "redis.call('SET', 'a', 9007199254740993) redis.call('SET', 'b', math.mininteger) return {redis.call('GET', 'a'), redis.call('GET', 'b'), 9007199254740993}";
+    const script = "redis.call('SET', 'a', 9007199254740993) redis.call('SET', 'b', -9223372036854775807 - 1) return {redis.call('GET', 'a'), redis.call('GET', 'b'), 9007199254740993}";
     expect(plain(engine.run("EVAL", script, 0))).toEqual(["9007199254740993", "-9223372036854775808", 9007199254740993n]);
   });
 });
@@ -341,6 +341,130 @@ describe("compile errors and library refusals, in Lua 5.1's and Redis 7.0's word
     library("redis.register_function{[1] = 'f'}"),
   ];
   for (const body of loads) test(`FUNCTION LOAD ${JSON.stringify(body)}`, () => sameReplies([["FUNCTION", "LOAD", body], ["FUNCTION", "LIST"]]));
+});
+
+describe("the Lua 5.1 library, as Redis 7.0", () => {
+  const lua = String.raw;
+  const sameEach = async (...scripts: string[]) => {
+    for (const script of scripts) await same(script);
+  };
+
+  test("string.format writes numbers and quotes strings as 5.1 did", () =>
+    sameEach(
+      lua`return string.format("%s|%s|%s|%s", 1.0, 10/2, -0.0, 2^53)`,
+      lua`return string.format("%d %i %d %d %x %c", 3.7, -3.7, 2^63, 0/0, 3.9, 65.9)`,
+      lua`return string.format("%d", 123456789012345678)`,
+      lua`return string.format("%u %o %x %X", -1, 8, 2^64, -2^63)`,
+      lua`return string.format("%5.1f|%-8.3e|%G|%e|%g", 3.14159, 1234.5, 0.00001, -0.0, 2^63)`,
+      lua`return string.format("%-+ #0d|%#x|%05d|%+ d|%5c|%c|", 1, 255, 42, 5, 66, 0)`,
+      lua`return string.format("%q", "a\nb\0c\r\t\"\\\1")`,
+      lua`return string.format("%10q|%q|%q", "a", 12, 1/3)`,
+      lua`return string.format("%s|%.3s|%10s|", "a\0b", string.rep("x", 150), "y")`,
+      lua`return string.format("%s", string.rep("a", 120) .. "\0b")`,
+      lua`return string.format("key:%s:%d:%%", "user", 42)`,
+      lua`return string.format(2^53)`,
+    ));
+
+  test("string.format refuses what 5.1 refused, in 5.1's words", () =>
+    sameEach(
+      lua`local s = string.format("%a", 1) return s`,
+      lua`local s = string.format("%y", 1) return s`,
+      lua`local s = string.format("%-+ #00d", 1) return s`,
+      lua`local s = string.format("%123d", 1) return s`,
+      lua`local s = string.format("%1.123d", 1) return s`,
+      lua`local s = string.format("%d") return s`,
+      lua`local s = string.format("%s %d", "a") return s`,
+      lua`local s = string.format("%s", {}) return s`,
+      lua`local s = string.format("%q", true) return s`,
+      lua`local s = string.format("%d", "x") return s`,
+      lua`local s = string.format("%", 1) return s`,
+      lua`local s = string.format({}) return s`,
+      lua`return {pcall(string.format, "%s", nil)}`,
+    ));
+
+  test("table.concat and tostring write numbers as 5.1 did", () =>
+    sameEach(
+      lua`return table.concat({1.5, 2, 10/2, 2^53, 1e15, 1e16, -0.0, 123456789012345678}, " ")`,
+      lua`return table.concat({1, 2, 3}, ", ", 2, 3)`,
+      lua`return table.concat({"v1.0", "a"}, 2.0)`,
+      lua`local s = table.concat({1, {}, 3}, ",") return s`,
+      lua`local s = table.concat({true}) return s`,
+      lua`local s = table.concat({1, 2}, {}) return s`,
+      lua`return {tostring(10/2), tostring(-0.0), tostring(123456789012345), tostring(1e100), tostring(nil)}`,
+      lua`local s = tostring() return s`,
+    ));
+
+  test("error gives numbers a position, counts levels as 5.1 and writes any value", () =>
+    sameEach(
+      lua`return error(42)`,
+      lua`error(1.5)`,
+      lua`error(42, 0)`,
+      lua`error("x", 2)`,
+      lua`error("x", 1.5)`,
+      lua`error("x", "y")`,
+      lua`error(nil)`,
+      lua`error()`,
+      lua`error(true)`,
+      lua`return {pcall(error, 42)}`,
+      lua`return {pcall(function() error(42) end)}`,
+      lua`local function f() error("deep", 2) end local function g() f() end g()`,
+    ));
+
+  test("run-time errors are worded as Lua 5.1 words them, caught or not", () =>
+    sameEach(
+      lua`local x = nil; return x.y`,
+      lua`local x = nil; return x()`,
+      lua`local x = {}; return x.y.z`,
+      lua`local t = {} return t.a.b`,
+      lua`return {pcall(function() local a = nil; return a.b end)}`,
+      lua`return {xpcall(function() local a = nil; return a.b end, function(e) return "handled: " .. e end)}`,
+      lua`return "abc" + 1`,
+      lua`local s = string.char(256) return s`,
+      lua`local r = string.gsub("abc", "b", "%2") return r`,
+      lua`local r = string.gsub("abc", "b", false) return r`,
+    ));
+
+  test("math, load and the Lua 5.1 names are 5.1's; 5.4's additions are gone", () =>
+    sameEach(
+      lua`return {math.log(8, 2) * 1000, math.log10(1000), math.atan(1, 2) * 1000, math.atan2(1, 1) * 1000, tostring(math.fmod(7, 3)), tostring(math.fmod(7, 0))}`,
+      lua`local x = math.log10() return x`,
+      lua`local x = math.atan2(1) return x`,
+      lua`return {type(math.maxinteger), type(math.mininteger), type(math.tointeger), type(math.type), type(math.ult)}`,
+      lua`return {type(string.pack), type(string.unpack), type(string.packsize), type(string.dump)}`,
+      lua`return {type(table.move), type(table.pack), type(table.unpack), type(table.setn), type(coroutine.isyieldable), type(coroutine.close)}`,
+      lua`return rawlen`,
+      lua`table.setn({}, 1)`,
+      lua`local f = load("return 5") return f`,
+      lua`local text = "return 6" return load(function() local piece = text text = nil return piece end)()`,
+      lua`return {getmetatable("").__index == string, #getmetatable("")}`,
+    ));
+
+  test("bit is LuaBitOp: rounding, wrapping and its argument errors", () =>
+    sameEach(
+      lua`return {bit.tobit(1.5), bit.tobit(2.5), bit.tobit(-1.5), bit.tobit(2^32 + 5), bit.tobit(1e300), bit.tobit(0/0), bit.tobit("12"), bit.tobit("0x10")}`,
+      lua`return {bit.band(0xff, 0x0f), bit.bor(1, 2, 4), bit.bxor(5, 3), bit.bnot(0), bit.lshift(1, 31), bit.rshift(-1, 28), bit.arshift(-256, 4)}`,
+      lua`return {bit.rol(1, 33), bit.ror(1, 1), bit.bswap(0x12345678), bit.tohex(255), bit.tohex(-1, -4), bit.tohex(1, 2.5), bit.tohex(255, "4"), bit.tohex(-1, 0), bit.tohex(1, 9)}`,
+      lua`return bit.tobit()`,
+      lua`return bit.band(1, nil)`,
+      lua`return bit.band(1, "x", {})`,
+      lua`return bit.lshift(1)`,
+      lua`return bit.tohex("x")`,
+    ));
+
+  test("redis.log, redis.set_repl and redis.acl_check_cmd check their arguments as Redis does", () =>
+    sameEach(
+      lua`return redis.log(99, "x")`,
+      lua`return redis.log(-1, "x")`,
+      lua`return redis.log("1", "x")`,
+      lua`return redis.set_repl()`,
+      lua`return redis.set_repl(-1)`,
+      lua`return {redis.set_repl(redis.REPL_ALL), redis.set_repl("x"), redis.set_repl(1.5)}`,
+      lua`return {redis.acl_check_cmd("get"), redis.acl_check_cmd("GET", "a", "b"), redis.acl_check_cmd("config")}`,
+      lua`return redis.acl_check_cmd("nosuch")`,
+      lua`return redis.acl_check_cmd()`,
+      lua`return redis.acl_check_cmd({})`,
+      lua`return {math.random(0)}`,
+    ));
 });
 
 describe("struct and cmsgpack, as Redis 7.0", () => {

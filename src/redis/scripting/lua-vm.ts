@@ -45,6 +45,7 @@ if (instanceExports !== undefined) {
 }
 
 const LUA_REGISTRYINDEX = -1001000;
+const LUA_MULTRET = -1;
 const LUA_RIDX_GLOBALS = 2n;
 const LUA_OK = 0;
 const LUA_YIELD = 1;
@@ -432,6 +433,8 @@ function jsonText(value: PlainValue): string {
 export interface ScriptHost {
   /** One command through the dispatcher: its reply, errors as ErrorReply (never thrown). */
   command(argv: string[]): Reply;
+  /** Whether argv names a command (or a subcommand) Redis has: redis.acl_check_cmd. */
+  knowsCommand(argv: string[]): boolean;
   /** redis.register_function during FUNCTION LOAD; returns an error text or undefined. */
   registerFunction?(name: string, functionRef: number, flags: string[], description: string | null): string | undefined;
   log(level: number, message: string): void;
@@ -481,22 +484,25 @@ function commandArguments(L: number): string[] | undefined {
   return argv;
 }
 
+/** Why a redis lib call's arguments make no command, or undefined when they make one. */
+function argumentsProblem(argv: string[] | undefined): string | undefined {
+  if (argv === undefined) return "ERR Lua redis lib command arguments must be strings or integers";
+  if (argv.length === 0) return "ERR Please specify at least one argument for this redis lib call";
+  return undefined;
+}
+
 function redisCommand(L: number, raiseErrors: boolean): number {
   const execution = activeExecution(L);
   const argv = commandArguments(L);
-  if (argv === undefined || argv.length === 0) {
-    const message = argv === undefined ? "ERR Lua redis lib command arguments must be strings or integers" : "ERR Please specify at least one argument for this redis lib call";
-    if (!raiseErrors) {
-      pushErrorTable(L, message);
-      return 1;
-    }
-    pushErrorTable(L, message);
-    return raise(L);
+  const problem = argumentsProblem(argv);
+  if (problem !== undefined) {
+    pushErrorTable(L, problem);
+    return raiseErrors ? raise(L) : 1;
   }
   execution.inCommand = true;
   let reply: Reply;
   try {
-    reply = execution.host.command(argv);
+    reply = execution.host.command(argv!);
   } finally {
     execution.inCommand = false;
   }
@@ -532,8 +538,9 @@ const cFunctions: Record<string, (L: number) => number> = {
   log: (L) => {
     const count: number = wasm._lua_gettop(L);
     if (count < 2) return raiseMessage(L, "redis.log() requires two arguments or more.");
-    if (typeAt(L, 1) !== T_NUMBER) return raiseMessage(L, "First argument must be a number (log level).");
-    const level = Number(wasm._lua_tonumberx(L, 1, 0));
+    if (wasm._lua_isnumber(L, 1) === 0) return raiseMessage(L, "First argument must be a number (log level).");
+    const level = Math.trunc(Number(wasm._lua_tonumberx(L, 1, 0)));
+    if (!(level >= 0 && level <= 3)) return raiseMessage(L, "Invalid debug level.");
     const parts: string[] = [];
     for (let i = 2; i <= count; i++) if (typeAt(L, i) === T_STRING || typeAt(L, i) === T_NUMBER) parts.push(readBinary(L, i));
     activeExecution(L).host.log(level, parts.join(" "));
@@ -554,10 +561,58 @@ const cFunctions: Record<string, (L: number) => number> = {
       wasm._lua_pushnumber(L, r);
       return 1;
     }
-    const low = count >= 2 ? Number(wasm._lua_tonumberx(L, 1, 0)) : 1;
-    const high = Number(wasm._lua_tonumberx(L, count >= 2 ? 2 : 1, 0));
-    if (!(low <= high)) return raiseMessage(L, "bad argument #1 to 'random' (interval is empty)");
+    // luaL_checkint: truncated toward zero, as 5.1 reads integer arguments.
+    const low = count >= 2 ? Math.trunc(Number(wasm._lua_tonumberx(L, 1, 0))) : 1;
+    const high = Math.trunc(Number(wasm._lua_tonumberx(L, count >= 2 ? 2 : 1, 0)));
+    if (!(low <= high)) return raiseWithPosition(L, `bad argument #${count >= 2 ? 2 : 1} to 'random' (interval is empty)`);
     wasm._lua_pushinteger(L, BigInt(Math.floor(r * (high - low + 1)) + low));
+    return 1;
+  },
+  /**
+   * Lua 5.1's error: a position for numbers too (which makes them strings), counted as the
+   * sandbox's Lua functions were C functions in 5.1, so they add none.
+   */
+  error: (L) => {
+    let level = 1;
+    if (wasm._lua_gettop(L) >= 2 && typeAt(L, 2) !== T_NIL) {
+      if (wasm._lua_isnumber(L, 2) === 0) return raiseWithPosition(L, `bad argument #2 to 'error' (number expected, got ${LUA_TYPE_NAMES[typeAt(L, 2)]})`);
+      level = Math.trunc(Number(wasm._lua_tonumberx(L, 2, 0)));
+    }
+    wasm._lua_settop(L, 1);
+    const type = typeAt(L, 1);
+    if (level > 0 && (type === T_STRING || type === T_NUMBER)) {
+      wasm._luaL_where(L, level);
+      const where = readBinary(L, -1);
+      const text = type === T_NUMBER ? formatLuaNumber(Number(wasm._lua_tonumberx(L, 1, 0))) : readBinary(L, 1);
+      wasm._lua_settop(L, 0);
+      pushBinary(L, (where.startsWith("sandbox:") ? "" : where) + text);
+    }
+    return raise(L);
+  },
+  /** The message handler of the sandbox's pcall: a run-time error's text as Lua 5.1 words it. */
+  lua51_error: (L) => {
+    if (typeAt(L, 1) !== T_STRING) return 1;
+    const message = asLua51RuntimeError(readBinary(L, 1), errorPosition(L));
+    wasm._lua_settop(L, 0);
+    pushBinary(L, message);
+    return 1;
+  },
+  /** A C function that calls the Lua function given: see callUpvaluePointer. */
+  cfunction: (L) => {
+    wasm._lua_settop(L, 1);
+    wasm._lua_pushcclosure(L, callUpvaluePointer, 1);
+    return 1;
+  },
+  acl_check_cmd: (L) => {
+    const argv = commandArguments(L);
+    const problem = argumentsProblem(argv);
+    if (problem !== undefined) {
+      pushErrorTable(L, problem);
+      return raise(L);
+    }
+    if (!activeExecution(L).host.knowsCommand(argv!)) return raiseMessage(L, "Invalid command passed to redis.acl_check_cmd()");
+    // A token reaches every command or none (no ACL users), so a known command is allowed.
+    wasm._lua_pushboolean(L, 1);
     return 1;
   },
   register_function: (L) => registerFunction(L),
@@ -813,6 +868,20 @@ function readFlagTable(L: number, table: number): string[] | undefined {
   }
 }
 
+/**
+ * Calls its upvalue with its arguments and returns what it returns. The sandbox's Lua functions
+ * that stand in for Lua 5.1's C functions are called through it, so that they are C functions to
+ * the VM too: a script's `return bit.band(...)` then keeps the script's frame, as a tail call to a
+ * C function does, and an error raised inside still has the script's line to name. Code it runs
+ * cannot yield (no continuation): the library functions it wraps are short.
+ */
+const callUpvaluePointer: number = wasm.addFunction((L: number) => {
+  wasm._lua_pushvalue(L, LUA_REGISTRYINDEX - 1); // lua_upvalueindex(1)
+  wasm._lua_rotate(L, 1, 1);
+  wasm._lua_callk(L, wasm._lua_gettop(L) - 1, LUA_MULTRET, 0, 0);
+  return wasm._lua_gettop(L);
+}, "ii");
+
 // Every C function is one entry of the WASM function table, made once for all VMs.
 const cFunctionPointers = new Map<string, number>();
 for (const [name, fn] of Object.entries(cFunctions)) {
@@ -878,6 +947,24 @@ export type ChunkKind = "user_script" | "user_function";
  */
 function asLua51SyntaxError(message: string): string {
   return message.replace(/(?<!')<(eof|name|string|number|integer)>(?!')/g, "'<$1>'").replace(/^(.*unfinished long (?:string|comment)) \(starting at line \d+\)/, "$1");
+}
+
+/**
+ * A run-time error as Lua 5.1 (Redis's) words it. 5.4 names the culprit after the fact ("attempt
+ * to index a nil value (local 'x')"), 5.1 before ("attempt to index local 'x' (a nil value)");
+ * 5.4's string arithmetic names both operands where 5.1 names the one that is not a number; a
+ * bad capture index has no number in 5.1; char's range error is "invalid value", and gsub's
+ * replacement error names no type. An error a
+ * sandbox function raised from one of its own lines is moved to the script's line `where`.
+ */
+export function asLua51RuntimeError(message: string, where: string | undefined): string {
+  return message
+    .replace(/^sandbox:\d+: /, where === undefined ? "" : `${where}: `)
+    .replace(/attempt to ([a-z ]+?) a (\w+) value \((global|local|field|upvalue|method) '([^']*)'\)/, "attempt to $1 $3 '$4' (a $2 value)")
+    .replace(/attempt to (?:add|sub|mul|mod|pow|div|idiv|unm) a '(\w+)' with a '(\w+)'/, (_, first: string, second: string) => `attempt to perform arithmetic on a ${first === "number" ? second : first} value`)
+    .replace(/invalid capture index %\d+(?: in (?:pattern|replacement string))?/, "invalid capture index")
+    .replace(/(bad argument #\d+ to 'char') \(value out of range\)/, "$1 (invalid value)")
+    .replace(/(bad argument #3 to 'gsub' \(string\/function\/table expected), got \w+\)/, "$1)");
 }
 
 export class LuaVm {
@@ -1045,6 +1132,7 @@ export class LuaVm {
   private errorOutcome(thread: number, status: number, execution: Execution): CallOutcome & { status: "error" } {
     const killed = execution.killMessage !== undefined;
     const outOfMemory = status === LUA_ERRMEM;
+    const where = errorPosition(thread);
     let message: string;
     if (killed) message = execution.killMessage!;
     else if (outOfMemory) message = `ERR Script exceeded the Lua memory limit of ${this.memoryBytesMax} bytes`;
@@ -1052,9 +1140,15 @@ export class LuaVm {
       wasm._lua_getfield(thread, -1, cString("err"));
       message = typeAt(thread, -1) === T_STRING ? readBinary(thread, -1) : "ERR unknown error";
       pop(thread, 1);
-    } else if (typeAt(thread, -1) === T_STRING || typeAt(thread, -1) === T_NUMBER) message = `ERR ${readBinary(thread, -1)}`;
-    else message = "ERR unknown error";
-    return { status: "error", message, where: errorPosition(thread), outOfMemory, killed };
+    } else if (typeAt(thread, -1) === T_STRING || typeAt(thread, -1) === T_NUMBER) {
+      return { status: "error", message: `ERR ${asLua51RuntimeError(readBinary(thread, -1), where)}`, where, outOfMemory, killed };
+    } else {
+      // error(nil), error(true): Redis writes the value as tostring would.
+      wasm._luaL_tolstring(thread, -1, 0);
+      message = `ERR ${readBinary(thread, -1)}`;
+      pop(thread, 1);
+    }
+    return { status: "error", message, where, outOfMemory, killed };
   }
 
   private collectGarbage(): void {
@@ -1081,10 +1175,11 @@ function pushStringArray(L: number, values: string[]): void {
 
 /**
  * "user_script:3" for the innermost frame of user code in a failed coroutine (its stack is not
- * unwound after an error); frames of C functions and of the sandbox are skipped.
+ * unwound after an error) or below a message handler; frames of C functions and of the sandbox
+ * are skipped.
  */
 function errorPosition(thread: number): string | undefined {
-  for (let level = 0; level < 8; level++) {
+  for (let level = 0; level < 16; level++) {
     wasm._luaL_where(thread, level);
     const where = readBinary(thread, -1).trimEnd();
     pop(thread, 1);

@@ -226,6 +226,7 @@ export class DatabaseScripting {
         registered.set(functionName, { name: functionName, library: name, ref: functionRef, flags, description });
         return undefined;
       },
+      knowsCommand: () => false,
       log: () => {},
       random: () => 0,
       checkpoint: () =>
@@ -462,16 +463,27 @@ class ScriptRun implements ScriptHost, RunningScript {
    * (access, noscript) keep the dispatcher's.
    */
   private refusal(argv: string[], error: unknown): ErrorReply {
-    let spec = argv.length === 0 ? undefined : this.dispatcher.table.find(argv[0]!);
-    if (spec?.subcommands !== undefined && argv.length >= 2) {
-      const name = `${spec.name}|${argv[1]!.toLowerCase()}`;
-      spec = spec.subcommands.find((sub) => sub.name === name);
-    }
+    const spec = this.specOf(argv);
     const arity = spec?.arity ?? (argv.length === 0 ? undefined : scriptForbiddenArity[argv[0]!.toLowerCase()]);
     if (arity === undefined) return new ErrorReply(errors.unknownCommand);
     if ((arity > 0 && argv.length !== arity) || argv.length < -arity) return new ErrorReply(errors.wrongArity);
     if (spec === undefined) return new ErrorReply(errors.notAllowed);
     return this.dispatcher.errorReply(error, argv);
+  }
+
+  /** The command or subcommand argv names, as the table knows it (arguments unchecked). */
+  private specOf(argv: string[]): CommandSpec | undefined {
+    let spec = argv.length === 0 ? undefined : this.dispatcher.table.find(argv[0]!);
+    if (spec?.subcommands !== undefined && argv.length >= 2) {
+      const name = `${spec.name}|${argv[1]!.toLowerCase()}`;
+      spec = spec.subcommands.find((sub) => sub.name === name);
+    }
+    return spec;
+  }
+
+  knowsCommand(argv: string[]): boolean {
+    // Commands scripts may not call are still commands Redis knows (their subcommands unchecked).
+    return this.specOf(argv) !== undefined || scriptForbiddenArity[argv[0]!.toLowerCase()] !== undefined;
   }
 
   log(): void {

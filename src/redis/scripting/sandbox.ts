@@ -1,88 +1,44 @@
 // The Lua sandbox, as Lua text run once per VM (lua-vm.ts passes it the table of C functions).
-// It builds Redis 7's scripting environment on Lua 5.4: the `redis`, `cjson`, `struct`,
-// `cmsgpack` and `bit` libraries, the Lua 5.1 names scripts still use (`unpack`, `loadstring`,
-// `table.getn`, `math.pow` ...), and removes `os`, `io`, `require`, `package`, `dofile`,
-// `loadfile`, `debug` and `print`. Then it seals the globals like Redis 7: reading a missing
-// global and writing any global are errors, library tables are read-only proxies, `rawset`
-// refuses sealed tables, `load` compiles text only, and pcall cannot swallow a script kill.
+// It builds Redis 7's scripting environment on Lua 5.4: Lua 5.1's library where 5.4's differs
+// (lua51.ts), the `redis`, `cjson`, `struct`, `cmsgpack` and `bit` (bitop.ts) libraries, and
+// removes `os`, `io`, `require`, `package`, `dofile`, `loadfile`, `debug` and `print`. Then it
+// seals the globals like Redis 7: reading a missing global and writing any global are errors,
+// library tables are read-only proxies, `rawset` refuses sealed tables, `load` compiles text only,
+// and pcall cannot swallow a script kill.
 // It returns the environment of function libraries and the switch that marks FUNCTION LOAD.
+
+import { bitLibrary } from "./bitop.ts";
+import { lua51Library } from "./lua51.ts";
 
 export const sandboxPrelude = String.raw`
 local native = ...
 local G = _G
 local error, type, rawget, rawsetRaw, setmetatable, select, tostring = error, type, rawget, rawset, setmetatable, select, tostring
 local rawload, rawpcall, rawxpcall = load, pcall, xpcall
+local getinfo = debug.getinfo
+-- Tables scripts cannot change: rawset refuses them (sealing, below).
+local sealed = setmetatable({}, { __mode = "k" })
 
--- Lua 5.1 names (spec/redis-rest.md §8.3: ratelimit's deny list needs the global unpack).
-unpack = table.unpack
-table.getn = function(t) return #t end
-table.maxn = function(t) local n = 0 for k in pairs(t) do if type(k) == "number" and k > n then n = k end end return n end
-table.foreach = function(t, f) for k, v in pairs(t) do local r = f(k, v) if r ~= nil then return r end end end
-table.foreachi = function(t, f) for i = 1, #t do local r = f(i, t[i]) if r ~= nil then return r end end end
-math.pow = function(x, y) return x ^ y end
-math.mod = math.fmod
-math.log10 = function(x) return math.log(x, 10) end
-math.ldexp = function(m, e) return m * 2.0 ^ e end
-math.frexp = function(x)
-  if x == 0 or x ~= x or x == math.huge or x == -math.huge then return x, 0 end
-  local e = math.floor(math.log(math.abs(x), 2)) + 1
-  local m = x / 2.0 ^ e
-  if math.abs(m) >= 1 then m, e = m / 2, e + 1 elseif math.abs(m) < 0.5 then m, e = m * 2, e - 1 end
-  return m, e
-end
-math.cosh = function(x) return (math.exp(x) + math.exp(-x)) / 2 end
-math.sinh = function(x) return (math.exp(x) - math.exp(-x)) / 2 end
-math.tanh = function(x) local a, b = math.exp(x), math.exp(-x) return (a - b) / (a + b) end
+${lua51Library}
+${bitLibrary}
 math.random = native.random
 math.randomseed = function() end
-string.gfind = string.gmatch
--- compat: Lua 5.1 writes every number as "%.14g": tostring(10/2) is "5", tostring(-0.0) "-0",
--- tostring(123456789012345) "1.2345678901234e+14". Lua 5.4's own conversions remain where a
--- library function or the VM makes them: '..', string.format's %s and table.concat write 10/2
--- as "5.0" (README, "Lua scripts").
-local rawtostring, rawformat = tostring, string.format
-G.tostring = function(v)
-  if type(v) == "number" then return rawformat("%.14g", v) end
-  return rawtostring(v)
-end
-_VERSION = "Lua 5.1"
-gcinfo = function() return math.floor(collectgarbage("count")) end
 
--- Compiling text is allowed, bytecode never (Redis 7 refuses it too).
-load = function(chunk, name, mode, env) return rawload(chunk, name, "t", env or G) end
-loadstring = function(text, name) return rawload(text, name, "t", G) end
-
--- LuaBitOp: operands and results are signed 32-bit integers.
-local function bitint(x)
-  x = math.floor(tonumber(x)) & 0xffffffff
-  if x >= 0x80000000 then x = x - 0x100000000 end
-  return x
+-- The library functions written in Lua above are called through a C function (lua-vm.ts,
+-- callUpvaluePointer), so that a script's tail call to one keeps the script's frame for error
+-- positions, as a tail call to 5.1's C function did. Not the three scripts call most: the hop
+-- costs about as much as the call.
+local direct = { [G.tostring] = true, [string.format] = true, [table.concat] = true }
+local function asCFunctions(t)
+  for name, f in pairs(t) do
+    if type(f) == "function" and not direct[f] and getinfo(f, "S").source == "=sandbox" then
+      local caller = native.cfunction(f)
+      callers[caller] = true
+      t[name] = caller
+    end
+  end
 end
-local function bitfold(op, x, ...)
-  local r = bitint(x)
-  for i = 1, select("#", ...) do r = op(r, bitint((select(i, ...)))) end
-  return bitint(r)
-end
-bit = {
-  tobit = function(x) return bitint(x) end,
-  bnot = function(x) return bitint(~bitint(x)) end,
-  band = function(...) return bitfold(function(a, b) return a & b end, ...) end,
-  bor = function(...) return bitfold(function(a, b) return a | b end, ...) end,
-  bxor = function(...) return bitfold(function(a, b) return a ~ b end, ...) end,
-  lshift = function(x, n) return bitint((bitint(x) & 0xffffffff) << (bitint(n) & 31)) end,
-  rshift = function(x, n) return bitint((bitint(x) & 0xffffffff) >> (bitint(n) & 31)) end,
-  arshift = function(x, n) return bitint(bitint(x) >> (bitint(n) & 31) | (bitint(x) < 0 and ~(0xffffffff >> (bitint(n) & 31)) or 0)) end,
-  rol = function(x, n) local v, s = bitint(x) & 0xffffffff, bitint(n) & 31 return bitint((v << s) | (v >> (32 - s))) end,
-  ror = function(x, n) local v, s = bitint(x) & 0xffffffff, bitint(n) & 31 return bitint((v >> s) | (v << (32 - s))) end,
-  bswap = function(x) local v = bitint(x) & 0xffffffff return bitint(((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >> 8) & 0xff00) | (v >> 24)) end,
-  tohex = function(x, n)
-    n = n or 8
-    local upper = n < 0
-    if upper then n = -n end
-    local text = string.format(upper and "%08X" or "%08x", bitint(x) & 0xffffffff)
-    return text:sub(-n)
-  end,
-}
+for _, t in ipairs({ G, string, table, math, bit }) do asCFunctions(t) end
 
 cjson = {
   encode = native.json_encode,
@@ -110,14 +66,19 @@ local redisApi = {
   register_function = native.register_function,
   -- compat: effects replication is the only mode since Redis 7; these remain for old scripts.
   replicate_commands = function() return true end,
-  set_repl = function() end,
+  set_repl = function(...)
+    if select("#", ...) ~= 1 then error("redis.set_repl() requires two arguments.", 0) end
+    local flags = rawtonumber((...))
+    if flags ~= nil and truncate(flags) & ~3 ~= 0 then error("Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.", 0) end
+  end,
   breakpoint = function() return false end,
   debug = function() end,
-  acl_check_cmd = function() return true end,
+  acl_check_cmd = native.acl_check_cmd,
   LOG_DEBUG = 0, LOG_VERBOSE = 1, LOG_NOTICE = 2, LOG_WARNING = 3,
   REPL_NONE = 0, REPL_AOF = 1, REPL_SLAVE = 2, REPL_REPLICA = 2, REPL_ALL = 3,
   REDIS_VERSION = "7.0.15", REDIS_VERSION_NUM = 0x07000f,
 }
+asCFunctions(redisApi)
 local loadApi = {
   register_function = native.register_function,
   log = native.log,
@@ -135,13 +96,16 @@ local function settle(ok, ...)
   if type(problem) == "table" and type(rawget(problem, "err")) == "string" then return false, rawget(problem, "err") end
   return false, problem
 end
-pcall = function(f, ...) return settle(rawpcall(f, ...)) end
-xpcall = function(f, handler, ...) return settle(rawxpcall(f, handler, ...)) end
+-- An error pcall catches reads as Lua 5.1 words it, at the script's line (lua-vm.ts, lua51_error).
+local lua51Error = native.lua51_error
+pcall = function(f, ...) return settle(rawxpcall(f, lua51Error, ...)) end
+xpcall = function(f, handler, ...)
+  return settle(rawxpcall(f, function(message) return handler(lua51Error(message)) end, ...))
+end
 
 os, io, require, package, dofile, loadfile, debug, print, utf8, warn = nil, nil, nil, nil, nil, nil, nil, nil, nil, nil
 
 -- Sealing. Every sealed table is in 'sealed'; rawset refuses them.
-local sealed = setmetatable({}, { __mode = "k" })
 local function readonlyError() error("Attempt to modify a readonly table", 2) end
 local function readonly(t)
   local proxy = setmetatable({}, { __index = t, __newindex = readonlyError, __metatable = false })
@@ -169,7 +133,9 @@ local loadProxy = setmetatable({}, {
 sealed[loadProxy] = true
 rawsetRaw(G, "redis", redisProxy)
 getmetatable("").__index = rawget(G, "string")
-getmetatable("").__metatable = false
+-- Redis 7.0 hands scripts the string metatable itself; a read-only copy keeps one script from
+-- changing how strings behave in the next.
+getmetatable("").__metatable = readonly({ __index = rawget(G, "string") })
 
 local function missing(name, level)
   error("Script attempted to access nonexistent global variable '" .. tostring(name) .. "'", level)

@@ -1,0 +1,337 @@
+// Lua 5.1's standard library where Redis 7.0 scripts would see 5.4 behave otherwise: Lua text
+// spliced into the sandbox prelude (sandbox.ts), which has `G`, `getinfo`, `native` and the raw
+// `error`, `type`, `select`, `tostring` in scope. It also defines the helpers the rest of the
+// prelude (bitop.ts) raises argument errors with.
+//
+// Replaced, each proven against redis-server in conversions.test.ts: `tostring`,
+// `string.format` (5.1's options, integer options truncating any number, %s writing numbers as
+// "%.14g" and stopping at a zero byte, %q quoting as 5.1) and `table.concat` (numbers as
+// "%.14g"), whose differences everyday scripts meet, each with a fast path for the inputs both
+// versions treat alike; `error` (a position for numbers too; a C function, lua-vm.ts); `load`
+// (a reader function only); `math.log` (no base), `math.atan`, `math.atan2`, `math.fmod`,
+// `math.log10`; and the names 5.4 added are gone. Left as 5.4, because a Lua wrapper would double
+// the cost of these common calls for inputs scripts rarely give (README, "Lua scripts"): integer
+// arguments with a fraction (5.1 truncated them), `table.insert` and `table.remove` positions out
+// of range, `tonumber` of "inf" or "nan", `string.rep`'s separator, `string.find` past the end.
+//
+// 5.1's library functions were C: their errors carry the calling script's line. These raise
+// theirs at the script's line (`positionAt` counts the sandbox's frames as 5.1's C frames); a 5.4
+// function they call raises from this chunk's lines ("sandbox:N:"), which lua-vm.ts moves to the
+// script's line.
+
+export const lua51Library = String.raw`
+local math_type, floor, ceil, mininteger = math.type, math.floor, math.ceil, math.mininteger
+local rawtonumber, rawlen, rawformat = tonumber, rawlen, string.format
+local tconcat = table.concat
+local strsub, strfind = string.sub, string.find
+local strpack, strunpack = string.pack, string.unpack
+
+-- The C functions the sandbox calls its library functions through (sandbox.ts, asCFunction).
+local callers = setmetatable({}, { __mode = "k" })
+
+-- luaL_where with the sandbox's functions counted as C: "user_script:3: ", or "" for a C frame.
+local function positionAt(level)
+  local info = getinfo(level + 1, "Slf")
+  if info ~= nil and callers[info.func] then info = getinfo(level + 2, "Sl") end
+  if info == nil or info.currentline <= 0 or info.source == "=sandbox" then return "" end
+  return info.short_src .. ":" .. info.currentline .. ": "
+end
+
+-- A 5.1 library error: 'level' counts from the caller of raise, as error's level does.
+local function raise(message, level)
+  error(positionAt(level + 1) .. message, 0)
+end
+
+-- "no value" for an argument not given, as luaL_typename says.
+local function typeOf(count, index, value)
+  if index > count then return "no value" end
+  return type(value)
+end
+
+-- luaL_argerror: the function named as its caller called it ("?" when that was C code, such as
+-- pcall), and an error in a method's self worded as such. 'name' stands in where a tail call
+-- left no caller to ask.
+local function argError(level, index, name, message)
+  local called = getinfo(level, "nt")
+  local caller = getinfo(level + 1, "nf")
+  if caller ~= nil and callers[caller.func] then called = caller end
+  if called.name ~= nil or not called.istailcall then name = called.name or "?" end
+  if called.namewhat == "method" then
+    index = index - 1
+    if index == 0 then raise("calling '" .. name .. "' on bad self (" .. message .. ")", level + 1) end
+  end
+  raise("bad argument #" .. index .. " to '" .. name .. "' (" .. message .. ")", level + 1)
+end
+
+-- compat: Lua 5.1 writes every number as "%.14g": tostring(10/2) is "5", tostring(-0.0) "-0",
+-- tostring(123456789012345) "1.2345678901234e+14". The '..' operator is the VM's and still
+-- writes 10/2 as "5.0" (README, "Lua scripts").
+local function tostring51(v)
+  if type(v) == "number" then return rawformat("%.14g", v) end
+  return tostring(v)
+end
+G.tostring = function(...)
+  local v = ...
+  if v == nil and select("#", ...) == 0 then argError(2, 1, "tostring", "value expected") end
+  return tostring51(v)
+end
+
+-- A number as C casts a double to an integer: toward zero, and out of range (or NaN) LLONG_MIN as x86 makes it.
+local function truncate(n)
+  if n ~= n or n >= 2^63 or n < -2^63 then return mininteger end
+  if n >= 0 then return floor(n) end
+  return ceil(n)
+end
+
+-- A float argument truncated, as 5.1 reads every integer argument; anything else unchanged.
+local function int(v)
+  if math_type(v) == "float" then return truncate(v) end
+  return v
+end
+
+-- luaL_checkint: a number or a numeric string, truncated.
+local function integerArgument(level, count, index, value, name)
+  local n = (type(value) == "number" or type(value) == "string") and rawtonumber(value) or nil
+  if n == nil then argError(level + 1, index, name, "number expected, got " .. typeOf(count, index, value)) end
+  return truncate(n)
+end
+
+-- luaL_checklstring: a string, or a number written as 5.1 writes it.
+local function stringArgument(level, count, index, value, name)
+  if type(value) == "string" then return value end
+  if type(value) == "number" then return tostring51(value) end
+  argError(level + 1, index, name, "string expected, got " .. typeOf(count, index, value))
+end
+
+G.error = native.error
+
+-- Lua 5.1 names (spec/redis-rest.md §8.3: ratelimit's deny list needs the global unpack).
+unpack = table.unpack
+load = function(...)
+  local chunk, name = ...
+  if type(chunk) ~= "function" then argError(2, 1, "load", "function expected, got " .. typeOf(select("#", ...), 1, chunk)) end
+  return rawload(chunk, name, "t", G)
+end
+loadstring = function(text, name) return rawload(text, name, "t", G) end
+gcinfo = function() return floor(collectgarbage("count")) end
+_VERSION = "Lua 5.1"
+
+do
+  local sub, find, match, gsub = string.sub, string.find, string.match, string.gsub
+  string.gfind = string.gmatch
+
+  -- string.format as 5.1's: its options only (no %a, %p), at most 5 flags and two-digit widths
+  -- and precisions, every integer option taking any number (truncated), %s taking strings and
+  -- numbers only and stopping at a zero byte, %q escaping as 5.1 did.
+  local formatFlags = { c = "-", s = "-", d = "-+ 0", i = "-+ 0", u = "-0", o = "-#0", x = "-#0", X = "-#0", e = "-+ #0", E = "-+ #0", f = "-+ #0", g = "-+ #0", G = "-+ #0" }
+  local quoted = { ['"'] = '\\"', ["\\"] = "\\\\", ["\n"] = "\\\n", ["\r"] = "\\r", ["\0"] = "\\000" }
+  local function keptFlags(flags, allowed)
+    local kept = ""
+    for k = 1, #flags do
+      local flag = sub(flags, k, k)
+      if find(allowed, flag, 1, true) then kept = kept .. flag end
+    end
+    return kept
+  end
+  -- luaL_checknumber: as the double 5.1 held (an integer past 2^53 rounds), -0.0 kept.
+  local function numberArgument(count, index, value)
+    local n = (type(value) == "number" or type(value) == "string") and rawtonumber(value) or nil
+    if n == nil then argError(3, index, "format", "number expected, got " .. typeOf(count, index, value)) end
+    return n * 1.0
+  end
+  -- What x86 code casting a double to an unsigned 64-bit integer gives, as the signed integer of the same bits.
+  local function unsignedBits(n)
+    if n >= 2^64 then return 0 end
+    if n >= 2^63 then return truncate(n - 2^64) end
+    return truncate(n)
+  end
+  local function untilZero(text)
+    local zero = find(text, "\0", 1, true)
+    return zero and sub(text, 1, zero - 1) or text
+  end
+  -- Most formats are plain %s and %d over strings and integers, which 5.4 writes as 5.1 did.
+  -- Per format text (most are literals), its conversions when all are %s or %d, else false.
+  local plainConversions, cachedFormats = {}, 0
+  local function conversionsOf(format)
+    local conversions = {}
+    local position = 1
+    while conversions do
+      local percent, _, conversion = find(format, "%%(.)", position)
+      if percent == nil then
+        if find(format, "%", position, true) then conversions = false end
+        break
+      end
+      position = percent + 2
+      if conversion == "s" or conversion == "d" then conversions[#conversions + 1] = conversion
+      elseif conversion ~= "%" then conversions = false end
+    end
+    if cachedFormats >= 256 then plainConversions, cachedFormats = {}, 0 end
+    plainConversions[format], cachedFormats = conversions, cachedFormats + 1
+    return conversions
+  end
+  -- Whether string.format's arguments (the format first) are all a plain format's conversions take alike.
+  local function alike(conversions, ...)
+    if not conversions or #conversions >= select("#", ...) then return false end
+    for k = 1, #conversions do
+      local value = select(k + 1, ...)
+      local kind = math_type(value)
+      if conversions[k] == "d" then
+        if kind ~= "integer" or value >= 2^53 or value <= -2^53 then return false end
+      elseif kind == nil then
+        if type(value) ~= "string" or find(value, "\0", 1, true) then return false end
+      elseif kind == "float" or value >= 1e14 or value <= -1e14 then
+        return false
+      end
+    end
+    return true
+  end
+  string.format = function(...)
+    local format = ...
+    if type(format) == "string" then
+      local conversions = plainConversions[format]
+      if conversions == nil then conversions = conversionsOf(format) end
+      if alike(conversions, ...) then return rawformat(...) end
+    end
+    local count = select("#", ...)
+    format = stringArgument(2, count, 1, format, "format")
+    local out, argument, position = {}, 1, 1
+    while position <= #format do
+      local percent = find(format, "%", position, true)
+      if percent == nil then
+        out[#out + 1] = sub(format, position)
+        break
+      end
+      out[#out + 1] = sub(format, position, percent - 1)
+      if sub(format, percent + 1, percent + 1) == "%" then
+        out[#out + 1] = "%"
+        position = percent + 2
+      else
+        argument = argument + 1
+        if argument > count then argError(2, argument, "format", "no value") end
+        local flags = match(format, "^[-+ #0]*", percent + 1)
+        if #flags >= 6 then raise("invalid format (repeated flags)", 2) end
+        local width = match(format, "^%d?%d?", percent + 1 + #flags)
+        local at = percent + 1 + #flags + #width
+        local precision = match(format, "^%.%d?%d?", at) or ""
+        at = at + #precision
+        if find(format, "^%d", at) then raise("invalid format (width or precision too long)", 2) end
+        local conversion = sub(format, at, at)
+        local value = (select(argument, ...))
+        local allowed = formatFlags[conversion]
+        local text
+        if conversion == "q" then
+          text = '"' .. gsub(stringArgument(2, count, argument, value, "format"), '[\\"\n\r%z]', quoted) .. '"'
+        elseif allowed == nil then
+          raise("invalid option '%" .. conversion .. "' to 'format'", 2)
+        else
+          local spec = "%" .. keptFlags(flags, allowed) .. width .. (conversion == "c" and "" or precision) .. conversion
+          if conversion == "s" then
+            local s = stringArgument(2, count, argument, value, "format")
+            if precision == "" and #s >= 100 then text = s else text = rawformat(spec, untilZero(s)) end
+          elseif conversion == "c" then
+            text = untilZero(rawformat(spec, truncate(numberArgument(count, argument, value)) & 0xff))
+          elseif conversion == "d" or conversion == "i" then
+            text = rawformat(spec, truncate(numberArgument(count, argument, value)))
+          elseif allowed == "-#0" or conversion == "u" then
+            text = rawformat(spec, unsignedBits(numberArgument(count, argument, value)))
+          else
+            text = rawformat(spec, numberArgument(count, argument, value))
+          end
+        end
+        out[#out + 1] = text
+        position = at + 1
+      end
+    end
+    return tconcat(out)
+  end
+end
+
+do
+  local concat = table.concat
+  -- 5.4's concat writes a float holding an integer as "5.0" and an integer of 15 digits or more
+  -- in full, where 5.1 wrote "%.14g"; text with neither came out the same.
+  table.concat = function(...)
+    local ok, text = rawpcall(concat, ...)
+    if ok and not strfind(text, ".0", 1, true) and not strfind(text, "%d%d%d%d%d%d%d%d%d%d%d%d%d%d%d") then return text end
+    local count = select("#", ...)
+    local t, separator, i, j = ...
+    separator = separator == nil and "" or stringArgument(2, count, 2, separator, "concat")
+    if type(t) ~= "table" then argError(2, 1, "concat", "table expected, got " .. typeOf(count, 1, t)) end
+    i = i == nil and 1 or integerArgument(2, count, 3, i, "concat")
+    j = j == nil and rawlen(t) or integerArgument(2, count, 4, j, "concat")
+    local parts = {}
+    for k = i, j do
+      local v = rawget(t, k)
+      if type(v) == "number" then v = tostring51(v)
+      elseif type(v) ~= "string" then raise("invalid value (" .. type(v) .. ") at index " .. k .. " in table for 'concat'", 2) end
+      parts[k - i + 1] = v
+    end
+    return concat(parts, separator)
+  end
+  table.getn = function(t) return #t end
+  table.maxn = function(t) local n = 0 for k in pairs(t) do if type(k) == "number" and k > n then n = k end end return n end
+  table.foreach = function(t, f) for k, v in pairs(t) do local r = f(k, v) if r ~= nil then return r end end end
+  table.foreachi = function(t, f) for i = 1, #t do local r = f(i, t[i]) if r ~= nil then return r end end end
+  table.setn = function(...)
+    local t = ...
+    if type(t) ~= "table" then argError(2, 1, "setn", "table expected, got " .. typeOf(select("#", ...), 1, t)) end
+    raise("'setn' is obsolete", 2)
+  end
+end
+
+do
+  local log, atan, fmod = math.log, math.atan, math.fmod
+  -- 5.1's log has no base, its atan one argument (atan2 takes two), and fmod works on doubles.
+  math.log = function(...)
+    if select("#", ...) < 2 then return log(...) end
+    return log((...))
+  end
+  math.log10 = function(...)
+    local x = ...
+    local n = (type(x) == "number" or type(x) == "string") and rawtonumber(x) or nil
+    if n == nil then argError(2, 1, "log10", "number expected, got " .. typeOf(select("#", ...), 1, x)) end
+    return log(n, 10)
+  end
+  math.atan = function(...)
+    if select("#", ...) < 2 then return atan(...) end
+    return atan((...))
+  end
+  math.atan2 = function(...)
+    local count = select("#", ...)
+    local y, x = ...
+    local values = { y, x }
+    for index = 1, 2 do
+      local value = values[index]
+      if (type(value) ~= "number" and type(value) ~= "string") or rawtonumber(value) == nil then
+        argError(2, index, "atan2", "number expected, got " .. typeOf(count, index, value))
+      end
+    end
+    return atan(rawtonumber(y), rawtonumber(x))
+  end
+  math.fmod = function(...)
+    local a, b = ...
+    if math_type(a) == "integer" and math_type(b) == "integer" then return fmod(a + 0.0, b + 0.0) end
+    return fmod(...)
+  end
+  math.mod = math.fmod
+  math.pow = function(x, y) return x ^ y end
+  math.ldexp = function(m, e) return m * 2.0 ^ int(e) end
+  math.frexp = function(x)
+    if x == 0 or x ~= x or x == math.huge or x == -math.huge then return x, 0 end
+    local e = math.floor(log(math.abs(x), 2)) + 1
+    local m = x / 2.0 ^ e
+    if math.abs(m) >= 1 then m, e = m / 2, e + 1 elseif math.abs(m) < 0.5 then m, e = m * 2, e - 1 end
+    return m, e
+  end
+  math.cosh = function(x) return (math.exp(x) + math.exp(-x)) / 2 end
+  math.sinh = function(x) return (math.exp(x) - math.exp(-x)) / 2 end
+  math.tanh = function(x) local a, b = math.exp(x), math.exp(-x) return (a - b) / (a + b) end
+end
+
+-- What 5.4 added, gone as in 5.1.
+math.maxinteger, math.mininteger, math.tointeger, math.type, math.ult = nil, nil, nil, nil, nil
+string.pack, string.unpack, string.packsize = nil, nil, nil
+table.move, table.pack, table.unpack = nil, nil, nil
+coroutine.isyieldable, coroutine.close = nil, nil
+G.rawlen = nil
+`;
