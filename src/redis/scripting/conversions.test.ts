@@ -81,6 +81,14 @@ describe("Lua to Redis", () => {
     "return setmetatable({1}, {__index = {ok = 'faked', [2] = 'hidden'}})",
   ];
   for (const script of scripts) test(script, () => same(script, ["k1", "k2"], ["a", "10"]));
+
+  // Redis converts a value while Lua 5.1's C stack has room for it: 7,994 tables deep, a value
+  // one level deeper becomes the error in its place.
+  const nested = (depth: number, leaf: string) => `local t = {} local c = t for i = 1, ${depth} do local x = {} c[1] = x c = x end c[1] = ${leaf} return t`;
+  for (const depth of [100, 7993, 7994, 7995]) {
+    test(`a result nested ${depth} tables deep converts as far as Redis converts it`, () => same(nested(depth, "'leaf'")));
+  }
+  test("an error table deep in a result converts as Redis converts it", () => same(nested(7994, "{err = 'deep'}")));
 });
 
 describe("bytes across the bridge", () => {

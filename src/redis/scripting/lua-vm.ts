@@ -62,8 +62,12 @@ const T_TABLE = 5;
 const T_FUNCTION = 6;
 /** Instructions between two calls of the count hook: about 10–50 µs of Lua. */
 const HOOK_INSTRUCTIONS = 10_000;
-/** Deepest table nesting converted to a reply (Redis refuses deeper ones the same way). */
-const NESTING_MAX = 64;
+/**
+ * How deep in a script's result a value can be and still be converted: Redis 7.0 asks Lua 5.1
+ * for 4 stack slots more at each value (luaReplyToRedisReply), one level of nesting holding one,
+ * and its C stack has 8000; a value past that converts to this error in place.
+ */
+const NESTING_MAX = 7995;
 
 // --- Memory: a scratch buffer for strings going in, a cell for lengths coming out.
 let scratchPointer = wasm._malloc(4096);
@@ -206,6 +210,7 @@ function pushReply(L: number, reply: Reply, depth = 0): void {
 // --- Lua values out (script results), Redis's luaReplyToRedisReply.
 
 function readReply(L: number, idx: number, depth: number): Reply {
+  if (depth >= NESTING_MAX) return new ErrorReply("ERR reached lua stack limit");
   switch (typeAt(L, idx)) {
     case T_STRING:
       return readBinary(L, idx);
@@ -258,7 +263,6 @@ function readTableReply(L: number, idx: number, depth: number): Reply {
     return new StatusReply(status);
   }
   pop(L, 1);
-  if (depth >= NESTING_MAX) return new ErrorReply("ERR reached lua stack limit");
   const out: Reply[] = [];
   for (let i = 1; ; i++) {
     if (wasm._lua_rawgeti(L, table, int64(i)) === T_NIL) {
