@@ -3,7 +3,8 @@
 // commands that answer at once are here. Nothing here touches the keyspace or the change log.
 
 import type { CommandContext, CommandSpec } from "../engine/command.ts";
-import { status, type Reply } from "../engine/reply.ts";
+import type { Reply } from "../engine/reply.ts";
+import { helpReply } from "./help.ts";
 import { brokerOf, existingBrokerOf } from "../pubsub.ts";
 
 const group = "pubsub";
@@ -42,8 +43,7 @@ function pubsubShardnumsubCommand(_ctx: CommandContext, argv: string[]): Reply {
 
 // PUBSUB HELP
 function pubsubHelpCommand(_ctx: CommandContext, _argv: string[]): Reply {
-  return [
-    "PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+  return helpReply("PUBSUB", [
     "CHANNELS [<pattern>]",
     "    Return the currently active channels matching a <pattern> (default: '*').",
     "NUMPAT",
@@ -55,9 +55,7 @@ function pubsubHelpCommand(_ctx: CommandContext, _argv: string[]): Reply {
     "    Return the currently active shard level channels matching a <pattern> (default: '*').",
     "SHARDNUMSUB [<shardchannel> ...]",
     "    Return the number of subscribers for the specified shard level channel(s)",
-    "HELP",
-    "    Print this help.",
-  ].map(status);
+  ]);
 }
 
 const introspection: CommandSpec["flags"] = ["pubsub", "loading", "stale"];

@@ -8,6 +8,7 @@ import { keysAfterNumkeys, type CommandContext, type CommandFlag, type CommandSp
 import { errors } from "../engine/errors.ts";
 import { parseSafeInteger } from "../engine/args.ts";
 import { OK, status, type Reply } from "../engine/reply.ts";
+import { helpReply } from "./help.ts";
 import { invoke, killRunning, runScript, scriptingOf, type Library } from "../scripting/runner.ts";
 
 const group = "scripting";
@@ -89,17 +90,20 @@ function scriptKillCommand(ctx: CommandContext, _argv: string[]): Reply {
   return OK;
 }
 
-function helpReply(container: string, lines: string[]): Reply {
-  return [`${container} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`, ...lines, "HELP", "    Print this help."].map(status);
-}
 
 // SCRIPT HELP
 function scriptHelpCommand(_ctx: CommandContext, _argv: string[]): Reply {
   return helpReply("SCRIPT", [
+    "DEBUG (YES|SYNC|NO)",
+    "    Set the debug mode for subsequent scripts executed.",
     "EXISTS <sha1> [<sha1> ...]",
     "    Return information about the existence of the scripts in the script cache.",
     "FLUSH [ASYNC|SYNC]",
     "    Flush the Lua scripts cache. Very dangerous on replicas.",
+    "    When called without the optional mode argument, the behavior is determined by the",
+    "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+    "    * ASYNC: Asynchronously flush the scripts cache.",
+    "    * SYNC: Synchronously flush the scripts cache.",
     "KILL",
     "    Kill the currently executing Lua script.",
     "LOAD <script>",
@@ -225,17 +229,38 @@ function functionHelpCommand(_ctx: CommandContext, _argv: string[]): Reply {
     "DELETE <LIBRARY NAME>",
     "    Delete the given library.",
     "LIST [LIBRARYNAME PATTERN] [WITHCODE]",
-    "    Return general information on all the libraries.",
+    "    Return general information on all the libraries:",
+    "    * Library name",
+    "    * The engine used to run the Library",
+    "    * Library description",
+    "    * Functions list",
+    "    * Library code (if WITHCODE is given)",
+    "    It also possible to get only function that matches a pattern using LIBRARYNAME argument.",
     "STATS",
-    "    Return information about the current function running.",
+    "    Return information about the current function running:",
+    "    * Function name",
+    "    * Command used to run the function",
+    "    * Duration in MS that the function is running",
+    "    If no function is running, return nil",
+    "    In addition, returns a list of available engines.",
     "KILL",
     "    Kill the current running function.",
     "FLUSH [ASYNC|SYNC]",
     "    Delete all the libraries.",
+    "    When called without the optional mode argument, the behavior is determined by the",
+    "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+    "    * ASYNC: Asynchronously flush the libraries.",
+    "    * SYNC: Synchronously flush the libraries.",
     "DUMP",
-    "    Return a serialized payload representing the current libraries.",
+    "    Return a serialized payload representing the current libraries, can be restored using FUNCTION RESTORE command",
     "RESTORE <PAYLOAD> [FLUSH|APPEND|REPLACE]",
-    "    Restore the libraries represented by the given payload.",
+    "    Restore the libraries represented by the given payload, it is possible to give a restore policy to",
+    "    control how to handle existing libraries (default APPEND):",
+    "    * FLUSH: delete all existing libraries.",
+    "    * APPEND: appends the restored libraries to the existing libraries. On collision, abort.",
+    "    * REPLACE: appends the restored libraries to the existing libraries, On collision, replace the old",
+    "      libraries with the new libraries (notice that even on this option there is a chance of failure",
+    "      in case of functions name collision with another library).",
   ]);
 }
 

@@ -10,6 +10,7 @@ import { errors } from "../engine/errors.ts";
 import { globMatch } from "../engine/glob.ts";
 import type { Entry } from "../engine/keyspace.ts";
 import { OK, PONG, status, type Reply } from "../engine/reply.ts";
+import { helpReply } from "./help.ts";
 import type { StructuredValue } from "../types/value.ts";
 import { stringEncoding } from "./string.ts";
 
@@ -344,15 +345,6 @@ function commandGetkeysCommand(ctx: CommandContext, argv: string[]): Reply {
   return commandKeys(spec, target);
 }
 
-/** A container's HELP reply, worded like Redis's addReplyHelp. */
-function helpReply(container: string, lines: string[]): Reply {
-  return [
-    `${container} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`,
-    ...lines,
-    "HELP",
-    "    Prints this help.",
-  ].map(status);
-}
 
 // COMMAND HELP
 function commandHelpCommand(_ctx: CommandContext, _argv: string[]): Reply {

@@ -8,7 +8,8 @@
 import { streamKeys, type CommandContext, type CommandSpec } from "../engine/command.ts";
 import { int64OrThrow, parseInt64 } from "../engine/args.ts";
 import { errors } from "../engine/errors.ts";
-import { OK, status, type Reply } from "../engine/reply.ts";
+import { OK, type Reply } from "../engine/reply.ts";
+import { helpReply } from "./help.ts";
 import {
   Consumer,
   ConsumerGroup,
@@ -128,10 +129,6 @@ const entryReply = (entry: StreamEntry): Reply => [formatStreamId(entry.id), [..
 // An int64 reply: a number while exact, a bigint beyond 2^53.
 const integerReply = (value: bigint): number | bigint => (Number.isSafeInteger(Number(value)) ? Number(value) : value);
 
-/** A container's HELP reply, worded like Redis's addReplyHelp. */
-function helpReply(container: string, lines: string[]): Reply {
-  return [`${container} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`, ...lines, "HELP", "    Prints this help."].map(status);
-}
 
 /** The XCLAIM Redis propagates for a delivery or claim: replays owner, time, count and the group's last id. */
 function claimEffect(key: string, groupName: string, group: ConsumerGroup, pending: PendingEntry): string[] {

@@ -325,6 +325,10 @@ describe("commands a script may not call, refused in Redis's words", () => {
   }
 });
 
+describe("HELP of the scripting and pub/sub containers, as Redis 7.0 words it", () => {
+  test("SCRIPT HELP, FUNCTION HELP and PUBSUB HELP", () => sameReplies([["SCRIPT", "HELP"], ["FUNCTION", "HELP"], ["PUBSUB", "HELP"]]));
+});
+
 describe("compile errors and library refusals, in Lua 5.1's and Redis 7.0's words", () => {
   for (const script of ["return (", "return 'abc", "return [[abc", "local 1", "for", "if x then", "x = = 1"]) {
     test(`EVAL ${script}`, () => sameReplies([["EVAL", script, "0"]]));
