@@ -463,6 +463,14 @@ describe("the Lua 5.1 library, as Redis 7.0", () => {
       lua`return bit.tohex("x")`,
     ));
 
+  test("redis.error_reply and redis.status_reply return an error table for a wrong argument", () =>
+    sameEach(
+      lua`return redis.error_reply()`,
+      lua`return redis.status_reply(1)`,
+      lua`local x = redis.error_reply() return {type(x), x.err}`,
+      lua`return {pcall(redis.error_reply)}`,
+    ));
+
   test("redis.log, redis.set_repl and redis.acl_check_cmd check their arguments as Redis does", () =>
     sameEach(
       lua`return redis.log(99, "x")`,

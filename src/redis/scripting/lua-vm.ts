@@ -184,6 +184,13 @@ function pushErrorTable(L: number, message: string): void {
   wasm._lua_setfield(L, -2, cString("err"));
 }
 
+/** A C function's result: Redis's error object. */
+function returnErrorTable(L: number, message: string): number {
+  wasm._lua_settop(L, 0);
+  pushErrorTable(L, message);
+  return 1;
+}
+
 // --- Replies into Lua (redis.call results), RESP2 rules of spec §8.3.
 
 function pushReply(L: number, reply: Reply, depth = 0): void {
@@ -527,13 +534,14 @@ const cFunctions: Record<string, (L: number) => number> = {
     pushBinary(L, new Bun.CryptoHasher("sha1").update(Buffer.from(readBinary(L, 1), "latin1")).digest("hex"));
     return 1;
   },
+  // compat: with a wrong argument these two return an error table instead of raising (Redis 7.0 does).
   error_reply: (L) => {
-    if (wasm._lua_gettop(L) !== 1 || typeAt(L, 1) !== T_STRING) return raiseMessage(L, "wrong number or type of arguments");
+    if (wasm._lua_gettop(L) !== 1 || typeAt(L, 1) !== T_STRING) return returnErrorTable(L, "ERR wrong number or type of arguments");
     pushErrorTable(L, errorReplyText(readBinary(L, 1)));
     return 1;
   },
   status_reply: (L) => {
-    if (wasm._lua_gettop(L) !== 1 || typeAt(L, 1) !== T_STRING) return raiseMessage(L, "wrong number or type of arguments");
+    if (wasm._lua_gettop(L) !== 1 || typeAt(L, 1) !== T_STRING) return returnErrorTable(L, "ERR wrong number or type of arguments");
     wasm._lua_createtable(L, 0, 1);
     pushBinary(L, readBinary(L, 1));
     wasm._lua_setfield(L, -2, cString("ok"));
