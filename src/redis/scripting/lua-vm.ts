@@ -939,7 +939,7 @@ const allocatorPointer: number = wasm.addFunction((ud: number, pointer: number, 
   }
   // With a null pointer, oldBytes is the kind of object, not a size.
   const delta = pointer !== 0 ? newBytes - oldBytes : newBytes;
-  if (vm !== undefined && delta > 0 && vm.memoryBytes + delta > vm.memoryBytesMax) return 0;
+  if (vm !== undefined && delta > 0 && vm.memoryCapped && vm.memoryBytes + delta > vm.memoryBytesMax) return 0;
   const moved: number = wasm._realloc(pointer, newBytes);
   if (moved !== 0 && vm !== undefined) vm.memoryBytes += delta;
   return moved;
@@ -982,6 +982,8 @@ export function asLua51RuntimeError(message: string, where: string | undefined):
 export class LuaVm {
   readonly id = nextVmId++;
   memoryBytes = 0;
+  /** False while the runner itself allocates in the VM, past the script's memory limit. */
+  memoryCapped = true;
   private readonly L: number;
   private execution: Execution | undefined;
   private thread = 0;
@@ -1134,7 +1136,15 @@ export class LuaVm {
       wasm._lua_settop(thread, 0);
       return { status: "done", reply };
     }
-    const outcome = this.errorOutcome(thread, status, execution);
+    // Reading the error allocates (its position, its text): a script that failed for want of
+    // memory left none, and an allocation failing outside a protected call aborts the VM.
+    this.memoryCapped = false;
+    let outcome: CallOutcome & { status: "error" };
+    try {
+      outcome = this.errorOutcome(thread, status, execution);
+    } finally {
+      this.memoryCapped = true;
+    }
     // A coroutine that failed is dead; a fresh one runs the next script.
     this.newThread();
     if (outcome.outOfMemory) this.collectGarbage();

@@ -37,12 +37,14 @@ describe("time limit", () => {
     expect(engine.run("EVAL", "return 'next'", 0)).toBe("next");
   });
 
-  test("pcall, xpcall and coroutines cannot swallow the stop", () => {
+  test("pcall, xpcall, coroutines and library callbacks cannot swallow the stop", () => {
     const engine = tickingEngine();
     for (const script of [
       "while true do pcall(function() while true do end end) end",
       "while true do xpcall(function() while true do end end, function(e) return e end) end",
       "while true do coroutine.resume(coroutine.create(function() while true do end end)) end",
+      "table.foreach({1}, function() while true do end end)",
+      "return bit.band(1, (function() while true do end end)())",
     ]) {
       expect((plain(engine.run("EVAL", script, 0)) as { error: string }).error).toContain("Script killed by timeout");
     }
@@ -116,5 +118,14 @@ describe("memory limit", () => {
     expect(reply.error).toStartWith(`ERR Script exceeded the Lua memory limit of ${16 * 1024 * 1024} bytes script: `);
     expect((plain(engine.run("EVAL", "return string.rep('x', 64 * 1024 * 1024)", 0)) as { error: string }).error).toContain("memory limit");
     expect(engine.run("EVAL", "local t = {} for i = 1, 1000 do t[i] = i end return #t", 0)).toBe(1000);
+  });
+
+  test("wherever the memory runs out, the error is read and the VM keeps working", () => {
+    const engine = tickingEngine(100_000_000, 4 * 1024 * 1024);
+    for (const size of [1, 7, 13, 50, 100, 333, 1000]) {
+      const script = `local t = {} local i = 0 while true do i = i + 1 t[i] = string.rep('x', ${size}) .. i end`;
+      expect((plain(engine.run("EVAL", script, 0)) as { error: string }).error).toContain("memory limit");
+      expect(engine.run("EVAL", "return 'still here'", 0)).toBe("still here");
+    }
   });
 });
