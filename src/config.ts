@@ -113,7 +113,7 @@ export const options = {
     type: "integer",
     default: 128 * 1024 * 1024,
     min: 1024 * 1024,
-    doc: "largest Lua heap of one database; a script allocating past it is stopped with an error",
+    doc: "most a Lua script may allocate on top of what its database's Lua VM holds when it starts; a script allocating past it is stopped with an error",
   },
   fsync: {
     flag: "fsync",

@@ -466,6 +466,8 @@ interface Execution {
   killMessage: string | undefined;
   /** True while redis.call runs a command: a nested script call must not yield or re-enter. */
   inCommand: boolean;
+  /** The VM's heap may grow to this while the script runs: the least it held since the start, plus the limit. */
+  memoryLimitBytes: number;
 }
 
 let current: Execution | undefined;
@@ -932,16 +934,19 @@ const allocatorPointer: number = wasm.addFunction((ud: number, pointer: number, 
   const vm = vmsById.get(ud);
   if (newBytes === 0) {
     if (pointer !== 0) {
-      if (vm !== undefined) vm.memoryBytes -= oldBytes;
+      if (vm !== undefined) vm.freed(oldBytes);
       wasm._free(pointer);
     }
     return 0;
   }
   // With a null pointer, oldBytes is the kind of object, not a size.
   const delta = pointer !== 0 ? newBytes - oldBytes : newBytes;
-  if (vm !== undefined && delta > 0 && vm.memoryCapped && vm.memoryBytes + delta > vm.memoryBytesMax) return 0;
+  if (vm !== undefined && delta > 0 && vm.memoryBytes + delta > vm.memoryLimitBytes) return 0;
   const moved: number = wasm._realloc(pointer, newBytes);
-  if (moved !== 0 && vm !== undefined) vm.memoryBytes += delta;
+  if (moved !== 0 && vm !== undefined) {
+    if (delta < 0) vm.freed(-delta);
+    else vm.memoryBytes += delta;
+  }
   return moved;
 }, "iiiii");
 
@@ -982,8 +987,24 @@ export function asLua51RuntimeError(message: string, where: string | undefined):
 export class LuaVm {
   readonly id = nextVmId++;
   memoryBytes = 0;
-  /** False while the runner itself allocates in the VM, past the script's memory limit. */
-  memoryCapped = true;
+  /**
+   * How far the heap may grow: a running script's limit, else unbounded. The limit counts from
+   * what the VM held when the script started (cached scripts, its arguments) or, once garbage is
+   * collected, from the least since, so no script is refused for what others left. The runner's own allocations
+   * (arguments, compiled scripts, reading an error after a script used all its memory) must
+   * not fail: one failing outside a protected call makes Lua panic and the WebAssembly module
+   * abort, for every database.
+   */
+  memoryLimitBytes = Infinity;
+
+  /**
+   * Counts memory given back. While a script runs, its limit follows the heap down: garbage
+   * others left, collected now, does not become room for the script.
+   */
+  freed(bytes: number): void {
+    this.memoryBytes -= bytes;
+    if (this.memoryLimitBytes !== Infinity) this.memoryLimitBytes = Math.min(this.memoryLimitBytes, this.memoryBytes + this.memoryBytesMax);
+  }
   private readonly L: number;
   private execution: Execution | undefined;
   private thread = 0;
@@ -1098,7 +1119,7 @@ export class LuaVm {
       pushStringArray(thread, args);
       argumentCount = 2;
     }
-    this.execution = { vm: this, host, thread, killMessage: undefined, inCommand: false };
+    this.execution = { vm: this, host, thread, killMessage: undefined, inCommand: false, memoryLimitBytes: this.memoryBytes + this.memoryBytesMax };
     return this.resumeWith(argumentCount);
   }
 
@@ -1123,10 +1144,13 @@ export class LuaVm {
     const previous = current;
     current = execution;
     let status: number;
+    this.memoryLimitBytes = execution.memoryLimitBytes;
     try {
       status = wasm._lua_resume(thread, this.L, argumentCount, lengthCell);
     } finally {
       current = previous;
+      execution.memoryLimitBytes = this.memoryLimitBytes;
+      this.memoryLimitBytes = Infinity;
     }
     if (status === LUA_YIELD) return { status: "yielded" };
     this.execution = undefined;
@@ -1136,15 +1160,7 @@ export class LuaVm {
       wasm._lua_settop(thread, 0);
       return { status: "done", reply };
     }
-    // Reading the error allocates (its position, its text): a script that failed for want of
-    // memory left none, and an allocation failing outside a protected call aborts the VM.
-    this.memoryCapped = false;
-    let outcome: CallOutcome & { status: "error" };
-    try {
-      outcome = this.errorOutcome(thread, status, execution);
-    } finally {
-      this.memoryCapped = true;
-    }
+    const outcome = this.errorOutcome(thread, status, execution);
     // A coroutine that failed is dead; a fresh one runs the next script.
     this.newThread();
     if (outcome.outOfMemory) this.collectGarbage();

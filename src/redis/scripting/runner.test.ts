@@ -120,6 +120,16 @@ describe("memory limit", () => {
     expect(engine.run("EVAL", "local t = {} for i = 1, 1000 do t[i] = i end return #t", 0)).toBe(1000);
   });
 
+  test("the limit counts what a script allocates, not the arguments or cached scripts it starts with", () => {
+    const engine = tickingEngine(100_000_000, 4 * 1024 * 1024);
+    const big = "x".repeat(5 * 1024 * 1024);
+    expect(engine.run("EVAL", "return #ARGV[1] + #KEYS[1]", 1, big, big)).toBe(2 * big.length);
+    expect(engine.run("EVAL", `local s = '${big}' return #s`, 0)).toBe(big.length);
+    expect(engine.run("EVAL", "return 'next'", 0)).toBe("next");
+    expect((plain(engine.run("EVAL", "return ARGV[1] .. ARGV[1]", 0, big)) as { error: string }).error).toContain("memory limit");
+    expect(engine.run("EVAL", "return 'after'", 0)).toBe("after");
+  });
+
   test("wherever the memory runs out, the error is read and the VM keeps working", () => {
     const engine = tickingEngine(100_000_000, 4 * 1024 * 1024);
     for (const size of [1, 7, 13, 50, 100, 333, 1000]) {
