@@ -463,6 +463,13 @@ describe("the Lua 5.1 library, as Redis 7.0", () => {
       lua`return bit.tohex("x")`,
     ));
 
+  test("numbers given to redis.call are written as Redis's printf writes them", () =>
+    sameEach(
+      lua`redis.call("SET", "k", 0/0) return redis.call("GET", "k")`,
+      lua`redis.call("SET", "k", math.huge - math.huge) return redis.call("GET", "k")`,
+      lua`return {redis.call("ECHO", 1/0), redis.call("ECHO", -1/0), redis.call("ECHO", 0.1), redis.call("ECHO", 1e100)}`,
+    ));
+
   test("redis.error_reply and redis.status_reply return an error table for a wrong argument", () =>
     sameEach(
       lua`return redis.error_reply()`,

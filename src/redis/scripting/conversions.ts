@@ -32,6 +32,9 @@ function trimZeros(text: string): string {
 /** A float argument of redis.call as Redis 7 writes it ("%.17g"). */
 export function formatNumberArgument(value: number): string {
   if (Number.isInteger(value) && Math.abs(value) < 1e17) return Object.is(value, -0) ? "-0" : String(value);
+  // compat: a NaN Lua arithmetic makes on x86 (0/0, inf - inf) has its sign set, which Redis's
+  // printf writes "-nan"; a NaN's sign does not survive into JS.
+  if (Number.isNaN(value)) return "-nan";
   return formatGeneral(value, 17);
 }
 
