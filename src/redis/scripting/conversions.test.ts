@@ -494,6 +494,95 @@ describe("the Lua 5.1 library, as Redis 7.0", () => {
     ));
 });
 
+describe("cjson.decode, as Redis 7.0", () => {
+  // Each test runs its scripts on both servers in order. String.raw keeps Lua's own escapes.
+  const lua = String.raw;
+  const sameEach = async (...scripts: string[]) => {
+    for (const script of scripts) await same(script);
+  };
+  // A script returning what pcall(cjson.decode, text) gives for each text: a value as "%.17g" or
+  // its type, or the error (raised from pcall, so with no script position).
+  const decodeEach = (...texts: string[]) =>
+    `local r = {} for _, text in ipairs({${texts.join(", ")}}) do ` +
+    `local ok, v = pcall(cjson.decode, text) ` +
+    `r[#r + 1] = not ok and v or type(v) == "number" and string.format("%.17g", v) or type(v) == "string" and v or type(v) ` +
+    `end return r`;
+
+  test("a number is whatever C's strtod reads: hex, nan, inf, leading zeros and signs", () =>
+    sameEach(
+      decodeEach(...["0x10", "-0x1p-2", "0X1F", "0x1.8p1", "NaN", "nan", "-nan", "nan(12)", "inf", "-Infinity", "INF", "+inf"].map((t) => `"${t}"`)),
+      decodeEach(...["01", "+1", "1.", "-.5", "1.e5", "1E+2", "-0", "1e400", "-1e400", "1e-400", "123456789012345678901234567890", "9007199254740993"].map((t) => `"${t}"`)),
+      // Rounding at the edges of hex floats: ties to even, subnormals, overflow.
+      decodeEach(...["0x1fffffffffffff8", "0x1fffffffffffff7", "0x1.8p-1074", "0x2.8p-1074", "0x1p-1075", "0x1.0000001p-1075", "0x1.fffffffffffff8p1023", "0x1p99999999999"].map((t) => `"${t}"`)),
+      lua`return string.format("%.17g", cjson.decode("[1.5e-3]")[1])`,
+      lua`return cjson.decode("1.9")`,
+    ));
+
+  test("what strtod cannot read, or reads only the start of, is an invalid number or token", () =>
+    sameEach(
+      decodeEach(...[".5", "-", "+", "-x", "- 1", "--1", "+-1", "1e", "1e+", "0x", "0xp1", "0x1p", "infinit", "Nan", "nul", "tru", "True", "x"].map((t) => `"${t}"`)),
+      lua`return cjson.decode("-")`,
+      lua`return cjson.decode(".5")`,
+    ));
+
+  test("a syntax error names the token found and its character", () =>
+    sameEach(
+      lua`return cjson.decode("[1 2]")`,
+      decodeEach(...['"[1,2] x"', '""', '"   "', '"["', '"]"', '"[1,]"', '"[,]"', '"[1}"', '"[:]"', '"@"']),
+      decodeEach(...[`'{1:2}'`, `'{"a" 1}'`, `'{"a":1,}'`, `'{"a":1'`, `'{"a":}'`, `'{"a":1 "b":2}'`, `'{"a":1]'`, `'{'`, `'{,}'`, `'{"a"'`]),
+      decodeEach(`" \\t\\r\\n[ 1 ,\\n 2 ]\\n "`, `"\\v1"`, `"\\f1"`, `"1 2"`, `"[1]]"`),
+    ));
+
+  test("string escapes: \\u as UTF-8, surrogate pairs joined, anything else refused where it starts", () =>
+    sameEach(
+      // Long brackets keep the JSON's backslashes from Lua.
+      lua`return cjson.decode([=[["\u00e9\u20ac\uFFFF", "\ud83d\ude00", "\u0000", "\b\f\n\r\t\/\\\""]]=])`,
+      decodeEach(...['"\\x"', '"\\u12"', '"\\uzzzz"', '"\\ud83d"', '"\\ude00\\ud83d"', '"\\ud83dx\\ude00"', '"\\ud83d\\u0041"', '"abc', '"\\', '"\\u', '{"a\\q":1}'].map((t) => `[=[${t}]=]`)),
+    ));
+
+  test("raw control characters and any other byte stand for themselves in a string", () =>
+    sameEach(lua`return cjson.decode('"a\tb\nc\1\31\127"')`, lua`return cjson.decode('["\128\255", "w\195\182rld"]')`));
+
+  test("the text ends at its first NUL, and one among the first two bytes is refused as UTF-16", () =>
+    sameEach(
+      lua`return cjson.decode("[1]\0garbage")`,
+      lua`return cjson.decode("\0[1]")`,
+      lua`return cjson.decode("1\0")`,
+      decodeEach(lua`"\0"`, lua`" [\0"`, lua`"  \0  "`, lua`'"ab\0cd"'`, lua`"-\0"`),
+    ));
+
+  test("1,000 nested arrays or objects decode, the 1,001st is refused where it opens", () =>
+    sameEach(
+      lua`local t = cjson.decode(string.rep("[", 1000) .. '"deep"' .. string.rep("]", 1000)) local n = 0 while type(t) == "table" do n = n + 1 t = t[1] end return {n, t}`,
+      lua`local t = cjson.decode(string.rep('{"a":', 1000) .. "1" .. string.rep("}", 1000)) local n = 0 while type(t) == "table" do n = n + 1 t = t.a end return {n, t}`,
+      lua`return cjson.decode(string.rep("[", 1001) .. string.rep("]", 1001))`,
+      lua`return cjson.decode(string.rep(" [", 1001))`,
+      lua`return cjson.decode(string.rep('[{"a":', 501))`,
+      lua`return cjson.decode(string.rep("[", 1000) .. "x")`,
+    ));
+
+  test("one argument, a string or a number (read as its %.14g text)", () =>
+    sameEach(
+      lua`return {cjson.decode(1), cjson.decode(-2.5), string.format("%.17g", cjson.decode(2^-21)), tostring(cjson.decode(0/0)), tostring(cjson.decode(-(0/0)))}`,
+      lua`return cjson.decode()`,
+      lua`return cjson.decode("[1]", 2)`,
+      lua`return cjson.decode({})`,
+      lua`return cjson.decode(nil)`,
+      lua`return cjson.decode(cjson.null)`,
+      lua`local d = cjson.decode return d(true)`,
+      lua`return {pcall(cjson.decode)}`,
+    ));
+
+  test("null is cjson.null, objects and arrays are tables, a repeated key keeps its last value", () =>
+    sameEach(
+      lua`local t = cjson.decode('{"a":[1,2,{"b":null}],"c":true,"d":false,"e":"x"}') return {t.a[2], t.a[3].b == cjson.null, t.c, t.d, t.e, #t.a}`,
+      lua`local t = cjson.decode('{"a":1,"a":null,"b":null,"b":2,"1":3}') return {t.a == cjson.null, t.b, t["1"], t[1] == nil}`,
+      lua`local t = cjson.decode('[[],{}]') return {#t, next(t[1]) == nil, next(t[2]) == nil, type(cjson.null)}`,
+      lua`return cjson.decode('[1,"two",null,[3]]')`,
+      lua`return #cjson.decode("[" .. string.rep("1,", 100000) .. "1]")`,
+    ));
+});
+
 describe("struct and cmsgpack, as Redis 7.0", () => {
   // Each test runs its scripts on both servers in order. String.raw keeps Lua's own escapes.
   const lua = String.raw;
@@ -667,12 +756,23 @@ describe("number formatting", () => {
     expect(formatNumberArgument(1 / 3)).toBe("0.33333333333333331");
     expect(formatNumberArgument(1e-5)).toBe("1.0000000000000001e-05");
     expect(formatNumberArgument(Infinity)).toBe("inf");
+    // Past 2^53 every digit is written, not the shortest text that reads back.
+    expect(formatNumberArgument(2 ** 56)).toBe("72057594037927936");
   });
 
   test("%.14g as Lua 5.1 and cjson print numbers", () => {
     expect(formatLuaNumber(0.1)).toBe("0.1");
     expect(formatLuaNumber(1e15)).toBe("1e+15");
-    expect(formatLuaNumber(123456789012345)).toBe("1.2345678901235e+14");
+    // An exact tie goes to the even digit, as glibc's printf rounds (JS's toExponential rounds up).
+    expect(formatLuaNumber(123456789012345)).toBe("1.2345678901234e+14");
+    expect(formatLuaNumber(123456789012355)).toBe("1.2345678901236e+14");
+    expect(formatLuaNumber(2 ** -21)).toBe("4.7683715820312e-07");
+    expect(formatLuaNumber(12345678901234.5)).toBe("12345678901234");
+    expect(formatGeneral(0.125, 2)).toBe("0.12");
+    expect(formatGeneral(0.375, 2)).toBe("0.38");
+    expect(formatGeneral(2.5, 1)).toBe("2");
+    expect(formatGeneral(-2.5, 1)).toBe("-2");
+    expect(formatGeneral(15, 1)).toBe("2e+01");
     expect(formatGeneral(0.0001, 14)).toBe("0.0001");
     expect(formatGeneral(0.00001, 14)).toBe("1e-05");
   });

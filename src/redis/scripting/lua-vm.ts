@@ -12,6 +12,7 @@ import { LuaFactory } from "wasmoon";
 import wasmPath from "wasmoon/dist/glue.wasm" with { type: "file" };
 import { latin1Slice } from "../../util/bytes.ts";
 import { ErrorReply, StatusReply, type Reply } from "../engine/reply.ts";
+import { decodeJson, NEGATIVE_NAN, type JsonValue } from "./cjson-decode.ts";
 import { encodeMsgpack, unpackMsgpack, type PlainValue } from "./cmsgpack.ts";
 import { formatNumberArgument, formatLuaNumber } from "./conversions.ts";
 import { sandboxPrelude } from "./sandbox.ts";
@@ -51,6 +52,7 @@ const LUA_OK = 0;
 const LUA_YIELD = 1;
 const LUA_ERRMEM = 4;
 const LUA_MASKCOUNT = 8;
+const LUA_OPUNM = 12;
 /** lua_typename's names, by type number (LUA_TLIGHTUSERDATA, 2, is a "userdata" too). */
 const LUA_TYPE_NAMES = ["nil", "boolean", "userdata", "number", "string", "table", "function", "userdata", "thread"];
 const T_NIL = 0;
@@ -282,38 +284,37 @@ function readTableReply(L: number, idx: number, depth: number): Reply {
   return out;
 }
 
-// --- cjson: Lua tables <-> JSON text through JS's JSON (the analytics scripts decode often).
+// --- cjson: Lua values to JSON text here; JSON text to values in cjson-decode.ts.
 
 const cjsonNullPointer = wasm._malloc(1);
 
-function pushPlain(L: number, value: unknown, depth: number): void {
-  if (depth > 1000) {
-    raiseMessage(L, "Found too many nested data structures");
-    return;
-  }
+/** A decoded JSON value onto the stack: null as cjson.null, numbers as floats (Lua 5.1 has no others). */
+function pushJson(L: number, value: JsonValue): void {
   wasm._lua_checkstack(L, 4);
   if (value === null) wasm._lua_pushlightuserdata(L, cjsonNullPointer);
   else if (typeof value === "string") pushBinary(L, value);
   else if (typeof value === "number") wasm._lua_pushnumber(L, value);
   else if (typeof value === "boolean") wasm._lua_pushboolean(L, value ? 1 : 0);
-  else if (Array.isArray(value)) {
+  else if (value === NEGATIVE_NAN) {
+    // The NaN JS hands over has its sign bit clear; Lua's unary minus sets it.
+    wasm._lua_pushnumber(L, NaN);
+    wasm._lua_arith(L, LUA_OPUNM);
+  } else if (Array.isArray(value)) {
     wasm._lua_createtable(L, value.length, 0);
     for (let i = 0; i < value.length; i++) {
-      pushPlain(L, value[i], depth + 1);
+      pushJson(L, value[i]!);
       wasm._lua_rawseti(L, -2, int64(i + 1));
     }
-  } else if (typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>);
-    wasm._lua_createtable(L, 0, entries.length);
-    for (const [key, item] of entries) {
-      pushBinary(L, key);
-      pushPlain(L, item, depth + 1);
+  } else {
+    const { keys, values } = value;
+    wasm._lua_createtable(L, 0, keys.length);
+    for (let i = 0; i < keys.length; i++) {
+      pushBinary(L, keys[i]!);
+      pushJson(L, values[i]!);
       wasm._lua_rawset(L, -3);
     }
-  } else wasm._lua_pushnil(L);
+  }
 }
-
-const textToBinaryString = (text: string) => (/[^\x00-\x7f]/.test(text) ? Buffer.from(text, "utf8").toString("latin1") : text);
 
 /** lua-cjson's encode_max_depth default. */
 const JSON_NESTING_MAX = 1000;
@@ -387,34 +388,6 @@ const jsonEscapes: Record<string, string> = { '"': '\\"', "\\": "\\\\", "/": "\\
 /** cjson's string escaping, on bytes: bytes from 0x80 pass through unchanged, '/' is escaped. */
 function jsonString(binary: string): string {
   return `"${binary.replace(/["\\/\x00-\x1f\x7f]/g, (ch) => jsonEscapes[ch] ?? `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`)}"`;
-}
-
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
-
-/**
- * JSON text (a binary string) to a value whose strings are binary strings. Valid UTF-8 goes
- * through JS's JSON and back to UTF-8 bytes (so \u escapes become UTF-8, as cjson makes them);
- * anything else is parsed as bytes, which keeps every byte of a string as it was.
- */
-function parseJsonBytes(binary: string): unknown {
-  let text: string;
-  try {
-    text = strictUtf8.decode(Buffer.from(binary, "latin1"));
-  } catch {
-    return JSON.parse(binary);
-  }
-  return reencodeStrings(JSON.parse(text));
-}
-
-function reencodeStrings(value: unknown): unknown {
-  if (typeof value === "string") return textToBinaryString(value);
-  if (Array.isArray(value)) return value.map(reencodeStrings);
-  if (value !== null && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) out[textToBinaryString(key)] = reencodeStrings(item);
-    return out;
-  }
-  return value;
 }
 
 function jsonText(value: PlainValue): string {
@@ -642,14 +615,17 @@ const cFunctions: Record<string, (L: number) => number> = {
     return 1;
   },
   json_decode: (L) => {
-    if (wasm._lua_gettop(L) !== 1 || typeAt(L, 1) !== T_STRING) return raiseMessage(L, "bad argument #1 to 'decode' (string expected)");
-    let value: unknown;
+    let value: JsonValue;
     try {
-      value = parseJsonBytes(readBinary(L, 1));
+      // lua_cjson.c checks the count before the type. A number reads as Lua 5.1 writes it
+      // ("%.14g"); for a NaN that is Lua 5.4's text too, the only one that keeps its sign.
+      if (wasm._lua_gettop(L) !== 1) throw new ArgumentError(1, "expected 1 argument");
+      const isText = typeAt(L, 1) === T_STRING || (typeAt(L, 1) === T_NUMBER && Number.isNaN(wasm._lua_tonumberx(L, 1, 0)));
+      value = decodeJson(isText ? readBinary(L, 1) : checkString(readArguments(L), 1));
     } catch (error) {
-      return raiseWithPosition(L, `cjson.decode: ${(error as Error).message}`);
+      return raiseLibraryError(L, error);
     }
-    pushPlain(L, value, 0);
+    pushJson(L, value);
     return 1;
   },
   msgpack_pack: (L) => {
