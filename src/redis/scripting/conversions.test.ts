@@ -26,6 +26,14 @@ async function same(script: string, keys: string[] = [], args: string[] = []): P
   expect({ script, reply: plain(engine.run(...argv)) }).toEqual({ script, reply: expected });
 }
 
+/** Runs each script on both, in order, as `same` does. */
+async function sameEach(...scripts: string[]): Promise<void> {
+  for (const script of scripts) await same(script);
+}
+
+/** Lua source as written: String.raw keeps Lua's own escapes ("\0", "\n") for Lua to read. */
+const lua = String.raw;
+
 /** Like `same`, with keys and arguments given as binary strings (one char per byte), sent as they are. */
 async function sameBytes(script: string, keys: string[], args: string[]): Promise<void> {
   const engine = createTestEngine();
@@ -356,10 +364,6 @@ describe("compile errors and library refusals, in Lua 5.1's and Redis 7.0's word
 });
 
 describe("the Lua 5.1 library, as Redis 7.0", () => {
-  const lua = String.raw;
-  const sameEach = async (...scripts: string[]) => {
-    for (const script of scripts) await same(script);
-  };
 
   test("string.format writes numbers and quotes strings as 5.1 did", () =>
     sameEach(
@@ -495,11 +499,6 @@ describe("the Lua 5.1 library, as Redis 7.0", () => {
 });
 
 describe("cjson.decode, as Redis 7.0", () => {
-  // Each test runs its scripts on both servers in order. String.raw keeps Lua's own escapes.
-  const lua = String.raw;
-  const sameEach = async (...scripts: string[]) => {
-    for (const script of scripts) await same(script);
-  };
   // A script returning what pcall(cjson.decode, text) gives for each text: a value as "%.17g" or
   // its type, or the error (raised from pcall, so with no script position).
   const decodeEach = (...texts: string[]) =>
@@ -584,11 +583,6 @@ describe("cjson.decode, as Redis 7.0", () => {
 });
 
 describe("struct and cmsgpack, as Redis 7.0", () => {
-  // Each test runs its scripts on both servers in order. String.raw keeps Lua's own escapes.
-  const lua = String.raw;
-  const sameEach = async (...scripts: string[]) => {
-    for (const script of scripts) await same(script);
-  };
 
   test("struct refusals carry the script's line and luaL's argument wording", () =>
     sameEach(

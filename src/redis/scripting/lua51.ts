@@ -83,12 +83,6 @@ local function truncate(n)
   return ceil(n)
 end
 
--- A float argument truncated, as 5.1 reads every integer argument; anything else unchanged.
-local function int(v)
-  if math_type(v) == "float" then return truncate(v) end
-  return v
-end
-
 -- luaL_checkint: a number or a numeric string, truncated.
 local function integerArgument(level, count, index, value, name)
   local n = (type(value) == "number" or type(value) == "string") and rawtonumber(value) or nil
@@ -315,7 +309,10 @@ do
   end
   math.mod = math.fmod
   math.pow = function(x, y) return x ^ y end
-  math.ldexp = function(m, e) return m * 2.0 ^ int(e) end
+  math.ldexp = function(...)
+    local m, e = ...
+    return m * 2.0 ^ integerArgument(2, select("#", ...), 2, e, "ldexp")
+  end
   math.frexp = function(x)
     if x == 0 or x ~= x or x == math.huge or x == -math.huge then return x, 0 end
     local e = math.floor(log(math.abs(x), 2)) + 1
