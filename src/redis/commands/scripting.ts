@@ -170,7 +170,7 @@ function functionStatsCommand(ctx: CommandContext, _argv: string[]): Reply {
   const state = scriptingOf(ctx.db);
   const running = state.running;
   const runningReply: Reply = running === undefined ? null : ["name", running.name, "command", [], "duration_ms", ctx.clock.nowMs() - running.startedAtMs];
-  return ["running_script", runningReply, "engines", ["LUA", ["libraries_count", state.libraries.size, "functions_count", state.functions.size]]];
+  return ["running_script", runningReply, "engines", ["LUA", ["libraries_count", state.libraries.size, "functions_count", state.functionCount]]];
 }
 
 // FUNCTION KILL
@@ -265,7 +265,7 @@ function functionHelpCommand(_ctx: CommandContext, _argv: string[]): Reply {
 }
 
 function fcallGeneric(ctx: CommandContext, argv: string[], readOnly: boolean): Reply {
-  const fn = scriptingOf(ctx.db).functions.get(argv[1]!);
+  const fn = scriptingOf(ctx.db).functionNamed(argv[1]!);
   if (fn === undefined) throw errors.functionNotFound();
   const { keys, args } = splitKeys(argv, 2, errors.badNumKeys);
   // compat: Upstash lets FCALL_RO run a function without `no-writes` and refuses its writes

@@ -333,6 +333,31 @@ describe("commands a script may not call, refused in Redis's words", () => {
   }
 });
 
+describe("function and library names, as Redis 7.0 compares them", () => {
+  const library = (name: string, ...functions: string[]) => `#!lua name=${name}\n${functions.map((fn) => `redis.register_function('${fn}', function() return '${name}.${fn}' end)`).join("\n")}`;
+
+  test("FCALL finds a function in any case; another library cannot take its name in another case", () =>
+    sameReplies([
+      ["FUNCTION", "LOAD", library("lib", "f")],
+      ["FCALL", "F", "0"],
+      ["FUNCTION", "LOAD", library("lib2", "F")],
+      ["FUNCTION", "LOAD", "REPLACE", library("lib", "F")],
+      ["FCALL", "f", "0"],
+    ]));
+
+  test("library names keep their case; LIBRARYNAME patterns match without it", () =>
+    sameReplies([
+      ["FUNCTION", "LOAD", library("lib", "f")],
+      ["FUNCTION", "LOAD", library("LIB", "g")],
+      ["FUNCTION", "LOAD", library("libx", "h")],
+      ["FUNCTION", "DELETE", "LIB"],
+      ["FUNCTION", "DELETE", "Lib"],
+      ["FUNCTION", "LIST", "LIBRARYNAME", "LIB"],
+      ["FUNCTION", "LIST", "LIBRARYNAME", "LIBX"],
+      ["FUNCTION", "STATS"],
+    ]));
+});
+
 describe("HELP of the scripting and pub/sub containers, as Redis 7.0 words it", () => {
   test("SCRIPT HELP, FUNCTION HELP and PUBSUB HELP", () => sameReplies([["SCRIPT", "HELP"], ["FUNCTION", "HELP"], ["PUBSUB", "HELP"]]));
 });

@@ -108,7 +108,8 @@ export class DatabaseScripting {
   /** Insertions and moves to the recent end of `scripts`, counted. */
   private moves = 0;
   readonly libraries = new Map<string, Library>();
-  readonly functions = new Map<string, RegisteredFunction>();
+  /** Every library's functions, by name without ASCII case: FCALL finds them so (Redis 7.0). */
+  private readonly functions = new Map<string, RegisteredFunction>();
   running: RunningScript | undefined;
   /** Script calls a native twin answered (tests look). */
   nativeRuns = 0;
@@ -250,7 +251,7 @@ export class DatabaseScripting {
     }
     if (registered.size === 0) throw new RedisError("ERR No functions registered");
     for (const functionName of registered.keys()) {
-      const owner = this.functions.get(functionName);
+      const owner = this.functions.get(caseless(functionName));
       if (owner !== undefined && owner.library !== name) {
         releaseAll();
         throw new RedisError(`ERR Function ${functionName} already exists`);
@@ -258,7 +259,8 @@ export class DatabaseScripting {
     }
     if (existing !== undefined) this.dropLibrary(existing);
     this.libraries.set(name, { name, code: body, functions: registered });
-    for (const fn of registered.values()) this.functions.set(fn.name, fn);
+    // compat: a library may hold names that differ in case only; FCALL finds the first.
+    for (const fn of registered.values()) if (!this.functions.has(caseless(fn.name))) this.functions.set(caseless(fn.name), fn);
     return name;
   }
 
@@ -281,15 +283,25 @@ export class DatabaseScripting {
 
   private dropLibrary(library: Library): void {
     for (const fn of library.functions.values()) {
-      this.functions.delete(fn.name);
+      if (this.functions.get(caseless(fn.name)) === fn) this.functions.delete(caseless(fn.name));
       this.vm.release(fn.ref);
     }
     this.libraries.delete(library.name);
   }
 
+  /** The function FCALL names, in any ASCII case. */
+  functionNamed(name: string): RegisteredFunction | undefined {
+    return this.functions.get(caseless(name));
+  }
+
+  get functionCount(): number {
+    return this.functions.size;
+  }
+
+  /** FUNCTION LIST LIBRARYNAME: the pattern matches without case, as Redis 7.0's does. */
   librariesMatching(pattern: string | undefined): Library[] {
     const all = [...this.libraries.values()];
-    return pattern === undefined ? all : all.filter((library) => globMatch(pattern, library.name));
+    return pattern === undefined ? all : all.filter((library) => globMatch(pattern, library.name, true));
   }
 }
 
@@ -311,6 +323,11 @@ export function scriptingOf(db: Database): DatabaseScripting {
 }
 
 /** Sets a database's script limits (node.ts, from --lua-time-limit-ms). */
+/** A name with its ASCII letters in lower case (Redis compares function names with strcasecmp). */
+function caseless(name: string): string {
+  return /[A-Z]/.test(name) ? name.replace(/[A-Z]/g, (letter) => letter.toLowerCase()) : name;
+}
+
 export function configureScripting(db: Database, options: Partial<ScriptingOptions>): void {
   Object.assign(scriptingOf(db).options, options);
 }
