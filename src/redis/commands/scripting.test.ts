@@ -300,6 +300,13 @@ describe("FUNCTION DUMP", () => {
     expect(plain(engine.run("FUNCTION", "RESTORE", payload))).toEqual({ status: "OK" });
     expect(engine.run("FCALL", "lib_echo", 0, "back")).toBe("back");
   });
+
+  test("a payload of downstash's earlier format still restores (a change log may hold one)", () => {
+    const engine = createTestEngine();
+    const legacy = `downstash-functions-v1\n${JSON.stringify([library("lib")])}`;
+    expect(plain(engine.run("FUNCTION", "RESTORE", legacy))).toEqual({ status: "OK" });
+    expect(engine.run("FCALL", "lib_echo", 0, "back")).toBe("back");
+  });
 });
 
 describe("FUNCTION RESTORE", () => {

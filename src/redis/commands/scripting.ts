@@ -9,6 +9,7 @@ import { errors } from "../engine/errors.ts";
 import { parseSafeInteger } from "../engine/args.ts";
 import { OK, status, type Reply } from "../engine/reply.ts";
 import { helpReply } from "./help.ts";
+import { decodeFunctionDump, encodeFunctionDump } from "../scripting/function-dump.ts";
 import { invoke, killRunning, runScript, scriptingOf, type Library } from "../scripting/runner.ts";
 
 const group = "scripting";
@@ -179,13 +180,28 @@ function functionKillCommand(ctx: CommandContext, _argv: string[]): Reply {
   return OK;
 }
 
-// compat: the payload is downstash's own (library codes as JSON), not Redis's RDB encoding;
-// it only has to round-trip through FUNCTION RESTORE.
-const DUMP_PREFIX = "downstash-functions-v1\n";
-
 // FUNCTION DUMP
 function functionDumpCommand(ctx: CommandContext, _argv: string[]): Reply {
-  return DUMP_PREFIX + JSON.stringify(scriptingOf(ctx.db).exportLibraries());
+  return encodeFunctionDump(scriptingOf(ctx.db).exportLibraries());
+}
+
+// The payload downstash's FUNCTION DUMP wrote before it wrote Redis's: a change log may hold a
+// FUNCTION RESTORE of one, which replay must still read.
+const LEGACY_DUMP_PREFIX = "downstash-functions-v1\n";
+
+/** The library codes of a FUNCTION RESTORE payload. */
+function restoredCodes(payload: string): string[] {
+  if (payload.startsWith(LEGACY_DUMP_PREFIX)) {
+    let codes: unknown;
+    try {
+      codes = JSON.parse(payload.slice(LEGACY_DUMP_PREFIX.length));
+    } catch {
+      codes = undefined;
+    }
+    if (!Array.isArray(codes) || !codes.every((code) => typeof code === "string")) throw errors.badDumpPayload();
+    return codes;
+  }
+  return decodeFunctionDump(payload);
 }
 
 // FUNCTION RESTORE serialized-value [FLUSH | APPEND | REPLACE]
@@ -196,21 +212,14 @@ function functionRestoreCommand(ctx: CommandContext, argv: string[]): Reply {
     policy = argv[3]!.toUpperCase();
     if (policy !== "FLUSH" && policy !== "APPEND" && policy !== "REPLACE") throw errors.restorePolicy();
   }
-  const payload = argv[2]!;
-  let codes: unknown;
-  try {
-    codes = payload.startsWith(DUMP_PREFIX) ? JSON.parse(payload.slice(DUMP_PREFIX.length)) : undefined;
-  } catch {
-    codes = undefined;
-  }
-  if (!Array.isArray(codes) || !codes.every((code) => typeof code === "string")) throw errors.badDumpPayload();
+  const codes = restoredCodes(argv[2]!);
   const state = scriptingOf(ctx.db);
   // Check every library before changing anything: APPEND refuses a name that exists.
-  if (policy === "APPEND") for (const code of codes as string[]) state.loadLibraryCheck(code);
+  if (policy === "APPEND") for (const code of codes) state.loadLibraryCheck(code);
   const previous = state.exportLibraries();
   if (policy === "FLUSH") state.flushLibraries();
   try {
-    for (const code of codes as string[]) state.loadLibrary(code, policy !== "APPEND", ctx.clock);
+    for (const code of codes) state.loadLibrary(code, policy !== "APPEND", ctx.clock);
   } catch (error) {
     // Put back what was there: a restore is all or nothing.
     state.flushLibraries();

@@ -7,6 +7,10 @@ import { startRedisOracle, type RedisOracle } from "../../../test/harness/redis-
 import { createTestEngine, plain } from "../../../test/harness/engine.ts";
 import { textToBinary } from "../../util/bytes.ts";
 import { formatGeneral, formatLuaNumber, formatNumberArgument } from "./conversions.ts";
+import { crc64 } from "./function-dump.ts";
+
+/** A 64-bit value as 8 little-endian bytes of a binary string. */
+const bytesLE = (value: bigint) => Array.from({ length: 8 }, (_, i) => String.fromCharCode(Number((value >> BigInt(8 * i)) & 0xffn))).join("");
 
 let oracle: RedisOracle;
 beforeAll(async () => {
@@ -356,6 +360,52 @@ describe("function and library names, as Redis 7.0 compares them", () => {
       ["FUNCTION", "LIST", "LIBRARYNAME", "LIBX"],
       ["FUNCTION", "STATS"],
     ]));
+});
+
+describe("FUNCTION DUMP and RESTORE, in Redis 7.0's payload", () => {
+  const small = "#!lua name=lib\nredis.register_function('f', function() return 1 end)";
+  const large = `#!lua name=big\n${Array.from({ length: 40 }, (_, i) => `redis.register_function('f${i}', function() return ${i} end)`).join("\n")}`;
+  // Redis lists libraries and their functions in its dicts' order: compared sorted by name.
+  const sortedByName = (entries: unknown[][]) => entries.toSorted((a, b) => String(a[1]).localeCompare(String(b[1])));
+  const byName = (libraries: unknown) => sortedByName((libraries as unknown[][]).map((library) => library.map((field, i) => (library[i - 1] === "functions" ? sortedByName(field as unknown[][]) : field))));
+
+  test("a library's payload is byte for byte Redis's", () => sameReplies([["FUNCTION", "LOAD", small], ["FUNCTION", "DUMP"]]));
+
+  test("a shebang line with no code after it is refused", () =>
+    sameReplies([["FUNCTION", "LOAD", "#!lua"], ["FUNCTION", "LOAD", "#!lua name=a"], ["EVAL", "#!lua", "0"], ["EVAL", "#!lua flags=no-writes", "0"]]));
+
+  test("payloads move between redis-server and downstash both ways, LZF-compressed ones too", async () => {
+    await oracle.client.send(["FUNCTION", "FLUSH"]);
+    await oracle.client.send(["FUNCTION", "LOAD", large]);
+    const fromRedis = (await oracle.client.send(["FUNCTION", "DUMP"])) as string;
+    expect(fromRedis.charCodeAt(1)).toBe(0xc3); // Redis compressed this one
+    const engine = createTestEngine();
+    expect(plain(engine.run("FUNCTION", "RESTORE", fromRedis))).toEqual({ status: "OK" });
+    engine.run("FUNCTION", "LOAD", small);
+    await oracle.client.send(["FUNCTION", "LOAD", small]);
+    const listed = plain(await oracle.client.send(["FUNCTION", "LIST", "WITHCODE"]));
+    expect(byName(plain(engine.run("FUNCTION", "LIST", "WITHCODE")))).toEqual(byName(listed));
+    await oracle.client.send(["FUNCTION", "FLUSH"]);
+    expect(plain(await oracle.client.send(["FUNCTION", "RESTORE", engine.run("FUNCTION", "DUMP") as string]))).toEqual({ status: "OK" });
+    expect(byName(plain(await oracle.client.send(["FUNCTION", "LIST", "WITHCODE"])))).toEqual(byName(listed));
+    await oracle.client.send(["FUNCTION", "FLUSH"]);
+  });
+
+  test("a payload with a wrong checksum, version or content is refused in Redis's words", () => {
+    const withChecksum = (body: string) => {
+      const payload = `${body}\x0a\x00`;
+      return payload + bytesLE(crc64(payload));
+    };
+    return sameReplies([
+      ["FUNCTION", "RESTORE", "garbage"],
+      ["FUNCTION", "RESTORE", "\xf5\x00"],
+      ["FUNCTION", "RESTORE", withChecksum("\x00abc")],
+      ["FUNCTION", "RESTORE", withChecksum("\xf5\x05#!lua")],
+      ["FUNCTION", "RESTORE", withChecksum("\xf5\x30abc")],
+      ["FUNCTION", "RESTORE", withChecksum(`\xf5${String.fromCharCode(small.length)}${small}\xf5${String.fromCharCode(small.length)}${small}`)],
+      ["FUNCTION", "LIST"],
+    ]);
+  });
 });
 
 describe("HELP of the scripting and pub/sub containers, as Redis 7.0 words it", () => {

@@ -21,10 +21,12 @@ export interface ParsedScript {
 
 const fail = (message: string) => new RedisError(message);
 
-function splitShebang(body: string): { line: string; rest: string } | undefined {
+function splitShebang(body: string, unterminated: string): { line: string; rest: string } | undefined {
   if (!body.startsWith("#!")) return undefined;
   const newline = body.indexOf("\n");
-  return newline === -1 ? { line: body, rest: "" } : { line: body.slice(0, newline), rest: body.slice(newline) };
+  // compat: Redis refuses a shebang line with no code line after it.
+  if (newline === -1) throw fail(unterminated);
+  return { line: body.slice(0, newline), rest: body.slice(newline) };
 }
 
 /** The shebang's options after `#!lua`; `unexpectedEngine` words the refusal of any other engine. */
@@ -42,7 +44,7 @@ function parseFlagList(list: string): ScriptFlags {
 
 /** An EVAL body: its flags and the code to compile. */
 export function parseScript(body: string): ParsedScript {
-  const shebang = splitShebang(body);
+  const shebang = splitShebang(body, "ERR Invalid script shebang");
   if (shebang === undefined) return { flags: { noWrites: false, hasShebang: false }, code: body };
   let flags: ScriptFlags = { noWrites: false, hasShebang: true };
   for (const option of engineAndOptions(shebang.line, (engine) => `ERR Unexpected engine in script shebang: ${engine}`)) {
@@ -56,7 +58,7 @@ const libraryNamePattern = /^[A-Za-z0-9_]+$/;
 
 /** A FUNCTION LOAD body: the library name and the code to compile. */
 export function parseLibrary(body: string): { name: string; code: string } {
-  const shebang = splitShebang(body);
+  const shebang = splitShebang(body, "ERR Invalid library metadata");
   if (shebang === undefined) throw fail("ERR Missing library metadata");
   let name: string | undefined;
   for (const option of engineAndOptions(shebang.line, (engine) => `ERR Engine '${engine.slice("#!".length)}' not found`)) {
