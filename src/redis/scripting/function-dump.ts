@@ -25,7 +25,7 @@ const crcTable = (() => {
 })();
 
 /** Redis's crc64 (crc64.c): check value of "123456789" is 0xe9c6d914c4b8d9ca. */
-export function crc64(data: string): bigint {
+function crc64(data: string): bigint {
   let crc = 0n;
   for (let i = 0; i < data.length; i++) crc = crcTable[Number((crc ^ BigInt(data.charCodeAt(i))) & 0xffn)]! ^ (crc >> 8n);
   return crc;
@@ -47,8 +47,13 @@ function rdbLength(length: number): string {
 export function encodeFunctionDump(codes: string[]): string {
   let body = "";
   for (const code of codes) body += String.fromCharCode(RDB_OPCODE_FUNCTION2) + rdbLength(code.length) + code;
-  body += bytesLE(BigInt(RDB_VERSION), 2);
-  return body + bytesLE(crc64(body), 8);
+  return withFooter(body);
+}
+
+/** A payload's body with the RDB version and checksum after it (createDumpPayload's footer). */
+export function withFooter(body: string): string {
+  const versioned = body + bytesLE(BigInt(RDB_VERSION), 2);
+  return versioned + bytesLE(crc64(versioned), 8);
 }
 
 const BAD_PAYLOAD = "ERR DUMP payload version or checksum are wrong";
