@@ -291,6 +291,17 @@ describe("FUNCTION KILL", () => {
   });
 });
 
+describe("SCRIPT DEBUG", () => {
+  test("NO is accepted; YES and SYNC are refused, there being no Lua debugger over REST", () => {
+    const engine = createTestEngine();
+    expect(plain(engine.run("SCRIPT", "DEBUG", "NO"))).toEqual({ status: "OK" });
+    for (const mode of ["YES", "sync"]) {
+      expect(plain(engine.run("SCRIPT", "DEBUG", mode))).toEqual({ error: "ERR SCRIPT DEBUG YES and SYNC are not supported: downstash has no Lua debugger" });
+    }
+    expect(engine.run("EVAL", "return 1", 0)).toBe(1);
+  });
+});
+
 describe("FUNCTION DUMP", () => {
   test("a payload that FUNCTION RESTORE turns back into the same libraries", () => {
     const engine = createTestEngine();

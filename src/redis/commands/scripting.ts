@@ -5,7 +5,7 @@
 // libraries are journaled as FUNCTION LOAD REPLACE / DELETE / FLUSH, so replay restores them.
 
 import { keysAfterNumkeys, type CommandContext, type CommandFlag, type CommandSpec } from "../engine/command.ts";
-import { errors } from "../engine/errors.ts";
+import { errors, RedisError } from "../engine/errors.ts";
 import { parseSafeInteger } from "../engine/args.ts";
 import { OK, status, type Reply } from "../engine/reply.ts";
 import { helpReply } from "./help.ts";
@@ -83,6 +83,15 @@ function scriptFlushCommand(ctx: CommandContext, argv: string[]): Reply {
   flushMode(argv, errors.scriptFlushMode);
   scriptingOf(ctx.db).flushScripts();
   return OK;
+}
+
+// SCRIPT DEBUG YES|SYNC|NO
+function scriptDebugCommand(_ctx: CommandContext, argv: string[]): Reply {
+  const mode = argv[2]!.toUpperCase();
+  if (mode === "NO") return OK;
+  if (mode !== "YES" && mode !== "SYNC") throw new RedisError("ERR Use SCRIPT DEBUG YES/SYNC/NO");
+  // compat: Redis's Lua debugger (LDB) holds a RESP connection in a conversation; REST has none.
+  throw new RedisError("ERR SCRIPT DEBUG YES and SYNC are not supported: downstash has no Lua debugger");
 }
 
 // SCRIPT KILL
@@ -311,6 +320,7 @@ export const scriptingCommands: CommandSpec[] = [
       { name: "script|load", arity: 3, flags: ["noscript", "stale", "restricted"], group, summary: "Loads a server-side Lua script to the script cache.", since: "2.6.0", run: scriptLoadCommand },
       { name: "script|exists", arity: -3, flags: ["noscript", "stale"], group, summary: "Determines whether server-side Lua scripts exist in the script cache.", since: "2.6.0", run: scriptExistsCommand },
       { name: "script|flush", arity: -2, flags: ["noscript", "restricted"], group, summary: "Removes all server-side Lua scripts from the script cache.", since: "2.6.0", run: scriptFlushCommand },
+      { name: "script|debug", arity: 3, flags: ["noscript"], group, summary: "Sets the debug mode of server-side Lua scripts.", since: "3.2.0", run: scriptDebugCommand },
       { name: "script|kill", arity: 2, flags: ["noscript", "restricted"], group, summary: "Terminates a server-side Lua script during execution.", since: "2.6.0", run: scriptKillCommand },
       { name: "script|help", arity: 2, flags: ["noscript", "stale"], group, summary: "Returns helpful text about the different subcommands.", since: "5.0.0", run: scriptHelpCommand },
     ],

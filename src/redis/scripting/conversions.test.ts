@@ -403,6 +403,9 @@ describe("FUNCTION DUMP and RESTORE, in Redis 7.0's payload", () => {
 
 describe("HELP of the scripting and pub/sub containers, as Redis 7.0 words it", () => {
   test("SCRIPT HELP, FUNCTION HELP and PUBSUB HELP", () => sameReplies([["SCRIPT", "HELP"], ["FUNCTION", "HELP"], ["PUBSUB", "HELP"]]));
+
+  test("SCRIPT DEBUG NO is served and a wrong mode refused as Redis refuses it", () =>
+    sameReplies([["SCRIPT", "DEBUG", "no"], ["SCRIPT", "DEBUG", "x"], ["SCRIPT", "DEBUG"]]));
 });
 
 describe("compile errors and library refusals, in Lua 5.1's and Redis 7.0's words", () => {
