@@ -511,6 +511,16 @@ describe("the Lua 5.1 library, as Redis 7.0", () => {
       lua`local r = string.gsub("abc", "b", false) return r`,
     ));
 
+  test("the script's own coroutine is Lua 5.1's main thread: it cannot yield, and running() is nil", () =>
+    sameEach(
+      lua`local x = coroutine.yield(1) return x`,
+      lua`return {pcall(coroutine.yield, 1)}`,
+      lua`return {type(coroutine.running()), select("#", coroutine.running())}`,
+      lua`local s = coroutine.status(coroutine.running()) return s`,
+      lua`local co = coroutine.create(function(a) local b = coroutine.yield(a + 1) return b * 2 end) local _, x = coroutine.resume(co, 1) local _, y = coroutine.resume(co, 10) return {x, y, coroutine.status(co)}`,
+      lua`return coroutine.wrap(function() return type(coroutine.running()) end)()`,
+    ));
+
   test("math, load and the Lua 5.1 names are 5.1's; 5.4's additions are gone", () =>
     sameEach(
       lua`return {math.log(8, 2) * 1000, math.log10(1000), math.atan(1, 2) * 1000, math.atan2(1, 1) * 1000, tostring(math.fmod(7, 3)), tostring(math.fmod(7, 0))}`,

@@ -576,6 +576,11 @@ const cFunctions: Record<string, (L: number) => number> = {
     }
     return raise(L);
   },
+  /** Whether the caller runs in the script's own coroutine, not one the script made. */
+  script_thread: (L) => {
+    wasm._lua_pushboolean(L, current !== undefined && L === current.thread ? 1 : 0);
+    return 1;
+  },
   /** The message handler of the sandbox's pcall: a run-time error's text as Lua 5.1 words it. */
   lua51_error: (L) => {
     if (typeAt(L, 1) !== T_STRING) return 1;
@@ -946,8 +951,8 @@ function asLua51SyntaxError(message: string): string {
  * A run-time error as Lua 5.1 (Redis's) words it. 5.4 names the culprit after the fact ("attempt
  * to index a nil value (local 'x')"), 5.1 before ("attempt to index local 'x' (a nil value)");
  * 5.4's string arithmetic names both operands where 5.1 names the one that is not a number; a
- * bad capture index has no number in 5.1; char's range error is "invalid value", and gsub's
- * replacement error names no type. An error a
+ * bad capture index has no number in 5.1; char's range error is "invalid value", gsub's
+ * replacement error names no type, and resume and status want a "coroutine". An error a
  * sandbox function raised from one of its own lines is moved to the script's line `where`.
  */
 export function asLua51RuntimeError(message: string, where: string | undefined): string {
@@ -957,7 +962,8 @@ export function asLua51RuntimeError(message: string, where: string | undefined):
     .replace(/attempt to (?:add|sub|mul|mod|pow|div|idiv|unm) a '(\w+)' with a '(\w+)'/, (_, first: string, second: string) => `attempt to perform arithmetic on a ${first === "number" ? second : first} value`)
     .replace(/invalid capture index %\d+(?: in (?:pattern|replacement string))?/, "invalid capture index")
     .replace(/(bad argument #\d+ to 'char') \(value out of range\)/, "$1 (invalid value)")
-    .replace(/(bad argument #3 to 'gsub' \(string\/function\/table expected), got \w+\)/, "$1)");
+    .replace(/(bad argument #3 to 'gsub' \(string\/function\/table expected), got \w+\)/, "$1)")
+    .replace(/(bad argument #1 to '(?:resume|status)') \(thread expected, got \w+\)/, "$1 (coroutine expected)");
 }
 
 export class LuaVm {

@@ -50,6 +50,16 @@ describe("time limit", () => {
     }
   });
 
+  // A session that cannot wait (this engine's, a transaction's) never resumes a script: a yield
+  // the script made itself left the VM running it, and every later script failed.
+  test("a script that yields its own coroutine gets an error, and the VM serves the next", () => {
+    const engine = tickingEngine();
+    for (const script of ["coroutine.yield() return 1", "return {pcall(coroutine.yield)}"]) {
+      expect(JSON.stringify(plain(engine.run("EVAL", script, 0)))).toContain("attempt to yield across metamethod/C-call boundary");
+      expect(engine.run("EVAL", "return 'next'", 0)).toBe("next");
+    }
+  });
+
   test("a function is stopped the same way", () => {
     const engine = tickingEngine();
     engine.run("FUNCTION", "LOAD", "#!lua name=l\nredis.register_function('spin', function() while true do end end)");

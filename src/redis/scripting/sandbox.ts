@@ -44,6 +44,22 @@ local function asCFunctions(t)
 end
 for _, t in ipairs({ G, string, table, math, bit }) do asCFunctions(t) end
 
+-- A script runs in a coroutine of the runner's, which only the runner yields (time slices). To
+-- the script that coroutine is Lua 5.1's main thread: it cannot yield it (a yield would reach the
+-- runner as a slice, or wedge a script that may not yield, in MULTI), and coroutine.running()
+-- there is nil. Not called through the C hop: a coroutine the script made must yield through them.
+do
+  local inScriptThread, yield, running = native.script_thread, coroutine.yield, coroutine.running
+  coroutine.yield = function(...)
+    if inScriptThread() then error("attempt to yield across metamethod/C-call boundary", 0) end
+    return yield(...)
+  end
+  coroutine.running = function()
+    if inScriptThread() then return nil end
+    return (running())
+  end
+end
+
 cjson = {
   encode = native.json_encode,
   decode = native.json_decode,
