@@ -521,6 +521,19 @@ describe("the Lua 5.1 library, as Redis 7.0", () => {
       lua`return coroutine.wrap(function() return type(coroutine.running()) end)()`,
     ));
 
+  test("xpcall, collectgarbage, math.max and math.min take their arguments as 5.1's", () =>
+    sameEach(
+      lua`local ok = xpcall(function() return 1 end) return ok`,
+      lua`return {xpcall(function(...) return select("#", ...) end, print, 1, 2)}`,
+      lua`return {xpcall(error, function(e) return tostring(e) .. "!" end, "boom")}`,
+      lua`local x = collectgarbage("incremental") return x`,
+      lua`local x = collectgarbage(1) return x`,
+      lua`local x = collectgarbage({}) return x`,
+      lua`return {collectgarbage("collect"), collectgarbage("count") > 0}`,
+      lua`local x = math.max() return x`,
+      lua`local x = math.min() return x`,
+    ));
+
   test("math, load and the Lua 5.1 names are 5.1's; 5.4's additions are gone", () =>
     sameEach(
       lua`return {math.log(8, 2) * 1000, math.log10(1000), math.atan(1, 2) * 1000, math.atan2(1, 1) * 1000, tostring(math.fmod(7, 3)), tostring(math.fmod(7, 0))}`,

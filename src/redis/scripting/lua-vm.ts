@@ -952,7 +952,8 @@ function asLua51SyntaxError(message: string): string {
  * to index a nil value (local 'x')"), 5.1 before ("attempt to index local 'x' (a nil value)");
  * 5.4's string arithmetic names both operands where 5.1 names the one that is not a number; a
  * bad capture index has no number in 5.1; char's range error is "invalid value", gsub's
- * replacement error names no type, and resume and status want a "coroutine". An error a
+ * replacement error names no type, resume and status want a "coroutine", and max and min a
+ * number. An error a
  * sandbox function raised from one of its own lines is moved to the script's line `where`.
  */
 export function asLua51RuntimeError(message: string, where: string | undefined): string {
@@ -963,7 +964,8 @@ export function asLua51RuntimeError(message: string, where: string | undefined):
     .replace(/invalid capture index %\d+(?: in (?:pattern|replacement string))?/, "invalid capture index")
     .replace(/(bad argument #\d+ to 'char') \(value out of range\)/, "$1 (invalid value)")
     .replace(/(bad argument #3 to 'gsub' \(string\/function\/table expected), got \w+\)/, "$1)")
-    .replace(/(bad argument #1 to '(?:resume|status)') \(thread expected, got \w+\)/, "$1 (coroutine expected)");
+    .replace(/(bad argument #1 to '(?:resume|status)') \(thread expected, got \w+\)/, "$1 (coroutine expected)")
+    .replace(/(bad argument #1 to '(?:max|min)') \(value expected\)/, "$1 (number expected, got no value)");
 }
 
 export class LuaVm {

@@ -108,6 +108,18 @@ load = function(...)
 end
 loadstring = function(text, name) return rawload(text, name, "t", G) end
 gcinfo = function() return floor(collectgarbage("count")) end
+do
+  -- 5.1's collectgarbage has none of 5.4's modes ("incremental", "generational", "isrunning").
+  local options51 = { stop = true, restart = true, collect = true, count = true, step = true, setpause = true, setstepmul = true }
+  local collect = collectgarbage
+  G.collectgarbage = function(...)
+    local option = ...
+    if option ~= nil and not options51[option] then
+      argError(2, 1, "collectgarbage", "invalid option '" .. stringArgument(2, 1, 1, option, "collectgarbage") .. "'")
+    end
+    return collect(...)
+  end
+end
 _VERSION = "Lua 5.1"
 
 do

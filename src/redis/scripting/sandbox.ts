@@ -119,8 +119,11 @@ end
 -- An error pcall catches reads as Lua 5.1 words it, at the script's line (lua-vm.ts, lua51_error).
 local lua51Error = native.lua51_error
 pcall = function(f, ...) return settle(rawxpcall(f, lua51Error, ...)) end
-xpcall = function(f, handler, ...)
-  return settle(rawxpcall(f, function(message) return handler(lua51Error(message)) end, ...))
+-- compat: Lua 5.1's xpcall takes no arguments for f, and wants a handler.
+xpcall = function(...)
+  local f, handler = ...
+  if select("#", ...) < 2 then argError(2, 2, "xpcall", "value expected") end
+  return settle(rawxpcall(f, function(message) return handler(lua51Error(message)) end))
 end
 
 os, io, require, package, dofile, loadfile, debug, print, utf8, warn = nil, nil, nil, nil, nil, nil, nil, nil, nil, nil
