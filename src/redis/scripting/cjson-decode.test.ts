@@ -3,7 +3,8 @@
 // conversions.test.ts proves the same behaviour end to end against redis-server.
 
 import { describe, expect, test } from "bun:test";
-import { decodeJson, JSON_DECODE_DEPTH_MAX, JsonObject, NEGATIVE_NAN, scanStrtod } from "./cjson-decode.ts";
+import { decodeJson, JSON_DECODE_DEPTH_MAX, JsonObject, NEGATIVE_NAN } from "./cjson-decode.ts";
+import { scanStrtod } from "./strtod.ts";
 import { PositionedError } from "./lua-arguments.ts";
 
 const refusal = (text: string): string => {

@@ -6,6 +6,7 @@
 // lua-vm.ts pushes the value and raises the PositionedError thrown here after the script's line.
 
 import { PositionedError } from "./lua-arguments.ts";
+import { hexValue, isDigit, scanStrtod, startsWithIgnoringCase, strtodValue } from "./strtod.ts";
 
 /**
  * compat: strtod's "-nan", a NaN with its sign bit set, which Lua prints as "-nan" (and which
@@ -230,7 +231,8 @@ class Decoder {
     if (stop === this.pos) return this.fail("invalid number");
     this.type = T_NUMBER;
     // Only "nan" reads as NaN: its sign is the text's.
-    this.value = Number.isNaN(scanned.number) && this.text.charCodeAt(this.pos) === 0x2d ? NEGATIVE_NAN : scanned.number;
+    const value = strtodValue();
+    this.value = Number.isNaN(value) && this.text.charCodeAt(this.pos) === 0x2d ? NEGATIVE_NAN : value;
     this.pos = stop;
   }
 
@@ -300,18 +302,6 @@ class Decoder {
 
 let unicodeScratch = "";
 
-const startsWithIgnoringCase = (text: string, pos: number, lower: string) => text.slice(pos, pos + lower.length).toLowerCase() === lower;
-
-const isDigit = (ch: number) => ch >= 0x30 && ch <= 0x39;
-
-/** A hex digit's value, or -1 (for anything else, NaN past the text included). */
-function hexValue(ch: number): number {
-  if (ch >= 0x30 && ch <= 0x39) return ch - 0x30;
-  const lower = ch | 0x20;
-  if (lower >= 0x61 && lower <= 0x66) return lower - 0x61 + 10;
-  return -1;
-}
-
 /** decode_hex4: four hex digits' value, or -1. */
 function hex4(text: string, pos: number): number {
   let value = 0;
@@ -329,138 +319,4 @@ function utf8(codepoint: number): string {
   if (codepoint <= 0x7ff) return String.fromCharCode(0xc0 | (codepoint >> 6), 0x80 | (codepoint & 0x3f));
   if (codepoint <= 0xffff) return String.fromCharCode(0xe0 | (codepoint >> 12), 0x80 | ((codepoint >> 6) & 0x3f), 0x80 | (codepoint & 0x3f));
   return String.fromCharCode(0xf0 | (codepoint >> 18), 0x80 | ((codepoint >> 12) & 0x3f), 0x80 | ((codepoint >> 6) & 0x3f), 0x80 | (codepoint & 0x3f));
-}
-
-/** The value scanStrtod read, kept here so that the hot path allocates no result object. */
-const scanned = { number: 0 };
-
-/**
- * glibc's strtod over text from `start` (no leading spaces: every caller starts at a sign, a
- * digit, "inf" or "nan"): where the number ends (`start` if there is none), its value in
- * scanned.number. Decimals go through JS's Number, which rounds as correctly as glibc does.
- */
-export function scanStrtod(text: string, start: number): number {
-  let pos = start;
-  let ch = text.charCodeAt(pos);
-  const negative = ch === 0x2d;
-  if (ch === 0x2b || ch === 0x2d) ch = text.charCodeAt(++pos);
-  const sign = negative ? -1 : 1;
-  if ((ch | 0x20) === 0x69) {
-    if (!startsWithIgnoringCase(text, pos, "inf")) return start;
-    scanned.number = sign * Infinity;
-    return pos + (startsWithIgnoringCase(text, pos + 3, "inity") ? 8 : 3);
-  }
-  if ((ch | 0x20) === 0x6e) {
-    if (!startsWithIgnoringCase(text, pos, "nan")) return start;
-    scanned.number = NaN;
-    pos += 3;
-    // "nan(n-char-sequence)": letters, digits and '_' up to a ')', else only "nan" is read.
-    if (text.charCodeAt(pos) === 0x28) {
-      let close = pos + 1;
-      for (let c = text.charCodeAt(close); isDigit(c) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a) || c === 0x5f; c = text.charCodeAt(++close));
-      if (text.charCodeAt(close) === 0x29) pos = close + 1;
-    }
-    return pos;
-  }
-  if (ch === 0x30 && (text.charCodeAt(pos + 1) | 0x20) === 0x78) {
-    const stop = scanHexFloat(text, pos + 2, sign);
-    // "0x" with no hex digits after it reads as the "0" alone.
-    if (stop !== -1) return stop;
-  }
-  let digits = 0;
-  // An integer of up to 15 digits is exact as it is summed: no text to parse for it.
-  let integer = 0;
-  while (isDigit(ch)) {
-    digits++;
-    integer = integer * 10 + (ch - 0x30);
-    ch = text.charCodeAt(++pos);
-  }
-  if (digits > 0 && digits <= 15 && ch !== 0x2e && (ch | 0x20) !== 0x65) {
-    scanned.number = sign * integer;
-    return pos;
-  }
-  if (ch === 0x2e) {
-    ch = text.charCodeAt(++pos);
-    while (isDigit(ch)) {
-      digits++;
-      ch = text.charCodeAt(++pos);
-    }
-  }
-  if (digits === 0) return start;
-  if ((ch | 0x20) === 0x65) {
-    let exponentEnd = pos + 1;
-    let c = text.charCodeAt(exponentEnd);
-    if (c === 0x2b || c === 0x2d) c = text.charCodeAt(++exponentEnd);
-    if (isDigit(c)) {
-      while (isDigit(c)) c = text.charCodeAt(++exponentEnd);
-      pos = exponentEnd;
-    }
-  }
-  scanned.number = Number(text.slice(start, pos));
-  return pos;
-}
-
-/** A hex float after its "0x": [digits][.digits][p[+-]digits], at least one digit; -1 if none. */
-function scanHexFloat(text: string, start: number, sign: number): number {
-  let pos = start;
-  let ch = text.charCodeAt(pos);
-  if (hexValue(ch) < 0 && !(ch === 0x2e && hexValue(text.charCodeAt(pos + 1)) >= 0)) return -1;
-  while (hexValue(ch) >= 0) ch = text.charCodeAt(++pos);
-  let digits = text.slice(start, pos);
-  let fractionDigits = 0;
-  if (ch === 0x2e) {
-    const fractionStart = ++pos;
-    ch = text.charCodeAt(pos);
-    while (hexValue(ch) >= 0) ch = text.charCodeAt(++pos);
-    fractionDigits = pos - fractionStart;
-    digits += text.slice(fractionStart, pos);
-  }
-  let exponent = 0;
-  if ((ch | 0x20) === 0x70) {
-    let exponentEnd = pos + 1;
-    let c = text.charCodeAt(exponentEnd);
-    const exponentSign = c === 0x2d ? -1 : 1;
-    if (c === 0x2b || c === 0x2d) c = text.charCodeAt(++exponentEnd);
-    if (isDigit(c)) {
-      // Past a billion the result is 0 or infinite whatever the digits: stop counting there.
-      for (; isDigit(c); c = text.charCodeAt(++exponentEnd)) if (exponent < 1e9) exponent = exponent * 10 + (c - 0x30);
-      exponent *= exponentSign;
-      pos = exponentEnd;
-    }
-  }
-  scanned.number = sign * scaleBinary(BigInt(`0x${digits}`), exponent - 4 * fractionDigits);
-  return pos;
-}
-
-/** mantissa * 2^exponent as a double, rounded to nearest, ties to even (subnormals included). */
-function scaleBinary(mantissa: bigint, exponent: number): number {
-  if (mantissa === 0n) return 0;
-  const hex = mantissa.toString(16);
-  const bits = (hex.length - 1) * 4 + (32 - Math.clz32(parseInt(hex[0]!, 16)));
-  const top = bits - 1 + exponent; // the value is in [2^top, 2^(top+1))
-  if (top > 1023) return Infinity;
-  if (top < -1075) return 0;
-  // A normal double keeps 53 bits; a subnormal those down to 2^-1074.
-  const keep = top >= -1022 ? 53 : top + 1075;
-  const shift = bits - keep;
-  if (shift <= 0) return timesPowerOfTwo(Number(mantissa), exponent);
-  const dropped = BigInt(shift);
-  let kept = mantissa >> dropped;
-  const rest = mantissa - (kept << dropped);
-  const half = 1n << (dropped - 1n);
-  if (rest > half || (rest === half && (kept & 1n) === 1n)) kept += 1n;
-  return timesPowerOfTwo(Number(kept), exponent + shift);
-}
-
-/** x * 2^exponent for an exact result (or an overflow to Infinity), in steps 2^n can hold. */
-function timesPowerOfTwo(x: number, exponent: number): number {
-  while (exponent > 1000) {
-    x *= 2 ** 1000;
-    exponent -= 1000;
-  }
-  while (exponent < -1000) {
-    x *= 2 ** -1000;
-    exponent += 1000;
-  }
-  return x * 2 ** exponent;
 }

@@ -5,6 +5,7 @@
 // errors thrown here; struct.ts and cmsgpack.ts stay free of the VM.
 
 import { formatLuaNumber } from "./conversions.ts";
+import { cStringToNumber } from "./strtod.ts";
 
 /** One argument of a C function call, by Lua 5.1's type names ("no value" past the last one). */
 export type LuaArgument =
@@ -49,34 +50,10 @@ function typeError(n: number, expected: string, arg: LuaArgument): never {
   throw new ArgumentError(n, `${expected} expected, got ${arg.type}`);
 }
 
-// strtod's grammar: optional sign, then a hex float, a decimal, "inf[inity]" or "nan[(...)]".
-const strtodPrefix =
-  /^[ \t\n\v\f\r]*([+-]?)(?:0[xX]((?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+))(?:[pP]([+-]?\d+))?|((?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)|([iI][nN][fF](?:[iI][nN][iI][tT][yY])?)|([nN][aA][nN](?:\([0-9A-Za-z_]*\))?))/;
-
-/** Lua 5.1's luaO_str2d: C's strtod over the text up to its first NUL, then only spaces may follow. */
-function stringToNumber(text: string): number | undefined {
-  const end = text.indexOf("\0");
-  const cText = end === -1 ? text : text.slice(0, end);
-  const match = strtodPrefix.exec(cText);
-  if (match === null) return undefined;
-  const rest = cText.slice(match[0].length);
-  // A trailing 'x' would send Lua to strtoul, which glibc's strtod leaves nothing to read for.
-  if (!/^[ \t\n\v\f\r]*$/.test(rest)) return undefined;
-  const sign = match[1] === "-" ? -1 : 1;
-  if (match[2] !== undefined) {
-    const [whole = "", fraction = ""] = match[2].split(".");
-    const mantissa = Number(BigInt(`0x${whole + fraction || "0"}`));
-    return sign * mantissa * 2 ** (Number(match[3] ?? 0) - 4 * fraction.length);
-  }
-  if (match[4] !== undefined) return sign * Number(match[4]);
-  if (match[5] !== undefined) return sign * Infinity;
-  return NaN;
-}
-
 /** lua_tonumber (and lua_isnumber when not undefined). */
 export function toNumber(arg: LuaArgument): number | undefined {
   if (arg.type === "number") return arg.value;
-  if (arg.type === "string") return stringToNumber(arg.value);
+  if (arg.type === "string") return cStringToNumber(arg.value);
   return undefined;
 }
 
