@@ -481,6 +481,16 @@ describe("the Lua 5.1 library, as Redis 7.0", () => {
       lua`local s = tostring() return s`,
     ));
 
+
+  test("a float holding an integer becomes text without '.0', so keys built with '..' are Redis's", () =>
+    sameEach(
+      lua`return {(10/2) .. "", "k:" .. 7/7, (-0.0) .. "", 123456789012.0 .. "", 1e13 .. "|" .. 1e14, (3 * 1.0) .. ""}`,
+      lua`return {string.len(10/2), string.rep(4/2, 3), string.upper(5.0), string.sub(12.0, 1, 2), #(1.0 .. ""), ("%s"):format(8/4)}`,
+      lua`return {math.floor(5.5) .. "|" .. math.abs(-2.0), math.max(1.0, 2.0) .. "", (0/0) .. "", (1/0) .. "|" .. (-1/0), 2^63 .. ""}`,
+      lua`redis.call("SET", "k:" .. 4/2, 3.0 .. "") return {redis.call("GET", "k:2"), redis.call("EXISTS", "k:2.0")}`,
+      lua`return {cmsgpack.unpack(cmsgpack.pack(123456789012345)) .. "", struct.unpack("i8", struct.pack("i8", 123456789012345)) .. ""}`,
+      lua`return {cmsgpack.unpack(cmsgpack.pack(3)) .. "|" .. cmsgpack.unpack(cmsgpack.pack(-3.0)), cjson.decode("3.0") .. "|" .. cjson.decode("-0")}`,
+    ));
   test("error gives numbers a position, counts levels as 5.1 and writes any value", () =>
     sameEach(
       lua`return error(42)`,

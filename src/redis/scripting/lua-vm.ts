@@ -45,6 +45,24 @@ if (instanceExports !== undefined) {
   }
 }
 
+writeFloatsAsLua51();
+
+/**
+ * compat: Lua 5.1 writes a number as "%.14g" wherever it becomes text (`..`, string functions,
+ * tostring): 10/2 is "5". Lua 5.4 writes a float that looks like an integer with ".0" after it
+ * ("5.0", "-0.0"), so `"k:" .. n / 2` would name another key than Redis's. 5.4 appends it when
+ * `buff[strspn(buff, "-0123456789")]` ends the text (lobject.c, tostringbuff, the only user of
+ * that string); with the set emptied strspn returns 0 and no ".0" is ever added. The string is in
+ * the module's data, copied into memory at instantiation, so it is changed there once. (Integers
+ * are still written in full where 5.1's doubles took "%.14g": README, "Lua scripts".)
+ */
+function writeFloatsAsLua51(): void {
+  const heap: Uint8Array = wasm.HEAPU8;
+  const at = Buffer.from(heap.buffer, heap.byteOffset, heap.byteLength).indexOf("\0-0123456789\0", 0, "latin1");
+  if (at === -1) throw new Error("the Lua module has no integer-looking test in tostringbuff: wasmoon changed");
+  heap[at + 1] = 0;
+}
+
 const LUA_REGISTRYINDEX = -1001000;
 const LUA_MULTRET = -1;
 const LUA_RIDX_GLOBALS = 2n;
@@ -666,7 +684,7 @@ const cFunctions: Record<string, (L: number) => number> = {
     wasm._lua_settop(L, 0);
     wasm._lua_checkstack(L, result.values.length + 4);
     for (const value of result.values) {
-      if (typeof value === "number") pushLuaNumber(L, value);
+      if (typeof value === "number") wasm._lua_pushnumber(L, value);
       else pushBinary(L, value);
     }
     wasm._lua_pushinteger(L, BigInt(result.next));
@@ -689,17 +707,11 @@ const cFunctions: Record<string, (L: number) => number> = {
   },
 };
 
-/** Lua 5.1 has doubles only: a library's integral result becomes a 5.4 integer, so `..` writes "3", not "3.0". */
-function pushLuaNumber(L: number, value: number): void {
-  if (Number.isSafeInteger(value) && !Object.is(value, -0)) wasm._lua_pushinteger(L, BigInt(value));
-  else wasm._lua_pushnumber(L, value);
-}
-
 function pushMsgpackValue(L: number, value: PlainValue): void {
   wasm._lua_checkstack(L, 4);
   if (value === null) wasm._lua_pushnil(L);
   else if (typeof value === "string") pushBinary(L, value);
-  else if (typeof value === "number") pushLuaNumber(L, value);
+  else if (typeof value === "number") wasm._lua_pushnumber(L, value);
   else if (typeof value === "boolean") wasm._lua_pushboolean(L, value ? 1 : 0);
   else if (Array.isArray(value)) {
     wasm._lua_createtable(L, value.length, 0);

@@ -63,9 +63,9 @@ local function argError(level, index, name, message)
   raise("bad argument #" .. index .. " to '" .. name .. "' (" .. message .. ")", level + 1)
 end
 
--- compat: Lua 5.1 writes every number as "%.14g": tostring(10/2) is "5", tostring(-0.0) "-0",
--- tostring(123456789012345) "1.2345678901234e+14". The '..' operator is the VM's and still
--- writes 10/2 as "5.0" (README, "Lua scripts").
+-- compat: Lua 5.1 writes every number as "%.14g": tostring(123456789012345) is
+-- "1.2345678901234e+14". The VM writes floats so (lua-vm.ts, writeFloatsAsLua51), integers in
+-- full: '..' still writes this one's 15 digits (README, "Lua scripts").
 local function tostring51(v)
   if type(v) == "number" then return rawformat("%.14g", v) end
   return tostring(v)
@@ -254,11 +254,11 @@ end
 
 do
   local concat = table.concat
-  -- 5.4's concat writes a float holding an integer as "5.0" and an integer of 15 digits or more
-  -- in full, where 5.1 wrote "%.14g"; text with neither came out the same.
+  -- 5.4's concat writes an integer of 15 digits or more in full, where 5.1 wrote "%.14g"; text
+  -- without such a run of digits came out the same.
   table.concat = function(...)
     local ok, text = rawpcall(concat, ...)
-    if ok and not strfind(text, ".0", 1, true) and not strfind(text, "%d%d%d%d%d%d%d%d%d%d%d%d%d%d%d") then return text end
+    if ok and not strfind(text, "%d%d%d%d%d%d%d%d%d%d%d%d%d%d%d") then return text end
     local count = select("#", ...)
     local t, separator, i, j = ...
     separator = separator == nil and "" or stringArgument(2, count, 2, separator, "concat")
