@@ -491,6 +491,14 @@ describe("the Lua 5.1 library, as Redis 7.0", () => {
       lua`return {cmsgpack.unpack(cmsgpack.pack(123456789012345)) .. "", struct.unpack("i8", struct.pack("i8", 123456789012345)) .. ""}`,
       lua`return {cmsgpack.unpack(cmsgpack.pack(3)) .. "|" .. cmsgpack.unpack(cmsgpack.pack(-3.0)), cjson.decode("3.0") .. "|" .. cjson.decode("-0")}`,
     ));
+
+  test("a string is read as a number as C's strtod reads it: inf, nan and their spellings too", () =>
+    sameEach(
+      lua`return {tostring(tonumber("inf")), tostring(tonumber("-inf")), tostring(tonumber("  inf  ")), tostring(tonumber("infinity")), tostring(tonumber("INF"))}`,
+      lua`return {tostring(tonumber("nan")), tostring(tonumber("NaN")), tostring(tonumber("nan(123)")), tostring(tonumber("+inf")), tostring(tonumber("1e400"))}`,
+      lua`return {tostring("inf" + 1), tostring(("nan") * 1), tostring(math.floor("inf")), tostring(tonumber("infx")), tostring(tonumber("in")), tostring(tonumber("1n"))}`,
+      lua`return {tostring(tonumber("0x10")), tostring(tonumber("0x1p4")), tostring(tonumber("0x")), tostring(tonumber("1e")), tostring(tonumber(" 12 ")), tostring(tonumber("5."))}`,
+    ));
   test("error gives numbers a position, counts levels as 5.1 and writes any value", () =>
     sameEach(
       lua`return error(42)`,

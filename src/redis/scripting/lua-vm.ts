@@ -45,23 +45,28 @@ if (instanceExports !== undefined) {
   }
 }
 
-writeFloatsAsLua51();
-
 /**
- * compat: Lua 5.1 writes a number as "%.14g" wherever it becomes text (`..`, string functions,
- * tostring): 10/2 is "5". Lua 5.4 writes a float that looks like an integer with ".0" after it
- * ("5.0", "-0.0"), so `"k:" .. n / 2` would name another key than Redis's. 5.4 appends it when
- * `buff[strspn(buff, "-0123456789")]` ends the text (lobject.c, tostringbuff, the only user of
- * that string); with the set emptied strspn returns 0 and no ".0" is ever added. The string is in
- * the module's data, copied into memory at instantiation, so it is changed there once. (Integers
- * are still written in full where 5.1's doubles took "%.14g": README, "Lua scripts".)
+ * compat: where Lua 5.4's C code treats numbers otherwise than Lua 5.1 (which Redis runs) because
+ * of a string constant, that constant is changed once in the module's memory (its data is copied
+ * there at instantiation), so no call pays for a Lua wrapper:
+ * - tostringbuff (lobject.c) appends ".0" to a float that looks like an integer, one that
+ *   strspn(buff, "-0123456789") spans: 5.4 writes 10/2 as "5.0" wherever a number becomes text
+ *   (`..`, the string functions), 5.1 "5", so `"k:" .. n / 2` named another key than Redis's. With
+ *   the set emptied, strspn returns 0 and nothing is appended.
+ * - l_str2d (lobject.c) refuses a numeral holding an 'n' (strpbrk(s, ".xXnN")), so tonumber("inf")
+ *   and "nan" + 0 failed where 5.1 takes what C's strtod reads. Cut to ".xX".
+ * No other code of the module refers to these strings or to the tails changed (its i32.const
+ * addresses, checked with wasmoon 1.16). Integers are still written in full where 5.1's doubles
+ * took "%.14g" (README, "Lua scripts").
  */
-function writeFloatsAsLua51(): void {
+function rewriteCString(text: string, replacement: string): void {
   const heap: Uint8Array = wasm.HEAPU8;
-  const at = Buffer.from(heap.buffer, heap.byteOffset, heap.byteLength).indexOf("\0-0123456789\0", 0, "latin1");
-  if (at === -1) throw new Error("the Lua module has no integer-looking test in tostringbuff: wasmoon changed");
-  heap[at + 1] = 0;
+  const at = Buffer.from(heap.buffer, heap.byteOffset, heap.byteLength).indexOf(`\0${text}\0`, 0, "latin1");
+  if (at === -1) throw new Error(`the Lua module holds no string "${text}": wasmoon changed, see rewriteCString`);
+  heap.set(Buffer.from(`${replacement}\0`, "latin1"), at + 1);
 }
+rewriteCString("-0123456789", "");
+rewriteCString(".xXnN", ".xX");
 
 const LUA_REGISTRYINDEX = -1001000;
 const LUA_MULTRET = -1;

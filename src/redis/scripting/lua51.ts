@@ -12,7 +12,7 @@
 // `math.log10`; and the names 5.4 added are gone. Left as 5.4, because a Lua wrapper would double
 // the cost of these common calls for inputs scripts rarely give (README, "Lua scripts"): integer
 // arguments with a fraction (5.1 truncated them), `table.insert` and `table.remove` positions out
-// of range, `tonumber` of "inf" or "nan", `string.rep`'s separator, `string.find` past the end.
+// of range, `tonumber` with a base, `string.rep`'s separator, `string.find` past the end.
 //
 // 5.1's library functions were C: their errors carry the calling script's line. These raise
 // theirs at the script's line (`positionAt` counts the sandbox's frames as 5.1's C frames); a 5.4
