@@ -608,6 +608,38 @@ describe("the Lua 5.1 library, as Redis 7.0", () => {
       lua`return redis.acl_check_cmd({})`,
       lua`return {math.random(0)}`,
     ));
+
+  test("a redis.* refusal is Redis's error table: pcall gives its ERR text, a handler the table", () =>
+    sameEach(
+      lua`return {pcall(redis.sha1hex)}`,
+      lua`return {pcall(redis.log)}`,
+      lua`return {pcall(redis.log, "x", "y")}`,
+      lua`return {pcall(redis.log, 9, "y")}`,
+      lua`return {pcall(redis.setresp)}`,
+      lua`return {pcall(redis.setresp, 5)}`,
+      lua`return {pcall(redis.set_repl)}`,
+      lua`return {pcall(redis.set_repl, 8)}`,
+      lua`return {pcall(redis.acl_check_cmd, "nope")}`,
+      lua`return {xpcall(redis.sha1hex, function(e) return type(e) end)}`,
+      lua`local ok, e = pcall(function() redis.sha1hex() end) return {type(e), e}`,
+      lua`redis.setresp(7)`,
+    ));
+
+  test("a library function called by pcall has no name in its argument errors, as in 5.1", () =>
+    sameEach(
+      lua`return {pcall(string.rep)}`,
+      lua`return {pcall(math.floor)}`,
+      lua`return {pcall(table.insert)}`,
+      lua`return {pcall(string.format, "%d", "x")}`,
+      lua`return {pcall(string.char, 256)}`,
+      lua`return {pcall(string.gsub, "a", "a", true)}`,
+      lua`return {pcall(math.max)}`,
+      lua`return {pcall(coroutine.resume)}`,
+      lua`return {pcall(coroutine.status, 1)}`,
+      lua`return {pcall(cjson.encode, 1, 2)}`,
+      lua`local ok, e = pcall(function() string.rep() end) return e`,
+      lua`cjson.encode()`,
+    ));
 });
 
 describe("cjson.decode, as Redis 7.0", () => {

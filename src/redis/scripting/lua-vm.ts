@@ -209,6 +209,15 @@ function pushErrorTable(L: number, message: string): void {
   wasm._lua_setfield(L, -2, cString("err"));
 }
 
+/**
+ * Raises Redis's error object, as its redis.* functions raise a refusal (luaPushError then
+ * luaError): pcall hands a script the object's "ERR <message>", an error handler the table.
+ */
+function raiseErrorTable(L: number, message: string): number {
+  pushErrorTable(L, `ERR ${message}`);
+  return raise(L);
+}
+
 /** A C function's result: Redis's error object. */
 function returnErrorTable(L: number, message: string): number {
   wasm._lua_settop(L, 0);
@@ -528,7 +537,7 @@ const cFunctions: Record<string, (L: number) => number> = {
   call: (L) => redisCommand(L, true),
   pcall: (L) => redisCommand(L, false),
   sha1hex: (L) => {
-    if (wasm._lua_gettop(L) !== 1) return raiseMessage(L, "wrong number of arguments");
+    if (wasm._lua_gettop(L) !== 1) return raiseErrorTable(L, "wrong number of arguments");
     pushBinary(L, new Bun.CryptoHasher("sha1").update(Buffer.from(readBinary(L, 1), "latin1")).digest("hex"));
     return 1;
   },
@@ -547,19 +556,19 @@ const cFunctions: Record<string, (L: number) => number> = {
   },
   log: (L) => {
     const count: number = wasm._lua_gettop(L);
-    if (count < 2) return raiseMessage(L, "redis.log() requires two arguments or more.");
-    if (wasm._lua_isnumber(L, 1) === 0) return raiseMessage(L, "First argument must be a number (log level).");
+    if (count < 2) return raiseErrorTable(L, "redis.log() requires two arguments or more.");
+    if (wasm._lua_isnumber(L, 1) === 0) return raiseErrorTable(L, "First argument must be a number (log level).");
     const level = Math.trunc(Number(wasm._lua_tonumberx(L, 1, 0)));
-    if (!(level >= 0 && level <= 3)) return raiseMessage(L, "Invalid debug level.");
+    if (!(level >= 0 && level <= 3)) return raiseErrorTable(L, "Invalid debug level.");
     const parts: string[] = [];
     for (let i = 2; i <= count; i++) if (typeAt(L, i) === T_STRING || typeAt(L, i) === T_NUMBER) parts.push(readBinary(L, i));
     activeExecution(L).host.log(level, parts.join(" "));
     return 0;
   },
   setresp: (L) => {
-    if (wasm._lua_gettop(L) !== 1) return raiseMessage(L, "redis.setresp() requires one argument.");
+    if (wasm._lua_gettop(L) !== 1) return raiseErrorTable(L, "redis.setresp() requires one argument.");
     const version = Number(wasm._lua_tonumberx(L, 1, 0));
-    if (version !== 2 && version !== 3) return raiseMessage(L, "RESP version must be 2 or 3.");
+    if (version !== 2 && version !== 3) return raiseErrorTable(L, "RESP version must be 2 or 3.");
     // compat: replies are always converted with RESP2 rules (spec §8.3 allows RESP2 only).
     return 0;
   },
@@ -625,14 +634,14 @@ const cFunctions: Record<string, (L: number) => number> = {
       pushErrorTable(L, problem);
       return raise(L);
     }
-    if (!activeExecution(L).host.knowsCommand(argv!)) return raiseMessage(L, "Invalid command passed to redis.acl_check_cmd()");
+    if (!activeExecution(L).host.knowsCommand(argv!)) return raiseErrorTable(L, "Invalid command passed to redis.acl_check_cmd()");
     // A token reaches every command or none (no ACL users), so a known command is allowed.
     wasm._lua_pushboolean(L, 1);
     return 1;
   },
   register_function: (L) => registerFunction(L),
   json_encode: (L) => {
-    if (wasm._lua_gettop(L) !== 1) return raiseMessage(L, "bad argument #1 to 'encode' (expected 1 argument)");
+    if (wasm._lua_gettop(L) !== 1) return raiseLibraryError(L, new ArgumentError(1, "expected 1 argument"));
     let text: string;
     try {
       text = jsonText(readPlain(L, 1, 0, true));
@@ -979,10 +988,13 @@ export function asLua51RuntimeError(message: string, where: string | undefined):
     .replace(/attempt to ([a-z ]+?) a (\w+) value \((global|local|field|upvalue|method) '([^']*)'\)/, "attempt to $1 $3 '$4' (a $2 value)")
     .replace(/attempt to (?:add|sub|mul|mod|pow|div|idiv|unm) a '(\w+)' with a '(\w+)'/, (_, first: string, second: string) => `attempt to perform arithmetic on a ${first === "number" ? second : first} value`)
     .replace(/invalid capture index %\d+(?: in (?:pattern|replacement string))?/, "invalid capture index")
-    .replace(/(bad argument #\d+ to 'char') \(value out of range\)/, "$1 (invalid value)")
-    .replace(/(bad argument #3 to 'gsub' \(string\/function\/table expected), got \w+\)/, "$1)")
-    .replace(/(bad argument #1 to '(?:resume|status)') \(thread expected, got \w+\)/, "$1 (coroutine expected)")
-    .replace(/(bad argument #1 to '(?:max|min)') \(value expected\)/, "$1 (number expected, got no value)");
+    .replace(/(bad argument #\d+ to '(?:string\.)?char') \(value out of range\)/, "$1 (invalid value)")
+    .replace(/(bad argument #3 to '(?:string\.)?gsub' \(string\/function\/table expected), got \w+\)/, "$1)")
+    .replace(/(bad argument #1 to '(?:coroutine\.)?(?:resume|status)') \(thread expected, got [\w ]+\)/, "$1 (coroutine expected)")
+    .replace(/(bad argument #1 to '(?:math\.)?(?:max|min)') \(value expected\)/, "$1 (number expected, got no value)")
+    // A function called with no name to go by (by pcall, say): 5.4 names it by where the loaded
+    // libraries hold it ('string.rep'), 5.1 says '?'.
+    .replace(/(bad argument #\d+ to )'\w+\.\w+'/, "$1'?'");
 }
 
 export class LuaVm {

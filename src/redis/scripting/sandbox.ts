@@ -87,9 +87,9 @@ local redisApi = {
   -- compat: effects replication is the only mode since Redis 7; these remain for old scripts.
   replicate_commands = function() return true end,
   set_repl = function(...)
-    if select("#", ...) ~= 1 then error("redis.set_repl() requires two arguments.", 0) end
+    if select("#", ...) ~= 1 then error({err = "ERR redis.set_repl() requires two arguments."}) end
     local flags = rawtonumber((...))
-    if flags ~= nil and truncate(flags) & ~3 ~= 0 then error("Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.", 0) end
+    if flags ~= nil and truncate(flags) & ~3 ~= 0 then error({err = "ERR Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE."}) end
   end,
   breakpoint = function() return false end,
   debug = function() end,
