@@ -710,25 +710,6 @@ describe("XINFO CONSUMERS", () => {
   });
 });
 
-describe("XINFO HELP", () => {
-  test("lists the subcommands as Redis does", () => {
-    const { run } = setup();
-    expect(run("XINFO", "HELP")).toEqual(
-      [
-        "XINFO <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-        "CONSUMERS <key> <groupname>",
-        "    Show consumers of <groupname>.",
-        "GROUPS <key>",
-        "    Show the stream consumer groups.",
-        "STREAM <key> [FULL [COUNT <count>]",
-        "    Show information about the stream.",
-        "HELP",
-        "    Prints this help.",
-      ].map((line) => ({ status: line })),
-    );
-  });
-});
-
 describe("XDELEX", () => {
   test("deletes like XDEL by default, answering a code per id (Redis 8.2)", () => {
     const { run } = filled(3);
