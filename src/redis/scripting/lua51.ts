@@ -64,10 +64,11 @@ local function argError(level, index, name, message)
 end
 
 -- compat: Lua 5.1 writes every number as "%.14g": tostring(123456789012345) is
--- "1.2345678901234e+14". The VM writes floats so (lua-vm.ts, writeFloatsAsLua51), integers in
--- full: '..' still writes this one's 15 digits (README, "Lua scripts").
+-- "1.2345678901234e+14". The VM writes floats so (lua-vm.ts, rewriteCString), and integers in
+-- full, the same text below 15 digits; '..' still writes the longer ones in full (README, "Lua
+-- scripts"). string.format costs several times what tostring does: only numbers that long take it.
 local function tostring51(v)
-  if type(v) == "number" then return rawformat("%.14g", v) end
+  if type(v) == "number" and (v >= 1e14 or v <= -1e14) then return rawformat("%.14g", v) end
   return tostring(v)
 end
 G.tostring = function(...)
