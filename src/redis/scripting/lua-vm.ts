@@ -989,7 +989,7 @@ export function asLua51RuntimeError(message: string, where: string | undefined):
     .replace(/attempt to (?:add|sub|mul|mod|pow|div|idiv|unm) a '(\w+)' with a '(\w+)'/, (_, first: string, second: string) => `attempt to perform arithmetic on a ${first === "number" ? second : first} value`)
     .replace(/invalid capture index %\d+(?: in (?:pattern|replacement string))?/, "invalid capture index")
     .replace(/(bad argument #\d+ to '(?:string\.)?char') \(value out of range\)/, "$1 (invalid value)")
-    .replace(/(bad argument #3 to '(?:string\.)?gsub' \(string\/function\/table expected), got \w+\)/, "$1)")
+    .replace(/(bad argument #3 to '(?:string\.)?gsub' \(string\/function\/table expected), got [\w ]+\)/, "$1)")
     .replace(/(bad argument #1 to '(?:coroutine\.)?(?:resume|status)') \(thread expected, got [\w ]+\)/, "$1 (coroutine expected)")
     .replace(/(bad argument #1 to '(?:math\.)?(?:max|min)') \(value expected\)/, "$1 (number expected, got no value)")
     // A function called with no name to go by (by pcall, say): 5.4 names it by where the loaded
