@@ -145,6 +145,8 @@ function functionDeleteCommand(ctx: CommandContext, argv: string[]): Reply {
 
 // FUNCTION FLUSH [ASYNC | SYNC]
 function functionFlushCommand(ctx: CommandContext, argv: string[]): Reply {
+  // SCRIPT FLUSH refuses too many arguments with its mode error, FUNCTION FLUSH as a subcommand's.
+  if (argv.length > 3) throw errors.subcommandSyntax(argv[1]!, argv[0]!);
   flushMode(argv, errors.functionFlushMode);
   scriptingOf(ctx.db).flushLibraries();
   ctx.dirty++;
