@@ -13,7 +13,7 @@ import type { Session } from "./redis/engine/command.ts";
 import { Database } from "./redis/engine/database.ts";
 import { Dispatcher } from "./redis/engine/dispatcher.ts";
 import { serveResp, type RespServer } from "./redis/resp.ts";
-import { configureScripting } from "./redis/scripting/runner.ts";
+import { configureScripting, scriptingOf } from "./redis/scripting/runner.ts";
 import { createApp, createFastRoutes, type AppDeps } from "./server/app.ts";
 import { serveHttp1, type Http1Server } from "./server/http1.ts";
 import { createNodeMetrics } from "./server/metrics.ts";
@@ -85,9 +85,11 @@ export async function startNode(config: Config, deps: NodeDeps): Promise<Running
   try {
     const database = new Database(name, clock, random, persistence.store);
     configureScripting(database, { timeLimitMs: config.luaTimeLimitMs, memoryBytesMax: config.luaMemoryBytes });
-    persistence.recover(database, (argv) => {
-      dispatcher.run(database, dispatcher.resolve(argv, replaySession), argv, replaySession);
-    });
+    scriptingOf(database).restoringLibraries(() =>
+      persistence.recover(database, (argv) => {
+        dispatcher.run(database, dispatcher.resolve(argv, replaySession), argv, replaySession);
+      }),
+    );
     databases.add(database, { token: credentials.token, readOnlyToken: credentials.readonlyToken });
   } catch (error) {
     persistence.close();

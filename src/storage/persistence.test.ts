@@ -3,7 +3,8 @@
 // expired while closed are gone; snapshots drop the log they cover and start on schedule or log
 // size; leftovers of a crashed snapshotter are discarded; a corrupt snapshot stops the start; a
 // snapshot taken between the writes of one turn replays only what followed it; a data dir whose
-// change log has the older one-row-per-entry layout starts with the same keys.
+// change log has the older one-row-per-entry layout starts with the same keys; a library the
+// change log holds loads again though FUNCTION LOAD would refuse it now.
 
 import { Database as SqliteDatabase } from "bun:sqlite";
 import { afterEach, describe, expect, test } from "bun:test";
@@ -11,6 +12,7 @@ import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { dumpKeyspace, openDurableEngine, removeDir, temporaryDir, writeOneRowPerEntryLog, type DurableEngine } from "../../test/durability/support.ts";
 import { plain } from "../../test/harness/engine.ts";
+import { encodeFunctionDump } from "../redis/scripting/function-dump.ts";
 import { ManualClock } from "../util/clock.ts";
 import { StorageError } from "./sqlite.ts";
 
@@ -141,6 +143,23 @@ describe("recovery", () => {
     const reopened = reopen(engine);
     expect(dumpKeyspace(reopened.database.keyspace)).toEqual(state);
     expect(reopened.report).toMatchObject({ lsn: 6, replayedEntries: 6 });
+  });
+
+  test("a library with globals at its top level, journaled before FUNCTION LOAD refused that, loads again from the log and from a snapshot", () => {
+    const engine = engineAt(freshDir());
+    const code = "#!lua name=old\nlocal upper = string.upper\nredis.register_function('shout', function(keys, args) return upper(args[1]) end)";
+    expect(plain(engine.run("FUNCTION", "LOAD", code))).toEqual({ error: expect.stringContaining("nonexistent global variable 'string'") });
+    engine.database.journal(["FUNCTION", "LOAD", "REPLACE", code]);
+    engine.commit();
+    const fromLog = reopen(engine);
+    expect(plain(fromLog.run("FCALL", "shout", "0", "hi"))).toBe("HI");
+    expect(plain(fromLog.run("FUNCTION", "LOAD", "REPLACE", code))).toEqual({ error: expect.stringContaining("nonexistent global variable 'string'") });
+    // A restore that fails puts the libraries back as they were.
+    expect(plain(fromLog.run("FUNCTION", "RESTORE", encodeFunctionDump(["#!lua name=bad\nlocal t = table"]), "FLUSH"))).toEqual({ error: expect.stringContaining("nonexistent global variable 'table'") });
+    expect(plain(fromLog.run("FCALL", "shout", "0", "hi"))).toBe("HI");
+    fromLog.run("SAVE");
+    const fromSnapshot = reopen(fromLog);
+    expect(plain(fromSnapshot.run("FCALL", "shout", "0", "hi"))).toBe("HI");
   });
 
   test("the leftover of a snapshot that never finished is discarded with a warning", () => {

@@ -11,6 +11,7 @@ import { Database } from "../../src/redis/engine/database.ts";
 import { Dispatcher } from "../../src/redis/engine/dispatcher.ts";
 import type { Keyspace } from "../../src/redis/engine/keyspace.ts";
 import type { Reply } from "../../src/redis/engine/reply.ts";
+import { scriptingOf } from "../../src/redis/scripting/runner.ts";
 import { ManualClock } from "../../src/util/clock.ts";
 import { fieldsObject, type Logger } from "../../src/util/log.ts";
 import { SeededRandom } from "../../src/util/random.ts";
@@ -66,7 +67,8 @@ export function openDurableEngine(dir: string, options: Partial<PersistenceOptio
   const database = new Database("default", clock, new SeededRandom(1), persistence.store);
   let report: RecoveryReport;
   try {
-    report = persistence.recover(database, (argv) => void dispatcher.run(database, dispatcher.resolve(argv, session), argv, session));
+    // As node.ts recovers: libraries load as they did when they were journaled.
+    report = scriptingOf(database).restoringLibraries(() => persistence.recover(database, (argv) => void dispatcher.run(database, dispatcher.resolve(argv, session), argv, session)));
   } catch (error) {
     persistence.close();
     throw error;

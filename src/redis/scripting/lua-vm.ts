@@ -1092,12 +1092,16 @@ export class LuaVm {
     return ref;
   }
 
-  /** While true, library code sees the registration API as 'redis' (FUNCTION LOAD). */
-  setLoading(loading: boolean): void {
+  /**
+   * While loading, library code sees the registration API as 'redis' and no other global
+   * (FUNCTION LOAD); a restored library (sandbox.ts) sees the other globals too.
+   */
+  setLoading(loading: boolean, restoring = false): void {
     const L = this.L;
     wasm._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(this.setLoadingRef));
     wasm._lua_pushboolean(L, loading ? 1 : 0);
-    wasm._lua_pcallk(L, 1, 0, 0, 0, 0);
+    wasm._lua_pushboolean(L, restoring ? 1 : 0);
+    wasm._lua_pcallk(L, 2, 0, 0, 0, 0);
     wasm._lua_settop(L, 0);
   }
 

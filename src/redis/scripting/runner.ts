@@ -115,6 +115,8 @@ export class DatabaseScripting {
   nativeRuns = 0;
   /** Set while a script is suspended between slices: other commands wait for it. */
   hold: Promise<void> | undefined;
+  /** True while recovery loads libraries the change log or a snapshot holds (see restoringLibraries). */
+  private restoring = false;
 
   get vm(): LuaVm {
     if (this.vmInstance === undefined) this.vmInstance = new LuaVm(this.options.memoryBytesMax);
@@ -194,16 +196,18 @@ export class DatabaseScripting {
     this.compiled(script);
   }
 
-  // --- function libraries (snapshot hook: exportLibraries / importLibraries)
+  // --- function libraries
 
   /** Library codes, for snapshots: loading them again in order restores every function. */
   exportLibraries(): string[] {
     return [...this.libraries.values()].map((library) => library.code);
   }
 
-  /** Loads libraries from a snapshot (replacing any of the same name). */
+  /** Loads libraries exportLibraries gave (replacing any of the same name), as they loaded before. */
   importLibraries(codes: string[], clock: { nowMs(): number }): void {
-    for (const code of codes) this.loadLibrary(code, true, clock);
+    this.restoringLibraries(() => {
+      for (const code of codes) this.loadLibrary(code, true, clock);
+    });
   }
 
   /**
@@ -233,7 +237,7 @@ export class DatabaseScripting {
       checkpoint: () =>
         clock.nowMs() - startedAtMs > LIBRARY_LOAD_TIME_LIMIT_MS ? { kill: "ERR FUNCTION LOAD timeout" } : "continue",
     };
-    vm.setLoading(true);
+    vm.setLoading(true, this.restoring);
     let outcome: CallOutcome;
     try {
       outcome = vm.start(ref, "library", [], [], host);
@@ -262,6 +266,19 @@ export class DatabaseScripting {
     // compat: a library may hold names that differ in case only; FCALL finds the first.
     for (const fn of registered.values()) if (!this.functions.has(caseless(fn.name))) this.functions.set(caseless(fn.name), fn);
     return name;
+  }
+
+  /**
+   * Runs `recover` with the libraries it loads seeing every global while they load, as they did
+   * when they were journaled (sandbox.ts): a library accepted once is never lost on restart.
+   */
+  restoringLibraries<T>(recover: () => T): T {
+    this.restoring = true;
+    try {
+      return recover();
+    } finally {
+      this.restoring = false;
+    }
   }
 
   /** Throws when loading this code without REPLACE would fail on its name (FUNCTION RESTORE APPEND). */

@@ -78,9 +78,11 @@ describe("globals", () => {
 });
 
 describe("redis API edges", () => {
-  test("register_function outside FUNCTION LOAD is an error", () => {
+  test("a script has no register_function, and one kept from FUNCTION LOAD refuses to run later", () => {
     const engine = createTestEngine();
-    expect(evalError(engine, "redis.register_function('f', function() end)")).toContain("redis.register_function can only be called on FUNCTION LOAD command");
+    expect(evalError(engine, "redis.register_function('f', function() end)")).toContain("attempt to call field 'register_function' (a nil value)");
+    engine.run("FUNCTION", "LOAD", "#!lua name=x\nlocal reg = redis.register_function\nreg('f', function() return reg('g', function() end) end)");
+    expect(plain(engine.run("FCALL", "f", "0"))).toEqual({ error: expect.stringContaining("redis.register_function can only be called on FUNCTION LOAD command") });
   });
 
   test("arguments of redis.call must be strings or numbers", () => {

@@ -83,7 +83,6 @@ local redisApi = {
   status_reply = native.status_reply,
   log = native.log,
   setresp = native.setresp,
-  register_function = native.register_function,
   -- compat: effects replication is the only mode since Redis 7; these remain for old scripts.
   replicate_commands = function() return true end,
   set_repl = function(...)
@@ -102,10 +101,11 @@ asCFunctions(redisApi)
 local loadApi = {
   register_function = native.register_function,
   log = native.log,
-  setresp = native.setresp,
   LOG_DEBUG = 0, LOG_VERBOSE = 1, LOG_NOTICE = 2, LOG_WARNING = 3,
   REDIS_VERSION = "7.0.15", REDIS_VERSION_NUM = 0x07000f,
 }
+-- What a restored library saw as 'redis' when it was journaled (see libraryEnv).
+local restoreApi = setmetatable({ setresp = native.setresp }, { __index = loadApi })
 
 -- pcall returns Redis error tables as their text (Redis 7 does), and never swallows a kill.
 local killed = native.killed
@@ -144,16 +144,20 @@ for _, name in ipairs({ "string", "table", "math", "coroutine", "bit", "cjson", 
 end
 local redisProxy = readonly(redisApi)
 -- compat: while a library loads, Redis reports the missing redis.call as a missing global.
-local loadProxy = setmetatable({}, {
-  __index = function(_, name)
-    local value = loadApi[name]
-    if value == nil then error("Script attempted to access nonexistent global variable '" .. tostring(name) .. "'", 2) end
-    return value
-  end,
-  __newindex = readonlyError,
-  __metatable = false,
-})
-sealed[loadProxy] = true
+local function loadProxyOf(api)
+  local proxy = setmetatable({}, {
+    __index = function(_, name)
+      local value = api[name]
+      if value == nil then error("Script attempted to access nonexistent global variable '" .. tostring(name) .. "'", 2) end
+      return value
+    end,
+    __newindex = readonlyError,
+    __metatable = false,
+  })
+  sealed[proxy] = true
+  return proxy
+end
+local loadProxy, restoreProxy = loadProxyOf(loadApi), loadProxyOf(restoreApi)
 rawsetRaw(G, "redis", redisProxy)
 getmetatable("").__index = rawget(G, "string")
 -- Redis 7.0 hands scripts the string metatable itself; a read-only copy keeps one script from
@@ -170,13 +174,19 @@ setmetatable(G, {
   __metatable = false,
 })
 
--- Function libraries see the same globals except KEYS/ARGV (they get them as arguments), and
--- while FUNCTION LOAD runs their code, 'redis' is the registration API only.
-local loading = false
+-- Function libraries see the same globals except KEYS/ARGV (they get them as arguments). While
+-- FUNCTION LOAD runs their code they see 'redis' alone, as the registration API: Redis gives the
+-- library's top level nothing else (a function it registers finds the globals when it runs).
+-- Libraries restored from the change log or a snapshot see every global as they load, as all did
+-- before downstash followed Redis there: what was accepted once must load again.
+local loading, restoring = false, false
 local libraryEnv = setmetatable({}, {
   __index = function(_, name)
-    if name == "redis" then return loading and loadProxy or redisProxy end
-    if name == "KEYS" or name == "ARGV" then missing(name, 3) end
+    if name == "redis" then
+      if not loading then return redisProxy end
+      return restoring and restoreProxy or loadProxy
+    end
+    if (loading and not restoring) or name == "KEYS" or name == "ARGV" then missing(name, 3) end
     local value = rawget(G, name)
     if value == nil then missing(name, 3) end
     return value
@@ -185,5 +195,5 @@ local libraryEnv = setmetatable({}, {
   __metatable = false,
 })
 sealed[libraryEnv] = true
-return libraryEnv, function(flag) loading = flag end
+return libraryEnv, function(isLoading, isRestoring) loading, restoring = isLoading, isRestoring end
 `;
