@@ -937,7 +937,49 @@ const hookPointer: number = wasm.addFunction((L: number, _debug: number) => {
 const vmsById = new Map<number, LuaVm>();
 let nextVmId = 1;
 
+/**
+ * compat: Lua 5.4 hashes strings from a seed it draws for each state (luai_makeseed: the clock
+ * and addresses); Lua 5.1 had none, so its seed is 0 in effect: for a key under 32 bytes both
+ * hash the same bytes the same way from the length. With the seed 0, a table's string keys fall
+ * in the same places as in Redis, so pairs() and next() visit them in Redis's order and cjson or
+ * cmsgpack write an object's keys in Redis's order (where 5.1 and 5.4 grow a table alike: a
+ * table built with its keys, or that never outgrew its size). The seed is drawn in lua_newstate
+ * before any string exists; the state's second allocation comes after it and before the first
+ * string, so that allocation writes 0 over it. (A fixed seed lets crafted keys collide; only a
+ * script's own tables hold them, and Redis's Lua has none either.)
+ */
+interface StateBeingCreated {
+  ud: number;
+  /** The first allocation: the main thread and global_State (LG, lstate.c). */
+  block: number;
+  blockBytes: number;
+  seedCleared: boolean;
+}
+let stateBeingCreated: StateBeingCreated | undefined;
+/** Where global_State.seed lies, in words from global_State's start (Lua 5.4.6 in wasm32). */
+const SEED_WORD = 18;
+
+/**
+ * Finds global_State in the LG block by the fields lua_newstate has set before the seed
+ * (frealloc, ud, totalbytes), checks those that follow it, and clears the seed.
+ */
+function clearSeed(state: StateBeingCreated): void {
+  const words = new Uint32Array(wasm.HEAPU8.buffer, state.block, state.blockBytes >> 2);
+  const g = words.findIndex((word, i) => word === allocatorPointer && words[i + 1] === state.ud && words[i + 2] === state.blockBytes);
+  // The string table empty (hash, nuse, size), nilvalue still the integer 0 that says the state
+  // is not built, and currentwhite WHITE0 with gcstate GCSpause right after the seed.
+  const laidOutAsExpected = g !== -1 && words[g + 6] === 0 && words[g + 7] === 0 && words[g + 8] === 0 && (words[g + 16]! & 0xff) === 3 && (words[g + SEED_WORD + 1]! & 0xffff) === 0x0808;
+  if (!laidOutAsExpected) return;
+  words[g + SEED_WORD] = 0;
+  state.seedCleared = true;
+}
+
 const allocatorPointer: number = wasm.addFunction((ud: number, pointer: number, oldBytes: number, newBytes: number) => {
+  const creating = stateBeingCreated;
+  if (creating !== undefined && creating.ud === ud && creating.block !== 0) {
+    stateBeingCreated = undefined;
+    clearSeed(creating);
+  }
   const vm = vmsById.get(ud);
   if (newBytes === 0) {
     if (pointer !== 0) {
@@ -950,6 +992,10 @@ const allocatorPointer: number = wasm.addFunction((ud: number, pointer: number, 
   const delta = pointer !== 0 ? newBytes - oldBytes : newBytes;
   if (vm !== undefined && delta > 0 && vm.memoryBytes + delta > vm.memoryLimitBytes) return 0;
   const moved: number = wasm._realloc(pointer, newBytes);
+  if (creating !== undefined && creating.ud === ud && creating.block === 0) {
+    creating.block = moved;
+    creating.blockBytes = newBytes;
+  }
   if (moved !== 0 && vm !== undefined) {
     if (delta < 0) vm.freed(-delta);
     else vm.memoryBytes += delta;
@@ -1027,8 +1073,12 @@ export class LuaVm {
 
   constructor(readonly memoryBytesMax: number) {
     vmsById.set(this.id, this);
+    const creating: StateBeingCreated = { ud: this.id, block: 0, blockBytes: 0, seedCleared: false };
+    stateBeingCreated = creating;
     const L: number = wasm._lua_newstate(allocatorPointer, this.id);
+    stateBeingCreated = undefined;
     if (L === 0) throw new Error("lua: cannot create a state");
+    if (!creating.seedCleared) throw new Error("lua: the state's string hash seed was not where Lua 5.4.6 keeps it: wasmoon changed, see clearSeed");
     this.L = L;
     wasm._luaL_openlibs(L);
     // The C functions the sandbox prelude wires into redis, cjson, struct, cmsgpack and math.
