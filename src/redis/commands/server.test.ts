@@ -381,6 +381,16 @@ describe("OBJECT REFCOUNT", () => {
   });
 });
 
+describe("OBJECT HELP", () => {
+  // The text itself is compared with redis-server's in test/differential/generic.test.ts.
+  test("lists each subcommand OBJECT serves with its arguments, then HELP", () => {
+    const lines = (plain(createTestEngine().run("OBJECT", "HELP")) as { status: string }[]).map((line) => line.status);
+    expect(lines[0]).toBe("OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
+    for (const sub of ["ENCODING <key>", "FREQ <key>", "IDLETIME <key>", "REFCOUNT <key>"]) expect(lines).toContain(sub);
+    expect(lines.slice(-2)).toEqual(["HELP", "    Prints this help."]);
+  });
+});
+
 describe("CLIENT SETINFO", () => {
   test("accepts LIB-NAME and LIB-VER, as the SDK sends them", () => {
     const engine = createTestEngine();

@@ -710,6 +710,17 @@ describe("XINFO CONSUMERS", () => {
   });
 });
 
+describe("XINFO HELP", () => {
+  // The text itself is compared with redis-server's in test/differential/generic.test.ts.
+  test("lists each subcommand XINFO serves with its arguments, then HELP", () => {
+    const { run } = setup();
+    const lines = (run("XINFO", "HELP") as { status: string }[]).map((line) => line.status);
+    expect(lines[0]).toBe("XINFO <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
+    for (const sub of ["CONSUMERS <key> <groupname>", "GROUPS <key>", "STREAM <key> [FULL [COUNT <count>]"]) expect(lines).toContain(sub);
+    expect(lines.slice(-2)).toEqual(["HELP", "    Prints this help."]);
+  });
+});
+
 describe("XDELEX", () => {
   test("deletes like XDEL by default, answering a code per id (Redis 8.2)", () => {
     const { run } = filled(3);
