@@ -130,8 +130,11 @@ os, io, require, package, dofile, loadfile, debug, print, utf8, warn = nil, nil,
 
 -- Sealing. Every sealed table is in 'sealed'; rawset refuses them.
 local function readonlyError() error("Attempt to modify a readonly table", 2) end
+-- A sealed library table is an empty proxy; pairs() still walks the library, as it walks Redis's
+-- read-only tables.
+local rawnext = next
 local function readonly(t)
-  local proxy = setmetatable({}, { __index = t, __newindex = readonlyError, __metatable = false })
+  local proxy = setmetatable({}, { __index = t, __newindex = readonlyError, __metatable = false, __pairs = function() return rawnext, t, nil end })
   sealed[proxy] = true
   return proxy
 end
