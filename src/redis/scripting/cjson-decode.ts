@@ -66,15 +66,19 @@ for (const ch of 'fiInNt"+-0123456789') charTokens[ch.charCodeAt(0)] = T_UNKNOWN
 /** cfg->escape2char for the one-character escapes (\u is handled apart). */
 const escapes: Record<number, string> = { 0x22: '"', 0x5c: "\\", 0x2f: "/", 0x62: "\b", 0x74: "\t", 0x6e: "\n", 0x66: "\f", 0x72: "\r" };
 
-/** JSON text (a binary string) as cjson.decode returns it; refusals throw PositionedError with lua-cjson's text. */
-export function decodeJson(text: string): JsonValue {
+/**
+ * JSON text (a binary string) as cjson.decode returns it; refusals throw PositionedError with
+ * lua-cjson's text. `maxDepth` and `invalidNumbers` are its decode_max_depth and
+ * decode_invalid_numbers settings.
+ */
+export function decodeJson(text: string, maxDepth = JSON_DECODE_DEPTH_MAX, invalidNumbers = true): JsonValue {
   // compat: lua-cjson's guess at UTF-16/32 input: a NUL among the first two bytes.
   if (text.length >= 2 && (text.charCodeAt(0) === 0 || text.charCodeAt(1) === 0)) {
     throw new PositionedError("JSON parser does not support UTF-16 or UTF-32");
   }
   // compat: the C reads a NUL-terminated copy, so the text ends at its first NUL.
   const nul = text.indexOf("\0");
-  return new Decoder(text, nul === -1 ? text.length : nul).decode();
+  return new Decoder(text, nul === -1 ? text.length : nul, maxDepth, invalidNumbers).decode();
 }
 
 /**
@@ -93,6 +97,8 @@ class Decoder {
   constructor(
     private readonly text: string,
     private readonly end: number,
+    private readonly maxDepth: number,
+    private readonly invalidNumbers: boolean,
   ) {}
 
   decode(): JsonValue {
@@ -167,7 +173,7 @@ class Decoder {
 
   /** json_decode_descend: the position is just past the opening bracket (0-based, unlike tokens'). */
   private descend(): void {
-    if (++this.depth > JSON_DECODE_DEPTH_MAX) throw new PositionedError(`Found too many nested data structures (${this.depth}) at character ${this.pos}`);
+    if (++this.depth > this.maxDepth) throw new PositionedError(`Found too many nested data structures (${this.depth}) at character ${this.pos}`);
   }
 
   private expect(type: number, what: string): void {
@@ -209,13 +215,16 @@ class Decoder {
       return;
     }
     if (ch === 0x22) return this.readString();
-    if (ch === 0x2d || (ch >= 0x30 && ch <= 0x39)) return this.readNumber();
+    if (ch === 0x2d || (ch >= 0x30 && ch <= 0x39)) {
+      if (!this.invalidNumbers && isInvalidNumber(text, pos)) return this.fail("invalid number");
+      return this.readNumber();
+    }
     if (text.startsWith("true", pos)) return this.literal(T_BOOLEAN, true, 4);
     if (text.startsWith("false", pos)) return this.literal(T_BOOLEAN, false, 5);
     if (text.startsWith("null", pos)) return this.literal(T_NULL, "", 4);
-    // json_is_invalid_number: with decode_invalid_numbers on (the default), a leading '+',
-    // "inf" and "nan" (any case) go to strtod too.
-    if (ch === 0x2b || startsWithIgnoringCase(text, pos, "inf") || startsWithIgnoringCase(text, pos, "nan")) return this.readNumber();
+    // With decode_invalid_numbers on (the default), a leading '+', "inf" and "nan" (any case)
+    // go to strtod too.
+    if (this.invalidNumbers && isInvalidNumber(text, pos)) return this.readNumber();
     this.fail("invalid token");
   }
 
@@ -301,6 +310,22 @@ class Decoder {
 }
 
 let unicodeScratch = "";
+
+/**
+ * json_is_invalid_number: a number JSON does not allow but strtod reads: a leading '+', a hex
+ * number, leading zeros, inf or nan (after an optional '-').
+ */
+function isInvalidNumber(text: string, pos: number): boolean {
+  if (text.charCodeAt(pos) === 0x2b) return true;
+  if (text.charCodeAt(pos) === 0x2d) pos++;
+  const ch = text.charCodeAt(pos);
+  if (ch === 0x30) {
+    const next = text.charCodeAt(pos + 1);
+    return (next | 0x20) === 0x78 || isDigit(next);
+  }
+  if (!(ch > 0x39)) return false;
+  return startsWithIgnoringCase(text, pos, "inf") || startsWithIgnoringCase(text, pos, "nan");
+}
 
 /** decode_hex4: four hex digits' value, or -1. */
 function hex4(text: string, pos: number): number {

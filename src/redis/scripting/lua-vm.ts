@@ -14,9 +14,10 @@ import { latin1Slice } from "../../util/bytes.ts";
 import { ErrorReply, StatusReply, type Reply } from "../engine/reply.ts";
 import { decodeJson, NEGATIVE_NAN, type JsonValue } from "./cjson-decode.ts";
 import { encodeMsgpack, unpackMsgpack, type PlainValue } from "./cmsgpack.ts";
-import { formatNumberArgument, formatLuaNumber } from "./conversions.ts";
+import { formatGeneral, formatNumberArgument, formatLuaNumber } from "./conversions.ts";
 import { sandboxPrelude } from "./sandbox.ts";
 import { ArgumentError, C_STACK_SLOTS_MAX, checkInteger, checkString, optInteger, PositionedError, VmError, type LuaArgument } from "./lua-arguments.ts";
+import { configureJson, defaultJsonConfig, jsonSettingNames, type JsonConfig, type JsonSetting, type JsonSettingName } from "./cjson-config.ts";
 import { structPack, structSize, structUnpack } from "./struct.ts";
 
 // --- The WebAssembly module, shared by every VM (instantiated once, before the first script).
@@ -348,17 +349,14 @@ function pushJson(L: number, value: JsonValue): void {
   }
 }
 
-/** lua-cjson's encode_max_depth default. */
-const JSON_NESTING_MAX = 1000;
 /** lua_cmsgpack's LUACMSGPACK_MAX_NESTING. */
 const MSGPACK_NESTING_MAX = 16;
-/** lua-cjson's encode_sparse_array defaults: a table up to this index is never too sparse ... */
-const JSON_SPARSE_SAFE = 10;
-/** ... and past it, one whose largest index is over this many times its keys is. */
-const JSON_SPARSE_RATIO = 2;
 
-/** A Lua value as plain data, for cjson.encode and cmsgpack.pack; which tables are arrays differs. */
-function readPlain(L: number, idx: number, depth: number, forJson: boolean): PlainValue {
+/**
+ * A Lua value as plain data, for cjson.encode (with its settings) and cmsgpack.pack (without);
+ * which tables are arrays differs.
+ */
+function readPlain(L: number, idx: number, depth: number, json: JsonConfig | undefined): PlainValue {
   switch (typeAt(L, idx)) {
     case T_STRING:
       return readBinary(L, idx);
@@ -372,10 +370,10 @@ function readPlain(L: number, idx: number, depth: number, forJson: boolean): Pla
       if (wasm._lua_touserdata(L, idx) === cjsonNullPointer) return null;
       break;
     case T_TABLE: {
-      // Each stops a table nested in itself: cjson with an error past its 1,000th table,
-      // cmsgpack by packing the 17th as nil.
-      if (forJson && depth >= JSON_NESTING_MAX) throw new SerialiseError(`Cannot serialise, excessive nesting (${JSON_NESTING_MAX + 1})`);
-      if (!forJson && depth >= MSGPACK_NESTING_MAX) return null;
+      // Each stops a table nested in itself: cjson with an error past its encode_max_depth-th
+      // table (1,000), cmsgpack by packing the 17th as nil.
+      if (json !== undefined && depth >= json.encodeMaxDepth) throw new SerialiseError(`Cannot serialise, excessive nesting (${depth + 1})`);
+      if (json === undefined && depth >= MSGPACK_NESTING_MAX) return null;
       const table = wasm._lua_absindex(L, idx);
       wasm._lua_checkstack(L, 6);
       const entries: [PlainValue, PlainValue][] = [];
@@ -385,19 +383,23 @@ function readPlain(L: number, idx: number, depth: number, forJson: boolean): Pla
       while (wasm._lua_next(L, table) !== 0) {
         // Copy the key before reading it: lua_tolstring on a number key would confuse lua_next.
         wasm._lua_pushvalue(L, -2);
-        const key = readPlain(L, -1, depth + 1, forJson);
+        const key = readPlain(L, -1, depth + 1, json);
         pop(L, 1);
-        const value = readPlain(L, -1, depth + 1, forJson);
+        const value = readPlain(L, -1, depth + 1, json);
         pop(L, 1);
         if (typeof key !== "number" || !Number.isInteger(key) || key < 1) isArray = false;
         else if (key > largestKey) largestKey = key;
         entries.push([key, value]);
       }
       // cmsgpack: an array when the keys are exactly 1..n (an empty table too). cjson: up to the
-      // largest key, holes as null, unless that is over 10 and over twice the keys (an error,
-      // cjson's default); an empty table is an object.
-      if (isArray && (forJson ? entries.length > 0 : largestKey === entries.length)) {
-        if (largestKey > JSON_SPARSE_SAFE && largestKey > entries.length * JSON_SPARSE_RATIO) throw new SerialiseError("Cannot serialise table: excessively sparse array");
+      // largest key, holes as null, unless that is over encode_sparse_array's safe index (10)
+      // and over its ratio (2) times the keys: an error, or an object if it says convert; an
+      // empty table is an object.
+      if (isArray && (json !== undefined ? entries.length > 0 : largestKey === entries.length)) {
+        if (json !== undefined && json.encodeSparseRatio > 0 && largestKey > entries.length * json.encodeSparseRatio && largestKey > json.encodeSparseSafe) {
+          if (!json.encodeSparseConvert) throw new SerialiseError("Cannot serialise table: excessively sparse array");
+          return new Map(entries);
+        }
         const array: PlainValue[] = new Array(largestKey).fill(null);
         for (const [key, value] of entries) array[(key as number) - 1] = value;
         return array;
@@ -405,7 +407,7 @@ function readPlain(L: number, idx: number, depth: number, forJson: boolean): Pla
       return new Map(entries);
     }
   }
-  if (forJson) throw new SerialiseError(`Cannot serialise ${LUA_TYPE_NAMES[typeAt(L, idx)] ?? "userdata"}: type not supported`);
+  if (json !== undefined) throw new SerialiseError(`Cannot serialise ${LUA_TYPE_NAMES[typeAt(L, idx)] ?? "userdata"}: type not supported`);
   return null;
 }
 
@@ -422,25 +424,32 @@ function jsonString(binary: string): string {
   return `"${binary.replace(/["\\/\x00-\x1f\x7f]/g, (ch) => jsonEscapes[ch] ?? `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`)}"`;
 }
 
-function jsonText(value: PlainValue): string {
+function jsonText(value: PlainValue, config: JsonConfig): string {
   if (value === null) return "null";
   if (typeof value === "string") return jsonString(value);
-  if (typeof value === "number") {
-    if (!Number.isFinite(value)) throw new Error("Cannot serialise number: must not be NaN or Inf");
-    return formatLuaNumber(value);
-  }
+  if (typeof value === "number") return jsonNumber(value, config);
   if (typeof value === "boolean") return value ? "true" : "false";
-  if (Array.isArray(value)) return `[${value.map(jsonText).join(",")}]`;
+  if (Array.isArray(value)) return `[${value.map((item) => jsonText(item, config)).join(",")}]`;
   if (value instanceof Map) {
     // compat: cjson encodes an empty table as an object.
     const parts: string[] = [];
     for (const [key, item] of value) {
       if (typeof key !== "string" && typeof key !== "number") throw new Error("Cannot serialise table: table key must be a number or string");
-      parts.push(`${jsonString(typeof key === "number" ? formatLuaNumber(key) : key)}:${jsonText(item)}`);
+      parts.push(`${jsonString(typeof key === "number" ? jsonNumber(key, config) : key)}:${jsonText(item, config)}`);
     }
     return `{${parts.join(",")}}`;
   }
   return "null";
+}
+
+/** json_append_number: "%.<encode_number_precision>g"; NaN and infinities as encode_invalid_numbers says. */
+function jsonNumber(value: number, config: JsonConfig): string {
+  if (!Number.isFinite(value)) {
+    if (config.encodeInvalidNumbers === 0) throw new Error("Cannot serialise number: must not be NaN or Inf");
+    if (config.encodeInvalidNumbers === 2) return "null";
+    if (Number.isNaN(value)) return "nan";
+  }
+  return config.encodeNumberPrecision === 14 ? formatLuaNumber(value) : formatGeneral(value, config.encodeNumberPrecision);
 }
 
 // --- The C functions scripts call. They reach the running script through `current`.
@@ -473,6 +482,8 @@ interface Execution {
   inCommand: boolean;
   /** The VM's heap may grow to this while the script runs: the least it held since the start, plus the limit. */
   memoryLimitBytes: number;
+  /** cjson's settings for this kind of code (LuaVm.jsonConfigs). */
+  json: JsonConfig;
 }
 
 let current: Execution | undefined;
@@ -644,7 +655,8 @@ const cFunctions: Record<string, (L: number) => number> = {
     if (wasm._lua_gettop(L) !== 1) return raiseLibraryError(L, new ArgumentError(1, "expected 1 argument"));
     let text: string;
     try {
-      text = jsonText(readPlain(L, 1, 0, true));
+      const config = activeExecution(L).json;
+      text = jsonText(readPlain(L, 1, 0, config), config);
     } catch (error) {
       return raiseWithPosition(L, (error as Error).message);
     }
@@ -658,7 +670,8 @@ const cFunctions: Record<string, (L: number) => number> = {
       // ("%.14g"); for a NaN that is Lua 5.4's text too, the only one that keeps its sign.
       if (wasm._lua_gettop(L) !== 1) throw new ArgumentError(1, "expected 1 argument");
       const isText = typeAt(L, 1) === T_STRING || (typeAt(L, 1) === T_NUMBER && Number.isNaN(wasm._lua_tonumberx(L, 1, 0)));
-      value = decodeJson(isText ? readBinary(L, 1) : checkString(readArguments(L), 1));
+      const { decodeMaxDepth, decodeInvalidNumbers } = activeExecution(L).json;
+      value = decodeJson(isText ? readBinary(L, 1) : checkString(readArguments(L), 1), decodeMaxDepth, decodeInvalidNumbers);
     } catch (error) {
       return raiseLibraryError(L, error);
     }
@@ -671,7 +684,7 @@ const cFunctions: Record<string, (L: number) => number> = {
     // compat: Lua 5.1's C stack limit: the arguments and one packed copy of each must fit.
     if (count * 2 > C_STACK_SLOTS_MAX) return raiseLibraryError(L, new ArgumentError(0, "Too many arguments for MessagePack pack."));
     let out = "";
-    for (let i = 1; i <= count; i++) out += encodeMsgpack(readPlain(L, i, 0, false));
+    for (let i = 1; i <= count; i++) out += encodeMsgpack(readPlain(L, i, 0, undefined));
     pushBinary(L, out);
     return 1;
   },
@@ -904,6 +917,24 @@ const callUpvaluePointer: number = wasm.addFunction((L: number) => {
 }, "ii");
 
 // Every C function is one entry of the WASM function table, made once for all VMs.
+/** cjson's settings functions (cjson-config.ts): the values they answer with, pushed. */
+function jsonSettings(L: number, name: JsonSettingName): number {
+  let values: JsonSetting[];
+  try {
+    values = configureJson(activeExecution(L).json, name, readArguments(L), (n) => wasm._lua_toboolean(L, n) !== 0);
+  } catch (error) {
+    return raiseLibraryError(L, error);
+  }
+  wasm._lua_settop(L, 0);
+  for (const value of values) {
+    if (typeof value === "boolean") wasm._lua_pushboolean(L, value ? 1 : 0);
+    else if (typeof value === "number") wasm._lua_pushinteger(L, BigInt(value));
+    else pushBinary(L, value);
+  }
+  return values.length;
+}
+for (const name of jsonSettingNames) cFunctions[`json_${name}`] = (L) => jsonSettings(L, name);
+
 const cFunctionPointers = new Map<string, number>();
 for (const [name, fn] of Object.entries(cFunctions)) {
   cFunctionPointers.set(
@@ -1070,6 +1101,11 @@ export class LuaVm {
   private threadRef = 0;
   private libraryEnvRef = 0;
   private setLoadingRef = 0;
+  /**
+   * cjson's settings. Redis runs scripts and functions in two Lua states, each with its own, and
+   * keeps them from one script to the next: SCRIPT FLUSH makes the scripts' state anew.
+   */
+  readonly jsonConfigs: { scripts: JsonConfig; functions: JsonConfig } = { scripts: defaultJsonConfig(), functions: defaultJsonConfig() };
 
   constructor(readonly memoryBytesMax: number) {
     vmsById.set(this.id, this);
@@ -1186,7 +1222,8 @@ export class LuaVm {
       pushStringArray(thread, args);
       argumentCount = 2;
     }
-    this.execution = { vm: this, host, thread, killMessage: undefined, inCommand: false, memoryLimitBytes: this.memoryBytes + this.memoryBytesMax };
+    const json = kind === "script" ? this.jsonConfigs.scripts : this.jsonConfigs.functions;
+    this.execution = { vm: this, host, thread, killMessage: undefined, inCommand: false, memoryLimitBytes: this.memoryBytes + this.memoryBytesMax, json };
     return this.resumeWith(argumentCount);
   }
 

@@ -64,16 +64,21 @@ cjson = {
   encode = native.json_encode,
   decode = native.json_decode,
   null = native.json_null,
-  encode_keep_buffer = function() end,
-  encode_max_depth = function() end,
-  decode_max_depth = function() end,
-  encode_number_precision = function() end,
-  encode_sparse_array = function() end,
-  encode_invalid_numbers = function() end,
-  decode_invalid_numbers = function() end,
+  encode_keep_buffer = native.json_encode_keep_buffer,
+  encode_max_depth = native.json_encode_max_depth,
+  decode_max_depth = native.json_decode_max_depth,
+  encode_number_precision = native.json_encode_number_precision,
+  encode_sparse_array = native.json_encode_sparse_array,
+  encode_invalid_numbers = native.json_encode_invalid_numbers,
+  decode_invalid_numbers = native.json_decode_invalid_numbers,
+  _NAME = "cjson", _VERSION = "2.1.0",
 }
 struct = { pack = native.struct_pack, unpack = native.struct_unpack, size = native.struct_size }
-cmsgpack = { pack = native.msgpack_pack, unpack = native.msgpack_unpack, unpack_one = native.msgpack_unpack_one, unpack_limit = native.msgpack_unpack_limit }
+cmsgpack = {
+  pack = native.msgpack_pack, unpack = native.msgpack_unpack, unpack_one = native.msgpack_unpack_one, unpack_limit = native.msgpack_unpack_limit,
+  _NAME = "cmsgpack", _VERSION = "lua-cmsgpack 0.4.0", _COPYRIGHT = "Copyright (C) 2012, Salvatore Sanfilippo",
+  _DESCRIPTION = "MessagePack C implementation for Lua",
+}
 
 local redisApi = {
   call = native.call,
