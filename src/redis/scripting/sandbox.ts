@@ -8,6 +8,7 @@
 // It returns the environment of function libraries and the switch that marks FUNCTION LOAD.
 
 import { bitLibrary } from "./bitop.ts";
+import { jsonSettingNames } from "./cjson-config.ts";
 import { lua51Library } from "./lua51.ts";
 
 export const sandboxPrelude = String.raw`
@@ -64,13 +65,7 @@ cjson = {
   encode = native.json_encode,
   decode = native.json_decode,
   null = native.json_null,
-  encode_keep_buffer = native.json_encode_keep_buffer,
-  encode_max_depth = native.json_encode_max_depth,
-  decode_max_depth = native.json_decode_max_depth,
-  encode_number_precision = native.json_encode_number_precision,
-  encode_sparse_array = native.json_encode_sparse_array,
-  encode_invalid_numbers = native.json_encode_invalid_numbers,
-  decode_invalid_numbers = native.json_decode_invalid_numbers,
+  ${jsonSettingNames.map((name) => `${name} = native.json_${name},`).join(" ")}
   _NAME = "cjson", _VERSION = "2.1.0",
 }
 struct = { pack = native.struct_pack, unpack = native.struct_unpack, size = native.struct_size }
