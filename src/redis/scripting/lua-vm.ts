@@ -653,9 +653,9 @@ const cFunctions: Record<string, (L: number) => number> = {
   register_function: (L) => registerFunction(L),
   json_encode: (L) => {
     if (wasm._lua_gettop(L) !== 1) return raiseLibraryError(L, new ArgumentError(1, "expected 1 argument"));
+    const config = activeExecution(L).json;
     let text: string;
     try {
-      const config = activeExecution(L).json;
       text = jsonText(readPlain(L, 1, 0, config), config);
     } catch (error) {
       return raiseWithPosition(L, (error as Error).message);
@@ -664,13 +664,13 @@ const cFunctions: Record<string, (L: number) => number> = {
     return 1;
   },
   json_decode: (L) => {
+    const { decodeMaxDepth, decodeInvalidNumbers } = activeExecution(L).json;
     let value: JsonValue;
     try {
       // lua_cjson.c checks the count before the type. A number reads as Lua 5.1 writes it
       // ("%.14g"); for a NaN that is Lua 5.4's text too, the only one that keeps its sign.
       if (wasm._lua_gettop(L) !== 1) throw new ArgumentError(1, "expected 1 argument");
       const isText = typeAt(L, 1) === T_STRING || (typeAt(L, 1) === T_NUMBER && Number.isNaN(wasm._lua_tonumberx(L, 1, 0)));
-      const { decodeMaxDepth, decodeInvalidNumbers } = activeExecution(L).json;
       value = decodeJson(isText ? readBinary(L, 1) : checkString(readArguments(L), 1), decodeMaxDepth, decodeInvalidNumbers);
     } catch (error) {
       return raiseLibraryError(L, error);
@@ -916,7 +916,6 @@ const callUpvaluePointer: number = wasm.addFunction((L: number) => {
   return wasm._lua_gettop(L);
 }, "ii");
 
-// Every C function is one entry of the WASM function table, made once for all VMs.
 /** cjson's settings functions (cjson-config.ts): the values they answer with, pushed. */
 function jsonSettings(L: number, name: JsonSettingName): number {
   let values: JsonSetting[];
@@ -935,6 +934,7 @@ function jsonSettings(L: number, name: JsonSettingName): number {
 }
 for (const name of jsonSettingNames) cFunctions[`json_${name}`] = (L) => jsonSettings(L, name);
 
+// Every C function is one entry of the WASM function table, made once for all VMs.
 const cFunctionPointers = new Map<string, number>();
 for (const [name, fn] of Object.entries(cFunctions)) {
   cFunctionPointers.set(
