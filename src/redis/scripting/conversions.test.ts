@@ -543,6 +543,20 @@ describe("the Lua 5.1 library, as Redis 7.0", () => {
       lua`return {cmsgpack.pack({a=1, b=2}), cmsgpack.pack({z=1, y=2, x=3, w=4})}`,
     ));
 
+  test("math.random after math.randomseed draws Redis's numbers, and both read their arguments as Redis does", () =>
+    sameEach(
+      lua`math.randomseed(7) return {math.random(100), math.random(5, 10), tostring(math.random())}`,
+      lua`math.randomseed(-5) return {math.random(1000), math.random(1000)}`,
+      lua`math.randomseed(2^40 + 3) return {math.random(1000), math.random(1000)}`,
+      lua`math.randomseed("12") return {math.random(1000), math.random(2.9), math.random("7"), math.random(2^31 + 5)}`,
+      lua`math.randomseed(42) return {math.random(10, 10), math.random(-5, 5), math.random(3)}`,
+      lua`math.randomseed()`,
+      lua`math.randomseed({})`,
+      lua`return math.random(5, 1)`,
+      lua`return math.random(1, 2, 3)`,
+      lua`return math.random("x")`,
+    ));
+
   test("pairs() walks the read-only library tables, as Redis's", () =>
     sameEach(
       lua`local n = 0 for k in pairs(redis) do n = n + 1 end return n`,

@@ -18,6 +18,7 @@ import { formatGeneral, formatNumberArgument, formatLuaNumber } from "./conversi
 import { sandboxPrelude } from "./sandbox.ts";
 import { ArgumentError, C_STACK_SLOTS_MAX, checkInteger, checkString, optInteger, PositionedError, VmError, type LuaArgument } from "./lua-arguments.ts";
 import { configureJson, defaultJsonConfig, jsonSettingNames, type JsonConfig, type JsonSetting, type JsonSettingName } from "./cjson-config.ts";
+import { Rand48 } from "./rand48.ts";
 import { structPack, structSize, structUnpack } from "./struct.ts";
 
 // --- The WebAssembly module, shared by every VM (instantiated once, before the first script).
@@ -463,8 +464,6 @@ export interface ScriptHost {
   /** redis.register_function during FUNCTION LOAD; returns an error text or undefined. */
   registerFunction?(name: string, functionRef: number, flags: string[], description: string | null): string | undefined;
   log(level: number, message: string): void;
-  /** A float in [0, 1) for math.random. */
-  random(): number;
   /**
    * Asked every few thousand instructions: go on, give the event loop a turn (only when the
    * script runs as a resumable coroutine), or stop the script with the given error text.
@@ -583,20 +582,34 @@ const cFunctions: Record<string, (L: number) => number> = {
     // compat: replies are always converted with RESP2 rules (spec §8.3 allows RESP2 only).
     return 0;
   },
+  /** redis_math_random: a draw from the VM's lrand48 (rand48.ts), then the arguments read as 5.1's luaL_checkint reads them. */
   random: (L) => {
-    const execution = activeExecution(L);
-    const count: number = wasm._lua_gettop(L);
-    const r = execution.host.random();
-    if (count === 0) {
+    const r = activeExecution(L).vm.random.fraction();
+    const args = readArguments(L);
+    if (args.length > 2) return raiseWithPosition(L, "wrong number of arguments");
+    if (args.length === 0) {
       wasm._lua_pushnumber(L, r);
       return 1;
     }
-    // luaL_checkint: truncated toward zero, as 5.1 reads integer arguments.
-    const low = count >= 2 ? Math.trunc(Number(wasm._lua_tonumberx(L, 1, 0))) : 1;
-    const high = Math.trunc(Number(wasm._lua_tonumberx(L, count >= 2 ? 2 : 1, 0)));
-    if (!(low <= high)) return raiseWithPosition(L, `bad argument #${count >= 2 ? 2 : 1} to 'random' (interval is empty)`);
-    wasm._lua_pushinteger(L, BigInt(Math.floor(r * (high - low + 1)) + low));
+    let low: number;
+    let high: number;
+    try {
+      low = args.length === 2 ? cInt(checkInteger(args, 1)) : 1;
+      high = cInt(checkInteger(args, args.length));
+    } catch (error) {
+      return raiseLibraryError(L, error);
+    }
+    if (!(low <= high)) return raiseLibraryError(L, new ArgumentError(args.length, "interval is empty"));
+    wasm._lua_pushnumber(L, Math.floor(r * (high - low + 1)) + low);
     return 1;
+  },
+  randomseed: (L) => {
+    try {
+      activeExecution(L).vm.random.seed(cInt(checkInteger(readArguments(L), 1)));
+    } catch (error) {
+      return raiseLibraryError(L, error);
+    }
+    return 0;
   },
   /**
    * Lua 5.1's error: a position for numbers too (which makes them strings), counted as the
@@ -916,6 +929,11 @@ const callUpvaluePointer: number = wasm.addFunction((L: number) => {
   return wasm._lua_gettop(L);
 }, "ii");
 
+/** An integer as C keeps it in an int: its low 32 bits (luaL_checkint's cast). */
+function cInt(value: number): number {
+  return Number(BigInt.asIntN(32, BigInt(value)));
+}
+
 /** cjson's settings functions (cjson-config.ts): the values they answer with, pushed. */
 function jsonSettings(L: number, name: JsonSettingName): number {
   let values: JsonSetting[];
@@ -1106,6 +1124,8 @@ export class LuaVm {
    * keeps them from one script to the next: SCRIPT FLUSH makes the scripts' state anew.
    */
   readonly jsonConfigs: { scripts: JsonConfig; functions: JsonConfig } = { scripts: defaultJsonConfig(), functions: defaultJsonConfig() };
+  /** math.random's generator, one per database as Redis has one per server. */
+  readonly random = new Rand48();
 
   constructor(readonly memoryBytesMax: number) {
     vmsById.set(this.id, this);

@@ -236,7 +236,6 @@ export class DatabaseScripting {
       },
       knowsCommand: () => false,
       log: () => {},
-      random: () => 0,
       checkpoint: () =>
         clock.nowMs() - startedAtMs > LIBRARY_LOAD_TIME_LIMIT_MS ? { kill: "ERR FUNCTION LOAD timeout" } : "continue",
     };
@@ -525,10 +524,6 @@ class ScriptRun implements ScriptHost, RunningScript {
 
   log(): void {
     // compat: Redis writes redis.log lines to its own log; user text stays out of ours (STYLE.md).
-  }
-
-  random(): number {
-    return this.ctx.random.next();
   }
 
   checkpoint(): "continue" | "yield" | { kill: string } {

@@ -23,7 +23,7 @@ local sealed = setmetatable({}, { __mode = "k" })
 ${lua51Library}
 ${bitLibrary}
 math.random = native.random
-math.randomseed = function() end
+math.randomseed = native.randomseed
 
 -- The library functions written in Lua above are called through a C function (lua-vm.ts,
 -- callUpvaluePointer), so that a script's tail call to one keeps the script's frame for error
