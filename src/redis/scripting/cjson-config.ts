@@ -115,7 +115,7 @@ class Options {
   /** json_integer_option: kept as a C int; out of range is refused naming argument 1 whichever it is, as the C does. */
   integer(n: number, current: number, min: number, max: number): number {
     if (this.isNil(n)) return current;
-    const value = Number(BigInt.asIntN(32, BigInt(checkInteger(this.args, n))));
+    const value = checkInteger(this.args, n) | 0;
     if (!(min <= value && value <= max)) throw new ArgumentError(1, `expected integer between ${min} and ${max}`);
     return value;
   }

@@ -582,20 +582,23 @@ const cFunctions: Record<string, (L: number) => number> = {
     // compat: replies are always converted with RESP2 rules (spec §8.3 allows RESP2 only).
     return 0;
   },
-  /** redis_math_random: a draw from the VM's lrand48 (rand48.ts), then the arguments read as 5.1's luaL_checkint reads them. */
+  /**
+   * redis_math_random: a draw from the VM's lrand48 (rand48.ts), then the arguments read as 5.1's
+   * luaL_checkint reads them (`| 0` is its cast to a C int).
+   */
   random: (L) => {
     const r = activeExecution(L).vm.random.fraction();
-    const args = readArguments(L);
-    if (args.length > 2) return raiseWithPosition(L, "wrong number of arguments");
-    if (args.length === 0) {
+    if (wasm._lua_gettop(L) === 0) {
       wasm._lua_pushnumber(L, r);
       return 1;
     }
+    const args = readArguments(L);
+    if (args.length > 2) return raiseWithPosition(L, "wrong number of arguments");
     let low: number;
     let high: number;
     try {
-      low = args.length === 2 ? cInt(checkInteger(args, 1)) : 1;
-      high = cInt(checkInteger(args, args.length));
+      low = args.length === 2 ? checkInteger(args, 1) | 0 : 1;
+      high = checkInteger(args, args.length) | 0;
     } catch (error) {
       return raiseLibraryError(L, error);
     }
@@ -605,7 +608,7 @@ const cFunctions: Record<string, (L: number) => number> = {
   },
   randomseed: (L) => {
     try {
-      activeExecution(L).vm.random.seed(cInt(checkInteger(readArguments(L), 1)));
+      activeExecution(L).vm.random.seed(checkInteger(readArguments(L), 1) | 0);
     } catch (error) {
       return raiseLibraryError(L, error);
     }
@@ -928,11 +931,6 @@ const callUpvaluePointer: number = wasm.addFunction((L: number) => {
   wasm._lua_callk(L, wasm._lua_gettop(L) - 1, LUA_MULTRET, 0, 0);
   return wasm._lua_gettop(L);
 }, "ii");
-
-/** An integer as C keeps it in an int: its low 32 bits (luaL_checkint's cast). */
-function cInt(value: number): number {
-  return Number(BigInt.asIntN(32, BigInt(value)));
-}
 
 /** cjson's settings functions (cjson-config.ts): the values they answer with, pushed. */
 function jsonSettings(L: number, name: JsonSettingName): number {
