@@ -9,10 +9,10 @@
 // and `tonumber` (with a base), whose differences everyday scripts meet, each with a fast path
 // for the inputs both versions treat alike; `error` (a position for numbers too; a C function,
 // lua-vm.ts); `load` (a reader function only); `math.log` (no base), `math.atan`, `math.atan2`,
-// `math.fmod`, `math.log10`; and the names 5.4 added are gone. Left as 5.4, because a Lua wrapper would double
-// the cost of these common calls for inputs scripts rarely give (README, "Lua scripts"): integer
-// arguments with a fraction (5.1 truncated them), `table.insert` and `table.remove` positions out
-// of range, `string.rep`'s separator, `string.find` past the end.
+// `math.fmod`, `math.log10`; and the names 5.4 added are gone. Left as 5.4, because a Lua wrapper
+// would double the cost of these common calls for inputs scripts rarely give (README, "Lua
+// scripts"): integer arguments with a fraction (5.1 truncated them), `table.insert` and
+// `table.remove` positions out of range, `string.rep`'s separator, `string.find` past the end.
 //
 // 5.1's library functions were C: their errors carry the calling script's line. These raise
 // theirs at the script's line (`positionAt` counts the sandbox's frames as 5.1's C frames); a 5.4
@@ -104,9 +104,9 @@ end
 -- double. With base 10 it reads any number, as without one. 5.4 reads an integer only, and from a
 -- string only.
 local ULONG_MAX_BY_BASE, ULONG_MAX_REMAINDER = {}, {}
+-- 2^64 - 1 = 2 * (2^63 - 1) + 1, divided by each base in signed integers.
+local half = -1 >> 1
 for base = 2, 36 do
-  -- (2^64 - 1) = 2 * (2^63 - 1) + 1, divided in signed integers.
-  local half = -1 >> 1
   local q, r = half // base, half % base
   ULONG_MAX_BY_BASE[base], ULONG_MAX_REMAINDER[base] = 2 * q + (2 * r + 1) // base, (2 * r + 1) % base
 end
