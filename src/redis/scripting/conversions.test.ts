@@ -557,6 +557,16 @@ describe("the Lua 5.1 library, as Redis 7.0", () => {
       lua`return math.random("x")`,
     ));
 
+  test("tostring returns what __tostring returns, whatever it is, and pays no heed to __name", () =>
+    sameEach(
+      lua`return tostring(setmetatable({}, {__tostring = function() return 42 end}))`,
+      lua`return tostring(setmetatable({}, {__tostring = function() return {1, 2} end}))`,
+      lua`return type(tostring(setmetatable({}, {__tostring = function() return nil end})))`,
+      lua`return string.sub(tostring(setmetatable({}, {__name = "MyType"})), 1, 7)`,
+      lua`return tostring(setmetatable({}, {__metatable = "locked", __tostring = function() return "hidden" end}))`,
+      lua`local ok, e = pcall(tostring, setmetatable({}, {__tostring = function() error("boom") end})) return e`,
+    ));
+
   test("pairs() walks the read-only library tables, as Redis's", () =>
     sameEach(
       lua`local n = 0 for k in pairs(redis) do n = n + 1 end return n`,

@@ -71,9 +71,21 @@ local function tostring51(v)
   if type(v) == "number" and (v >= 1e14 or v <= -1e14) then return rawformat("%.14g", v) end
   return tostring(v)
 end
+-- luaB_tostring (5.1): a __tostring metamethod's result is returned whatever it is, and a
+-- table's __name means nothing (5.4 insists on a string and names the table by it).
+local rawgetmetatable = debug.getmetatable
 G.tostring = function(...)
   local v = ...
   if v == nil and select("#", ...) == 0 then argError(2, 1, "tostring", "value expected") end
+  local kind = type(v)
+  if kind == "table" or kind == "userdata" then
+    local metatable = rawgetmetatable(v)
+    if metatable ~= nil then
+      local metamethod = rawget(metatable, "__tostring")
+      if metamethod ~= nil then return (metamethod(v)) end
+      if rawget(metatable, "__name") ~= nil then return kind .. ": " .. rawformat("%p", v) end
+    end
+  end
   return tostring51(v)
 end
 
