@@ -51,6 +51,9 @@ interface Header {
   align: number;
 }
 
+/** The integer options (lower case signed), which pack and unpack treat alike whatever their size. */
+const isIntegerOption = (option: string) => "bBhHlLTiI".includes(option);
+
 /** optsize: the bytes an option takes (0 for the control options and `s`). */
 function optionSize(option: string, format: Format): number {
   switch (option) {
@@ -183,18 +186,11 @@ export function structPack(args: LuaArgument[]): string {
   for (let option = format.next(); option !== undefined; option = format.next()) {
     let size = optionSize(option, format);
     out += "\0".repeat(padding(out.length, header, option, size));
+    if (isIntegerOption(option)) {
+      out += integerBytes(checkNumber(values, n++), size, header.littleEndian);
+      continue;
+    }
     switch (option) {
-      case "b":
-      case "B":
-      case "h":
-      case "H":
-      case "l":
-      case "L":
-      case "T":
-      case "i":
-      case "I":
-        out += integerBytes(checkNumber(values, n++), size, header.littleEndian);
-        break;
       case "x":
         out += "\0";
         break;
@@ -236,18 +232,8 @@ export function structUnpack(args: LuaArgument[]): { values: (string | number)[]
     position += padding(position, header, option, size);
     if (!fits(size)) throw new ArgumentError(2, "data string too short");
     checkStack(args.length + values.length, 2, "too many results");
-    switch (option) {
-      case "b":
-      case "B":
-      case "h":
-      case "H":
-      case "l":
-      case "L":
-      case "T":
-      case "i":
-      case "I":
-        values.push(readInteger(data, position, size, header.littleEndian, option === option.toLowerCase()));
-        break;
+    if (isIntegerOption(option)) values.push(readInteger(data, position, size, header.littleEndian, option === option.toLowerCase()));
+    else switch (option) {
       case "x":
         break;
       case "f":
