@@ -1,6 +1,6 @@
 // Proves the release binary: scripts/build.ts compiles it once into a temp dir; it reports the
-// embedded version and git commit, serves @upstash/redis on port 0 with a fresh data dir, ignores a
-// .env and a bunfig.toml in its working directory, and exits 0 on SIGTERM.
+// embedded version and git commit, serves @upstash/redis (scripts too) on port 0 with a fresh data
+// dir, ignores a .env and a bunfig.toml in its working directory, and exits 0 on SIGTERM.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -46,6 +46,9 @@ describe("compiled binary", () => {
     const redis = new Redis({ url: server.url, token: server.token, enableTelemetry: false });
     expect(await redis.set("user:1", { name: "Ada" })).toBe("OK");
     expect(await redis.get("user:1")).toEqual({ name: "Ada" });
+    // The embedded Lua module runs scripts, with its code patched to Lua 5.1's behaviour (a
+    // fraction cut from an integer argument, string.rep's third argument ignored).
+    expect(await redis.eval(`return {string.sub("hello", 1, 2.5), string.rep("ab", 2, ",")}`, [], [])).toEqual(["he", "abab"]);
     const bogus = await fetch(server.url, { method: "POST", headers: { authorization: `Bearer ${bogusToken}` }, body: '["PING"]' });
     expect(bogus.status).toBe(401);
 

@@ -543,6 +543,39 @@ describe("the Lua 5.1 library, as Redis 7.0", () => {
       lua`return {cmsgpack.pack({a=1, b=2}), cmsgpack.pack({z=1, y=2, x=3, w=4})}`,
     ));
 
+  test("string keys come in Redis's order from tables grown key by key, emptied in part or filled from a hash", () =>
+    sameEach(
+      ...[5, 6, 8, 17, 33, 100].map((n) => `local t = {} for i = 1, ${n} do t["k" .. i] = i end local o = {} for k in pairs(t) do o[#o+1] = k end return o`),
+      lua`local t = {} for i = 1, 50 do t["f" .. i] = i end for i = 1, 50, 2 do t["f" .. i] = nil end for i = 1, 30 do t["g" .. i] = i end local o = {} for k in pairs(t) do o[#o+1] = k end return o`,
+      lua`local t = {} for i = 1, 9 do t[i] = i end for i = 1, 9 do t["s" .. i] = i end local o = {} for k in pairs(t) do o[#o+1] = tostring(k) end return o`,
+      lua`redis.call('HSET', 'h', 'f1', 1, 'f2', 2, 'f3', 3, 'f4', 4, 'f5', 5, 'f6', 6) local r = redis.call('HGETALL', 'h') local t = {} for i = 1, #r, 2 do t[r[i]] = r[i+1] end return cjson.encode(t)`,
+    ));
+
+  test("table.insert and table.remove out of range, string.find and string.match past the end and string.rep with three arguments act as 5.1's", () =>
+    sameEach(
+      lua`local t = {1, 2} table.insert(t, 5, 0) return {t[5], #t}`,
+      lua`local t = {1, 2, 3} table.insert(t, 0, "z") table.insert(t, -2, "y") return {t[-2], t[-1], t[0], t[1], t[2], t[3], t[4]}`,
+      lua`local t = {1, 2, 3} table.insert(t, 4, "z") table.insert(t, 2, "y") return t`,
+      lua`local t = {1, 2, 3} return {select("#", table.remove(t, 7)), select("#", table.remove(t, 4)), select("#", table.remove(t, 0)), #t}`,
+      lua`local t = {[0] = "zero"} return {select("#", table.remove(t)), t[0], select("#", table.remove({}))}`,
+      lua`local t = {1, 2, 3} return {table.remove(t), table.remove(t, 1), t[1], #t}`,
+      lua`return {string.find("hello", "", 10), string.find("hello", "", 7), string.find("", "", 2), string.find("hello", "o", 6)}`,
+      lua`return {string.find("hello", "l", -100), string.find("hello", "l", 0), string.find("hello", "l", 2^40), string.find("hello", "^h", 2)}`,
+      lua`return {string.match("hello", "", 10), string.match("hello", "o$", 8), string.match("hello", "(h)", -10), string.find("hello", "lo", 4, true)}`,
+      lua`return {string.rep("ab", 3, ","), string.rep("ab", 3, {}), string.rep("", 5, ","), ("z"):rep(4, "--")}`,
+    ));
+
+  test("an integer argument with a fraction is cut toward zero, and NaN or one out of range is C's INT64_MIN, as 5.1's cast", () =>
+    sameEach(
+      lua`return {string.sub("hello", 1, 2.5), string.sub("hello", -2.5), string.rep("ab", 2.9), string.byte("abc", 1.9), string.char(65.7), select(1.5, "a", "b")}`,
+      lua`local t = {1, 2, 3} table.insert(t, 1.5, 9) return t`,
+      lua`local t = {1, 2, 3} return {table.remove(t, 1.5), t[1]}`,
+      lua`return {unpack({1, 2, 3}, 1, 2.5)}`,
+      lua`return {table.concat({1, 2, 3}, ",", 1.5, 2.5), string.find("hello", "l", 3.7), string.gsub("hello", "l", "x", 1.7)}`,
+      lua`return {string.sub("hello", "2.5"), string.sub("hello", 0/0), string.sub("hello", 1, 1e300), string.sub("hello", -1e300), string.rep("x", -1.5)}`,
+      lua`local t = {} t[2.5] = "a" t[2] = "b" return {t[2.5], t[2], 2.5 == 2, ("x"):rep(3.99), string.byte("hello", -1.5, -0.5)}`,
+    ));
+
   test("math.random after math.randomseed draws Redis's numbers, and both read their arguments as Redis does", () =>
     sameEach(
       lua`math.randomseed(7) return {math.random(100), math.random(5, 10), tostring(math.random())}`,

@@ -20,15 +20,20 @@ import { ArgumentError, C_STACK_SLOTS_MAX, checkInteger, checkString, optInteger
 import { configureJson, defaultJsonConfig, jsonSettingNames, type JsonConfig, type JsonSetting, type JsonSettingName } from "./cjson-config.ts";
 import { Rand48 } from "./rand48.ts";
 import { structPack, structSize, structUnpack } from "./struct.ts";
+import { patchCode } from "./wasm-code-patch.ts";
+import { lua51CodePatches } from "./lua51-code-patches.ts";
 
 // --- The WebAssembly module, shared by every VM (instantiated once, before the first script).
+// Its code is patched first where Lua 5.1's behaviour lives in an instruction (lua51-code-patches.ts).
 // wasmoon's build wraps every export in an assertion wrapper (`fn.apply(null, arguments)`),
 // which costs more than the call itself on the hot path; the instance's own exports are taken
 // while wasmoon instantiates it, and used directly when found.
 let instanceExports: Record<string, unknown> | undefined;
 const instantiate = WebAssembly.instantiate;
-WebAssembly.instantiate = (async (...args: Parameters<typeof instantiate>) => {
-  const result = (await instantiate(...args)) as unknown as WebAssembly.Instance | WebAssembly.WebAssemblyInstantiatedSource;
+WebAssembly.instantiate = (async (source: unknown, imports?: Parameters<typeof instantiate>[1]) => {
+  if (!(source instanceof Uint8Array)) throw new Error("wasmoon no longer hands its module over as bytes: see lua-vm.ts");
+  const patched = patchCode(source, lua51CodePatches);
+  const result = (await instantiate(patched, imports)) as unknown as WebAssembly.Instance | WebAssembly.WebAssemblyInstantiatedSource;
   instanceExports ??= ("instance" in result ? result.instance : result).exports as Record<string, unknown>;
   return result;
 }) as typeof instantiate;
@@ -989,8 +994,8 @@ let nextVmId = 1;
  * and addresses); Lua 5.1 had none, so its seed is 0 in effect: for a key under 32 bytes both
  * hash the same bytes the same way from the length. With the seed 0, a table's string keys fall
  * in the same places as in Redis, so pairs() and next() visit them in Redis's order and cjson or
- * cmsgpack write an object's keys in Redis's order (where 5.1 and 5.4 grow a table alike: a
- * table built with its keys, or that never outgrew its size). The seed is drawn in lua_newstate
+ * cmsgpack write an object's keys in Redis's order (with LUA51_REHASH_ORDER for tables that
+ * grow, lua51-code-patches.ts; integer keys outside the array part are hashed otherwise by 5.4). The seed is drawn in lua_newstate
  * before any string exists; the state's second allocation comes after it and before the first
  * string, so that allocation writes 0 over it. (A fixed seed lets crafted keys collide; only a
  * script's own tables hold them, and Redis's Lua has none either.)

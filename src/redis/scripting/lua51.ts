@@ -9,10 +9,10 @@
 // and `tonumber` (with a base), whose differences everyday scripts meet, each with a fast path
 // for the inputs both versions treat alike; `error` (a position for numbers too; a C function,
 // lua-vm.ts); `load` (a reader function only); `math.log` (no base), `math.atan`, `math.atan2`,
-// `math.fmod`, `math.log10`; and the names 5.4 added are gone. Left as 5.4, because a Lua wrapper
-// would double the cost of these common calls for inputs scripts rarely give (README, "Lua
-// scripts"): integer arguments with a fraction (5.1 truncated them), `table.insert` and
-// `table.remove` positions out of range, `string.rep`'s separator, `string.find` past the end.
+// `math.fmod`, `math.log10`; and the names 5.4 added are gone. Where a wrapper would double the cost
+// of common calls for inputs scripts rarely give (integer arguments with a fraction, `table.insert`
+// and `table.remove` out of range, `string.rep`'s separator, `string.find` past the end), the
+// module's code is patched instead (lua51-code-patches.ts).
 //
 // 5.1's library functions were C: their errors carry the calling script's line. These raise
 // theirs at the script's line (`positionAt` counts the sandbox's frames as 5.1's C frames); a 5.4

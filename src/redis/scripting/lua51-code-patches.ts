@@ -1,0 +1,157 @@
+// compat: Lua 5.1 behaviour that lives in Lua 5.4's instructions rather than in a constant (lua-vm.ts
+// rewrites the constants) or in a library function a Lua wrapper could replace at a price per call:
+// patches of wasmoon 1.16's module (Lua 5.4.6 built for wasm32), applied by wasm-code-patch.ts
+// before it is compiled, so no call pays for them. Each finds its bytes exactly once or the server
+// refuses to start; the bytes after `;;` are the instructions wasm-objdump shows, and a local's
+// number is the one that build gave it. Each is proven against redis-server in conversions.test.ts.
+
+import { hex, type CodePatch } from "./wasm-code-patch.ts";
+
+/**
+ * Lua 5.1 reads an integer argument (luaL_checkinteger: string.sub's positions, string.rep's
+ * count, unpack's range ...) with C's cast of its number, which cuts toward zero and gives
+ * INT64_MIN for NaN and numbers out of range on x86-64; 5.4 refuses any number with a fraction
+ * ("number has no integer representation"), so `string.sub(s, 1, #s / 2)` failed where Redis
+ * takes the first half. lua_tointegerx, under every integer argument, has 5.4's conversion inlined
+ * (lvm.c luaV_flttointns with F2Ieq): `f64.floor` becomes `f64.trunc`, the branch taken when that
+ * changed the number is dropped, and so is the range check's (the code already stores INT64_MIN for
+ * a number out of range). Table keys and number comparisons convert through code of their own,
+ * which stays exact.
+ */
+const integerArguments: CodePatch = {
+  where: "lua_tointegerx (lapi.c), its inlined luaV_tointeger",
+  find: hex(`
+    9c 22 06 20 07 62 0d 01              ;; f64.floor; local.tee 6; local.get 7; f64.ne; br_if 1
+    20 06 44 000000000000e043 63         ;; local.get 6; f64.const 2^63; f64.lt
+    20 06 44 000000000000e0c3 66 71      ;; local.get 6; f64.const -2^63; f64.ge; i32.and
+    22 00 45 0d 01                       ;; local.tee 0; i32.eqz; br_if 1
+  `),
+  replace: hex(`
+    9d 22 06 20 07 62 1a 01              ;; f64.trunc; local.tee 6; local.get 7; f64.ne; drop; nop
+    20 06 44 000000000000e043 63
+    20 06 44 000000000000e0c3 66 71
+    1a 41 01 21 00                       ;; drop; i32.const 1; local.set 0 (converted)
+  `),
+};
+
+/**
+ * pairs (and cjson.encode, cmsgpack.pack) visits a table's nodes in place order, and where a key
+ * lands depends on the keys placed before it. When a table's hash part grows, 5.1 (resize in
+ * ltable.c) places the old nodes again from the last to the first, 5.4 (reinsert) from the first
+ * to the last, so a table grown key by key past four keys came out in another order than Redis's
+ * (the string hash and the placement rules are 5.1's once the hash seed is 0: lua-vm.ts clearSeed).
+ * The loop, inlined in luaH_resize, now counts down from the last node to -1.
+ */
+const rehashOrder: CodePatch = {
+  where: "luaH_resize (ltable.c), its inlined reinsert",
+  find: hex(`
+    41 01 41 01 20 0a 74 22 02 20 02 41 01 4c 1b 21 04   ;; local 4 = the old node count (at least 1)
+    41 00 21 05                                          ;; local 5 = 0
+    03 40 02 40                                          ;; loop; block
+    20 08 20 05 41 18 6c 6a 22 02                        ;;   local 2 = old nodes + local 5 * 24
+    2d 00 08 41 0f 71 45 0d 00                           ;;   an empty value: on to the next node
+    20 06 20 02 29 03 10 37 03 20 20 06 20 02 2d 00 09 3a 00 28
+    20 01 20 06 41 20 6a 22 07 10 8e 04 22 03 2d 00 08 41 20 46
+    04 40 20 00 20 01 20 07 20 02 10 8d 04 0c 01 0b
+    20 03 20 02 29 03 00 37 03 00 20 03 20 02 2d 00 08 3a 00 08
+    0b                                                   ;; end of block
+    20 05 41 01 6a 22 05 20 04 47 0d 00 0b               ;; local 5 += 1; again while local 5 != local 4
+  `),
+  replace: hex(`
+    41 01 20 0a 74 41 01 6b 21 05                        ;; local 5 = (1 << lsizenode) - 1
+    41 7f 21 04                                          ;; local 4 = -1
+    01 01 01 01 01 01 01                                 ;; nop x 7
+    03 40 02 40
+    20 08 20 05 41 18 6c 6a 22 02
+    2d 00 08 41 0f 71 45 0d 00
+    20 06 20 02 29 03 10 37 03 20 20 06 20 02 2d 00 09 3a 00 28
+    20 01 20 06 41 20 6a 22 07 10 8e 04 22 03 2d 00 08 41 20 46
+    04 40 20 00 20 01 20 07 20 02 10 8d 04 0c 01 0b
+    20 03 20 02 29 03 00 37 03 00 20 03 20 02 2d 00 08 3a 00 08
+    0b
+    20 05 41 01 6b 22 05 20 04 47 0d 00 0b               ;; local 5 -= 1; again while local 5 != -1
+  `),
+};
+
+/**
+ * table.insert(t, pos, v) with pos outside 1..#t+1: 5.4 refuses it ("position out of bounds"),
+ * 5.1 moves up the elements from pos on (none when pos is past the end) and sets t[pos] = v, which
+ * is what 5.4's code then does: the refusal's body becomes nops.
+ */
+const insertAnywhere: CodePatch = {
+  where: "tinsert (ltablib.c)",
+  find: hex(`
+    10 8b 01 22 02 42 01 7d 58           ;; local 2 = luaL_checkinteger(L, 2); (local 2 - 1) >=u e
+    04 40 20 00 41 02 41 80 12 10 77 1a 0b   ;; if: luaL_argerror(L, 2, "position out of bounds") end
+  `),
+  replace: hex(`
+    10 8b 01 22 02 42 01 7d 58
+    04 40 01 01 01 01 01 01 01 01 01 01 0b   ;; if: nops end
+  `),
+};
+
+/**
+ * table.remove(t, pos) with pos outside 1..#t: 5.1 returns nothing and changes nothing; 5.4
+ * refuses pos past #t + 1 and removes t[0] from an empty table. The check is now 5.1's
+ * ((pos - 1) <u #t, with no exception for pos = #t), and its failure returns no results.
+ */
+const removeInRangeOnly: CodePatch = {
+  where: "tremove (ltablib.c)",
+  find: hex(`
+    10 8d 01 22 01 20 02 51 0d 00        ;; local 1 = luaL_optinteger(L, 2, size); == size: br_if 0
+    20 01 42 01 7d 20 02 58 0d 00        ;; (pos - 1) <=u size: br_if 0
+    20 00 41 02 41 80 12 10 77 1a 0b     ;; luaL_argerror(L, 2, "position out of bounds") end
+  `),
+  replace: hex(`
+    10 8d 01 22 01 20 02 51 1a 01        ;; ...; == size; drop; nop
+    20 01 42 01 7d 20 02 54 0d 00        ;; (pos - 1) <u size: br_if 0
+    41 00 0f 01 01 01 01 01 01 01 0b     ;; return 0
+  `),
+};
+
+/**
+ * string.find and string.match from an init past the end: 5.4 finds nothing, 5.1 starts at the end
+ * (so the empty pattern is found there). The start is now computed as 5.1's str_find_aux does it:
+ * posrelat, minus one, clamped to 0..#s, in the i64 local of the argument (local 10), and then
+ * taken as the start (local 8) where 5.4 tested it.
+ */
+const findFromTheEnd: CodePatch = {
+  where: "str_find_aux (lstrlib.c)",
+  find: hex(`
+    02 40 20 0a 42 00 55 04 40 20 0a a7 21 03 0c 01 0b   ;; local 3 = posrelatI(init, ls) ...
+    20 0a 50 0d 00 20 0a 42 00 20 05 ad 7d 53 0d 00
+    20 05 20 0a a7 6a 41 01 6a 21 03 0b
+    02 40 02 40                                          ;; block; block
+    20 03 41 01 6b 22 08 20 05 4b 0d 00                  ;; local 8 = local 3 - 1; > ls: br_if 0 (fail)
+  `),
+  replace: hex(`
+    20 0a 20 05 ad 7c                    ;; init + ls
+    20 0a 42 01 7d                       ;; init - 1
+    20 0a 42 00 53 1b 21 0a              ;; local 10 = init < 0 ? init + ls : init - 1
+    42 00 20 0a 20 0a 42 00 53 1b 21 0a  ;; local 10 = local 10 < 0 ? 0 : local 10
+    20 05 ad 20 0a 20 0a 20 05 ad 55 1b 21 0a   ;; local 10 = local 10 > ls ? ls : local 10
+    02 40 02 40
+    20 0a a7 21 08                       ;; local 8 = local 10
+    01 01 01 01 01 01 01                 ;; nop x 7
+  `),
+};
+
+/**
+ * string.rep(s, n, sep): 5.4 puts sep between the copies, 5.1 takes two arguments and ignores a
+ * third. The separator is no longer read: its length (in the frame, at local 1 + 536) is set to 0
+ * and its text to the empty string that was its default.
+ */
+const repWithoutSeparator: CodePatch = {
+  where: "str_rep (lstrlib.c)",
+  find: hex(`
+    20 00 41 03 41 ce c6 00 20 01 41 98 04 6a 10 84 01   ;; luaL_optlstring(L, 3, "", &lsep)
+    21 05                                                ;; local 5 = sep
+  `),
+  replace: hex(`
+    20 01 41 00 36 02 98 04              ;; lsep = 0
+    41 ce c6 00 21 05                    ;; local 5 = ""
+    01 01 01 01 01                       ;; nop x 5
+  `),
+};
+
+export const lua51CodePatches: CodePatch[] = [integerArguments, rehashOrder, insertAnywhere, removeInRangeOnly, findFromTheEnd, repWithoutSeparator];

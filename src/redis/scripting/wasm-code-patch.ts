@@ -1,0 +1,53 @@
+// Byte patches of a WebAssembly module's code, applied to its binary before it is compiled. A
+// patch gives the exact instruction bytes to find in the code section, which must hold them
+// exactly once, and the bytes to write instead, of the same length, so nothing else in the module
+// moves. A module that no longer holds them (a new build of the dependency) is refused with the
+// patch's description instead of running unpatched.
+
+/** Instruction bytes to find once in the code section, and their same-length replacement. */
+export interface CodePatch {
+  /** Which source function the bytes come from, for the error when they are not found. */
+  where: string;
+  find: Uint8Array;
+  replace: Uint8Array;
+}
+
+const SECTION_CODE = 10;
+
+/** Bytes written as hex pairs, with whitespace and `;;` comments (to the end of a line) ignored. */
+export function hex(text: string): Uint8Array {
+  return Uint8Array.from(Buffer.from(text.replace(/;;.*$/gm, "").replace(/\s+/g, ""), "hex"));
+}
+
+/** Where the code section's content starts and ends. */
+function codeSection(binary: Uint8Array): { start: number; end: number } {
+  let at = 8; // past the magic number and the version
+  while (at < binary.length) {
+    const id = binary[at++]!;
+    let size = 0;
+    for (let shift = 0; ; shift += 7) {
+      const byte = binary[at++]!;
+      size += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) break;
+    }
+    if (id === SECTION_CODE) return { start: at, end: at + size };
+    at += size;
+  }
+  throw new Error("the module has no code section");
+}
+
+/** A copy of the binary with each patch applied, or an error naming the patch that does not fit. */
+export function patchCode(binary: Uint8Array, patches: CodePatch[]): Uint8Array {
+  const patched = new Uint8Array(binary);
+  const { start, end } = codeSection(patched);
+  const code = Buffer.from(patched.buffer, patched.byteOffset + start, end - start);
+  for (const { where, find, replace } of patches) {
+    if (find.length !== replace.length) throw new Error(`the patch of ${where} changes the code's length`);
+    const at = code.indexOf(find);
+    if (at === -1 || code.indexOf(find, at + 1) !== -1) {
+      throw new Error(`the Lua module's code does not hold the instructions of ${where} exactly once: the module changed`);
+    }
+    code.set(replace, at);
+  }
+  return patched;
+}
