@@ -543,11 +543,14 @@ describe("the Lua 5.1 library, as Redis 7.0", () => {
       lua`return {cmsgpack.pack({a=1, b=2}), cmsgpack.pack({z=1, y=2, x=3, w=4})}`,
     ));
 
-  test("string keys come in Redis's order from tables grown key by key, emptied in part or filled from a hash", () =>
+  test("string keys come in Redis's order from tables grown key by key, emptied in part, decoded or filled from a hash", () =>
     sameEach(
       ...[5, 6, 8, 17, 33, 100].map((n) => `local t = {} for i = 1, ${n} do t["k" .. i] = i end local o = {} for k in pairs(t) do o[#o+1] = k end return o`),
       lua`local t = {} for i = 1, 50 do t["f" .. i] = i end for i = 1, 50, 2 do t["f" .. i] = nil end for i = 1, 30 do t["g" .. i] = i end local o = {} for k in pairs(t) do o[#o+1] = k end return o`,
       lua`local t = {} for i = 1, 9 do t[i] = i end for i = 1, 9 do t["s" .. i] = i end local o = {} for k in pairs(t) do o[#o+1] = tostring(k) end return o`,
+      lua`local t = cjson.decode('{"one":1,"two":2,"three":3,"four":4,"five":5}') local o = {} for k in pairs(t) do o[#o+1] = k end return o`,
+      lua`return cjson.encode(cjson.decode('{"user":"x","id":5,"tags":["a","b"],"meta":{"z":1,"y":2,"x":3,"w":4,"v":5}}'))`,
+      lua`local t = cmsgpack.unpack(cmsgpack.pack({one=1,two=2,three=3,four=4,five=5,six=6,seven=7})) local o = {} for k in pairs(t) do o[#o+1] = k end return o`,
       lua`redis.call('HSET', 'h', 'f1', 1, 'f2', 2, 'f3', 3, 'f4', 4, 'f5', 5, 'f6', 6) local r = redis.call('HGETALL', 'h') local t = {} for i = 1, #r, 2 do t[r[i]] = r[i+1] end return cjson.encode(t)`,
     ));
 

@@ -346,7 +346,8 @@ function pushJson(L: number, value: JsonValue): void {
     }
   } else {
     const { keys, values } = value;
-    wasm._lua_createtable(L, 0, keys.length);
+    // Empty at first, as lua_cjson.c's lua_newtable: grown key by key, its keys take Redis's places (pairs order).
+    wasm._lua_createtable(L, 0, 0);
     for (let i = 0; i < keys.length; i++) {
       pushBinary(L, keys[i]!);
       pushJson(L, values[i]!);
@@ -768,8 +769,9 @@ function pushMsgpackValue(L: number, value: PlainValue): void {
       wasm._lua_rawseti(L, -2, int64(i + 1));
     }
   } else {
-    // Keys are never nil or NaN here: the decoder refuses them as Lua 5.1's settable does.
-    wasm._lua_createtable(L, 0, value.size);
+    // Keys are never nil or NaN here: the decoder refuses them as Lua 5.1's settable does. Empty at
+    // first, as lua_cmsgpack.c's lua_newtable: grown key by key, its keys take Redis's places.
+    wasm._lua_createtable(L, 0, 0);
     for (const [key, item] of value) {
       pushMsgpackValue(L, key);
       pushMsgpackValue(L, item);
