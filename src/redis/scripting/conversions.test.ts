@@ -467,6 +467,7 @@ describe("the Lua 5.1 library, as Redis 7.0", () => {
       lua`return string.format("%s|%s|%s|%s", 1.0, 10/2, -0.0, 2^53)`,
       lua`return string.format("%d %i %d %d %x %c", 3.7, -3.7, 2^63, 0/0, 3.9, 65.9)`,
       lua`return string.format("%d", 123456789012345678)`,
+      lua`return {string.format("%d|%d|%d", -3.7, 0/0, 1/0), ("k:%d:%d"):format(7/2, -0.5), string.format("%d %s", 2^63, 10/4)}`,
       lua`return string.format("%u %o %x %X", -1, 8, 2^64, -2^63)`,
       lua`return string.format("%5.1f|%-8.3e|%G|%e|%g", 3.14159, 1234.5, 0.00001, -0.0, 2^63)`,
       lua`return string.format("%-+ #0d|%#x|%05d|%+ d|%5c|%c|", 1, 255, 42, 5, 66, 0)`,

@@ -227,7 +227,7 @@ do
     local zero = find(text, "\0", 1, true)
     return zero and sub(text, 1, zero - 1) or text
   end
-  -- Most formats are plain %s and %d over strings and integers, which 5.4 writes as 5.1 did.
+  -- Most formats are plain %s and %d over strings and numbers, which 5.4 writes as 5.1 did.
   -- Per format text (most are literals), its conversions when all are %s or %d, else false.
   local plainConversions, cachedFormats = {}, 0
   local function conversionsOf(format)
@@ -254,7 +254,8 @@ do
       local value = select(k + 1, ...)
       local kind = math_type(value)
       if conversions[k] == "d" then
-        if kind ~= "integer" or value >= 2^53 or value <= -2^53 then return false end
+        -- A float is cut as 5.1's cast cuts it (lua51-code-patches.ts); 5.1 held no integer past 2^53.
+        if kind == nil or (kind == "integer" and (value >= 2^53 or value <= -2^53)) then return false end
       elseif kind == nil then
         if type(value) ~= "string" or find(value, "\0", 1, true) then return false end
       elseif kind == "float" or value >= 1e14 or value <= -1e14 then
