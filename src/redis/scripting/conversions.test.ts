@@ -682,6 +682,10 @@ describe("the Lua 5.1 library, as Redis 7.0", () => {
       lua`table.setn({}, 1)`,
       lua`local f = load("return 5") return f`,
       lua`local text = "return 6" return load(function() local piece = text text = nil return piece end)()`,
+      lua`return {pcall(loadstring, nil), pcall(loadstring, {}), loadstring(12) ~= nil, loadstring("return ...", "name")(5)}`,
+      lua`local f = loadstring(nil) return 1`,
+      lua`local f = loadstring("return 7", {}) return f()`,
+      lua`local f = loadstring("return 7", 12) local ok, e = pcall(f) return {f(), tostring(ok)}`,
       lua`return {getmetatable("").__index == string, #getmetatable("")}`,
     ));
 

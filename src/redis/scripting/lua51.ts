@@ -178,7 +178,13 @@ load = function(...)
   if type(chunk) ~= "function" then argError(2, 1, "load", "function expected, got " .. typeOf(select("#", ...), 1, chunk)) end
   return rawload(chunk, name, "t", G)
 end
-loadstring = function(text, name) return rawload(text, name, "t", G) end
+loadstring = function(...)
+  local text, name = ...
+  local count = select("#", ...)
+  if type(text) ~= "string" then text = stringArgument(2, count, 1, text, "loadstring") end
+  if name ~= nil and type(name) ~= "string" then name = stringArgument(2, count, 2, name, "loadstring") end
+  return rawload(text, name, "t", G)
+end
 gcinfo = function() return floor(collectgarbage("count")) end
 do
   -- 5.1's collectgarbage has none of 5.4's modes ("incremental", "generational", "isrunning").
