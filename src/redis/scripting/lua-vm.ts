@@ -996,11 +996,11 @@ let nextVmId = 1;
  * and addresses); Lua 5.1 had none, so its seed is 0 in effect: for a key under 32 bytes both
  * hash the same bytes the same way from the length. With the seed 0, a table's string keys fall
  * in the same places as in Redis, so pairs() and next() visit them in Redis's order and cjson or
- * cmsgpack write an object's keys in Redis's order (with LUA51_REHASH_ORDER for tables that
- * grow, lua51-code-patches.ts; integer keys outside the array part are hashed otherwise by 5.4). The seed is drawn in lua_newstate
- * before any string exists; the state's second allocation comes after it and before the first
- * string, so that allocation writes 0 over it. (A fixed seed lets crafted keys collide; only a
- * script's own tables hold them, and Redis's Lua has none either.)
+ * cmsgpack write an object's keys in Redis's order (in tables that grow too, with the rehash
+ * order of lua51-code-patches.ts; 5.4 hashes integer keys outside the array part otherwise). The
+ * seed is drawn in lua_newstate before any string exists; the state's second allocation comes
+ * after it and before the first string, so that allocation writes 0 over it. (A fixed seed lets
+ * crafted keys collide; only a script's own tables hold them, and Redis's Lua has none either.)
  */
 interface StateBeingCreated {
   ud: number;
