@@ -668,6 +668,10 @@ describe("the Lua 5.1 library, as Redis 7.0", () => {
       lua`return {collectgarbage("collect"), collectgarbage("count") > 0}`,
       lua`local x = math.max() return x`,
       lua`local x = math.min() return x`,
+      lua`return {math.max("10", "9"), math.min("10", "9"), math.max(1, 2, 3), math.min(-1.5, 2), math.max(ARGV and "5" or 1, 3)}`,
+      lua`return {tostring(math.max(2^53 + 1, 1)), tostring(math.min(0/0, 1)), tostring(math.min(1, 0/0)), math.max(1e308 * 10, 1), math.min(-1/0, 1)}`,
+      lua`local t = {} t[math.max(1, 2)] = "x" return {t[2], pcall(math.max, 1, {}), pcall(math.min)}`,
+      lua`local x = math.max(1, nil) return x`,
     ));
 
   test("math, load and the Lua 5.1 names are 5.1's; 5.4's additions are gone", () =>
@@ -675,6 +679,10 @@ describe("the Lua 5.1 library, as Redis 7.0", () => {
       lua`return {math.log(8, 2) * 1000, math.log10(1000), math.atan(1, 2) * 1000, math.atan2(1, 1) * 1000, tostring(math.fmod(7, 3)), tostring(math.fmod(7, 0))}`,
       lua`local x = math.log10() return x`,
       lua`local x = math.atan2(1) return x`,
+      lua`return {math.pow("2", "10"), math.frexp("8"), math.ldexp("3", "2"), tostring(math.cosh(1)), tostring(math.sinh("1")), tostring(math.tanh(0.5)), math.fmod("7", 3)}`,
+      ...["math.pow(2)", "math.pow({}, {})", "math.atan2({}, {})", "math.ldexp({}, {})", "math.fmod({}, {})", "math.fmod(1, 'x')", "math.frexp()", "math.cosh()", "math.sinh('x')", "math.tanh({})"].map(
+        (call) => `local x = ${call} return x`,
+      ),
       lua`return {type(math.maxinteger), type(math.mininteger), type(math.tointeger), type(math.type), type(math.ult)}`,
       lua`return {type(string.pack), type(string.unpack), type(string.packsize), type(string.dump)}`,
       lua`return {type(table.move), type(table.pack), type(table.unpack), type(table.setn), type(coroutine.isyieldable), type(coroutine.close)}`,

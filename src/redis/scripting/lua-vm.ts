@@ -612,6 +612,13 @@ const cFunctions: Record<string, (L: number) => number> = {
     wasm._lua_pushnumber(L, Math.floor(r * (high - low + 1)) + low);
     return 1;
   },
+  /**
+   * Lua 5.1's math.min and math.max: every argument a number or a numeric string (luaL_checknumber,
+   * first to last), the result a double. 5.4's compare the values as they are, so a string ARGV
+   * compared with a number was an error, and two strings compared as text.
+   */
+  min: (L) => pushExtremum(L, -1),
+  max: (L) => pushExtremum(L, 1),
   randomseed: (L) => {
     try {
       activeExecution(L).vm.random.seed(checkInteger(readArguments(L), 1) | 0);
@@ -784,6 +791,21 @@ function pushMsgpackValue(L: number, value: PlainValue): void {
  * The arguments of a struct or cmsgpack call as lua-arguments.ts reads them. compat: Lua 5.1
  * names a light userdata (cjson.null) "userdata".
  */
+/** The least (direction -1) or greatest (1) of the arguments as numbers, pushed: math.min and math.max. */
+function pushExtremum(L: number, direction: -1 | 1): number {
+  const count: number = wasm._lua_gettop(L);
+  let extremum: number = wasm._luaL_checknumber(L, 1);
+  for (let i = 2; i <= count; i++) {
+    const value: number = wasm._luaL_checknumber(L, i);
+    if (direction < 0 ? value < extremum : value > extremum) extremum = value;
+  }
+  // Only a NaN first stays the extremum (it compares false); pushed from the stack, it keeps its
+  // sign, which JavaScript's NaN does not (0/0 is -nan on x86).
+  if (extremum !== extremum && typeAt(L, 1) === T_NUMBER) wasm._lua_pushvalue(L, 1);
+  else wasm._lua_pushnumber(L, extremum);
+  return 1;
+}
+
 function readArguments(L: number): LuaArgument[] {
   const count: number = wasm._lua_gettop(L);
   const args = new Array<LuaArgument>(count);

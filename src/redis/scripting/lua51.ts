@@ -96,11 +96,16 @@ local function truncate(n)
   return ceil(n)
 end
 
--- luaL_checkint: a number or a numeric string, truncated.
-local function integerArgument(level, count, index, value, name)
+-- luaL_checknumber: a number or a numeric string.
+local function numberArgument(level, count, index, value, name)
   local n = (type(value) == "number" or type(value) == "string") and rawtonumber(value) or nil
   if n == nil then argError(level + 1, index, name, "number expected, got " .. typeOf(count, index, value)) end
-  return truncate(n)
+  return n
+end
+
+-- luaL_checkint: a number or a numeric string, truncated.
+local function integerArgument(level, count, index, value, name)
+  return truncate(numberArgument(level + 1, count, index, value, name))
 end
 
 -- luaL_checklstring: a string, or a number written as 5.1 writes it.
@@ -217,11 +222,9 @@ do
     end
     return kept
   end
-  -- luaL_checknumber: as the double 5.1 held (an integer past 2^53 rounds), -0.0 kept.
-  local function numberArgument(count, index, value)
-    local n = (type(value) == "number" or type(value) == "string") and rawtonumber(value) or nil
-    if n == nil then argError(3, index, "format", "number expected, got " .. typeOf(count, index, value)) end
-    return n * 1.0
+  -- A number argument as the double 5.1 held (an integer past 2^53 rounds), -0.0 kept.
+  local function formatNumber(count, index, value)
+    return numberArgument(3, count, index, value, "format") * 1.0
   end
   -- What x86 code casting a double to an unsigned 64-bit integer gives, as the signed integer of the same bits.
   local function unsignedBits(n)
@@ -314,13 +317,13 @@ do
             local s = stringArgument(2, count, argument, value, "format")
             if precision == "" and #s >= 100 then text = s else text = rawformat(spec, untilZero(s)) end
           elseif conversion == "c" then
-            text = untilZero(rawformat(spec, truncate(numberArgument(count, argument, value)) & 0xff))
+            text = untilZero(rawformat(spec, truncate(formatNumber(count, argument, value)) & 0xff))
           elseif conversion == "d" or conversion == "i" then
-            text = rawformat(spec, truncate(numberArgument(count, argument, value)))
+            text = rawformat(spec, truncate(formatNumber(count, argument, value)))
           elseif allowed == "-#0" or conversion == "u" then
-            text = rawformat(spec, unsignedBits(numberArgument(count, argument, value)))
+            text = rawformat(spec, unsignedBits(formatNumber(count, argument, value)))
           else
-            text = rawformat(spec, numberArgument(count, argument, value))
+            text = rawformat(spec, formatNumber(count, argument, value))
           end
         end
         out[#out + 1] = text
@@ -372,48 +375,60 @@ do
     return log((...))
   end
   math.log10 = function(...)
-    local x = ...
-    local n = (type(x) == "number" or type(x) == "string") and rawtonumber(x) or nil
-    if n == nil then argError(2, 1, "log10", "number expected, got " .. typeOf(select("#", ...), 1, x)) end
-    return log(n, 10)
+    return log(numberArgument(2, select("#", ...), 1, (...), "log10"), 10)
   end
   math.atan = function(...)
     if select("#", ...) < 2 then return atan(...) end
     return atan((...))
   end
+  -- 5.1's C evaluated the arguments of atan2, fmod, ldexp and pow last first: the second is checked first.
   math.atan2 = function(...)
     local count = select("#", ...)
     local y, x = ...
-    local values = { y, x }
-    for index = 1, 2 do
-      local value = values[index]
-      if (type(value) ~= "number" and type(value) ~= "string") or rawtonumber(value) == nil then
-        argError(2, index, "atan2", "number expected, got " .. typeOf(count, index, value))
-      end
-    end
-    return atan(rawtonumber(y), rawtonumber(x))
+    x = numberArgument(2, count, 2, x, "atan2")
+    return atan(numberArgument(2, count, 1, y, "atan2"), x)
   end
   math.fmod = function(...)
     local a, b = ...
     if math_type(a) == "integer" and math_type(b) == "integer" then return fmod(a + 0.0, b + 0.0) end
-    return fmod(...)
+    local count = select("#", ...)
+    b = numberArgument(2, count, 2, b, "fmod")
+    return fmod(numberArgument(2, count, 1, a, "fmod"), b)
   end
   math.mod = math.fmod
-  math.pow = function(x, y) return x ^ y end
-  math.ldexp = function(...)
-    local m, e = ...
-    return m * 2.0 ^ integerArgument(2, select("#", ...), 2, e, "ldexp")
+  math.pow = function(...)
+    local count = select("#", ...)
+    local x, y = ...
+    y = numberArgument(2, count, 2, y, "pow")
+    return numberArgument(2, count, 1, x, "pow") ^ y
   end
-  math.frexp = function(x)
+  math.ldexp = function(...)
+    local count = select("#", ...)
+    local m, e = ...
+    e = integerArgument(2, count, 2, e, "ldexp")
+    return numberArgument(2, count, 1, m, "ldexp") * 2.0 ^ e
+  end
+  math.frexp = function(...)
+    local x = numberArgument(2, select("#", ...), 1, (...), "frexp")
     if x == 0 or x ~= x or x == math.huge or x == -math.huge then return x, 0 end
     local e = math.floor(log(math.abs(x), 2)) + 1
     local m = x / 2.0 ^ e
     if math.abs(m) >= 1 then m, e = m / 2, e + 1 elseif math.abs(m) < 0.5 then m, e = m * 2, e - 1 end
     return m, e
   end
-  math.cosh = function(x) return (math.exp(x) + math.exp(-x)) / 2 end
-  math.sinh = function(x) return (math.exp(x) - math.exp(-x)) / 2 end
-  math.tanh = function(x) local a, b = math.exp(x), math.exp(-x) return (a - b) / (a + b) end
+  math.cosh = function(...)
+    local x = numberArgument(2, select("#", ...), 1, (...), "cosh")
+    return (math.exp(x) + math.exp(-x)) / 2
+  end
+  math.sinh = function(...)
+    local x = numberArgument(2, select("#", ...), 1, (...), "sinh")
+    return (math.exp(x) - math.exp(-x)) / 2
+  end
+  math.tanh = function(...)
+    local x = numberArgument(2, select("#", ...), 1, (...), "tanh")
+    local a, b = math.exp(x), math.exp(-x)
+    return (a - b) / (a + b)
+  end
 end
 
 -- What 5.4 added, gone as in 5.1.

@@ -24,6 +24,8 @@ ${lua51Library}
 ${bitLibrary}
 math.random = native.random
 math.randomseed = native.randomseed
+math.min = native.min
+math.max = native.max
 
 -- The library functions written in Lua above are called through a C function (lua-vm.ts,
 -- callUpvaluePointer), so that a script's tail call to one keeps the script's frame for error
