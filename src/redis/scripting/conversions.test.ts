@@ -569,6 +569,16 @@ describe("the Lua 5.1 library, as Redis 7.0", () => {
       lua`return {string.rep("ab", 3, ","), string.rep("ab", 3, {}), string.rep("", 5, ","), ("z"):rep(4, "--")}`,
     ));
 
+  test("string.gsub and string.gmatch take an empty match where the last match ended, as 5.1's", () =>
+    sameEach(
+      lua`return {string.gsub("aaa", "(a*)", "<%0>"), string.gsub("a,b,,c,", "[^,]*", "<%0>"), string.gsub("hello", "l*", "L"), string.gsub("a1b22c333", "%d*", "#")}`,
+      lua`return {string.gsub("abc", "", "-"), string.gsub("", "x*", "-"), string.gsub("abc", ".-", "-"), string.gsub("aaa", "^a*", "-"), string.gsub("hello", "", "-", 2)}`,
+      lua`return {string.gsub("abc", "%w", {a = "1", b = true}), string.gsub("abc", "(%w)", "%1"), string.gsub("x=1&y=22", "(%w+)=(%w+)", "%2=%1")}`,
+      lua`local o = {} for w in string.gmatch("a,b,,c", "[^,]*") do o[#o+1] = "<" .. w .. ">" end return o`,
+      lua`local o = {} for w in string.gmatch("one two", "%a*") do o[#o+1] = "<" .. w .. ">" end for p in string.gmatch("abc", "()") do o[#o+1] = p end return o`,
+      lua`local o = {} for a, b in string.gmatch("aXbXc", "(%w)(X*)") do o[#o+1] = a .. "|" .. b end for w in string.gmatch("", "") do o[#o+1] = "<" .. w .. ">" end return o`,
+    ));
+
   test("an integer argument with a fraction is cut toward zero, and NaN or one out of range is C's INT64_MIN, as 5.1's cast", () =>
     sameEach(
       lua`return {string.sub("hello", 1, 2.5), string.sub("hello", -2.5), string.rep("ab", 2.9), string.byte("abc", 1.9), string.char(65.7), select(1.5, "a", "b")}`,

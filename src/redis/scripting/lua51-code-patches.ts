@@ -154,4 +154,49 @@ const repWithoutSeparator: CodePatch = {
   `),
 };
 
-export const lua51CodePatches: CodePatch[] = [integerArguments, rehashOrder, insertAnywhere, removeInRangeOnly, findFromTheEnd, repWithoutSeparator];
+/**
+ * string.gsub and string.gmatch after a match: 5.1 tries the pattern again where the match ended
+ * and takes an empty match there ("aaa":gsub("a*", "-") is "--", gmatch("a,b", "[^,]*") gives
+ * "a", "", "b", ""); 5.4 refuses an empty match that ends where the last match ended ("-"). 5.4
+ * compares each match's end with `lastmatch`, which it sets to the end of the match it took: these
+ * set it to the match's start instead, so only a second empty match at the same place is refused,
+ * which is where 5.1 moved one character on. gsub's flag of whether any replacement changed the
+ * text (to return the subject itself) is set on every match, which makes the room: it only saved
+ * a copy of an equal string.
+ */
+const gsubAfterAMatch: CodePatch = {
+  where: "str_gsub (lstrlib.c)",
+  find: hex(`
+    20 0a 41 01 72 21 0a 0b              ;; changed |= 1 (local 10); end
+    20 09 22 02 0b 21 04                 ;; src (local 4) = lastmatch (local 2) = e (local 9)
+  `),
+  replace: hex(`
+    41 01 21 0a 01 0b                    ;; changed = 1; nop; end
+    20 04 21 02 20 09 0b 21 04           ;; lastmatch = src; src = e
+  `),
+};
+
+const gmatchAfterAMatch: CodePatch = {
+  where: "gmatch_aux (lstrlib.c)",
+  find: hex(`
+    20 02 20 01 28 02 08 46 0d 00        ;; e (local 2) == gm->lastmatch: on to the next place
+    20 01 20 02 36 02 00                 ;; gm->src = e
+    20 01 20 02 36 02 08                 ;; gm->lastmatch = e
+  `),
+  replace: hex(`
+    20 02 20 01 28 02 08 46 0d 00
+    20 01 20 02 36 02 00
+    20 01 20 00 36 02 08                 ;; gm->lastmatch = src (local 0), the match's start
+  `),
+};
+
+export const lua51CodePatches: CodePatch[] = [
+  integerArguments,
+  rehashOrder,
+  insertAnywhere,
+  removeInRangeOnly,
+  findFromTheEnd,
+  repWithoutSeparator,
+  gsubAfterAMatch,
+  gmatchAfterAMatch,
+];
