@@ -569,6 +569,13 @@ describe("the Lua 5.1 library, as Redis 7.0", () => {
       lua`return {string.rep("ab", 3, ","), string.rep("ab", 3, {}), string.rep("", 5, ","), ("z"):rep(4, "--")}`,
     ));
 
+  test("a backslash in a string literal keeps any character but a digit or a 5.1 escape letter, as 5.1's lexer", () =>
+    sameEach(
+      lua`return {"a\.b", "\x41", "\u{48}", "a\z   b", "\q", "\/", "\-", 'x\%y', "\{\}\[\]\(\)\|\~"}`,
+      lua`return {string.gsub("a.b-c", "\.", "/"), string.find("1+1", "\+"), #"\z  ", "\65\066\0671", "\\x41", [[a\.b\x41]]}`,
+      lua`return {"tab\there", "\a\b\f\v", #"\0\00\000", "a\"b", 'a\'b', "\é"}`,
+    ));
+
   test("string.gsub and string.gmatch take an empty match where the last match ended, as 5.1's", () =>
     sameEach(
       lua`return {string.gsub("aaa", "(a*)", "<%0>"), string.gsub("a,b,,c,", "[^,]*", "<%0>"), string.gsub("hello", "l*", "L"), string.gsub("a1b22c333", "%d*", "#")}`,

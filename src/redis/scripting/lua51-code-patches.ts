@@ -190,6 +190,42 @@ const gmatchAfterAMatch: CodePatch = {
   `),
 };
 
+/**
+ * The br_table of llex.c read_string's escape switch, over the character after the backslash plus
+ * one (EOZ is -1): the label each character takes, for the escapes 5.1 and 5.4 share, and `u`,
+ * `x`, `z` and every other character as given.
+ */
+function escapeSwitch(labels: { u: number; x: number; z: number; digit: number; other: number }): Uint8Array {
+  const CASES = 124; // EOZ to 'z'; later characters take the default label
+  const targets = new Array<number>(CASES).fill(labels.other);
+  const at = (character: string) => character.charCodeAt(0) + 1;
+  targets[0] = 15; // EOZ: no_save, the string's end raises the error
+  targets[at("\n")] = targets[at("\r")] = 7; // a line break: inclinenumber
+  targets[at('"')] = targets[at("'")] = targets[at("\\")] = ITSELF;
+  for (let digit = 0; digit <= 9; digit++) targets[at(String(digit))] = labels.digit;
+  const shared: [string, number][] = [["a", 12], ["b", 11], ["f", 0], ["n", 1], ["r", 2], ["t", 3], ["v", 4]];
+  for (const [character, label] of shared) targets[at(character)] = label;
+  targets[at("u")] = labels.u;
+  targets[at("x")] = labels.x;
+  targets[at("z")] = labels.z;
+  return Uint8Array.of(0x0e, CASES, ...targets, labels.other);
+}
+/** The escape switch's label of `case '\\': case '"': case '\'': c = ls->current; goto read_save`. */
+const ITSELF = 8;
+
+/**
+ * A backslash before any character but a digit or one of abfnrtv and newline, in a string literal:
+ * 5.1 keeps the character ("\." is ".", "\x41" is "x41", "\z" is "z"), 5.4 reads \x, \u{} and \z
+ * escapes and refuses the rest ("invalid escape sequence"), so a script Redis compiles, such as
+ * one matching "\." in a pattern, did not compile here. Those characters now take the branch that
+ * keeps the character itself.
+ */
+const lua51Escapes: CodePatch = {
+  where: "read_string (llex.c), its escape switch",
+  find: escapeSwitch({ u: 6, x: 5, z: 9, digit: 10, other: 10 }),
+  replace: escapeSwitch({ u: ITSELF, x: ITSELF, z: ITSELF, digit: 10, other: ITSELF }),
+};
+
 export const lua51CodePatches: CodePatch[] = [
   integerArguments,
   rehashOrder,
@@ -199,4 +235,5 @@ export const lua51CodePatches: CodePatch[] = [
   repWithoutSeparator,
   gsubAfterAMatch,
   gmatchAfterAMatch,
+  lua51Escapes,
 ];
