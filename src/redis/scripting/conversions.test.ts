@@ -569,6 +569,15 @@ describe("the Lua 5.1 library, as Redis 7.0", () => {
       lua`return {string.rep("ab", 3, ","), string.rep("ab", 3, {}), string.rep("", 5, ","), ("z"):rep(4, "--")}`,
     ));
 
+  test("an integer of 15 digits or more becomes text as 5.1's double did, wherever a number becomes text", () =>
+    sameEach(
+      lua`return {100000000000000 .. "", 123456789012345 .. "", 99999999999999 .. "", -123456789012345 .. "", 9007199254740993 .. ""}`,
+      lua`return {(tonumber("1700000000") * 1000000 + tonumber("123456")) .. "", "k:" .. 5 .. ":" .. -7 .. ":" .. 0, math.floor(2^62) .. ""}`,
+      lua`return {string.len(123456789012345), string.upper(123456789012345), string.rep(123456789012345, 2), #(123456789012345 .. "")}`,
+      lua`local t = {} t[123456789012345 .. ""] = 1 return {next(t), tostring(123456789012345), string.format("%s", 123456789012345), table.concat({123456789012345, 5}, ",")}`,
+      lua`return {redis.call("INCRBY", "k", "123456789012345") .. "", cjson.encode({123456789012345}), -9223372036854775807 - 1 .. ""}`,
+    ));
+
   test("a backslash in a string literal keeps any character but a digit or a 5.1 escape letter, as 5.1's lexer", () =>
     sameEach(
       lua`return {"a\.b", "\x41", "\u{48}", "a\z   b", "\q", "\/", "\-", 'x\%y', "\{\}\[\]\(\)\|\~"}`,

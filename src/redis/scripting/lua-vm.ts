@@ -63,8 +63,8 @@ if (instanceExports !== undefined) {
  * - l_str2d (lobject.c) refuses a numeral holding an 'n' (strpbrk(s, ".xXnN")), so tonumber("inf")
  *   and "nan" + 0 failed where 5.1 takes what C's strtod reads. Cut to ".xX".
  * No other code of the module refers to these strings or to the tails changed (its i32.const
- * addresses, checked with wasmoon 1.16). Integers are still written in full where 5.1's doubles
- * took "%.14g" (README, "Lua scripts").
+ * addresses, checked with wasmoon 1.16). Integers are written as 5.1's doubles were by a patch of
+ * the code (lua51-code-patches.ts numbersAsDoubles).
  */
 function rewriteCString(text: string, replacement: string): void {
   const heap: Uint8Array = wasm.HEAPU8;

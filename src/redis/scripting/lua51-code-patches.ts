@@ -226,6 +226,42 @@ const lua51Escapes: CodePatch = {
   replace: escapeSwitch({ u: ITSELF, x: ITSELF, z: ITSELF, digit: 10, other: ITSELF }),
 };
 
+/**
+ * A number becoming text (`..`, and strings the string functions take): 5.1 held every number as
+ * a double and wrote it with "%.14g", so an integer of 15 digits or more came out as
+ * "1.2345678901234e+14" (a microsecond timestamp as "1.7000000001235e+15"); 5.4 writes integers
+ * with "%lld", in full. luaO_tostring (its inlined tostringbuff) now writes every number as 5.1
+ * did: the integer made a double, then "%.14g" (below 10^14 that is the same text as "%lld"). Its
+ * ".0" suffix for floats that look like integers, already made inert by lua-vm.ts's constant
+ * rewrite, is dropped with the branch.
+ */
+const numbersAsDoubles: CodePatch = {
+  where: "luaO_tostring (lobject.c), its inlined tostringbuff",
+  find: hex(`
+    20 01 2d 00 08 41 03 46 04 40        ;; if obj is an integer:
+    20 02 20 01 29 03 00 37 03 00        ;;   the vararg = its i64
+    20 02 41 20 6a 41 2c 41 cb 30 20 02 10 ee 04 21 03   ;; len = snprintf(buff, 44, "%lld", ...)
+    0c 01 0b                             ;;   br 1; end
+    20 02 20 01 2b 03 00 39 03 10        ;; the vararg = its f64
+    20 02 41 20 6a 22 04 41 2c 41 fa 24 20 02 41 10 6a 10 ee 04 21 03   ;; len = snprintf(buff, 44, "%.14g", ...)
+    20 04 41 81 39 10 f9 04 20 04 6a 2d 00 00 0d 00   ;; if buff[strspn(buff, "-0123456789")] == 0:
+    41 80 88 01 28 02 00 2d 00 00 21 05                ;;   append the locale's decimal point
+    20 03 20 04 6a 22 04 41 30 3a 00 01 20 04 20 05 3a 00 00   ;;   and "0"
+    20 03 41 02 6a 21 03
+  `),
+  replace: Uint8Array.from([
+    ...hex(`
+      20 02                              ;; the vararg (at 16) =
+      20 01 2b 03 00                     ;;   the f64,
+      20 01 29 03 00 b9                  ;;   the i64 made a double,
+      20 01 2d 00 08 41 03 47 1b         ;;   the first unless obj is an integer
+      39 03 10
+      20 02 41 20 6a 41 2c 41 fa 24 20 02 41 10 6a 10 ee 04 21 03   ;; len = snprintf(buff, 44, "%.14g", ...)
+    `),
+    ...new Array<number>(81).fill(0x01), // nop: the rest of the replaced code's length
+  ]),
+};
+
 export const lua51CodePatches: CodePatch[] = [
   integerArguments,
   rehashOrder,
@@ -236,4 +272,5 @@ export const lua51CodePatches: CodePatch[] = [
   gsubAfterAMatch,
   gmatchAfterAMatch,
   lua51Escapes,
+  numbersAsDoubles,
 ];

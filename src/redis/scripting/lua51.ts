@@ -5,7 +5,7 @@
 //
 // Replaced, each proven against redis-server in conversions.test.ts: `tostring`,
 // `string.format` (5.1's options, integer options truncating any number, %s writing numbers as
-// "%.14g" and stopping at a zero byte, %q quoting as 5.1), `table.concat` (numbers as "%.14g")
+// "%.14g" and stopping at a zero byte, %q quoting as 5.1), `table.concat` (5.1's refusals)
 // and `tonumber` (with a base), whose differences everyday scripts meet, each with a fast path
 // for the inputs both versions treat alike; `error` (a position for numbers too; a C function,
 // lua-vm.ts); `load` (a reader function only); `math.log` (no base), `math.atan`, `math.atan2`,
@@ -64,11 +64,10 @@ local function argError(level, index, name, message)
 end
 
 -- compat: Lua 5.1 writes every number as "%.14g": tostring(123456789012345) is
--- "1.2345678901234e+14". The VM writes floats so (lua-vm.ts, rewriteCString), and integers in
--- full, the same text below 15 digits; '..' still writes the longer ones in full (README, "Lua
--- scripts"). string.format costs several times what tostring does: only numbers that long take it.
+-- "1.2345678901234e+14". '..' writes numbers so (lua51-code-patches.ts numbersAsDoubles); 5.4's
+-- tostring takes another path (lua_pushfstring), which writes integers in full.
 local function tostring51(v)
-  if type(v) == "number" and (v >= 1e14 or v <= -1e14) then return rawformat("%.14g", v) end
+  if type(v) == "number" then return v .. "" end
   return tostring(v)
 end
 -- luaB_tostring (5.1): a __tostring metamethod's result is returned whatever it is, and a
@@ -336,11 +335,11 @@ end
 
 do
   local concat = table.concat
-  -- 5.4's concat writes an integer of 15 digits or more in full, where 5.1 wrote "%.14g"; text
-  -- without such a run of digits came out the same.
+  -- 5.4's concat writes numbers as 5.1 did (lua51-code-patches.ts numbersAsDoubles); what is left
+  -- is 5.1's wording of its refusals, and reading the table raw.
   table.concat = function(...)
     local ok, text = rawpcall(concat, ...)
-    if ok and not strfind(text, "%d%d%d%d%d%d%d%d%d%d%d%d%d%d%d") then return text end
+    if ok then return text end
     local count = select("#", ...)
     local t, separator, i, j = ...
     separator = separator == nil and "" or stringArgument(2, count, 2, separator, "concat")
