@@ -262,6 +262,28 @@ const numbersAsDoubles: CodePatch = {
   ]),
 };
 
+/**
+ * A `%` in string.gsub's replacement string before a character that is not a digit or `%`: 5.1
+ * writes that character ("50% off" gives "50 off"), 5.4 refuses it ("invalid use of '%' in
+ * replacement string"), so a replacement with a literal percent sign failed here. The refusal
+ * becomes `p -= 1` (p, local 5, is where the `%` is): the code after it then takes the text on
+ * from the character after the `%` rather than past it. A `%` that ends the replacement writes
+ * nothing (5.1 wrote the string's terminating zero byte).
+ */
+const gsubPercentKeepsCharacter: CodePatch = {
+  where: "add_s (lstrlib.c), its refusal of an unknown '%' escape",
+  find: hex(`
+    20 01 41 25 36 02 10                 ;; the vararg = '%'
+    20 03 41 8c 22 20 01 41 10 6a 10 78 1a   ;; luaL_error(L, "invalid use of '%c' in replacement string", ...)
+    0b 20 01 20 01 28 02 dc 06           ;; end; then the text after p + 2 ...
+  `),
+  replace: hex(`
+    20 05 41 01 6b 21 05                 ;; p -= 1
+    01 01 01 01 01 01 01 01 01 01 01 01 01   ;; nop x 13
+    0b 20 01 20 01 28 02 dc 06
+  `),
+};
+
 export const lua51CodePatches: CodePatch[] = [
   integerArguments,
   rehashOrder,
@@ -273,4 +295,5 @@ export const lua51CodePatches: CodePatch[] = [
   gmatchAfterAMatch,
   lua51Escapes,
   numbersAsDoubles,
+  gsubPercentKeepsCharacter,
 ];
