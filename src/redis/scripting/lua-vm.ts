@@ -53,20 +53,22 @@ if (instanceExports !== undefined) {
 }
 
 /**
- * compat: where Lua 5.4's C code treats numbers otherwise than Lua 5.1 (which Redis runs) because
- * of a string constant, that constant is changed once in the module's memory (its data is copied
- * there at instantiation), so no call pays for a Lua wrapper:
+ * compat: where Lua 5.4's C code differs from Lua 5.1 (which Redis runs) by a string constant,
+ * that constant is changed once in the module's memory (its data is copied there at
+ * instantiation), so no call pays for a Lua wrapper:
  * - tostringbuff (lobject.c) appends ".0" to a float that looks like an integer, one that
- *   strspn(buff, "-0123456789") spans: 5.4 writes 10/2 as "5.0" wherever a number becomes text
- *   (`..`, the string functions), 5.1 "5", so `"k:" .. n / 2` named another key than Redis's. With
- *   the set emptied, strspn returns 0 and nothing is appended.
+ *   strspn(buff, "-0123456789") spans: 5.4 writes 10/2 as "5.0", 5.1 "5", so `"k:" .. n / 2`
+ *   named another key than Redis's. With the set emptied, strspn returns 0 and nothing is
+ *   appended. (This serves lua_pushfstring's copy of tostringbuff, under tostring; luaO_tostring's,
+ *   under `..`, is replaced by a code patch, lua51-code-patches.ts numbersAsDoubles.)
  * - l_str2d (lobject.c) refuses a numeral holding an 'n' (strpbrk(s, ".xXnN")), so tonumber("inf")
  *   and "nan" + 0 failed where 5.1 takes what C's strtod reads. Cut to ".xX".
+ * - matchbalance (lstrlib.c) words a `%b` without its two characters as 5.1 did not.
  * No other code of the module refers to these strings or to the tails changed (its i32.const
- * addresses, checked with wasmoon 1.16). Integers are written as 5.1's doubles were by a patch of
- * the code (lua51-code-patches.ts numbersAsDoubles).
+ * addresses, checked with wasmoon 1.16).
  */
 function rewriteCString(text: string, replacement: string): void {
+  if (replacement.length > text.length) throw new Error(`"${replacement}" does not fit where "${text}" is`);
   const heap: Uint8Array = wasm.HEAPU8;
   const at = Buffer.from(heap.buffer, heap.byteOffset, heap.byteLength).indexOf(`\0${text}\0`, 0, "latin1");
   if (at === -1) throw new Error(`the Lua module holds no string "${text}": wasmoon changed, see rewriteCString`);
@@ -74,6 +76,7 @@ function rewriteCString(text: string, replacement: string): void {
 }
 rewriteCString("-0123456789", "");
 rewriteCString(".xXnN", ".xX");
+rewriteCString("malformed pattern (missing arguments to '%%b')", "unbalanced pattern");
 
 const LUA_REGISTRYINDEX = -1001000;
 const LUA_MULTRET = -1;

@@ -284,6 +284,23 @@ const gsubPercentKeepsCharacter: CodePatch = {
   `),
 };
 
+/**
+ * `%g` in a pattern: a class of its own in 5.4 (printable characters but space), the letter g in
+ * 5.1, whose match_class had no such case and compared the character. In match_class's switch
+ * over the class letter (tolower(cl) - 'a'), `g` now takes the default label, the comparison.
+ */
+const noGraphClass: CodePatch = {
+  where: "match_class (lstrlib.c), its switch over the class letter",
+  find: hex(`
+    41 e1 00 6b                          ;; - 'a'
+    0e 1a 0b 0a 00 01 0a 0a 02 0a 0a 0a 0a 03 0a 0a 0a 04 0a 0a 05 0a 06 0a 07 08 0a 09 0a   ;; a..z, default 10; g (7th) takes 2
+  `),
+  replace: hex(`
+    41 e1 00 6b
+    0e 1a 0b 0a 00 01 0a 0a 0a 0a 0a 0a 0a 03 0a 0a 0a 04 0a 0a 05 0a 06 0a 07 08 0a 09 0a   ;; g takes the default
+  `),
+};
+
 export const lua51CodePatches: CodePatch[] = [
   integerArguments,
   rehashOrder,
@@ -296,4 +313,5 @@ export const lua51CodePatches: CodePatch[] = [
   lua51Escapes,
   numbersAsDoubles,
   gsubPercentKeepsCharacter,
+  noGraphClass,
 ];
