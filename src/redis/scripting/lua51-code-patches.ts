@@ -301,6 +301,59 @@ const noGraphClass: CodePatch = {
   `),
 };
 
+/**
+ * pairs and ipairs of anything but a table: 5.1 refuses it at once (luaL_checktype: "bad argument
+ * #1 to 'pairs' (table expected, got nil)"), 5.4 accepts any value and fails in the loop, worded
+ * for the 'for iterator', so iterating a missing field read otherwise than in Redis. Both
+ * functions check for a table now; the room comes from pushing their last result with a call
+ * (lua_pushinteger, lua_pushnil) instead of the inlined stack writes. pairs still honours
+ * __pairs, which the sandbox's read-only library tables use.
+ */
+const ipairsOfATable: CodePatch = {
+  where: "luaB_ipairs (lbaselib.c)",
+  find: hex(`
+    20 00 41 01 10 88 01                 ;; luaL_checkany(L, 1)
+    20 00 41 0b 41 00 10 41              ;; lua_pushcfunction(L, ipairsaux)
+    20 00 41 01 10 26                    ;; lua_pushvalue(L, 1)
+    20 00 28 02 0c 22 01 41 03 3a 00 08 20 01 42 00 37 03 00   ;; lua_pushinteger(L, 0), inlined
+    20 00 20 00 28 02 0c 41 10 6a 36 02 0c
+    41 03 0b                             ;; return 3
+  `),
+  replace: Uint8Array.from([
+    ...hex(`
+      20 00 41 01 41 05 10 87 01         ;; luaL_checktype(L, 1, LUA_TTABLE)
+      20 00 41 0b 41 00 10 41
+      20 00 41 01 10 26
+      20 00 42 00 10 3d                  ;; lua_pushinteger(L, 0)
+    `),
+    ...new Array<number>(24).fill(0x01), // nop
+    ...hex("41 03 0b"),
+  ]),
+};
+
+const pairsOfATable: CodePatch = {
+  where: "luaB_pairs (lbaselib.c)",
+  find: hex(`
+    20 00 41 01 10 88 01                 ;; luaL_checkany(L, 1)
+    20 00 41 01 41 f1 0e 10 7b 45 04 40  ;; if no __pairs metafield:
+    20 00 41 0d 41 00 10 41              ;;   lua_pushcfunction(L, luaB_next)
+    20 00 41 01 10 26                    ;;   lua_pushvalue(L, 1)
+    20 00 28 02 0c 41 00 3a 00 08 20 00 20 00 28 02 0c 41 10 6a 36 02 0c   ;; lua_pushnil(L), inlined
+    41 03 0f                             ;;   return 3
+  `),
+  replace: Uint8Array.from([
+    ...hex(`
+      20 00 41 01 41 05 10 87 01         ;; luaL_checktype(L, 1, LUA_TTABLE)
+      20 00 41 01 41 f1 0e 10 7b 45 04 40
+      20 00 41 0d 41 00 10 41
+      20 00 41 01 10 26
+      20 00 10 3b                        ;; lua_pushnil(L)
+    `),
+    ...new Array<number>(17).fill(0x01), // nop
+    ...hex("41 03 0f"),
+  ]),
+};
+
 export const lua51CodePatches: CodePatch[] = [
   integerArguments,
   rehashOrder,
@@ -314,4 +367,6 @@ export const lua51CodePatches: CodePatch[] = [
   numbersAsDoubles,
   gsubPercentKeepsCharacter,
   noGraphClass,
+  ipairsOfATable,
+  pairsOfATable,
 ];
