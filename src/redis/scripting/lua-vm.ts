@@ -63,7 +63,10 @@ if (instanceExports !== undefined) {
  *   under `..`, is replaced by a code patch, lua51-code-patches.ts numbersAsDoubles.)
  * - l_str2d (lobject.c) refuses a numeral holding an 'n' (strpbrk(s, ".xXnN")), so tonumber("inf")
  *   and "nan" + 0 failed where 5.1 takes what C's strtod reads. Cut to ".xX".
- * - matchbalance (lstrlib.c) words a `%b` without its two characters as 5.1 did not.
+ * - matchbalance (lstrlib.c) words a `%b` without its two characters as 5.1 did not, and
+ *   luaG_forerror (ldebug.c) a `for` whose bounds are not numbers ("bad 'for' limit (number
+ *   expected, got string)" where 5.1 said "'for' limit must be a number"; the format's second
+ *   argument, the type, is then left unread).
  * No other code of the module refers to these strings or to the tails changed (its i32.const
  * addresses, checked with wasmoon 1.16).
  */
@@ -77,6 +80,7 @@ function rewriteCString(text: string, replacement: string): void {
 rewriteCString("-0123456789", "");
 rewriteCString(".xXnN", ".xX");
 rewriteCString("malformed pattern (missing arguments to '%%b')", "unbalanced pattern");
+rewriteCString("bad 'for' %s (number expected, got %s)", "'for' %s must be a number");
 
 const LUA_REGISTRYINDEX = -1001000;
 const LUA_MULTRET = -1;
@@ -1113,10 +1117,10 @@ export function asLua51RuntimeError(message: string, where: string | undefined):
     .replace(/attempt to ([a-z ]+?) a (\w+) value \((global|local|field|upvalue|method) '([^']*)'\)/, "attempt to $1 $3 '$4' (a $2 value)")
     .replace(/attempt to (?:add|sub|mul|mod|pow|div|idiv|unm) a '(\w+)' with a '(\w+)'/, (_, first: string, second: string) => `attempt to perform arithmetic on a ${first === "number" ? second : first} value`)
     .replace(/invalid capture index %\d+(?: in (?:pattern|replacement string))?/, "invalid capture index")
+    .replace(/ \(for iterator '[^']*'\)/, "")
     .replace(/(bad argument #\d+ to '(?:string\.)?char') \(value out of range\)/, "$1 (invalid value)")
     .replace(/(bad argument #3 to '(?:string\.)?gsub' \(string\/function\/table expected), got [\w ]+\)/, "$1)")
     .replace(/(bad argument #1 to '(?:coroutine\.)?(?:resume|status)') \(thread expected, got [\w ]+\)/, "$1 (coroutine expected)")
-    .replace(/(bad argument #1 to '(?:math\.)?(?:max|min)') \(value expected\)/, "$1 (number expected, got no value)")
     // A function called with no name to go by (by pcall, say): 5.4 names it by where the loaded
     // libraries hold it ('string.rep'), 5.1 says '?'.
     .replace(/(bad argument #\d+ to )'\w+\.\w+'/, "$1'?'");
