@@ -66,7 +66,8 @@ if (instanceExports !== undefined) {
  * - matchbalance (lstrlib.c) words a `%b` without its two characters as 5.1 did not, and
  *   luaG_forerror (ldebug.c) a `for` whose bounds are not numbers ("bad 'for' limit (number
  *   expected, got string)" where 5.1 said "'for' limit must be a number"; the format's second
- *   argument, the type, is then left unread).
+ *   argument, the type, is then left unread); getobjname (ldebug.c) names a value read as
+ *   `t[1]` "field 'integer index'" in error messages, 5.1 "field '?'".
  * No other code of the module refers to these strings or to the tails changed (its i32.const
  * addresses, checked with wasmoon 1.16).
  */
@@ -81,6 +82,7 @@ rewriteCString("-0123456789", "");
 rewriteCString(".xXnN", ".xX");
 rewriteCString("malformed pattern (missing arguments to '%%b')", "unbalanced pattern");
 rewriteCString("bad 'for' %s (number expected, got %s)", "'for' %s must be a number");
+rewriteCString("integer index", "?");
 
 const LUA_REGISTRYINDEX = -1001000;
 const LUA_MULTRET = -1;
@@ -1118,6 +1120,8 @@ export function asLua51RuntimeError(message: string, where: string | undefined):
     .replace(/attempt to (?:add|sub|mul|mod|pow|div|idiv|unm) a '(\w+)' with a '(\w+)'/, (_, first: string, second: string) => `attempt to perform arithmetic on a ${first === "number" ? second : first} value`)
     .replace(/invalid capture index %\d+(?: in (?:pattern|replacement string))?/, "invalid capture index")
     .replace(/ \(for iterator '[^']*'\)/, "")
+    // 5.1's luaG_ordererror tells two types apart by their names' third letters: string and thread look alike.
+    .replace(/attempt to compare (\w+) with (\w+)/, (text, first: string, second: string) => (first[2] === second[2] ? `attempt to compare two ${first} values` : text))
     .replace(/(bad argument #\d+ to '(?:string\.)?char') \(value out of range\)/, "$1 (invalid value)")
     .replace(/(bad argument #3 to '(?:string\.)?gsub' \(string\/function\/table expected), got [\w ]+\)/, "$1)")
     .replace(/(bad argument #1 to '(?:coroutine\.)?(?:resume|status)') \(thread expected, got [\w ]+\)/, "$1 (coroutine expected)")
