@@ -85,6 +85,7 @@ rewriteCString("bad 'for' %s (number expected, got %s)", "'for' %s must be a num
 rewriteCString("integer index", "?");
 
 const LUA_REGISTRYINDEX = -1001000;
+const ASSERTION_FAILED = "assertion failed!";
 const LUA_MULTRET = -1;
 const LUA_RIDX_GLOBALS = 2n;
 const LUA_OK = 0;
@@ -656,6 +657,19 @@ const cFunctions: Record<string, (L: number) => number> = {
       pushBinary(L, (where.startsWith("sandbox:") ? "" : where) + text);
     }
     return raise(L);
+  },
+  /**
+   * Lua 5.1's assert: a failure is an error with the caller's position whose message is the
+   * second argument read as luaL_optstring reads it (a number becomes its text, anything but a
+   * string refused, C's %s ending it at a zero byte). 5.4's raises the message as it is.
+   */
+  assert: (L) => {
+    if (wasm._lua_toboolean(L, 1)) return wasm._lua_gettop(L);
+    wasm._luaL_checkany(L, 1);
+    wasm._luaL_optlstring(L, 2, cString(ASSERTION_FAILED), 0);
+    const message = typeAt(L, 2) === T_STRING ? readBinary(L, 2) : ASSERTION_FAILED;
+    const zero = message.indexOf("\0");
+    return raiseWithPosition(L, zero === -1 ? message : message.slice(0, zero));
   },
   /** Whether the caller runs in the script's own coroutine, not one the script made. */
   script_thread: (L) => {

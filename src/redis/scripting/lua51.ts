@@ -174,6 +174,7 @@ G.tonumber = function(...)
 end
 
 G.error = native.error
+G.assert = native.assert
 
 -- Lua 5.1 names (spec/redis-rest.md §8.3: ratelimit's deny list needs the global unpack).
 unpack = table.unpack
