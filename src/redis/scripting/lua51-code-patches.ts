@@ -354,6 +354,89 @@ const pairsOfATable: CodePatch = {
   ]),
 };
 
+/**
+ * Where an integer key goes in a table's hash part, so the order pairs visits such keys in: 5.1
+ * held the key as a double and hashed its two 32-bit halves added together (hashnum in ltable.c),
+ * 5.4 hashes the integer itself (hashint). hashint is inlined at eight places (lookups, inserts,
+ * luaH_getn's probe of the largest integer); each computes the key modulo the node count minus
+ * one, or'ed with 1, in one branch for keys up to INT_MAX and another for the rest. Each place's
+ * branches become 5.1's hash of the key as a double (0 for the key 0, as 5.1's special case gave).
+ */
+function hashintSite(site: { where: string; keep: string; guard: string; key: number; table: number }): CodePatch {
+  const local = (index: number) => index.toString(16).padStart(2, "0");
+  const K = local(site.key);
+  const T = local(site.table);
+  const modulus = `41 7f 20 ${T} 2d 00 07 74 41 7f 73 41 01 72`; // (~(-1 << t->lsizenode)) | 1
+  const find = hex(`${site.keep} ${site.guard} 20 ${K} a7 ${modulus} 6f 0c 01 0b 20 ${K} ${modulus} ad 82 a7`);
+  const code = hex(`
+    ${site.keep.replace(/22 (\w\w)$/, "21 $1")}
+    20 ${K} b9 bd a7                     ;; the low half of the key made a double
+    20 ${K} b9 bd 42 20 88 a7 6a         ;; plus the high half
+    ${modulus} 70                        ;; unsigned remainder
+  `);
+  return { where: site.where, find, replace: Uint8Array.from([...code, ...new Array<number>(find.length - code.length).fill(0x01)]) };
+}
+
+const INT_MAX_GUARD = "42 ff ff ff ff 07 58 04 40"; // if (ui <= INT_MAX)
+const integerKeyHashes: CodePatch[] = [
+  // luaH_get's two places (the same bytes twice), luaH_getint, and three more with their own guards.
+  { ...hashintSite({ where: "hashint in luaH_get (ltable.c)", keep: "", guard: `20 05 ${INT_MAX_GUARD}`, key: 5, table: 0 }), occurrences: 2 },
+  hashintSite({ where: "hashint in luaH_getint (ltable.c)", keep: "", guard: `20 02 ${INT_MAX_GUARD}`, key: 2, table: 1 }),
+  hashintSite({ where: "hashint in ltable.c (a key read from memory)", keep: "20 01 29 03 00 22 08", guard: INT_MAX_GUARD, key: 8, table: 0 }),
+  hashintSite({ where: "hashint in ltable.c (key in local 1)", keep: "", guard: `20 01 ${INT_MAX_GUARD}`, key: 1, table: 0 }),
+  hashintSite({ where: "hashint in luaH_getn's hash_search (ltable.c)", keep: "", guard: "20 08 42 ff ff ff ff 03 58 04 40", key: 7, table: 0 }),
+  hashintSite({ where: "hashint in luaH_getn's hash_search (ltable.c), its second probe", keep: "", guard: "20 0b 42 ff ff ff ff 0f 58 04 40", key: 8, table: 0 }),
+  {
+    // hash_search's probe of LUA_MAXINTEGER, a constant: 5.1's hash of 2^63 as a double is 0x43e00000.
+    where: "hashint(t, LUA_MAXINTEGER) in luaH_getn's hash_search (ltable.c)",
+    find: hex("42 ff ff ff ff ff ff ff ff ff 00 41 7f 20 00 2d 00 07 74 41 7f 73 41 01 72 ad 82 a7"),
+    replace: hex("41 80 80 80 9f 04 41 7f 20 00 2d 00 07 74 41 7f 73 41 01 72 70 01 01 01 01 01 01 01"),
+  },
+  {
+    // A float key (one with a fraction: 5.4 keeps integral floats as integers): 5.4 hashes it
+    // with l_hashfloat (frexp and a fold), 5.1 with the same halves as above, taken straight from
+    // the double's bits; the remainder becomes unsigned, as that sum may pass INT_MAX.
+    where: "l_hashfloat in mainposition (ltable.c)",
+    find: hex(`
+      20 01 2b 03 00 20 05 41 0c 6a 10 dd 04 44 00 00 00 00 00 00 e0 41 a2 22 07   ;; frexp(n, &e) * 2^31 ...
+      44 00 00 00 00 00 00 e0 c3 66 45 0d 00 20 07 44 00 00 00 00 00 00 e0 43 63 45 0d 00
+      20 05 28 02 0c 02 7e 20 07 99 44 00 00 00 00 00 00 e0 43 63 04 40 20 07 b0 0c 01 0b
+      42 80 80 80 80 80 80 80 80 80 7f 0b a7 6a 22 01 41 1f 75 20 01 73 21 03   ;; ... local 3 = the hash
+      0b 20 03 41 7f 20 00 2d 00 07 74 41 7f 73 41 01 72 6f                    ;; end; local 3 % modulus (signed)
+    `),
+    replace: Uint8Array.from([
+      ...hex("20 01 29 03 00 a7 20 01 29 03 00 42 20 88 a7 6a 21 03"), // local 3 = low + high half of the bits
+      ...new Array<number>(87).fill(0x01), // nop
+      ...hex("0b 20 03 41 7f 20 00 2d 00 07 74 41 7f 73 41 01 72 70"), // ... % modulus, unsigned
+    ]),
+  },
+];
+
+/**
+ * string.sub's and string.byte's start position (posrelatI inlined): 5.4 casts a positive one to
+ * size_t, 32 bits in this build, so a start of 2^32 or more wrapped around (string.sub("hello",
+ * 2^32 + 2) was "ello", string.byte(s, 2^53) read the byte before the string). The block is
+ * rewritten, same length, with the positive case an else branch, saturated (i32.trunc_sat_f64_u)
+ * past the end of any string, as on a 64-bit build and in 5.1.
+ */
+const startPositionsSaturate: CodePatch = {
+  where: "posrelatI in str_sub and str_byte (lstrlib.c)",
+  occurrences: 2,
+  find: hex(`
+    02 40 20 01 42 00 55 04 40 20 01 a7 21 03 0c 01 0b   ;; pos > 0: start (local 3) = (size_t) pos
+    20 01 50 0d 00                                       ;; pos == 0: start stays 1
+    20 01 42 00 20 02 7d 53 0d 00                        ;; pos < -len: start stays 1
+    20 04 20 01 a7 6a 41 01 6a 21 03 0b                  ;; start = len + pos + 1; end
+  `),
+  replace: hex(`
+    02 40 20 01 50 0d 00                 ;; pos == 0: start stays 1
+    20 01 79 50 04 40                    ;; if pos < 0 (clz of it is 0):
+    20 01 20 02 7c 42 00 53 0d 01        ;;   pos + len < 0: start stays 1
+    20 04 20 01 a7 6a 41 01 6a 21 03     ;;   start = len + pos + 1
+    05 20 01 b9 fc 03 21 03 0b 0b        ;; else start = pos, saturated to 2^32 - 1
+  `),
+};
+
 export const lua51CodePatches: CodePatch[] = [
   integerArguments,
   rehashOrder,
@@ -369,4 +452,6 @@ export const lua51CodePatches: CodePatch[] = [
   noGraphClass,
   ipairsOfATable,
   pairsOfATable,
+  ...integerKeyHashes,
+  startPositionsSaturate,
 ];

@@ -36,6 +36,14 @@ describe("patchCode", () => {
     expect(() => patchCode(module([0x07, 0x07]), [returnsSeven])).toThrow("the test's function exactly once");
   });
 
+  test("a patch of instructions compiled alike at several places changes each, and only when it finds them that often", () => {
+    const twice = { ...returnsSeven, occurrences: 2 };
+    const patched = patchCode(module([0x07, 0x07]), [twice]);
+    const changed = [...patched.keys()].filter((i) => patched[i] !== module([0x07, 0x07])[i]);
+    expect(changed.map((i) => patched[i])).toEqual([0x09, 0x09]);
+    expect(() => patchCode(module([0x07]), [twice])).toThrow("the test's function exactly 2 times");
+  });
+
   test("a patch that would change the code's length is refused", () => {
     expect(() => patchCode(module([0x07]), [{ ...returnsSeven, replace: hex("41 09 01") }])).toThrow("changes the code's length");
   });

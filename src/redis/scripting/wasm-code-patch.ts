@@ -1,8 +1,8 @@
 // Byte patches of a WebAssembly module's code, applied to its binary before it is compiled. A
 // patch gives the exact instruction bytes to find in the code section, which must hold them
-// exactly once, and the bytes to write instead, of the same length, so nothing else in the module
-// moves. A module that no longer holds them (a new build of the dependency) is refused with the
-// patch's description instead of running unpatched.
+// exactly once (or as many times as the patch says), and the bytes to write instead, of the same
+// length, so nothing else in the module moves. A module that no longer holds them (a new build of
+// the dependency) is refused with the patch's description instead of running unpatched.
 
 /** Instruction bytes to find once in the code section, and their same-length replacement. */
 export interface CodePatch {
@@ -10,6 +10,8 @@ export interface CodePatch {
   where: string;
   find: Uint8Array;
   replace: Uint8Array;
+  /** How many times the code holds the bytes (a function inlined at places compiled alike); 1 by default. */
+  occurrences?: number;
 }
 
 const SECTION_CODE = 10;
@@ -41,13 +43,14 @@ export function patchCode(binary: Uint8Array, patches: CodePatch[]): Uint8Array 
   const patched = new Uint8Array(binary);
   const { start, end } = codeSection(patched);
   const code = Buffer.from(patched.buffer, patched.byteOffset + start, end - start);
-  for (const { where, find, replace } of patches) {
+  for (const { where, find, replace, occurrences = 1 } of patches) {
     if (find.length !== replace.length) throw new Error(`the patch of ${where} changes the code's length`);
-    const at = code.indexOf(find);
-    if (at === -1 || code.indexOf(find, at + 1) !== -1) {
-      throw new Error(`the Lua module's code does not hold the instructions of ${where} exactly once: the module changed`);
+    const places: number[] = [];
+    for (let at = code.indexOf(find); at !== -1; at = code.indexOf(find, at + 1)) places.push(at);
+    if (places.length !== occurrences) {
+      throw new Error(`the Lua module's code does not hold the instructions of ${where} exactly ${occurrences === 1 ? "once" : `${occurrences} times`}: the module changed`);
     }
-    code.set(replace, at);
+    for (const at of places) code.set(replace, at);
   }
   return patched;
 }
