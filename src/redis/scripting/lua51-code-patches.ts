@@ -357,10 +357,11 @@ const pairsOfATable: CodePatch = {
 /**
  * Where an integer key goes in a table's hash part, so the order pairs visits such keys in: 5.1
  * held the key as a double and hashed its two 32-bit halves added together (hashnum in ltable.c),
- * 5.4 hashes the integer itself (hashint). hashint is inlined at eight places (lookups, inserts,
- * luaH_getn's probe of the largest integer); each computes the key modulo the node count minus
- * one, or'ed with 1, in one branch for keys up to INT_MAX and another for the rest. Each place's
- * branches become 5.1's hash of the key as a double (0 for the key 0, as 5.1's special case gave).
+ * 5.4 hashes the integer itself (hashint). hashint is inlined at ten places (lookups, inserts,
+ * luaH_getn's probes, luaH_resize); each computes the key modulo the node count minus one, or'ed
+ * with 1, in one branch for keys up to INT_MAX (or 32-bit keys as signed) and another for the
+ * rest. Each place's branches become 5.1's hash of the key as a double (0 for the key 0, as 5.1's
+ * special case gave); every place must, or a key is looked for where it was not put.
  */
 function hashintSite(site: { where: string; keep: string; guard: string; key: number; table: number }): CodePatch {
   const local = (index: number) => index.toString(16).padStart(2, "0");
@@ -391,6 +392,19 @@ const integerKeyHashes: CodePatch[] = [
     where: "hashint(t, LUA_MAXINTEGER) in luaH_getn's hash_search (ltable.c)",
     find: hex("42 ff ff ff ff ff ff ff ff ff 00 41 7f 20 00 2d 00 07 74 41 7f 73 41 01 72 ad 82 a7"),
     replace: hex("41 80 80 80 9f 04 41 7f 20 00 2d 00 07 74 41 7f 73 41 01 72 70 01 01 01 01 01 01 01"),
+  },
+  {
+    // Two places where the key is known to fit in 32 bits unsigned, with the modulus already in
+    // local 3: luaH_resize moving the array's vanishing slice into the hash part (key in local 14)
+    // and luaH_getn's hash_search (key in local 8, its 32-bit form in local 2).
+    where: "hashint in luaH_resize (ltable.c), a 32-bit key",
+    find: hex("02 7f 20 0e a7 22 07 41 00 4e 04 40 20 07 20 03 6f 0c 01 0b 20 07 20 03 70 0b"),
+    replace: hex("02 7f 20 0e a7 21 07 20 0e b9 bd a7 20 0e b9 bd 42 20 88 a7 6a 20 03 70 01 0b"),
+  },
+  {
+    where: "hashint in luaH_getn's hash_search (ltable.c), a 32-bit key",
+    find: hex("02 7f 20 02 41 00 4e 04 40 20 02 20 03 6f 0c 01 0b 20 02 20 03 70 0b"),
+    replace: hex("02 7f 20 08 b9 bd a7 20 08 b9 bd 42 20 88 a7 6a 20 03 70 01 01 01 0b"),
   },
   {
     // A float key (one with a fraction: 5.4 keeps integral floats as integers): 5.4 hashes it
@@ -437,6 +451,25 @@ const startPositionsSaturate: CodePatch = {
   `),
 };
 
+/**
+ * Assigning nil to a key a table does not hold (t[k] = nil): 5.1's luaH_set made the key's node
+ * anyway, with a nil value, which takes a free place and can make the table grow; 5.4's
+ * luaH_newkey returns first ("do not insert nil values"), so tables that had keys set to nil
+ * were laid out otherwise and pairs gave their keys in another order than Redis's. The early
+ * return is gone; a node with a nil value is what 5.4 leaves of a removed key anyway.
+ */
+const nilAssignmentMakesANode: CodePatch = {
+  where: "luaH_newkey (ltable.c), its early return for a nil value",
+  find: hex(`
+    0b 20 03 2d 00 08 41 0f 71 45 0d 03  ;; end; if value is nil (tt & 15 == 0): br_if 3 (return)
+    20 01 20 02 10 91 04                 ;; mainpositionTV(t, key)
+  `),
+  replace: hex(`
+    0b 01 01 01 01 01 01 01 01 01 01 01  ;; end; nops
+    20 01 20 02 10 91 04
+  `),
+};
+
 export const lua51CodePatches: CodePatch[] = [
   integerArguments,
   rehashOrder,
@@ -454,4 +487,5 @@ export const lua51CodePatches: CodePatch[] = [
   pairsOfATable,
   ...integerKeyHashes,
   startPositionsSaturate,
+  nilAssignmentMakesANode,
 ];
