@@ -1,11 +1,11 @@
 // compat: Lua 5.1 behaviour that lives in Lua 5.4's instructions rather than in a constant (lua-vm.ts
 // rewrites the constants) or in a library function a Lua wrapper could replace at a price per call:
 // patches of wasmoon 1.16's module (Lua 5.4.6 built for wasm32), applied by wasm-code-patch.ts
-// before it is compiled, so no call pays for them. Each finds its bytes exactly once or the server
-// refuses to start; the bytes after `;;` are the instructions wasm-objdump shows, and a local's
+// before it is compiled, so no call pays for them. Each finds its bytes exactly once (or as often as
+// it says) or the server refuses to start; the bytes after `;;` are the instructions wasm-objdump shows, and a local's
 // number is the one that build gave it. Each is proven against redis-server in conversions.test.ts.
 
-import { hex, type CodePatch } from "./wasm-code-patch.ts";
+import { hex, nops, type CodePatch } from "./wasm-code-patch.ts";
 
 /**
  * Lua 5.1 reads an integer argument (luaL_checkinteger: string.sub's positions, string.rep's
@@ -258,7 +258,7 @@ const numbersAsDoubles: CodePatch = {
       39 03 10
       20 02 41 20 6a 41 2c 41 fa 24 20 02 41 10 6a 10 ee 04 21 03   ;; len = snprintf(buff, 44, "%.14g", ...)
     `),
-    ...new Array<number>(81).fill(0x01), // nop: the rest of the replaced code's length
+    ...nops(81),
   ]),
 };
 
@@ -326,7 +326,7 @@ const ipairsOfATable: CodePatch = {
       20 00 41 01 10 26
       20 00 42 00 10 3d                  ;; lua_pushinteger(L, 0)
     `),
-    ...new Array<number>(24).fill(0x01), // nop
+    ...nops(24),
     ...hex("41 03 0b"),
   ]),
 };
@@ -349,7 +349,7 @@ const pairsOfATable: CodePatch = {
       20 00 41 01 10 26
       20 00 10 3b                        ;; lua_pushnil(L)
     `),
-    ...new Array<number>(17).fill(0x01), // nop
+    ...nops(17),
     ...hex("41 03 0f"),
   ]),
 };
@@ -363,6 +363,11 @@ const pairsOfATable: CodePatch = {
  * rest. Each place's branches become 5.1's hash of the key as a double (0 for the key 0, as 5.1's
  * special case gave); every place must, or a key is looked for where it was not put.
  */
+/**
+ * One inlined hashint: `keep`, code before the branches that must still run (its final local.tee
+ * becomes a local.set, as nothing reads the value now), `guard`, the test choosing the branch,
+ * and the locals holding the key (an i64) and the table.
+ */
 function hashintSite(site: { where: string; keep: string; guard: string; key: number; table: number }): CodePatch {
   const local = (index: number) => index.toString(16).padStart(2, "0");
   const K = local(site.key);
@@ -375,7 +380,7 @@ function hashintSite(site: { where: string; keep: string; guard: string; key: nu
     20 ${K} b9 bd 42 20 88 a7 6a         ;; plus the high half
     ${modulus} 70                        ;; unsigned remainder
   `);
-  return { where: site.where, find, replace: Uint8Array.from([...code, ...new Array<number>(find.length - code.length).fill(0x01)]) };
+  return { where: site.where, find, replace: Uint8Array.from([...code, ...nops(find.length - code.length)]) };
 }
 
 const INT_MAX_GUARD = "42 ff ff ff ff 07 58 04 40"; // if (ui <= INT_MAX)
@@ -420,7 +425,7 @@ const integerKeyHashes: CodePatch[] = [
     `),
     replace: Uint8Array.from([
       ...hex("20 01 29 03 00 a7 20 01 29 03 00 42 20 88 a7 6a 21 03"), // local 3 = low + high half of the bits
-      ...new Array<number>(87).fill(0x01), // nop
+      ...nops(87),
       ...hex("0b 20 03 41 7f 20 00 2d 00 07 74 41 7f 73 41 01 72 70"), // ... % modulus, unsigned
     ]),
   },

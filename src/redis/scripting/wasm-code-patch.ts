@@ -21,6 +21,12 @@ export function hex(text: string): Uint8Array {
   return Uint8Array.from(Buffer.from(text.replace(/;;.*$/gm, "").replace(/\s+/g, ""), "hex"));
 }
 
+/** `length` nop instructions: the filler of a replacement shorter than the code it replaces. */
+export function nops(length: number): Uint8Array {
+  return new Uint8Array(length).fill(NOP);
+}
+const NOP = 0x01;
+
 /** Where the code section's content starts and ends. */
 function codeSection(binary: Uint8Array): { start: number; end: number } {
   let at = 8; // past the magic number and the version
