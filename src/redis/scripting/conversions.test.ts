@@ -861,6 +861,8 @@ describe("the Lua 5.1 library, as Redis 7.0", () => {
 
   test("a library function called by pcall has no name in its argument errors, as in 5.1", () =>
     sameEach(
+      lua`return {pcall(pairs, "x"), pcall(ipairs, 5), pcall(setmetatable, 1), pcall(assert), pcall(tonumber), pcall(select, "x")}`,
+      lua`return {string.rep(), ("x"):rep({})}`,
       lua`return {pcall(string.rep)}`,
       lua`return {pcall(math.floor)}`,
       lua`return {pcall(table.insert)}`,

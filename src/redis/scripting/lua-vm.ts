@@ -1123,9 +1123,11 @@ function asLua51SyntaxError(message: string): string {
  * to index a nil value (local 'x')"), 5.1 before ("attempt to index local 'x' (a nil value)");
  * 5.4's string arithmetic names both operands where 5.1 names the one that is not a number; a
  * bad capture index has no number in 5.1; char's range error is "invalid value", gsub's
- * replacement error names no type, resume and status want a "coroutine", and max and min a
- * number. An error a
- * sandbox function raised from one of its own lines is moved to the script's line `where`.
+ * replacement error names no type, resume and status want a "coroutine"; a generic for's
+ * iterator is not named; a string and a thread compare as "two string values". The function a
+ * bad argument went to is named as the call named it, or '?' (lua51-code-patches.ts
+ * unnamedArgumentErrors). An error a sandbox function raised from one of its own lines is moved
+ * to the script's line `where`.
  */
 export function asLua51RuntimeError(message: string, where: string | undefined): string {
   return message
@@ -1136,12 +1138,9 @@ export function asLua51RuntimeError(message: string, where: string | undefined):
     .replace(/ \(for iterator '[^']*'\)/, "")
     // 5.1's luaG_ordererror tells two types apart by their names' third letters: string and thread look alike.
     .replace(/attempt to compare (\w+) with (\w+)/, (text, first: string, second: string) => (first[2] === second[2] ? `attempt to compare two ${first} values` : text))
-    .replace(/(bad argument #\d+ to '(?:string\.)?char') \(value out of range\)/, "$1 (invalid value)")
-    .replace(/(bad argument #3 to '(?:string\.)?gsub' \(string\/function\/table expected), got [\w ]+\)/, "$1)")
-    .replace(/(bad argument #1 to '(?:coroutine\.)?(?:resume|status)') \(thread expected, got [\w ]+\)/, "$1 (coroutine expected)")
-    // A function called with no name to go by (by pcall, say): 5.4 names it by where the loaded
-    // libraries hold it ('string.rep'), 5.1 says '?'.
-    .replace(/(bad argument #\d+ to )'\w+\.\w+'/, "$1'?'");
+    .replace(/(bad argument #\d+ to '(?:char|\?)') \(value out of range\)/, "$1 (invalid value)")
+    .replace(/(bad argument #3 to '(?:gsub|\?)' \(string\/function\/table expected), got [\w ]+\)/, "$1)")
+    .replace(/(bad argument #1 to '(?:resume|status|\?)') \(thread expected, got [\w ]+\)/, "$1 (coroutine expected)");
 }
 
 export class LuaVm {

@@ -475,6 +475,26 @@ const nilAssignmentMakesANode: CodePatch = {
   `),
 };
 
+/**
+ * An argument error of a function called with no name to go by (by pcall, say): 5.1 says
+ * "bad argument #1 to '?'", 5.4 looks the function up among the loaded libraries and names it
+ * ('pairs', 'string.rep'). luaL_argerror's lookup (pushglobalfuncname) is replaced by its
+ * answer when nothing is found.
+ */
+const unnamedArgumentErrors: CodePatch = {
+  where: "luaL_argerror (lauxlib.c), its pushglobalfuncname",
+  find: hex(`
+    20 03 28 02 38 22 04 45 04 40        ;; if ar.name == NULL:
+    20 03 20 00 20 03 41 34 6a 10 71     ;;   pushglobalfuncname(L, &ar)
+    04 7f                                ;;   ? lua_tostring(L, -1) : "?"
+  `),
+  replace: hex(`
+    20 03 28 02 38 22 04 45 04 40
+    20 03 41 00 01 01 01 01 01 01 01     ;;   0 (found nothing); nops
+    04 7f
+  `),
+};
+
 export const lua51CodePatches: CodePatch[] = [
   integerArguments,
   rehashOrder,
@@ -493,4 +513,5 @@ export const lua51CodePatches: CodePatch[] = [
   ...integerKeyHashes,
   startPositionsSaturate,
   nilAssignmentMakesANode,
+  unnamedArgumentErrors,
 ];
