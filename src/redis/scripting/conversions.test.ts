@@ -647,6 +647,14 @@ describe("the Lua 5.1 library, as Redis 7.0", () => {
       lua`return {string.gsub("hello", "l", "%\0x"), string.gsub("hello", "l", "%2")}`,
     ));
 
+  test("string keys of any length come in Redis's order from pairs, long ones and decoded ones too", () =>
+    sameEach(
+      lua`local t = {} for i = 1, 20 do t["user_session_last_activity_timestamp_" .. i] = i end local o = {} for k in pairs(t) do o[#o+1] = k end return o`,
+      lua`local t = {} for i = 1, 30 do t[string.rep("ab", 40) .. i] = i end local o = {} for k, v in pairs(t) do o[#o+1] = v end return o`,
+      lua`local t = {} for i = 1, 200 do t[string.format("%040d", i * 7919)] = i end local o = {} for k, v in pairs(t) do o[#o+1] = v end return table.concat(o, ",")`,
+      lua`return cjson.encode(cjson.decode('{"a_very_long_field_name_number_one_here":1,"a_very_long_field_name_number_two_here":2,"short":4,"another_field_with_a_rather_long_name_x":5}'))`,
+    ));
+
   test("integer and float keys outside the array part come in Redis's order from pairs, as 5.1 hashed them", () =>
     sameEach(
       lua`local t = {[1]=1, [2]=2, [10]=10, [100]=100, x=1} local o = {} for k in pairs(t) do o[#o+1] = tostring(k) end return o`,

@@ -1038,8 +1038,9 @@ let nextVmId = 1;
 
 /**
  * compat: Lua 5.4 hashes strings from a seed it draws for each state (luai_makeseed: the clock
- * and addresses); Lua 5.1 had none, so its seed is 0 in effect: for a key under 32 bytes both
- * hash the same bytes the same way from the length. With the seed 0, a table's string keys fall
+ * and addresses); Lua 5.1 had none, so its seed is 0 in effect: both hash every byte of a string
+ * the same way from its length (Redis's 5.1 hashes every byte, where stock 5.1 skipped some of
+ * a long string's). With the seed 0, a table's string keys fall
  * in the same places as in Redis, so pairs() and next() visit them in Redis's order and cjson or
  * cmsgpack write an object's keys in Redis's order (in tables that grow too, with the rehash
  * order of lua51-code-patches.ts; 5.4 hashes integer keys outside the array part otherwise). The
