@@ -810,10 +810,6 @@ function pushMsgpackValue(L: number, value: PlainValue): void {
   }
 }
 
-/**
- * The arguments of a struct or cmsgpack call as lua-arguments.ts reads them. compat: Lua 5.1
- * names a light userdata (cjson.null) "userdata".
- */
 /** The least (direction -1) or greatest (1) of the arguments as numbers, pushed: math.min and math.max. */
 function pushExtremum(L: number, direction: -1 | 1): number {
   const count: number = wasm._lua_gettop(L);
@@ -829,6 +825,10 @@ function pushExtremum(L: number, direction: -1 | 1): number {
   return 1;
 }
 
+/**
+ * The arguments of a struct or cmsgpack call as lua-arguments.ts reads them. compat: Lua 5.1
+ * names a light userdata (cjson.null) "userdata".
+ */
 function readArguments(L: number): LuaArgument[] {
   const count: number = wasm._lua_gettop(L);
   const args = new Array<LuaArgument>(count);

@@ -355,15 +355,6 @@ const pairsOfATable: CodePatch = {
 };
 
 /**
- * Where an integer key goes in a table's hash part, so the order pairs visits such keys in: 5.1
- * held the key as a double and hashed its two 32-bit halves added together (hashnum in ltable.c),
- * 5.4 hashes the integer itself (hashint). hashint is inlined at ten places (lookups, inserts,
- * luaH_getn's probes, luaH_resize); each computes the key modulo the node count minus one, or'ed
- * with 1, in one branch for keys up to INT_MAX (or 32-bit keys as signed) and another for the
- * rest. Each place's branches become 5.1's hash of the key as a double (0 for the key 0, as 5.1's
- * special case gave); every place must, or a key is looked for where it was not put.
- */
-/**
  * One inlined hashint: `keep`, code before the branches that must still run (its final local.tee
  * becomes a local.set, as nothing reads the value now), `guard`, the test choosing the branch,
  * and the locals holding the key (an i64) and the table.
@@ -384,11 +375,21 @@ function hashintSite(site: { where: string; keep: string; guard: string; key: nu
 }
 
 const INT_MAX_GUARD = "42 ff ff ff ff 07 58 04 40"; // if (ui <= INT_MAX)
+
+/**
+ * Where an integer key goes in a table's hash part, so the order pairs visits such keys in: 5.1
+ * held the key as a double and hashed its two 32-bit halves added together (hashnum in ltable.c),
+ * 5.4 hashes the integer itself (hashint). hashint is inlined at ten places (lookups, inserts,
+ * luaH_getn's probes, luaH_resize); each computes the key modulo the node count minus one, or'ed
+ * with 1, in one branch for keys up to INT_MAX (or 32-bit keys as signed) and another for the
+ * rest. Each place's branches become 5.1's hash of the key as a double (0 for the key 0, as 5.1's
+ * special case gave); every place must, or a key is looked for where it was not put.
+ */
 const integerKeyHashes: CodePatch[] = [
   // luaH_get's two places (the same bytes twice), luaH_getint, and three more with their own guards.
   { ...hashintSite({ where: "hashint in luaH_get (ltable.c)", keep: "", guard: `20 05 ${INT_MAX_GUARD}`, key: 5, table: 0 }), occurrences: 2 },
   hashintSite({ where: "hashint in luaH_getint (ltable.c)", keep: "", guard: `20 02 ${INT_MAX_GUARD}`, key: 2, table: 1 }),
-  hashintSite({ where: "hashint in ltable.c (a key read from memory)", keep: "20 01 29 03 00 22 08", guard: INT_MAX_GUARD, key: 8, table: 0 }),
+  hashintSite({ where: "hashint in mainposition (ltable.c)", keep: "20 01 29 03 00 22 08", guard: INT_MAX_GUARD, key: 8, table: 0 }),
   hashintSite({ where: "hashint in ltable.c (key in local 1)", keep: "", guard: `20 01 ${INT_MAX_GUARD}`, key: 1, table: 0 }),
   hashintSite({ where: "hashint in luaH_getn's hash_search (ltable.c)", keep: "", guard: "20 08 42 ff ff ff ff 03 58 04 40", key: 7, table: 0 }),
   hashintSite({ where: "hashint in luaH_getn's hash_search (ltable.c), its second probe", keep: "", guard: "20 0b 42 ff ff ff ff 0f 58 04 40", key: 8, table: 0 }),

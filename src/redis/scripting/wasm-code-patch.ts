@@ -4,7 +4,7 @@
 // length, so nothing else in the module moves. A module that no longer holds them (a new build of
 // the dependency) is refused with the patch's description instead of running unpatched.
 
-/** Instruction bytes to find once in the code section, and their same-length replacement. */
+/** Instruction bytes to find in the code section, and their same-length replacement. */
 export interface CodePatch {
   /** Which source function the bytes come from, for the error when they are not found. */
   where: string;
@@ -54,7 +54,7 @@ export function patchCode(binary: Uint8Array, patches: CodePatch[]): Uint8Array 
     const places: number[] = [];
     for (let at = code.indexOf(find); at !== -1; at = code.indexOf(find, at + 1)) places.push(at);
     if (places.length !== occurrences) {
-      throw new Error(`the Lua module's code does not hold the instructions of ${where} exactly ${occurrences === 1 ? "once" : `${occurrences} times`}: the module changed`);
+      throw new Error(`the module's code does not hold the instructions of ${where} exactly ${occurrences === 1 ? "once" : `${occurrences} times`}: the module changed`);
     }
     for (const at of places) code.set(replace, at);
   }
