@@ -345,7 +345,7 @@ async function main(): Promise<void> {
     "| --- | ---: | ---: | ---: |",
     ...vmRows.map(([name, wasmoon, fengari]) => `| ${name} | ${format(wasmoon)} | ${format(fengari)} | ${ratio(wasmoon, fengari)} |`),
     "",
-    "wasmoon is kept: it is faster on every row, has real 64-bit integers, and its allocator enforces the per-database memory cap. The bridge calls the WebAssembly instance's exports directly: through wasmoon's assertion wrappers the slidingWindow row ran at about 60k scripts/s, and through wasmoon's own JS object layer at about 35k.",
+    "wasmoon is kept: it is faster on every row, and its allocator enforces the per-database memory cap. The bridge calls the WebAssembly instance's exports directly: through wasmoon's assertion wrappers the slidingWindow row ran at about 60k scripts/s, and through wasmoon's own JS object layer at about 35k.",
     "",
     "### Engine overhead (in process, no HTTP)",
     "",

@@ -9,7 +9,7 @@ do
   local function bitArgument(level, count, index, value, name)
     local n = (type(value) == "number" or type(value) == "string") and rawtonumber(value) or nil
     if n == nil then argError(level + 1, index, name, "number expected, got " .. typeOf(count, index, value)) end
-    if math_type(n) == "integer" and n >= -0x80000000 and n < 0x80000000 then return n end
+    if n >= -0x80000000 and n < 0x80000000 and n == floor(n) then return n | 0 end
     return (strunpack("<i4", strpack("<d", n + 6755399441055744.0)))
   end
   local function signed(x)

@@ -95,6 +95,18 @@ function trimZeros(text: string): string {
   return text.slice(0, end);
 }
 
+/**
+ * compat: a Lua number as Redis makes it an integer reply, C's (long long) cast: toward zero, and
+ * INT64_MIN for NaN, infinities and values out of range (as x86-64 and arm64 builds give it).
+ */
+export function luaNumberToInteger(value: number): number | bigint {
+  if (!Number.isFinite(value)) return -9223372036854775808n;
+  const truncated = Math.trunc(value);
+  if (Number.isSafeInteger(truncated)) return truncated === 0 ? 0 : truncated;
+  if (truncated >= 9223372036854775807 || truncated < -9223372036854775808) return -9223372036854775808n;
+  return BigInt(truncated);
+}
+
 /** A float argument of redis.call as Redis 7 writes it ("%.17g"). */
 export function formatNumberArgument(value: number): string {
   // Past 2^53 String() gives the shortest text that reads back (2^56 = 72057594037927940), not every digit.

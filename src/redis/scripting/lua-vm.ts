@@ -14,12 +14,13 @@ import { latin1Slice } from "../../util/bytes.ts";
 import { ErrorReply, StatusReply, type Reply } from "../engine/reply.ts";
 import { decodeJson, NEGATIVE_NAN, type JsonValue } from "./cjson-decode.ts";
 import { encodeMsgpack, unpackMsgpack, type PlainValue } from "./cmsgpack.ts";
-import { formatGeneral, formatNumberArgument, formatLuaNumber } from "./conversions.ts";
+import { formatGeneral, formatNumberArgument, formatLuaNumber, luaNumberToInteger } from "./conversions.ts";
 import { sandboxPrelude } from "./sandbox.ts";
 import { ArgumentError, C_STACK_SLOTS_MAX, checkInteger, checkString, optInteger, PositionedError, VmError, type LuaArgument } from "./lua-arguments.ts";
 import { configureJson, defaultJsonConfig, jsonSettingNames, type JsonConfig, type JsonSetting, type JsonSettingName } from "./cjson-config.ts";
 import { Rand48 } from "./rand48.ts";
 import { structPack, structSize, structUnpack } from "./struct.ts";
+import { cStringToUnsigned } from "./strtod.ts";
 import { patchCode } from "./wasm-code-patch.ts";
 import { lua51CodePatches } from "./lua51-code-patches.ts";
 
@@ -246,11 +247,11 @@ function returnErrorTable(L: number, message: string): number {
 
 function pushReply(L: number, reply: Reply, depth = 0): void {
   if (typeof reply === "string") pushBinary(L, reply);
-  else if (typeof reply === "number") {
-    if (Number.isInteger(reply)) wasm._lua_pushinteger(L, int64(reply));
-    else wasm._lua_pushnumber(L, reply);
-  } else if (reply === null) wasm._lua_pushboolean(L, 0);
-  else if (typeof reply === "bigint") wasm._lua_pushinteger(L, BigInt.asIntN(64, reply));
+  // compat: Lua 5.1 holds every number as a double (an integer past 2^53 rounds, as Redis's
+  // lua_pushnumber rounds it); lua51-code-patches.ts numeralsAsDoubles.
+  else if (typeof reply === "number") wasm._lua_pushnumber(L, reply);
+  else if (reply === null) wasm._lua_pushboolean(L, 0);
+  else if (typeof reply === "bigint") wasm._lua_pushnumber(L, Number(BigInt.asIntN(64, reply)));
   else if (Array.isArray(reply)) {
     wasm._lua_checkstack(L, 4);
     wasm._lua_createtable(L, reply.length, 0);
@@ -275,29 +276,12 @@ function readReply(L: number, idx: number, depth: number): Reply {
     case T_BOOLEAN:
       return wasm._lua_toboolean(L, idx) ? 1 : null;
     case T_NUMBER:
-      return luaNumberToInteger(L, idx);
+      return luaNumberToInteger(wasm._lua_tonumberx(L, idx, 0));
     case T_TABLE:
       return readTableReply(L, idx, depth);
     default:
       return null;
   }
-}
-
-/** compat: Redis casts a Lua number to long long: 3.9 becomes 3, -2.7 becomes -2. */
-function luaNumberToInteger(L: number, idx: number): number | bigint {
-  const value: number = wasm._lua_tonumberx(L, idx, 0);
-  if (wasm._lua_isinteger(L, idx)) {
-    // Through a double while exact: an i64 result would cost a BigInt.
-    if (Number.isSafeInteger(value)) return value;
-    const exact: bigint = wasm._lua_tointegerx(L, idx, 0);
-    return exact;
-  }
-  // C's (long long) of NaN, infinities and out-of-range values is INT64_MIN on x86-64 and arm64 builds.
-  if (!Number.isFinite(value)) return -9223372036854775808n;
-  const truncated = Math.trunc(value);
-  if (Number.isSafeInteger(truncated)) return truncated === 0 ? 0 : truncated;
-  if (truncated >= 9223372036854775807 || truncated < -9223372036854775808) return -9223372036854775808n;
-  return BigInt(truncated);
 }
 
 /** The raw field `name` of the table at `table` pushed (no metamethods, as Redis reads replies); its type. */
@@ -378,7 +362,7 @@ function readPlain(L: number, idx: number, depth: number, json: JsonConfig | und
     case T_STRING:
       return readBinary(L, idx);
     case T_NUMBER:
-      return wasm._lua_isinteger(L, idx) ? Number(wasm._lua_tointegerx(L, idx, 0) as bigint) : (wasm._lua_tonumberx(L, idx, 0) as number);
+      return wasm._lua_tonumberx(L, idx, 0) as number;
     case T_BOOLEAN:
       return wasm._lua_toboolean(L, idx) !== 0;
     case T_NIL:
@@ -518,12 +502,8 @@ function commandArguments(L: number): string[] | undefined {
   for (let i = 1; i <= count; i++) {
     const type = typeAt(L, i);
     if (type === T_STRING) argv[i - 1] = readBinary(L, i);
-    else if (type === T_NUMBER) {
-      const value: number = wasm._lua_tonumberx(L, i, 0);
-      if (!wasm._lua_isinteger(L, i)) argv[i - 1] = formatNumberArgument(value);
-      // Through a double while exact: an i64 result would cost a BigInt.
-      else argv[i - 1] = Number.isSafeInteger(value) ? String(value) : (wasm._lua_tointegerx(L, i, 0) as bigint).toString();
-    } else return undefined;
+    else if (type === T_NUMBER) argv[i - 1] = formatNumberArgument(wasm._lua_tonumberx(L, i, 0));
+    else return undefined;
   }
   return argv;
 }
@@ -671,6 +651,13 @@ const cFunctions: Record<string, (L: number) => number> = {
     const zero = message.indexOf("\0");
     return raiseWithPosition(L, zero === -1 ? message : message.slice(0, zero));
   },
+  /** strtoul(text, base) for 5.1's tonumber with a base (lua51.ts checks both arguments first). */
+  strtoul: (L) => {
+    const value = cStringToUnsigned(readBinary(L, 1), Number(wasm._lua_tonumberx(L, 2, 0)));
+    if (value === undefined) wasm._lua_pushnil(L);
+    else wasm._lua_pushnumber(L, value);
+    return 1;
+  },
   /** Whether the caller runs in the script's own coroutine, not one the script made. */
   script_thread: (L) => {
     wasm._lua_pushboolean(L, current !== undefined && L === current.thread ? 1 : 0);
@@ -766,7 +753,7 @@ const cFunctions: Record<string, (L: number) => number> = {
       if (typeof value === "number") wasm._lua_pushnumber(L, value);
       else pushBinary(L, value);
     }
-    wasm._lua_pushinteger(L, BigInt(result.next));
+    wasm._lua_pushnumber(L, result.next);
     return result.values.length + 1;
   },
   struct_size: (L) => {
@@ -776,7 +763,7 @@ const cFunctions: Record<string, (L: number) => number> = {
     } catch (error) {
       return raiseLibraryError(L, error);
     }
-    wasm._lua_pushinteger(L, BigInt(size));
+    wasm._lua_pushnumber(L, size);
     return 1;
   },
   /** Used by the sandbox's pcall wrapper: true once the running script is being killed. */
@@ -879,7 +866,7 @@ function msgpackUnpack(L: number, mode: "all" | "one" | "limit"): number {
   }
   wasm._lua_settop(L, 0);
   wasm._lua_checkstack(L, result.values.length + 5);
-  if (result.next !== undefined) wasm._lua_pushinteger(L, BigInt(result.next));
+  if (result.next !== undefined) wasm._lua_pushnumber(L, result.next);
   for (const value of result.values) pushMsgpackValue(L, value);
   return result.values.length + (result.next !== undefined ? 1 : 0);
 }
@@ -995,7 +982,7 @@ function jsonSettings(L: number, name: JsonSettingName): number {
   wasm._lua_settop(L, 0);
   for (const value of values) {
     if (typeof value === "boolean") wasm._lua_pushboolean(L, value ? 1 : 0);
-    else if (typeof value === "number") wasm._lua_pushinteger(L, BigInt(value));
+    else if (typeof value === "number") wasm._lua_pushnumber(L, value);
     else pushBinary(L, value);
   }
   return values.length;

@@ -496,6 +496,134 @@ const unnamedArgumentErrors: CodePatch = {
   `),
 };
 
+/**
+ * Lua 5.1 held every number as a double; 5.4 reads a numeral without a point or exponent as a
+ * 64-bit integer, and integer arithmetic then wraps around past 2^63, never gives -0 and refuses
+ * `% 0`, where 5.1 grew inexact, gave -0 and nan. luaO_str2num (the lexer's numerals, tonumber,
+ * and strings in arithmetic) now makes the integer it read a double, negated as a double so "-0"
+ * is -0, and tags it a float; a hexadecimal numeral goes to the float reader (strtod, as 5.1's),
+ * so one past 2^64 no longer wraps around. Numbers the library functions return (lengths,
+ * positions) are still integers, too small for the difference to show.
+ */
+const numeralsAsDoubles: CodePatch[] = [
+  {
+    where: "luaO_str2num (lobject.c), its inlined l_str2int's result",
+    find: hex(`
+      20 08 20 05 45 72 0d 00              ;; a trailing character or no digit: to the float reader
+      42 00 20 09 7d 20 09 20 07 1b bf     ;; (neg ? 0 - a : a) as the value's bits
+      21 0a 41 03                          ;; local 10 = it; tag LUA_VNUMINT
+    `),
+    replace: hex(`
+      20 08 20 05 45 72 0d 00
+      20 09 ba 9a 20 09 ba 20 07 1b 01     ;; neg ? -(double)a : (double)a; nop
+      21 0a 41 13                          ;; local 10 = it; tag LUA_VNUMFLT
+    `),
+  },
+  {
+    where: "luaO_str2num (lobject.c), the end of l_str2int's hexadecimal digits",
+    find: hex(`
+      41 10 71 0d 00 0b 0c 01 0b           ;; another hex digit: again; end; br 1 (the tail check)
+      20 04 41 b1 ca 00 6a 2d 00 00 41 02 71 45 04 40   ;; (the decimal digits start here)
+    `),
+    replace: hex(`
+      41 10 71 0d 00 0b 0c 02 0b           ;; ...; br 2 (the float reader)
+      20 04 41 b1 ca 00 6a 2d 00 00 41 02 71 45 04 40
+    `),
+  },
+];
+
+/**
+ * math.floor and math.ceil return a double in 5.1; 5.4 returns an integer when it fits, whose
+ * arithmetic with another integer then wraps around (`math.floor(2^62) * math.floor(2)`) and loses
+ * -0 (`math.floor(-0.5)` is -0 in 5.1). Their inlined pushnumint now always pushes the double: the
+ * branch that goes to the integer push when the number is in range always goes past it.
+ */
+const floorAndCeilAsDoubles: CodePatch = {
+  where: "math_floor and math_ceil (lmathlib.c), their inlined pushnumint",
+  occurrences: 2,
+  find: hex(`
+    22 02 44 000000000000e0c3 66 45 0d 00    ;; d >= -2^63, else push the double
+    20 02 44 000000000000e043 63 45 0d 00    ;; d < 2^63, else push the double
+  `),
+  replace: hex(`
+    22 02 44 000000000000e0c3 66 1a 0c 00    ;; drop it; push the double
+    20 02 44 000000000000e043 63 45 0d 00
+  `),
+};
+
+/**
+ * next(t, k) with k a float holding an integer (every number is a double now: numeralsAsDoubles):
+ * 5.4 keeps such keys as integers and finds the key it was given by type as well as value, so
+ * `next({1, 2}, 1)` failed with "invalid key to 'next'". lua_next (its inlined luaH_next's
+ * findindex) now first makes such a key the integer it equals, as every table access does
+ * (luaV_flttointns). The key is the stack slot next's answer overwrites.
+ */
+const nextOfAFloatKey: CodePatch = {
+  where: "lua_next (lapi.c), its inlined findindex (ltable.c)",
+  find: hex(`
+    20 03 2d 00 08 22 02 41 0f 71 45 04 40   ;; if the key (local 3) is nil:
+    41 00 21 00 0c 01 0b                     ;;   index 0
+    41 00 21 00 20 02 41 03 46               ;; an integer key:
+  `),
+  replace: hex(`
+    20 03 2d 00 08 41 13 46 04 40            ;; if the key is a float
+    20 03 2b 03 00 20 03 2b 03 00 9d 61      ;;   and trunc(key) == key
+    20 03 2b 03 00 44 000000000000e0c3 66 71 ;;   and key >= -2^63
+    20 03 2b 03 00 44 000000000000e043 63 71 ;;   and key < 2^63:
+    04 40
+    20 03 20 03 2b 03 00 b0 37 03 00         ;;   the key's value = (int64) key
+    20 03 41 03 3a 00 08                     ;;   its tag = LUA_VNUMINT
+    0b 0b
+    20 03 2d 00 08 22 02 41 0f 71 45 04 40
+    41 00 21 00 0c 01 0b
+    41 00 21 00 20 02 41 03 46
+  `),
+};
+
+/**
+ * A float `%`: 5.1 computed `a - floor(a/b)*b` (luai_nummod in luaconf.h), 5.4 takes C's fmod and
+ * corrects its sign, which differs where the division rounds (`1e17 % 3` is 0 in 5.1, 1 in 5.4)
+ * and for an infinite divisor (`3 % math.huge` is nan in 5.1, 3 in 5.4). Now that numbers are
+ * doubles (numeralsAsDoubles) every `%` takes this path: in the VM's OP_MOD and OP_MODK
+ * (luaV_modf, inlined alike twice) and in constant folding (luaO_rawarith's numarith).
+ */
+const modulo51: CodePatch[] = [
+  {
+    where: "luaV_execute (lvm.c) OP_MOD and OP_MODK, their inlined luaV_modf",
+    occurrences: 2,
+    find: hex(`
+      22 15 10 cf 04 22 14                 ;; b in local 21; m = fmod(a, b) in local 20
+      44 0000000000000000 64 04 40         ;; if m > 0:
+      41 13 21 02 20 15 44 0000000000000000 63 0d 01 0c 02 0b   ;; tag float; add b if b < 0
+      41 13 21 02 20 15 44 0000000000000000 64 45 0d 01   ;; tag float; add b if b > 0
+      20 14 44 0000000000000000 63 45 0d 01                ;; and m < 0
+    `),
+    replace: Uint8Array.from([
+      ...hex(`
+        21 15 22 14                        ;; b in local 21; a in local 20
+        20 14 20 15 a3 9c 20 15 a2 a1 21 14   ;; local 20 = a - floor(a / b) * b
+        41 13 21 02 0c 01                  ;; tag float; past the addition of b
+      `),
+      ...nops(52),
+    ]),
+  },
+  {
+    where: "luaO_rawarith (lobject.c), its inlined numarith's luai_nummod",
+    find: hex(`
+      02 40 02 40 20 07 20 05 10 cf 04 22 06   ;; m = fmod(a, b) in local 6
+      44 0000000000000000 64 04 40 20 05 44 0000000000000000 63 0d 01 0c 02 0b
+      20 05 44 0000000000000000 64 45 0d 01 20 06 44 0000000000000000 63 45 0d 01 0b
+      20 06 20 05 a0 21 06 0b              ;; m += b where the signs differ
+    `),
+    replace: Uint8Array.from([
+      ...hex(`
+        20 07 20 07 20 05 a3 9c 20 05 a2 a1 21 06   ;; local 6 = a - floor(a / b) * b
+      `),
+      ...nops(67),
+    ]),
+  },
+];
+
 export const lua51CodePatches: CodePatch[] = [
   integerArguments,
   rehashOrder,
@@ -515,4 +643,8 @@ export const lua51CodePatches: CodePatch[] = [
   startPositionsSaturate,
   nilAssignmentMakesANode,
   unnamedArgumentErrors,
+  ...numeralsAsDoubles,
+  ...modulo51,
+  nextOfAFloatKey,
+  floorAndCeilAsDoubles,
 ];

@@ -20,11 +20,10 @@
 // script's line.
 
 export const lua51Library = String.raw`
-local math_type, floor, ceil, mininteger, ult = math.type, math.floor, math.ceil, math.mininteger, math.ult
+local math_type, floor, ceil, mininteger = math.type, math.floor, math.ceil, math.mininteger
 local rawtonumber, rawlen, rawformat = tonumber, rawlen, string.format
 local tconcat = table.concat
-local strsub, strfind, strbyte = string.sub, string.find, string.byte
-local strpack, strunpack = string.pack, string.unpack
+local strsub, strpack, strunpack = string.sub, string.pack, string.unpack
 
 -- The C functions the sandbox calls its library functions through (sandbox.ts, asCFunction).
 local callers = setmetatable({}, { __mode = "k" })
@@ -114,51 +113,9 @@ local function stringArgument(level, count, index, value, name)
   argError(level + 1, index, name, "string expected, got " .. typeOf(count, index, value))
 end
 
--- compat: 5.1's tonumber with a base other than 10 reads what C's strtoul reads: spaces, a sign,
--- "0x" in base 16, then digits as an unsigned 64-bit integer (past 2^64 - 1, that; a minus sign
--- negates it modulo 2^64), spaces, and the end of the text (its first zero byte ends it), made a
--- double. With base 10 it reads any number, as without one. 5.4 reads an integer only, and from a
--- string only.
-local ULONG_MAX_BY_BASE, ULONG_MAX_REMAINDER = {}, {}
--- 2^64 - 1 = 2 * (2^63 - 1) + 1, divided by each base in signed integers.
-local half = -1 >> 1
-for base = 2, 36 do
-  local q, r = half // base, half % base
-  ULONG_MAX_BY_BASE[base], ULONG_MAX_REMAINDER[base] = 2 * q + (2 * r + 1) // base, (2 * r + 1) % base
-end
-local function isSpace(c) return c == 32 or (c ~= nil and c >= 9 and c <= 13) end
-local function digitOf(c)
-  if c == nil then return nil end
-  if c >= 48 and c <= 57 then return c - 48 end
-  if c >= 97 and c <= 122 then return c - 87 end
-  if c >= 65 and c <= 90 then return c - 55 end
-  return nil
-end
-local function strtoul(s, base)
-  local zero = strfind(s, "\0", 1, true)
-  if zero ~= nil then s = strsub(s, 1, zero - 1) end
-  local i = 1
-  while isSpace(strbyte(s, i)) do i = i + 1 end
-  local sign = strbyte(s, i)
-  if sign == 45 or sign == 43 then i = i + 1 end
-  local x = strbyte(s, i + 1)
-  if base == 16 and strbyte(s, i) == 48 and (x == 120 or x == 88) and (digitOf(strbyte(s, i + 2)) or 99) < 16 then i = i + 2 end
-  local first, n, overflow = i, 0, false
-  local limit, remainder = ULONG_MAX_BY_BASE[base], ULONG_MAX_REMAINDER[base]
-  while true do
-    local d = digitOf(strbyte(s, i))
-    if d == nil or d >= base then break end
-    if ult(limit, n) or (n == limit and d > remainder) then overflow = true else n = n * base + d end
-    i = i + 1
-  end
-  if i == first then return nil end
-  while isSpace(strbyte(s, i)) do i = i + 1 end
-  if i <= #s then return nil end
-  if overflow then n = -1 elseif sign == 45 then n = -n end
-  if n >= 0 then return n + 0.0 end
-  -- Past 2^63, as C makes an unsigned long a double: halved, keeping the dropped bit for rounding.
-  return ((n >> 1) | (n & 1)) * 2.0
-end
+-- compat: 5.1's tonumber with a base other than 10 reads what C's strtoul reads (native.strtoul,
+-- strtod.ts cStringToUnsigned); with base 10 it reads any number, as without one. 5.4 reads an
+-- integer only, and from a string only.
 G.tonumber = function(...)
   local v, base = ...
   if base == nil then
@@ -170,7 +127,7 @@ G.tonumber = function(...)
   if base == 10 then return rawtonumber(v) end
   local text = stringArgument(2, count, 1, v, "tonumber")
   if base < 2 or base > 36 then argError(2, 2, "tonumber", "base out of range") end
-  return strtoul(text, base)
+  return native.strtoul(text, base)
 end
 
 G.error = native.error
@@ -267,7 +224,7 @@ do
         if kind == nil or (kind == "integer" and (value >= 2^53 or value <= -2^53)) then return false end
       elseif kind == nil then
         if type(value) ~= "string" or find(value, "\0", 1, true) then return false end
-      elseif kind == "float" or value >= 1e14 or value <= -1e14 then
+      elseif kind == "integer" and (value >= 1e14 or value <= -1e14) then
         return false
       end
     end

@@ -6,8 +6,8 @@
 // A twin is found by the SHA-1 of the exact script text, so any other text (another client
 // version, a user's edit) runs in Lua. It must answer exactly as the Lua run would, so it only
 // takes cases whose outcome it can be sure of: every number it reads (arguments, stored counters,
-// the dynamic limit) must be a canonical decimal integer of at most 15 digits, where Lua 5.4's
-// integers, JS doubles and Redis's integer parsing all agree, and every result must stay a safe
+// the dynamic limit) must be a canonical decimal integer of at most 15 digits, where Lua's
+// numbers, JS doubles and Redis's integer parsing all agree, and every result must stay a safe
 // integer. For anything else (a counter holding "1.5", a WRONGTYPE key, a missing argument) it
 // returns undefined and the script runs in Lua, which gives Redis's answer and error text. That
 // hand-over happens only before the first write, and right after the call that showed the
@@ -20,6 +20,7 @@
 
 import { shortIntegerOf } from "../engine/args.ts";
 import type { Reply } from "../engine/reply.ts";
+import { luaNumberToInteger } from "./conversions.ts";
 
 /** The script's redis.call: `command` runs one as the script would, errors as ErrorReply. */
 export interface ScriptCalls {
@@ -31,7 +32,7 @@ export type NativeScript = (redis: ScriptCalls, keys: string[], args: string[]) 
 
 /**
  * The integer a canonical decimal text of up to 15 digits stands for: below 2^53, so exact as a
- * double, and read alike by Lua 5.4, JS and Redis. No sign on zero, no leading zeros, no spaces,
+ * double, and read alike by Lua, JS and Redis. No sign on zero, no leading zeros, no spaces,
  * exponents or hex, all of which Lua's tonumber reads in ways of its own.
  */
 function integerOf(text: string | undefined): number | undefined {
@@ -85,7 +86,7 @@ const fixedWindowLimit: NativeScript = (redis, keys, args) => {
   // An error here wrote nothing (not an integer, WRONGTYPE, overflow): Lua words it.
   if (typeof count !== "number" && typeof count !== "bigint") return undefined;
   if (count === incrementBy) redis.command(["PEXPIRE", key, window!]);
-  return [count, effectiveLimit];
+  return [throughLua(count), effectiveLimit];
 };
 
 /**
@@ -176,8 +177,11 @@ const cachedFixedWindowLimit: NativeScript = (redis, keys, args) => {
   const incrementBy = args[1];
   if (key === undefined || incrementBy === undefined) return undefined;
   const count = redis.command(["INCRBY", key, incrementBy]);
-  return typeof count === "number" || typeof count === "bigint" ? count : undefined;
+  return typeof count === "number" || typeof count === "bigint" ? throughLua(count) : undefined;
 };
+
+/** A count the script returns as it got it from INCRBY: a Lua number, so past 2^53 it rounds. */
+const throughLua = (count: number | bigint): number | bigint => luaNumberToInteger(Number(count));
 
 /** By SHA-1 of the script text, as @upstash/ratelimit 2.2.0 sends it (its EVALSHA hashes). */
 const twins = new Map<string, NativeScript>([

@@ -1,7 +1,7 @@
 // glibc's strtod over binary strings, for the libraries that read numbers as Redis's C does:
 // lua-cjson's number tokens (cjson-decode.ts) and Lua 5.1's string-to-number conversion of
 // library arguments (lua-arguments.ts). Hex floats, "inf"/"infinity" and "nan[(...)]" included,
-// rounded as glibc rounds them.
+// rounded as glibc rounds them. Also strtoul, for 5.1's tonumber with a base.
 
 export const startsWithIgnoringCase = (text: string, pos: number, lower: string) => text.slice(pos, pos + lower.length).toLowerCase() === lower;
 
@@ -37,6 +37,42 @@ export function cStringToNumber(text: string): number | undefined {
 }
 
 /** C's isspace in the C locale. */
+/**
+ * Lua 5.1's tonumber(text, base) for a base other than 10: C's strtoul on x86-64 over the text up
+ * to its first NUL (spaces, a sign, "0x" in base 16, digits as an unsigned 64-bit integer that
+ * stops at 2^64 - 1, a minus sign negating it modulo 2^64), then only spaces, made a double;
+ * undefined when that does not read the whole text.
+ */
+export function cStringToUnsigned(text: string, base: number): number | undefined {
+  const zero = text.indexOf("\0");
+  const cText = zero === -1 ? text : text.slice(0, zero);
+  let at = 0;
+  while (isSpace(cText.charCodeAt(at))) at++;
+  const sign = cText[at];
+  if (sign === "-" || sign === "+") at++;
+  if (base === 16 && cText[at] === "0" && (cText[at + 1] === "x" || cText[at + 1] === "X") && hexValue(cText.charCodeAt(at + 2)) !== -1) at += 2;
+  const first = at;
+  let value = 0n;
+  const bigBase = BigInt(base);
+  for (let digit = digitValue(cText.charCodeAt(at)); digit !== -1 && digit < base; digit = digitValue(cText.charCodeAt(++at))) {
+    value = value * bigBase + BigInt(digit);
+  }
+  if (at === first) return undefined;
+  while (isSpace(cText.charCodeAt(at))) at++;
+  if (at < cText.length) return undefined;
+  if (value > ULONG_MAX) return Number(ULONG_MAX);
+  return Number(sign === "-" ? BigInt.asUintN(64, -value) : value);
+}
+const ULONG_MAX = 2n ** 64n - 1n;
+
+/** A digit's value in bases up to 36 (0-9, then a-z or A-Z), or -1. */
+function digitValue(ch: number): number {
+  if (ch >= 0x30 && ch <= 0x39) return ch - 0x30;
+  const lower = ch | 0x20;
+  if (lower >= 0x61 && lower <= 0x7a) return lower - 0x61 + 10;
+  return -1;
+}
+
 const isSpace = (ch: number) => ch === 0x20 || (ch >= 0x09 && ch <= 0x0d);
 
 /**
