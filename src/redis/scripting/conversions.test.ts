@@ -696,6 +696,12 @@ describe("the Lua 5.1 library, as Redis 7.0", () => {
       lua`return {tostring(5 % -3), tostring(-5 % 3), tostring(5.5 % 2), math.fmod(-5, 3), tostring(math.fmod(1e17, 3))}`,
     ));
 
+  test("math.ldexp takes its exponent as C's int and scales as C's ldexp, past 2^1023 and into subnormals", () =>
+    sameEach(
+      lua`return {tostring(math.ldexp(12.0, 1e15)), tostring(math.ldexp(-2.5, 0/0)), tostring(math.ldexp(3, 2^32 + 2)), tostring(math.ldexp(1, 2.9))}`,
+      lua`return {tostring(math.ldexp(0.5, 1024)), tostring(math.ldexp(2^-1074, 2097)), tostring(math.ldexp(3, -1075)), tostring(math.ldexp(1.5, -1074))}`,
+    ));
+
   test("next takes a key written as a float, as every key is now", () =>
     sameEach(
       lua`return {next({1, 2}, 1)}`,

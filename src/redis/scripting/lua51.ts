@@ -362,8 +362,17 @@ do
   math.ldexp = function(...)
     local count = select("#", ...)
     local m, e = ...
-    e = integerArgument(2, count, 2, e, "ldexp")
-    return numberArgument(2, count, 1, m, "ldexp") * 2.0 ^ e
+    -- luaL_checkint: the integer cast to a C int, its low 32 bits taken as signed.
+    e = ((integerArgument(2, count, 2, e, "ldexp") & 0xffffffff) ~ 0x80000000) - 0x80000000
+    m = numberArgument(2, count, 1, m, "ldexp")
+    -- C's ldexp as musl's scalbn computes it: in steps whose products are exact but the last, so
+    -- that neither 2^e overflows where m * 2^e does not nor a subnormal result is rounded twice.
+    for _ = 1, 2 do
+      if e > 1023 then m, e = m * 2.0 ^ 1023, e - 1023
+      elseif e < -1022 then m, e = m * 2.0 ^ -969, e + 969 end
+    end
+    if e > 1023 then e = 1023 elseif e < -1022 then e = -1022 end
+    return m * 2.0 ^ e
   end
   math.frexp = function(...)
     local x = numberArgument(2, select("#", ...), 1, (...), "frexp")
