@@ -689,6 +689,14 @@ describe("the Lua 5.1 library, as Redis 7.0", () => {
       lua`local t = {} for i = 1, 5 do t[i] = i * i end t[2.0] = 0 return {#t, t[4], t[4.0]}`,
     ));
 
+  test("-0.0 and 0 are one constant of a function, the first written, and zeros fold, as in 5.1's compiler", () =>
+    sameEach(
+      lua`local z = -0.0 return tostring(0)`,
+      lua`local z = 0 return {tostring(-0.0), tostring(-0)}`,
+      lua`local function f() return -0.0 end local function g() return 0 end return {tostring(f()), tostring(g()), tostring(-(0))}`,
+      lua`return {tostring(1 - 1), tostring(-1 * 0), tostring(0/0), select("#", 1/0) <= ((123456789 ^ -1) ^ (3 / -0.0))}`,
+    ));
+
   test("% is 5.1's a - floor(a/b)*b: where the division rounds and for an infinite divisor too", () =>
     sameEach(
       lua`return {tostring(1e17 % 3), tostring(3 % math.huge), tostring(-3 % math.huge), tostring(5.25 % -2), tostring(-5.25 % 2)}`,

@@ -533,6 +533,46 @@ const numeralsAsDoubles: CodePatch[] = [
 ];
 
 /**
+ * A zero a constant expression makes is folded, and every number literal is a constant, as in
+ * 5.1's compiler, whose constants of one function are found by value (so -0.0 and 0 are one
+ * constant, the first written): `local z = -0.0 return tostring(0)` is "-0" in Redis. 5.4 folds
+ * no zero (to keep -0.0 apart) and loads a literal holding an integer with OP_LOADF, which makes
+ * -0.0 0; its constant table already keys -0.0 and 0 alike. constfolding now folds any result but
+ * NaN, and the inlined luaK_float always takes the constant.
+ */
+const zerosAsConstants: CodePatch[] = [
+  {
+    where: "constfolding (lcode.c), its refusal of a zero or NaN result",
+    find: hex(`
+      20 04 2b 03 00 22 08                     ;; n = the folded float
+      44 0000000000000000 64                   ;; n > 0
+      20 08 44 0000000000000000 63 72          ;; or n < 0,
+      45 0d 01                                 ;; else do not fold
+    `),
+    replace: Uint8Array.from([
+      ...hex(`
+        20 04 2b 03 00 22 08
+        20 08 61 45 0d 01                      ;; n == n (not NaN), else do not fold
+      `),
+      ...nops(20),
+    ]),
+  },
+  {
+    where: "discharge2reg (lcode.c), its inlined luaK_float",
+    find: hex(`
+      20 01 2b 03 08 22 08 20 04 10 b8 04      ;; luaV_flttointns(the literal, &fi)
+      45 0d 00                                 ;; not an integer: to the constant
+      20 04 29 03 00 22 0a                     ;; (else OP_LOADF fi)
+    `),
+    replace: hex(`
+      20 01 2b 03 08 22 08 20 04 10 b8 04
+      1a 0c 00                                 ;; to the constant
+      20 04 29 03 00 22 0a
+    `),
+  },
+];
+
+/**
  * math.floor and math.ceil return a double in 5.1; 5.4 returns an integer when it fits, whose
  * arithmetic with another integer then wraps around (`math.floor(2^62) * math.floor(2)`) and loses
  * -0 (`math.floor(-0.5)` is -0 in 5.1). Their inlined pushnumint now always pushes the double: the
@@ -647,4 +687,5 @@ export const lua51CodePatches: CodePatch[] = [
   ...modulo51,
   nextOfAFloatKey,
   floorAndCeilAsDoubles,
+  ...zerosAsConstants,
 ];
