@@ -429,6 +429,27 @@ const scriptForbiddenArity: Record<string, number> = {
   blpop: -3, brpop: -3, blmove: 6, brpoplpush: 4, bzpopmin: -3, bzpopmax: -3, wait: 3,
   client: -2, config: -2, acl: -2, replicaof: 3, slaveof: 3, failover: -1,
 };
+/** The subcommands of the containers among them, with their Redis 7.0 arities. */
+const scriptForbiddenSubcommandArity: Record<string, Record<string, number>> = {
+  config: { get: -3, set: -4, resetstat: 2, rewrite: 2, help: 2 },
+  client: {
+    caching: 3, getname: 2, getredir: 2, help: 2, id: 2, info: 2, kill: -3, list: -2, "no-evict": 3, pause: -3,
+    reply: 3, setname: 3, tracking: -3, trackinginfo: 2, unblock: -3, unpause: 2,
+  },
+  acl: {
+    cat: -2, deluser: -3, dryrun: -4, genpass: -2, getuser: 3, help: 2, list: 2, load: 2, log: -2, save: 2,
+    setuser: -3, users: 2, whoami: 2,
+  },
+};
+
+/** The arity of a command or subcommand scripts may not call; undefined when Redis has no such command. */
+function forbiddenArity(argv: string[]): number | undefined {
+  const name = argv[0]?.toLowerCase();
+  if (name === undefined) return undefined;
+  const subcommands = scriptForbiddenSubcommandArity[name];
+  if (subcommands === undefined || argv.length < 2) return scriptForbiddenArity[name];
+  return subcommands[argv[1]!.toLowerCase()];
+}
 
 // The session a script's commands run in, one for each access: nothing changes a session.
 const SCRIPT_SESSION: Session = { readOnly: false, inTransaction: false, inScript: true };
@@ -500,7 +521,7 @@ class ScriptRun implements ScriptHost, RunningScript {
    */
   private refusal(argv: string[], error: unknown): ErrorReply {
     const spec = this.specOf(argv);
-    const arity = spec?.arity ?? (argv.length === 0 ? undefined : scriptForbiddenArity[argv[0]!.toLowerCase()]);
+    const arity = spec?.arity ?? forbiddenArity(argv);
     if (arity === undefined) return new ErrorReply(errors.unknownCommand);
     if ((arity > 0 && argv.length !== arity) || argv.length < -arity) return new ErrorReply(errors.wrongArity);
     if (spec === undefined) return new ErrorReply(errors.notAllowed);
@@ -518,8 +539,8 @@ class ScriptRun implements ScriptHost, RunningScript {
   }
 
   knowsCommand(argv: string[]): boolean {
-    // Commands scripts may not call are still commands Redis knows (their subcommands unchecked).
-    return this.specOf(argv) !== undefined || scriptForbiddenArity[argv[0]!.toLowerCase()] !== undefined;
+    // Commands scripts may not call are still commands Redis knows.
+    return this.specOf(argv) !== undefined || forbiddenArity(argv) !== undefined;
   }
 
   log(): void {
