@@ -1,75 +1,65 @@
-// The `bit` library of Redis scripts (LuaBitOp 1.0.2, built for Lua 5.1), as Lua text spliced
-// into the sandbox prelude after lua51.ts, whose helpers it raises argument errors with.
+// The `bit` library of Redis scripts (LuaBitOp 1.0.2, built for Lua 5.1): lua-vm.ts binds each
+// function as a C function over the arguments it reads from the stack, as struct.ts's are bound.
 // Operands and results are signed 32-bit integers. LuaBitOp turns any number into 32 bits by
 // adding 2^52 + 2^51 to it as a double and taking the low word, which rounds to the nearest
 // integer (halves to even) and wraps modulo 2^32: 1.5 is 2, 2.5 is 2, NaN is 0.
 
-export const bitLibrary = String.raw`
-do
-  local function bitArgument(level, count, index, value, name)
-    local n = (type(value) == "number" or type(value) == "string") and rawtonumber(value) or nil
-    if n == nil then argError(level + 1, index, name, "number expected, got " .. typeOf(count, index, value)) end
-    if n >= -0x80000000 and n < 0x80000000 and n == floor(n) then return n | 0 end
-    return (strunpack("<i4", strpack("<d", n + 6755399441055744.0)))
-  end
-  local function signed(x)
-    x = x & 0xffffffff
-    if x >= 0x80000000 then x = x - 0x100000000 end
-    return x
-  end
-  -- band, bor, bxor: LuaBitOp reads the first operand, then the others from the last.
-  local function fold(name, combine)
-    return function(...)
-      local count = select("#", ...)
-      local result = bitArgument(2, count, 1, (...), name)
-      for index = count, 2, -1 do result = combine(result, bitArgument(2, count, index, (select(index, ...)), name)) end
-      return signed(result)
-    end
-  end
-  local function shift(name, apply)
-    return function(...)
-      local count = select("#", ...)
-      local b = bitArgument(2, count, 1, (...), name) & 0xffffffff
-      local n = bitArgument(2, count, 2, (select(2, ...)), name) & 31
-      return signed(apply(b, n))
-    end
-  end
-  local digits, upperDigits = "0123456789abcdef", "0123456789ABCDEF"
-  bit = {
-    tobit = function(...)
-      local b = bitArgument(2, select("#", ...), 1, (...), "tobit")
-      return b
-    end,
-    bnot = function(...)
-      local b = bitArgument(2, select("#", ...), 1, (...), "bnot")
-      return signed(~b)
-    end,
-    bswap = function(...)
-      local b = bitArgument(2, select("#", ...), 1, (...), "bswap") & 0xffffffff
-      return signed(((b & 0xff) << 24) | ((b & 0xff00) << 8) | ((b >> 8) & 0xff00) | (b >> 24))
-    end,
-    band = fold("band", function(a, b) return a & b end),
-    bor = fold("bor", function(a, b) return a | b end),
-    bxor = fold("bxor", function(a, b) return a ~ b end),
-    lshift = shift("lshift", function(b, n) return b << n end),
-    rshift = shift("rshift", function(b, n) return b >> n end),
-    arshift = shift("arshift", function(b, n) return signed(b) // (1 << n) end),
-    rol = shift("rol", function(b, n) return (b << n) | (b >> (32 - n)) end),
-    ror = shift("ror", function(b, n) return (b >> n) | (b << (32 - n)) end),
-    tohex = function(...)
-      local count = select("#", ...)
-      local b = bitArgument(2, count, 1, (...), "tohex") & 0xffffffff
-      local n = count < 2 and 8 or bitArgument(2, count, 2, (select(2, ...)), "tohex")
-      local hex = digits
-      if n < 0 then n, hex = -n, upperDigits end
-      if n > 8 then n = 8 end
-      local text = ""
-      for _ = 1, n do
-        text = strsub(hex, (b & 15) + 1, (b & 15) + 1) .. text
-        b = b >> 4
-      end
-      return text
-    end,
-  }
-end
-`;
+import { ArgumentError, toNumber, type LuaArgument } from "./lua-arguments.ts";
+
+const double = new Float64Array(1);
+// The double's low word on the little-endian machines Bun runs on.
+const lowWord = new Int32Array(double.buffer, 0, 1);
+
+/** barg: argument n as 32 bits; anything but a number or a numeric string is a type error. */
+function bitArgument(args: LuaArgument[], n: number): number {
+  const arg = args[n - 1] ?? { type: "no value" };
+  const value = toNumber(arg);
+  if (value === undefined) throw new ArgumentError(n, `number expected, got ${arg.type}`);
+  double[0] = value + 6755399441055744.0;
+  return lowWord[0]!;
+}
+
+/** band, bor, bxor: LuaBitOp reads the first operand, then the others from the last. */
+function fold(combine: (a: number, b: number) => number): (args: LuaArgument[]) => number {
+  return (args) => {
+    let result = bitArgument(args, 1);
+    for (let n = args.length; n >= 2; n--) result = combine(result, bitArgument(args, n));
+    return result;
+  };
+}
+
+function shift(apply: (b: number, n: number) => number): (args: LuaArgument[]) => number {
+  return (args) => {
+    const b = bitArgument(args, 1);
+    return apply(b, bitArgument(args, 2) & 31) | 0;
+  };
+}
+
+const DIGITS = "0123456789abcdef";
+
+export const bitFunctions: Record<string, (args: LuaArgument[]) => number | string> = {
+  tobit: (args) => bitArgument(args, 1),
+  bnot: (args) => ~bitArgument(args, 1),
+  bswap: (args) => {
+    const b = bitArgument(args, 1);
+    return (b << 24) | ((b & 0xff00) << 8) | ((b >>> 8) & 0xff00) | (b >>> 24);
+  },
+  band: fold((a, b) => a & b),
+  bor: fold((a, b) => a | b),
+  bxor: fold((a, b) => a ^ b),
+  lshift: shift((b, n) => b << n),
+  rshift: shift((b, n) => b >>> n),
+  arshift: shift((b, n) => b >> n),
+  rol: shift((b, n) => (b << n) | (b >>> (32 - n))),
+  ror: shift((b, n) => (b >>> n) | (b << (32 - n))),
+  /** tohex(x [, n]): n hex digits (8 by default, at most 8), upper case when n is negative. */
+  tohex: (args) => {
+    let b = bitArgument(args, 1);
+    let n = args.length < 2 ? 8 : bitArgument(args, 2);
+    let digits = DIGITS;
+    if (n < 0) [n, digits] = [-n, DIGITS.toUpperCase()];
+    let text = "";
+    for (let i = Math.min(n, 8); i > 0; i--, b >>>= 4) text = digits[b & 15] + text;
+    return text;
+  },
+};

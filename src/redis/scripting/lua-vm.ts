@@ -20,6 +20,7 @@ import { ArgumentError, C_STACK_SLOTS_MAX, checkInteger, checkString, optInteger
 import { configureJson, defaultJsonConfig, jsonSettingNames, type JsonConfig, type JsonSetting, type JsonSettingName } from "./cjson-config.ts";
 import { Rand48 } from "./rand48.ts";
 import { structPack, structSize, structUnpack } from "./struct.ts";
+import { bitFunctions } from "./bitop.ts";
 import { cStringToUnsigned } from "./strtod.ts";
 import { patchCode } from "./wasm-code-patch.ts";
 import { lua51CodePatches } from "./lua51-code-patches.ts";
@@ -988,6 +989,19 @@ function jsonSettings(L: number, name: JsonSettingName): number {
   return values.length;
 }
 for (const name of jsonSettingNames) cFunctions[`json_${name}`] = (L) => jsonSettings(L, name);
+for (const [name, apply] of Object.entries(bitFunctions)) {
+  cFunctions[`bit_${name}`] = (L) => {
+    let result: number | string;
+    try {
+      result = apply(readArguments(L));
+    } catch (error) {
+      return raiseLibraryError(L, error);
+    }
+    if (typeof result === "number") wasm._lua_pushnumber(L, result);
+    else pushBinary(L, result);
+    return 1;
+  };
+}
 
 // Every C function is one entry of the WASM function table, made once for all VMs.
 const cFunctionPointers = new Map<string, number>();

@@ -23,7 +23,6 @@ export const lua51Library = String.raw`
 local math_type, floor, ceil, mininteger = math.type, math.floor, math.ceil, math.mininteger
 local rawtonumber, rawlen, rawformat = tonumber, rawlen, string.format
 local tconcat = table.concat
-local strsub, strpack, strunpack = string.sub, string.pack, string.unpack
 
 -- The C functions the sandbox calls its library functions through (sandbox.ts, asCFunction).
 local callers = setmetatable({}, { __mode = "k" })
@@ -274,7 +273,7 @@ do
             local s = stringArgument(2, count, argument, value, "format")
             if precision == "" and #s >= 100 then text = s else text = rawformat(spec, untilZero(s)) end
           elseif conversion == "c" then
-            text = untilZero(rawformat(spec, truncate(formatNumber(count, argument, value)) & 0xff))
+            text = untilZero(rawformat(spec, truncate(formatNumber(count, argument, value)) % 256))
           elseif conversion == "d" or conversion == "i" then
             text = rawformat(spec, truncate(formatNumber(count, argument, value)))
           elseif allowed == "-#0" or conversion == "u" then
@@ -363,7 +362,7 @@ do
     local count = select("#", ...)
     local m, e = ...
     -- luaL_checkint: the integer cast to a C int, its low 32 bits taken as signed.
-    e = ((integerArgument(2, count, 2, e, "ldexp") & 0xffffffff) ~ 0x80000000) - 0x80000000
+    e = (integerArgument(2, count, 2, e, "ldexp") + 2^31) % 2^32 - 2^31
     m = numberArgument(2, count, 1, m, "ldexp")
     -- C's ldexp as musl's scalbn computes it: in steps whose products are exact but the last, so
     -- that neither 2^e overflows where m * 2^e does not nor a subnormal result is rounded twice.

@@ -1,13 +1,13 @@
 // The Lua sandbox, as Lua text run once per VM (lua-vm.ts passes it the table of C functions).
 // It builds Redis 7's scripting environment on Lua 5.4: Lua 5.1's library where 5.4's differs
-// (lua51.ts), the `redis`, `cjson`, `struct`, `cmsgpack` and `bit` (bitop.ts) libraries, and
+// (lua51.ts), the `redis`, `cjson`, `struct`, `cmsgpack` and `bit` libraries, and
 // removes `os`, `io`, `require`, `package`, `dofile`, `loadfile`, `debug` and `print`. Then it
 // seals the globals like Redis 7: reading a missing global and writing any global are errors,
 // library tables are read-only proxies, `rawset` refuses sealed tables, `load` compiles text only,
 // and pcall cannot swallow a script kill.
 // It returns the environment of function libraries and the switch that marks FUNCTION LOAD.
 
-import { bitLibrary } from "./bitop.ts";
+import { bitFunctions } from "./bitop.ts";
 import { jsonSettingNames } from "./cjson-config.ts";
 import { lua51Library } from "./lua51.ts";
 
@@ -21,7 +21,7 @@ local getinfo = debug.getinfo
 local sealed = setmetatable({}, { __mode = "k" })
 
 ${lua51Library}
-${bitLibrary}
+bit = { ${Object.keys(bitFunctions).map((name) => `${name} = native.bit_${name},`).join(" ")} }
 math.random = native.random
 math.randomseed = native.randomseed
 math.min = native.min
@@ -90,7 +90,7 @@ local redisApi = {
   set_repl = function(...)
     if select("#", ...) ~= 1 then error({err = "ERR redis.set_repl() requires two arguments."}) end
     local flags = rawtonumber((...))
-    if flags ~= nil and truncate(flags) & ~3 ~= 0 then error({err = "ERR Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE."}) end
+    if flags ~= nil and (truncate(flags) < 0 or truncate(flags) > 3) then error({err = "ERR Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE."}) end
   end,
   breakpoint = function() return false end,
   debug = function() end,
