@@ -445,6 +445,15 @@ describe("compile errors and library refusals, in Lua 5.1's and Redis 7.0's word
   for (const script of ["return (", "return 'abc", "return [[abc", "local 1", "for", "if x then", "x = = 1"]) {
     test(`EVAL ${script}`, () => sameReplies([["EVAL", script, "0"]]));
   }
+  // Lua 5.4's syntax is refused as 5.1 refuses it, and what 5.1 reads differently is read as 5.1 reads it.
+  const syntax = [
+    "return 7 // 2", "local a = 5 return a//2", "return 7 & 3", "return 7 | 3", "return 7 ~ 3", "return ~7", "return 1 << 2", "return 1 >> 2",
+    "goto done ::done:: return 1", "do return 1 end ::x::", "local x <const> = 5 return x", "local x <close> = nil return 1",
+    "local goto = 1 return goto", "x y", "local t = {} t.a b", "(1) b", "local a a b", "f() g",
+    "local a = 1;; return a", "; return 1", "do ; end return 1", "return;;", "local a = 1; local b = 2; return a + b;",
+    "local t = {1; 2; 3} return #t", "for i = 1, 3 do if i == 2 then break; end end return 1", "local function f() return; end return 1",
+  ];
+  for (const script of syntax) test(`EVAL ${script}`, () => sameReplies([["EVAL", script, "0"]]));
   const library = (body: string) => `#!lua name=lib\n${body}`;
   const loads = [
     "#!js name=x\nreturn 1",

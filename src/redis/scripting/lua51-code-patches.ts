@@ -664,6 +664,112 @@ const modulo51: CodePatch[] = [
   },
 ];
 
+/**
+ * 5.4's syntax, refused as Redis's 5.1 refuses it: the operators `//`, `&`, `|`, `~` (binary and
+ * unary), `<<` and `>>`, labels (`::name::`), `goto` (a plain name in 5.1, as in `local goto = 1`:
+ * lua-vm.ts renames the reserved word) and variable attributes (`local x <const>`). The lexer no
+ * longer reads `//`, `<<`, `>>` or `::` as one token, the expression parser takes `&`, `|` and `~`
+ * for no operator, and localstat takes a `<` after a name for the statement's end, so each fails
+ * where 5.1's parser failed, in its words ("unexpected symbol near '/'"). The sandbox's own Lua is
+ * written without them (bit is TypeScript: bitop.ts).
+ */
+const lua51Syntax: CodePatch[] = [
+  {
+    where: "llex (llex.c), its '<' case",
+    find: hex(`41 9d 02 41 3c 20 00 41 3c 10 f8 02 1b`), // check_next1(ls, '<') ? TK_SHL : '<'
+    replace: hex(`41 9d 02 41 3c 41 00 01 01 01 01 01 1b`), // 0 ? TK_SHL : '<'
+  },
+  {
+    where: "llex (llex.c), its '>' case",
+    find: hex(`41 9e 02 41 3e 20 00 41 3e 10 f8 02 1b`), // check_next1(ls, '>') ? TK_SHR : '>'
+    replace: hex(`41 9e 02 41 3e 41 00 01 01 01 01 01 1b`), // 0 ? TK_SHR : '>'
+  },
+  {
+    where: "llex (llex.c), its '/' case",
+    find: hex(`41 2f 21 02 20 01 41 2f 47 0d 06`), // '/', or TK_IDIV when another '/' follows
+    replace: hex(`41 2f 21 02 0c 06 01 01 01 01 01`), // '/'
+  },
+  {
+    where: "llex (llex.c), its ':' case",
+    find: hex(`41 3a 21 02 20 01 41 3a 47 0d 04`), // ':', or TK_DBCOLON when another ':' follows
+    replace: hex(`41 3a 21 02 0c 04 01 01 01 01 01`), // ':'
+  },
+  {
+    where: "subexpr (lparser.c), its inlined getbinopr: a br_table over the characters '%' to '~'",
+    find: hex(`
+      41 25 6b 0e 5a
+      03 07 16 16 16 02 15 16 01 16 05 16 16 16 16 16 16 16 16 16 16 16 16 0f 16 11 16 16 16 16
+      16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 04 16 16
+      16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 08 16 09
+      00
+    `),
+    // '&' (the 2nd target), '|' (the 88th) and '~' (the 90th) go where other characters go: no operator.
+    replace: hex(`
+      41 25 6b 0e 5a
+      03 16 16 16 16 02 15 16 01 16 05 16 16 16 16 16 16 16 16 16 16 16 16 0f 16 11 16 16 16 16
+      16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 04 16 16
+      16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16
+      00
+    `),
+  },
+  {
+    where: "subexpr (lparser.c), its inlined getunopr: a br_table over '{' to '~'",
+    find: hex(`41 fb 00 6b 0e 04 0a 0c 0c 01 0c`), // '~' is OPR_BNOT
+    replace: hex(`41 fb 00 6b 0e 04 0a 0c 0c 0c 0c`), // '~' is no operator
+  },
+  {
+    where: "localstat (lparser.c), its inlined getlocalattribute",
+    find: hex(`20 00 28 02 10 41 3c 46 04 40 20 00 10 f3 02 20 00 28 02 10 41 a3 02 47`), // testnext(ls, '<'), then a name
+    replace: hex(`20 00 28 02 10 41 40 46 04 40 20 00 10 f3 02 20 00 28 02 10 41 a3 02 47`), // a token of -64: never
+  },
+  {
+    // An expression statement that is no call: 5.1 (assignment) says "'=' expected" after a
+    // variable (`x y`, and `goto label` now), "syntax error" after anything else; 5.4 always the latter.
+    where: "statement (lparser.c), its inlined exprstat's check_condition(v.k == VCALL)",
+    find: hex(`
+      0c 0c 0b                             ;; (a call: done)
+      20 00 41 b1 14 10 f0 02 00 0b        ;; luaX_syntaxerror(ls, "syntax error")
+      20 00 10 f3 02
+    `),
+    replace: hex(`
+      0c 0c 0b
+      20 03 28 02 a8 01 41 09 6b 41 07 49  ;; if VLOCAL <= v.k <= VINDEXSTR (a variable):
+      04 40 20 00 41 3d 10 c4 03 0b        ;;   error_expected(ls, '=')
+      20 00 41 b1 14 10 f0 02 00 0b
+      20 00 10 f3 02
+    `),
+  },
+  {
+    // 5.1 has no empty statement: a `;` may follow a statement, once (`a = 1;;` and a `;` that
+    // opens a block are errors). statement's ';' case goes to exprstat, which refuses it ...
+    where: "statement (lparser.c), its ';' case",
+    find: hex(`20 01 41 3b 47 0d 01 20 00 10 f3 02 0c 0d`), // token ~= ';': on to exprstat; else skip it
+    replace: hex(`0c 01 01 01 01 01 01 20 00 10 f3 02 0c 0d`), // on to exprstat
+  },
+  {
+    // ... retstat leaves its ';' to that end (below), so `return;;` is refused as in 5.1 ...
+    where: "retstat (lparser.c), its testnext(ls, ';') after luaK_ret",
+    find: hex(`10 ca 01 20 00 28 02 10 41 3b 47 0d 08 20 00 10 f3 02 0c 08`),
+    replace: Uint8Array.from([...hex(`10 ca 01 0c 08`), ...nops(15)]),
+  },
+  {
+    // ... `if c then break; end` skips one ';' after the break, not any number of them ...
+    where: "test_then_block (lparser.c), its while (testnext(ls, ';')) after a break",
+    find: hex(`03 40 20 00 10 f3 02 20 00 28 02 10 22 01 41 3b 46 0d 00 0b`),
+    replace: hex(`03 40 20 00 10 f3 02 20 00 28 02 10 22 01 41 3b 46 1a 01 0b`),
+  },
+  {
+    // ... and every statement ends by skipping one ';' after it, as 5.1's chunk did.
+    where: "statement (lparser.c), its end: fs->freereg set, leavelevel",
+    find: hex(`3a 00 34 20 00 28 02 34 22 00 20 00 28 02 60 41 01 6b 36 02 60 20 03 41 c0 01 6a 24 00 0f`),
+    replace: hex(`
+      3a 00 34
+      20 00 28 02 10 41 3b 46 04 40 20 00 10 f3 02 0b   ;; if ls->t.token == ';' then luaX_next(ls)
+      20 00 28 02 34 22 00 20 00 28 02 60 41 01 6b 36 02 60 20 03 41 c0 01 6a 24 00 0f
+    `),
+  },
+];
+
 export const lua51CodePatches: CodePatch[] = [
   integerArguments,
   rehashOrder,
@@ -688,4 +794,5 @@ export const lua51CodePatches: CodePatch[] = [
   nextOfAFloatKey,
   floorAndCeilAsDoubles,
   ...zerosAsConstants,
+  ...lua51Syntax,
 ];
