@@ -725,6 +725,14 @@ describe("the Lua 5.1 library, as Redis 7.0", () => {
       lua`return {tostring(math.ldexp(0.5, 1024)), tostring(math.ldexp(2^-1074, 2097)), tostring(math.ldexp(3, -1075)), tostring(math.ldexp(1.5, -1074))}`,
     ));
 
+  test("a table's __len is not called by # or the table library, as in 5.1", () =>
+    sameEach(
+      lua`local t = setmetatable({1, 2}, {__len = function() return 7 end}) return {#t, table.getn(t)}`,
+      lua`local t = setmetatable({1, 2}, {__len = function() return 7 end}) table.insert(t, 5) return {t[3], t[8] ~= nil}`,
+      lua`local t = setmetatable({1, 2, 3}, {__len = function() return 1 end}) return {table.concat(t, ","), unpack(t)}`,
+      lua`local t = setmetatable({3, 1, 2}, {__len = function() return 2 end}) table.sort(t) return t`,
+    ));
+
   test("next takes a key written as a float, as every key is now", () =>
     sameEach(
       lua`return {next({1, 2}, 1)}`,

@@ -770,6 +770,24 @@ const lua51Syntax: CodePatch[] = [
   },
 ];
 
+/**
+ * `#t` of a table with a `__len` metamethod: 5.1 calls __len for userdata only and gives a table's
+ * length as it is; 5.4 calls it. In OP_LEN (luaV_execute's inlined luaV_objlen) and lua_len (under
+ * the table library's luaL_len), the metamethod found is dropped instead of called.
+ */
+const lengthWithoutMetamethod: CodePatch[] = [
+  {
+    where: "luaV_execute (lvm.c) OP_LEN, its inlined luaV_objlen",
+    find: hex(`41 10 71 0d 00 20 04 41 04 20 00 28 02 10 28 02 bc 01 10 a2 04 22 04 0d 04`), // tm = fasttm(.., TM_LEN): call it
+    replace: hex(`41 10 71 0d 00 20 04 41 04 20 00 28 02 10 28 02 bc 01 10 a2 04 22 04 1a 01`), // dropped
+  },
+  {
+    where: "lua_len (lapi.c), its inlined luaV_objlen",
+    find: hex(`41 10 71 0d 00 20 03 41 04 20 00 28 02 10 28 02 bc 01 10 a2 04 22 03 0d 04`),
+    replace: hex(`41 10 71 0d 00 20 03 41 04 20 00 28 02 10 28 02 bc 01 10 a2 04 22 03 1a 01`),
+  },
+];
+
 export const lua51CodePatches: CodePatch[] = [
   integerArguments,
   rehashOrder,
@@ -795,4 +813,5 @@ export const lua51CodePatches: CodePatch[] = [
   floorAndCeilAsDoubles,
   ...zerosAsConstants,
   ...lua51Syntax,
+  ...lengthWithoutMetamethod,
 ];
