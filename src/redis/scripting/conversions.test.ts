@@ -452,6 +452,9 @@ describe("compile errors and library refusals, in Lua 5.1's and Redis 7.0's word
     "local goto = 1 return goto", "x y", "local t = {} t.a b", "(1) b", "local a a b", "f() g",
     "local a = 1;; return a", "; return 1", "do ; end return 1", "return;;", "local a = 1; local b = 2; return a + b;",
     "local t = {1; 2; 3} return #t", "for i = 1, 3 do if i == 2 then break; end end return 1", "local function f() return; end return 1",
+    "while true do break local y = 1 end return 1", "repeat break x = 1 until true return 1", "for i = 1, 3 do break; end return 1",
+    "for i = 1, 3 do if i == 2 then break;; end end return 1", "for i = 1, 3 do if i == 2 then break; x = 1 end end return 1",
+    "while true do\nbreak\nlocal y = 1\nend\nreturn 1", "for i = 1, 2 do if i then break else break end end return 3",
   ];
   for (const script of syntax) test(`EVAL ${script}`, () => sameReplies([["EVAL", script, "0"]]));
   const library = (body: string) => `#!lua name=lib\n${body}`;

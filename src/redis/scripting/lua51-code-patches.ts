@@ -753,6 +753,13 @@ const lua51Syntax: CodePatch[] = [
     replace: Uint8Array.from([...hex(`10 ca 01 0c 08`), ...nops(15)]),
   },
   {
+    // ... `if c then break` ends the `then` block there, as any break now ends its block
+    // (statlistStopsAtBreak) ...
+    where: "test_then_block (lparser.c), its block_follow(ls, 0) after a break",
+    find: hex(`41 87 80 80 80 02 71 1b 45 04 40 20 02 10 c9 01`), // if not block_follow: jf = luaK_jump(fs), on
+    replace: hex(`41 87 80 80 80 02 71 1b 1a 41 00 04 40 20 02 10 c9 01`), // never
+  },
+  {
     // ... `if c then break; end` skips one ';' after the break, not any number of them ...
     where: "test_then_block (lparser.c), its while (testnext(ls, ';')) after a break",
     find: hex(`03 40 20 00 10 f3 02 20 00 28 02 10 22 01 41 3b 46 0d 00 0b`),
@@ -788,6 +795,31 @@ const lengthWithoutMetamethod: CodePatch[] = [
   },
 ];
 
+/**
+ * 5.1 ends a block at a `break` as at a `return` (`while c do break x = 1 end` is "'end' expected
+ * near 'x'"); 5.4 reads on. statlist, inlined eight times (block, mainfunc ...), keeps `t =
+ * token - TK_ELSE` in a local and stops after the statement when t is TK_RETURN's; it now stops
+ * for TK_BREAK's too (t = -2): the range check that sent t = -2 straight to a plain statement
+ * lets it through, and the return test takes both. The local is 1 at six places, 2 and 8 at one.
+ */
+function statlistStopsAtBreak(local: number, occurrences: number): CodePatch[] {
+  const x = local.toString(16).padStart(2, "0");
+  return [
+    {
+      where: `statlist (lparser.c) with t in local ${local}, its range check`,
+      occurrences,
+      find: hex(`41 83 02 6b 22 ${x} 41 1d 4b 0d 00`), // t = token - TK_ELSE; t >u 29: a plain statement
+      replace: hex(`41 83 02 6b 22 ${x} 41 02 6a 41 1f 4b 0d 00`), // t + 2 >u 31
+    },
+    {
+      where: `statlist (lparser.c) with t in local ${local}, its TK_RETURN test`,
+      occurrences,
+      find: hex(`20 ${x} 41 0e 47 0d 01`), // t ~= TK_RETURN: a plain statement
+      replace: hex(`20 ${x} 41 0e 47 20 ${x} 41 7e 47 71 0d 01`), // t ~= TK_RETURN and t ~= TK_BREAK
+    },
+  ];
+}
+
 export const lua51CodePatches: CodePatch[] = [
   integerArguments,
   rehashOrder,
@@ -814,4 +846,7 @@ export const lua51CodePatches: CodePatch[] = [
   ...zerosAsConstants,
   ...lua51Syntax,
   ...lengthWithoutMetamethod,
+  ...statlistStopsAtBreak(1, 6),
+  ...statlistStopsAtBreak(2, 1),
+  ...statlistStopsAtBreak(8, 1),
 ];
