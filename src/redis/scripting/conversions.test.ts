@@ -455,6 +455,8 @@ describe("compile errors and library refusals, in Lua 5.1's and Redis 7.0's word
     "while true do break local y = 1 end return 1", "repeat break x = 1 until true return 1", "for i = 1, 3 do break; end return 1",
     "for i = 1, 3 do if i == 2 then break;; end end return 1", "for i = 1, 3 do if i == 2 then break; x = 1 end end return 1",
     "while true do\nbreak\nlocal y = 1\nend\nreturn 1", "for i = 1, 2 do if i then break else break end end return 3",
+    "break", "do break end", "break return 1", "if true then break end", "for i = 1, 2 do local function f() break end end return 1",
+    "for i = 1, 2 do do do break end end end return 5", "repeat do break end until false return 6",
   ];
   for (const script of syntax) test(`EVAL ${script}`, () => sameReplies([["EVAL", script, "0"]]));
   const library = (body: string) => `#!lua name=lib\n${body}`;

@@ -72,6 +72,8 @@ if (instanceExports !== undefined) {
  *   `t[1]` "field 'integer index'" in error messages, 5.1 "field '?'".
  * - luaX_tokens (llex.c) makes "goto" a reserved word, which 5.1 did not have (`local goto = 1`):
  *   the list holds a word no name can spell instead (with lua51-code-patches.ts lua51Syntax).
+ * - undefgoto (lparser.c) words a break outside any loop, which breakNeedsALoop now refuses
+ *   earlier: its text becomes 5.1's, which that patch raises.
  * No other code of the module refers to these strings or to the tails changed (its i32.const
  * addresses, checked with wasmoon 1.16).
  */
@@ -88,6 +90,7 @@ rewriteCString("malformed pattern (missing arguments to '%%b')", "unbalanced pat
 rewriteCString("bad 'for' %s (number expected, got %s)", "'for' %s must be a number");
 rewriteCString("integer index", "?");
 rewriteCString("goto", "go\x7fo");
+rewriteCString("break outside loop at line %d", "no loop to break");
 
 const LUA_REGISTRYINDEX = -1001000;
 const ASSERTION_FAILED = "assertion failed!";

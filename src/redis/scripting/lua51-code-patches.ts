@@ -820,6 +820,37 @@ function statlistStopsAtBreak(local: number, occurrences: number): CodePatch[] {
   ];
 }
 
+/**
+ * A `break` with no loop around it in its function: 5.1's breakstat refuses it at once, "no loop
+ * to break near 'end'" (the token after it); 5.4 finds it only when the function ends, "break
+ * outside loop at line 1". Before the break's goto entry is made (in statement's breakstat and
+ * test_then_block's `if c then break`), the blocks from ls->fs->bl are walked as 5.1 walks them,
+ * the pointer kept in the word below the C stack pointer, and luaX_syntaxerror raises 5.1's text
+ * (lua-vm.ts writes it over 5.4's, which can no longer be reached).
+ */
+const noLoopToBreak = hex(`
+  23 00 41 04 6b 20 00 28 02 30 28 02 0c 36 02 00   ;; *p = ls->fs->bl (p: the C stack pointer - 4)
+  02 40 03 40                                        ;; block; loop
+  23 00 41 04 6b 28 02 00 45                         ;;   if *p == NULL:
+  04 40 20 00 41 b2 33 10 f0 02 00 0b                ;;     luaX_syntaxerror(ls, "no loop to break")
+  23 00 41 04 6b 28 02 00 2d 00 0e 0d 01             ;;   (*p)->isloop: done
+  23 00 41 04 6b 23 00 41 04 6b 28 02 00 28 02 00 36 02 00   ;; *p = (*p)->previous
+  0c 00 0b 0b                                        ;; again
+`);
+const newBreakEntry = hex(`20 00 28 02 34 41 f1 1f 41 05 10 e3 03`); // luaS_newlstr(ls->L, "break", 5)
+const breakNeedsALoop: CodePatch[] = [
+  {
+    where: "statement (lparser.c), its inlined breakstat after luaX_next",
+    find: Uint8Array.from([...hex(`20 00 10 f3 02`), ...newBreakEntry]),
+    replace: Uint8Array.from([...hex(`20 00 10 f3 02`), ...noLoopToBreak, ...newBreakEntry]),
+  },
+  {
+    where: "test_then_block (lparser.c), its 'if c then break' after enterblock",
+    find: Uint8Array.from([...hex(`36 02 0c`), ...newBreakEntry]),
+    replace: Uint8Array.from([...hex(`36 02 0c`), ...noLoopToBreak, ...newBreakEntry]),
+  },
+];
+
 export const lua51CodePatches: CodePatch[] = [
   integerArguments,
   rehashOrder,
@@ -849,4 +880,5 @@ export const lua51CodePatches: CodePatch[] = [
   ...statlistStopsAtBreak(1, 6),
   ...statlistStopsAtBreak(2, 1),
   ...statlistStopsAtBreak(8, 1),
+  ...breakNeedsALoop,
 ];
