@@ -738,6 +738,16 @@ describe("the Lua 5.1 library, as Redis 7.0", () => {
       lua`local t = setmetatable({3, 1, 2}, {__len = function() return 2 end}) table.sort(t) return t`,
     ));
 
+  test("unpack refuses more values than 5.1's C stack held, and reads its range as C ints", () =>
+    sameEach(
+      lua`local t = {} for i = 1, 8000 do t[i] = i end return {pcall(unpack, t)}`,
+      lua`local t = {} for i = 1, 7999 do t[i] = i end return #({unpack(t)})`,
+      lua`local t = {} for i = 1, 7998 do t[i] = i end return {pcall(unpack, t, 1, 7998)}`,
+      lua`local t = {} for i = 1, 7997 do t[i] = i end return #({unpack(t, 1, 7997)})`,
+      lua`return {pcall(unpack, {}, 1, 2^31)}`,
+      lua`return {unpack({1, 2, 3}, 2^32 + 1, 2^32 + 2)}`,
+    ));
+
   test("next takes a key written as a float, as every key is now", () =>
     sameEach(
       lua`return {next({1, 2}, 1)}`,

@@ -851,6 +851,35 @@ const breakNeedsALoop: CodePatch[] = [
   },
 ];
 
+/**
+ * unpack as 5.1's: it refuses more values than a C function may hold (LUAI_MAXCSTACK, 8,000 stack
+ * slots with its arguments), "too many results to unpack", where 5.4 allows a million, so
+ * `redis.call("DEL", unpack(keys))` with 8,000 keys ran here and fails on Redis; and it reads its
+ * range with luaL_checkint, a cast to C's int (`unpack(t, 1, 2^31)` is empty). In tunpack the
+ * limit on n - 1 becomes 7,999 less the arguments (lua_gettop) instead of INT_MAX - 1, and i and e
+ * keep their low 32 bits, sign-extended.
+ */
+const unpack51: CodePatch[] = [
+  {
+    where: "tunpack (ltablib.c), its range",
+    find: hex(`
+      20 00 41 02 42 01 10 8d 01 22 01     ;; i = luaL_optinteger(L, 2, 1)
+      02 7e 20 00 41 03 10 27 41 00 4c 04 40 20 00 41 01 10 9b 01 0c 01 0b 20 00 41 03 10 8b 01 0b
+      22 02                                ;; e = luaL_opt(L, luaL_checkinteger, 3, luaL_len(L, 1))
+    `),
+    replace: hex(`
+      20 00 41 02 42 01 10 8d 01 c4 22 01  ;; i64.extend32_s
+      02 7e 20 00 41 03 10 27 41 00 4c 04 40 20 00 41 01 10 9b 01 0c 01 0b 20 00 41 03 10 8b 01 0b
+      c4 22 02                             ;; i64.extend32_s
+    `),
+  },
+  {
+    where: "tunpack (ltablib.c), its n >= INT_MAX check",
+    find: hex(`7d 22 03 42 fe ff ff ff 07 56 0d 01`), // n - 1 >u 2147483646: too many
+    replace: hex(`7d 22 03 42 bf 3e 20 00 10 21 ac 7d 56 0d 01`), // n - 1 >u 7999 - lua_gettop(L)
+  },
+];
+
 export const lua51CodePatches: CodePatch[] = [
   integerArguments,
   rehashOrder,
@@ -881,4 +910,5 @@ export const lua51CodePatches: CodePatch[] = [
   ...statlistStopsAtBreak(2, 1),
   ...statlistStopsAtBreak(8, 1),
   ...breakNeedsALoop,
+  ...unpack51,
 ];
