@@ -748,6 +748,17 @@ describe("the Lua 5.1 library, as Redis 7.0", () => {
       lua`return {unpack({1, 2, 3}, 2^32 + 1, 2^32 + 2)}`,
     ));
 
+  test("arithmetic converts numeric strings and names the operand that is none, as 5.1's VM", () =>
+    sameEach(
+      lua`return {"10" + 1, "10" * "2", -"3", "7" % "4", "2" ^ "3", " 0x10 " + 0, "1e2" / 4}`,
+      lua`local x = "abc" return {pcall(function() return x + 1 end)}`,
+      lua`local x = "10" local t = {} return {pcall(function() return x + t end)}`,
+      lua`local t = {f = "s", "s"} return {pcall(function() return t.f % 2 end), pcall(function() return -t[1] end)}`,
+      lua`local up = "s" local function run() return up + 1 end return {pcall(run)}`,
+      lua`return {pcall(function() return "abc" + 1 end), pcall(function() return ("x")() end)}`,
+      lua`local t = setmetatable({}, {__add = function() return "added" end}) return {"10" + t, t + "10"}`,
+    ));
+
   test("next takes a key written as a float, as every key is now", () =>
     sameEach(
       lua`return {next({1, 2}, 1)}`,

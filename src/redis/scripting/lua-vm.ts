@@ -1141,7 +1141,8 @@ export function asLua51RuntimeError(message: string, where: string | undefined):
   return message
     .replace(/^sandbox:\d+: /, where === undefined ? "" : `${where}: `)
     .replace(/attempt to ([a-z ]+?) a (\w+) value \((global|local|field|upvalue|method) '([^']*)'\)/, "attempt to $1 $3 '$4' (a $2 value)")
-    .replace(/attempt to (?:add|sub|mul|mod|pow|div|idiv|unm) a '(\w+)' with a '(\w+)'/, (_, first: string, second: string) => `attempt to perform arithmetic on a ${first === "number" ? second : first} value`)
+    // 5.1 names no constant (5.4's getobjname does, for a value loaded by OP_LOADK).
+    .replace(/(attempt to [a-z ]+? a \w+ value) \(constant '[^']*'\)/, "$1")
     .replace(/invalid capture index %\d+(?: in (?:pattern|replacement string))?/, "invalid capture index")
     .replace(/ \(for iterator '[^']*'\)/, "")
     // 5.1's luaG_ordererror tells two types apart by their names' third letters: string and thread look alike.

@@ -880,6 +880,55 @@ const unpack51: CodePatch[] = [
   },
 ];
 
+/**
+ * Arithmetic on a string: 5.1's VM converts a numeric string itself (luaV_arith) and raises the
+ * error naming the operand ("attempt to perform arithmetic on local 'x' (a string value)"); 5.4
+ * leaves strings to the string library's metamethods, whose error names no variable. The sandbox
+ * removes those metamethods (sandbox.ts), and callbinTM, finding no metamethod for an arithmetic
+ * event (TM_ADD to TM_IDIV, TM_UNM), converts both operands as luaV_tonumber_ does (a float as it
+ * is) into two float TValues of a frame of its own and returns luaO_rawarith's result on them;
+ * when one does not convert, the VM's own error follows (luaG_opinterror), which blames the first
+ * operand that does not convert, as 5.1's luaG_aritherror, where 5.4 blamed the first that is not
+ * a number.
+ */
+const stringArithmetic: CodePatch[] = [
+  {
+    where: "callbinTM (ltm.c), its return when no metamethod is found",
+    find: hex(`20 05 2d 00 08 41 0f 71 45 04 40 41 00 0f 0b 20 00 28 02 1c`),
+    replace: hex(`
+      20 05 2d 00 08 41 0f 71 45 04 40
+      20 04 41 06 6b 41 07 49 20 04 41 12 46 72 45   ;; not TM_ADD..TM_IDIV nor TM_UNM:
+      04 40 41 00 0f 0b                              ;;   return 0
+      23 00 41 20 6b 24 00                           ;; a frame of 32 bytes: two TValues
+      02 40
+      20 01 2d 00 08 41 13 46                        ;; p1 a float:
+      04 40 23 00 20 01 2b 03 00 39 03 00            ;;   copy its value
+      05 20 01 23 00 10 b7 04 45 0d 01 0b            ;; else luaV_tonumber_(p1, &n1), or fail
+      20 02 2d 00 08 41 13 46                        ;; the same for p2
+      04 40 23 00 20 02 2b 03 00 39 03 10
+      05 20 02 23 00 41 10 6a 10 b7 04 45 0d 01 0b
+      23 00 41 13 3a 00 08 23 00 41 13 3a 00 18      ;; both tagged LUA_VNUMFLT
+      20 00 20 04 41 06 6b 23 00 23 00 41 10 6a 20 03 10 aa 03   ;; luaO_rawarith(L, event - TM_ADD, &n1, &n2, res)
+      23 00 41 20 6a 24 00 0f                        ;; pop the frame; return it
+      0b
+      23 00 41 20 6a 24 00 41 00 0f                  ;; pop the frame; return 0
+      0b 20 00 28 02 1c
+    `),
+  },
+  {
+    where: "luaG_opinterror (ldebug.c), which operand it blames",
+    find: hex(`20 00 20 02 20 01 20 01 2d 00 08 41 0f 71 41 03 46 1b 20 03 10 8e 02 00`), // ttisnumber(p1) ? p2 : p1
+    replace: hex(`
+      20 00 20 02 20 01
+      20 01 2d 00 08 41 0f 71 41 03 46               ;; p1 a number,
+      20 01 2d 00 08 41 0f 71 41 04 46               ;; or a string
+      04 7f 23 00 41 10 6b 24 00 20 01 23 00 10 b7 04   ;; that luaV_tonumber_ converts (into a frame of its own)
+      05 41 00 0b 72
+      1b 20 03 10 8e 02 00                           ;; ? p2 : p1
+    `),
+  },
+];
+
 export const lua51CodePatches: CodePatch[] = [
   integerArguments,
   rehashOrder,
@@ -911,4 +960,5 @@ export const lua51CodePatches: CodePatch[] = [
   ...statlistStopsAtBreak(8, 1),
   ...breakNeedsALoop,
   ...unpack51,
+  ...stringArithmetic,
 ];

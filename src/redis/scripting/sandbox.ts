@@ -21,6 +21,12 @@ local getinfo = debug.getinfo
 local sealed = setmetatable({}, { __mode = "k" })
 
 ${lua51Library}
+-- Arithmetic on strings converts them in the VM, as 5.1's does (lua51-code-patches.ts
+-- stringArithmetic), not through 5.4's string metamethods, whose errors name no variable.
+do
+  local stringMeta = debug.getmetatable("")
+  for _, event in ipairs({ "__add", "__sub", "__mul", "__div", "__mod", "__pow", "__unm", "__idiv" }) do stringMeta[event] = nil end
+end
 bit = { ${Object.keys(bitFunctions).map((name) => `${name} = native.bit_${name},`).join(" ")} }
 math.random = native.random
 math.randomseed = native.randomseed
