@@ -661,9 +661,10 @@ describe("the Lua 5.1 library, as Redis 7.0", () => {
       lua`return {pcall(string.find, "abc", "%b"), pcall(string.find, "abc", "%b("), pcall(string.find, "abc", "%")}`,
     ));
 
-  test("a % before anything but a digit in string.gsub's replacement writes that character, as 5.1's", () =>
+  test("a % before anything but a digit in string.gsub's replacement writes that character, as 5.1's, a zero byte when it ends it", () =>
     sameEach(
       lua`return {string.gsub("hello", "l", "50% off"), string.gsub("hello", "l", "%a"), string.gsub("hello", "l", "%.")}`,
+      lua`return {string.gsub("abc", "%w", "%"), string.gsub("x=1", "=", "y%"), string.gsub("a.b", "%p", "%a%")}`,
       lua`return {string.gsub("x", "x", "%a%b%c"), string.gsub("x", "x", "%%%a%1"), string.gsub("hello", "(l)(l)", "%2%.%1"), string.gsub("abc", "b", "%-%+%*")}`,
       lua`return {string.gsub("hello", "l", "%\0x"), string.gsub("hello", "l", "%2")}`,
     ));

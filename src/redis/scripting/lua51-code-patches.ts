@@ -267,8 +267,8 @@ const numbersAsDoubles: CodePatch = {
  * writes that character ("50% off" gives "50 off"), 5.4 refuses it ("invalid use of '%' in
  * replacement string"), so a replacement with a literal percent sign failed here. The refusal
  * becomes `p -= 1` (p, local 5, is where the `%` is): the code after it then takes the text on
- * from the character after the `%` rather than past it. A `%` that ends the replacement writes
- * nothing (5.1 wrote the string's terminating zero byte).
+ * from the character after the `%` rather than past it. A `%` that ends the replacement writes a
+ * zero byte, as 5.1 wrote the string's terminating one (the byte after "%s expected").
  */
 const gsubPercentKeepsCharacter: CodePatch = {
   where: "add_s (lstrlib.c), its refusal of an unknown '%' escape",
@@ -278,8 +278,9 @@ const gsubPercentKeepsCharacter: CodePatch = {
     0b 20 01 20 01 28 02 dc 06           ;; end; then the text after p + 2 ...
   `),
   replace: hex(`
+    20 05 41 01 6a 20 07 20 01 28 02 dc 06 6a 46   ;; if the '%' ends the replacement (p + 1 == news + l):
+    04 40 20 01 41 28 6a 41 be 31 41 01 10 8f 01 0b   ;;   luaL_addlstring(&b, "\0", 1): 5.1 wrote the string's end
     20 05 41 01 6b 21 05                 ;; p -= 1
-    01 01 01 01 01 01 01 01 01 01 01 01 01   ;; nop x 13
     0b 20 01 20 01 28 02 dc 06
   `),
 };
