@@ -965,18 +965,15 @@ function readFlagTable(L: number, table: number): string[] | undefined {
 }
 
 /**
- * Calls its upvalue with its arguments and returns what it returns. The sandbox's Lua functions
- * that stand in for Lua 5.1's C functions are called through it, so that they are C functions to
- * the VM too: a script's `return bit.band(...)` then keeps the script's frame, as a tail call to a
- * C function does, and an error raised inside still has the script's line to name. Code it runs
- * cannot yield (no continuation): the library functions it wraps are short.
+ * A C function that calls its upvalue with its arguments and returns what it returns
+ * (lua51-code-patches.ts callsItsUpvalue, in luaB_print's place; read from the first state's
+ * `print`). The sandbox's Lua functions that stand in for Lua 5.1's C functions are called through
+ * it, so that they are C functions to the VM too: a script's `return tostring(x)` then keeps the
+ * script's frame, as a tail call to a C function does, and an error raised inside still has the
+ * script's line to name. Code it runs cannot yield (no continuation): the library functions it
+ * wraps are short.
  */
-const callUpvaluePointer: number = wasm.addFunction((L: number) => {
-  wasm._lua_pushvalue(L, LUA_REGISTRYINDEX - 1); // lua_upvalueindex(1)
-  wasm._lua_rotate(L, 1, 1);
-  wasm._lua_callk(L, wasm._lua_gettop(L) - 1, LUA_MULTRET, 0, 0);
-  return wasm._lua_gettop(L);
-}, "ii");
+let callUpvaluePointer = 0;
 
 /** cjson's settings functions (cjson-config.ts): the values they answer with, pushed. */
 function jsonSettings(L: number, name: JsonSettingName): number {
@@ -1197,6 +1194,11 @@ export class LuaVm {
     if (!creating.seedCleared) throw new Error("lua: the state's string hash seed was not where Lua 5.4.6 keeps it: wasmoon changed, see clearSeed");
     this.L = L;
     wasm._luaL_openlibs(L);
+    if (callUpvaluePointer === 0) {
+      wasm._lua_getglobal(L, cString("print"));
+      callUpvaluePointer = wasm._lua_tocfunction(L, -1);
+      wasm._lua_settop(L, 0);
+    }
     // The C functions the sandbox prelude wires into redis, cjson, struct, cmsgpack and math.
     wasm._lua_createtable(L, 0, cFunctionPointers.size);
     for (const [name, pointer] of cFunctionPointers) {

@@ -930,6 +930,34 @@ const stringArithmetic: CodePatch[] = [
   },
 ];
 
+/**
+ * A C function that calls its upvalue with its arguments and returns what it returns, so that the
+ * sandbox's Lua functions standing in for 5.1's C functions are C functions to the VM too: a
+ * script's `return tostring(x)` then keeps the script's frame, as a tail call to a C function did,
+ * and an error raised inside still has the script's line to name (lua-vm.ts, callUpvaluePointer).
+ * It takes the place of luaB_print, which the sandbox removes: its body, found whole, becomes
+ * lua_pushvalue(L, lua_upvalueindex(1)); lua_rotate(L, 1, 1);
+ * lua_callk(L, lua_gettop(L) - 1, LUA_MULTRET, 0, NULL); return lua_gettop(L).
+ */
+const callsItsUpvalue: CodePatch = {
+  where: "luaB_print (lbaselib.c), its whole body",
+  find: hex(`
+    01 05 7f 23 00 41 10 6b 22 01 24 00 41 b0 dc 01 28 02 00 21 02 02 40 20 00 28 02 0c 20 00 28 02
+    14 28 02 00 6b 41 10 6b 41 04 75 22 05 41 00 4c 0d 00 20 00 41 01 20 01 41 0c 6a 10 9c 01 41 01
+    20 01 28 02 0c 20 02 10 e1 04 1a 20 00 41 7e 10 22 20 05 41 01 46 0d 00 41 02 21 03 03 40 20 00
+    20 03 20 01 41 0c 6a 10 9c 01 41 09 20 02 10 da 04 41 01 20 01 28 02 0c 20 02 10 e1 04 1a 20 00
+    41 7e 10 22 20 03 20 05 47 20 03 41 01 6a 21 03 0d 00 0b 0b 41 0a 20 02 10 da 04 20 02 10 cb 04
+    1a 20 01 41 10 6a 24 00 41 00 0b
+  `),
+  replace: hex(`
+    00                                   ;; no locals
+    20 00 41 d7 f3 42 10 26              ;; lua_pushvalue(L, lua_upvalueindex(1))
+    20 00 41 01 41 01 10 24              ;; lua_rotate(L, 1, 1)
+    20 00 20 00 10 21 41 01 6b 41 7f 41 00 41 00 10 5a   ;; lua_callk(L, lua_gettop(L) - 1, LUA_MULTRET, 0, NULL)
+    20 00 10 21 0b                       ;; return lua_gettop(L)
+  `),
+};
+
 export const lua51CodePatches: CodePatch[] = [
   integerArguments,
   rehashOrder,
@@ -962,4 +990,5 @@ export const lua51CodePatches: CodePatch[] = [
   ...breakNeedsALoop,
   ...unpack51,
   ...stringArithmetic,
+  callsItsUpvalue,
 ];
