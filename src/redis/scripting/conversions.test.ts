@@ -1070,6 +1070,16 @@ describe("cjson.decode, as Redis 7.0", () => {
 });
 
 describe("cjson's settings, as Redis 7.0", () => {
+
+  test("cjson.new makes a module of its own, with its own settings, freed with it", () =>
+    sameEach(
+      lua`local j = cjson.new() local keys = {} for k in pairs(j) do keys[#keys + 1] = k end table.sort(keys) return keys`,
+      lua`local j = cjson.new() return {j.encode({1, 2, {a = 1}}), j.decode('[1,2,"x"]')[3], j.null == cjson.null, j._NAME, j._VERSION}`,
+      lua`local j = cjson.new() j.encode_number_precision(3) return {j.encode({1/3}), j.encode_number_precision(), j.new().encode_number_precision()}`,
+      lua`local j = cjson.new() local k = j.new() j.encode_max_depth(2) return {pcall(j.encode, {{{1}}}), pcall(k.encode, {{{1}}})}`,
+      lua`local j = cjson.new() j.x = 1 return {j.x, pcall(j.encode)}`,
+      lua`for i = 1, 2000 do cjson.new().encode_max_depth(5) end collectgarbage() return 1`,
+    ));
   // Redis keeps them from one script to the next: each script here puts the defaults back.
   test("each reads as it stands, and cjson and cmsgpack name themselves", () =>
     sameEach(

@@ -110,6 +110,7 @@ const T_NUMBER = 3;
 const T_STRING = 4;
 const T_TABLE = 5;
 const T_FUNCTION = 6;
+const T_USERDATA = 7;
 /** Instructions between two calls of the count hook: about 10–50 µs of Lua. */
 const HOOK_INSTRUCTIONS = 10_000;
 /**
@@ -699,7 +700,7 @@ const cFunctions: Record<string, (L: number) => number> = {
   register_function: (L) => registerFunction(L),
   json_encode: (L) => {
     if (wasm._lua_gettop(L) !== 1) return raiseLibraryError(L, new ArgumentError(1, "expected 1 argument"));
-    const config = activeExecution(L).json;
+    const config = jsonConfigOf(L);
     let text: string;
     try {
       text = jsonText(readPlain(L, 1, 0, config), config);
@@ -709,8 +710,44 @@ const cFunctions: Record<string, (L: number) => number> = {
     pushBinary(L, text);
     return 1;
   },
+  /**
+   * cjson.new(): a module table of its own, whose functions share settings of their own (the
+   * defaults), as lua_cjson.c's lua_cjson_new makes one. Its functions are the same C functions
+   * with a userdata as their upvalue, holding the settings' id (jsonConfigOf); its __gc drops them.
+   */
+  json_new: (L) => {
+    const id = nextJsonInstanceId++;
+    jsonInstanceConfigs.set(id, defaultJsonConfig());
+    wasm._lua_settop(L, 0);
+    wasm._lua_createtable(L, 0, 13);
+    const handle: number = wasm._lua_newuserdatauv(L, 4, 0);
+    wasm.HEAP32[handle >> 2] = id;
+    wasm._lua_createtable(L, 0, 1);
+    wasm._lua_pushcclosure(L, cFunctionPointers.get("json_free"), 0);
+    wasm._lua_setfield(L, -2, cString("__gc"));
+    wasm._lua_setmetatable(L, 2);
+    for (const name of ["encode", "decode", ...jsonSettingNames]) {
+      wasm._lua_pushvalue(L, 2);
+      wasm._lua_pushcclosure(L, cFunctionPointers.get(`json_${name}`), 1);
+      wasm._lua_setfield(L, 1, cString(name));
+    }
+    wasm._lua_pushcclosure(L, cFunctionPointers.get("json_new"), 0);
+    wasm._lua_setfield(L, 1, cString("new"));
+    wasm._lua_pushlightuserdata(L, cjsonNullPointer);
+    wasm._lua_setfield(L, 1, cString("null"));
+    pushBinary(L, "cjson");
+    wasm._lua_setfield(L, 1, cString("_NAME"));
+    pushBinary(L, "2.1.0");
+    wasm._lua_setfield(L, 1, cString("_VERSION"));
+    wasm._lua_settop(L, 1);
+    return 1;
+  },
+  json_free: (L) => {
+    jsonInstanceConfigs.delete(wasm.HEAP32[wasm._lua_touserdata(L, 1) >> 2]);
+    return 0;
+  },
   json_decode: (L) => {
-    const { decodeMaxDepth, decodeInvalidNumbers } = activeExecution(L).json;
+    const { decodeMaxDepth, decodeInvalidNumbers } = jsonConfigOf(L);
     let value: JsonValue;
     try {
       // lua_cjson.c checks the count before the type. A number reads as Lua 5.1 writes it
@@ -975,11 +1012,24 @@ function readFlagTable(L: number, table: number): string[] | undefined {
  */
 let callUpvaluePointer = 0;
 
+/** The settings of each cjson.new() instance, by the id its functions' userdata holds. */
+const jsonInstanceConfigs = new Map<number, JsonConfig>();
+let nextJsonInstanceId = 1;
+
+/** The settings a cjson function works with: its instance's (a userdata upvalue) or the state's. */
+function jsonConfigOf(L: number): JsonConfig {
+  if (wasm._lua_type(L, LUA_REGISTRYINDEX - 1) === T_USERDATA) {
+    const config = jsonInstanceConfigs.get(wasm.HEAP32[wasm._lua_touserdata(L, LUA_REGISTRYINDEX - 1) >> 2]);
+    if (config !== undefined) return config;
+  }
+  return activeExecution(L).json;
+}
+
 /** cjson's settings functions (cjson-config.ts): the values they answer with, pushed. */
 function jsonSettings(L: number, name: JsonSettingName): number {
   let values: JsonSetting[];
   try {
-    values = configureJson(activeExecution(L).json, name, readArguments(L), (n) => wasm._lua_toboolean(L, n) !== 0);
+    values = configureJson(jsonConfigOf(L), name, readArguments(L), (n) => wasm._lua_toboolean(L, n) !== 0);
   } catch (error) {
     return raiseLibraryError(L, error);
   }

@@ -72,6 +72,7 @@ end
 cjson = {
   encode = native.json_encode,
   decode = native.json_decode,
+  new = native.json_new,
   null = native.json_null,
   ${jsonSettingNames.map((name) => `${name} = native.json_${name},`).join(" ")}
   _NAME = "cjson", _VERSION = "2.1.0",
