@@ -708,6 +708,7 @@ describe("the Lua 5.1 library, as Redis 7.0", () => {
       lua`return {tostring(0xFFFFFFFFFFFFFFFF), tostring(tonumber("0xffffffffffffffff")), tostring(0x7fffffffffffffff + 1)}`,
       lua`return {123456789012 * 1000, tostring(123456789012 * 1000), 3 / 2}`,
       lua`local t = {} for i = 1, 5 do t[i] = i * i end t[2.0] = 0 return {#t, t[4], t[4.0]}`,
+      lua`local t = {} t[0] = "z" t[-0] = "y" t[255] = "a" t[256] = "b" t[1.5] = "c" return {t[0], t[255], t[256], t[1.5], #t}`,
     ));
 
   test("-0.0 and 0 are one constant of a function, the first written, and zeros fold, as in 5.1's compiler", () =>

@@ -958,6 +958,29 @@ const callsItsUpvalue: CodePatch = {
   `),
 };
 
+/**
+ * With every numeral a float (numeralsAsDoubles), `ARGV[1]` and `t[2] = v` no longer compiled to
+ * OP_GETI/OP_SETI (an integer index in the instruction) but to a constant loaded into a register
+ * and OP_GETTABLE/OP_SETTABLE, whose float key each access converts back to an integer. luaK_indexed
+ * now first makes a float key holding an integer from 0 to 255 (MAXARG_C) the VKINT it stood for,
+ * which takes the VINDEXI path as before; the key means the same, as a table key.
+ */
+const integerIndexes: CodePatch = {
+  where: "luaK_indexed (lcode.c), its switch over the key's kind",
+  find: hex(`20 02 28 02 00 41 04 6b 0e 03 00 02 01 02`), // switch (k->k - VK): VK, VKFLT (generic), VKINT
+  replace: hex(`
+    20 02 28 02 00 41 05 46 04 40                  ;; if k->k == VKFLT
+    20 02 2b 03 08 20 02 2b 03 08 9d 61            ;;   and trunc(k->u.nval) == k->u.nval
+    20 02 2b 03 08 44 0000000000000000 66 71       ;;   and k->u.nval >= 0
+    20 02 2b 03 08 44 00000000 00e06f40 65 71      ;;   and k->u.nval <= 255:
+    04 40
+    20 02 20 02 2b 03 08 b0 37 03 08               ;;   k->u.ival = (lua_Integer) k->u.nval
+    20 02 41 06 36 02 00                           ;;   k->k = VKINT
+    0b 0b
+    20 02 28 02 00 41 04 6b 0e 03 00 02 01 02
+  `),
+};
+
 export const lua51CodePatches: CodePatch[] = [
   integerArguments,
   rehashOrder,
@@ -991,4 +1014,5 @@ export const lua51CodePatches: CodePatch[] = [
   ...unpack51,
   ...stringArithmetic,
   callsItsUpvalue,
+  integerIndexes,
 ];
