@@ -550,13 +550,10 @@ const zerosAsConstants: CodePatch[] = [
       20 08 44 0000000000000000 63 72          ;; or n < 0,
       45 0d 01                                 ;; else do not fold
     `),
-    replace: Uint8Array.from([
-      ...hex(`
-        20 04 2b 03 00 22 08
-        20 08 61 45 0d 01                      ;; n == n (not NaN), else do not fold
-      `),
-      ...nops(20),
-    ]),
+    replace: hex(`
+      20 04 2b 03 00 22 08
+      20 08 61 45 0d 01                        ;; n == n (not NaN), else do not fold
+    `),
   },
   {
     where: "discharge2reg (lcode.c), its inlined luaK_float",
@@ -639,14 +636,11 @@ const modulo51: CodePatch[] = [
       41 13 21 02 20 15 44 0000000000000000 64 45 0d 01   ;; tag float; add b if b > 0
       20 14 44 0000000000000000 63 45 0d 01                ;; and m < 0
     `),
-    replace: Uint8Array.from([
-      ...hex(`
-        21 15 22 14                        ;; b in local 21; a in local 20
-        20 14 20 15 a3 9c 20 15 a2 a1 21 14   ;; local 20 = a - floor(a / b) * b
-        41 13 21 02 0c 01                  ;; tag float; past the addition of b
-      `),
-      ...nops(52),
-    ]),
+    replace: hex(`
+      21 15 22 14                          ;; b in local 21; a in local 20
+      20 14 20 15 a3 9c 20 15 a2 a1 21 14  ;; local 20 = a - floor(a / b) * b
+      41 13 21 02 0c 01                    ;; tag float; past the addition of b
+    `),
   },
   {
     where: "luaO_rawarith (lobject.c), its inlined numarith's luai_nummod",
@@ -656,12 +650,7 @@ const modulo51: CodePatch[] = [
       20 05 44 0000000000000000 64 45 0d 01 20 06 44 0000000000000000 63 45 0d 01 0b
       20 06 20 05 a0 21 06 0b              ;; m += b where the signs differ
     `),
-    replace: Uint8Array.from([
-      ...hex(`
-        20 07 20 07 20 05 a3 9c 20 05 a2 a1 21 06   ;; local 6 = a - floor(a / b) * b
-      `),
-      ...nops(67),
-    ]),
+    replace: hex(`20 07 20 07 20 05 a3 9c 20 05 a2 a1 21 06`), // local 6 = a - floor(a / b) * b
   },
 ];
 
@@ -678,22 +667,22 @@ const lua51Syntax: CodePatch[] = [
   {
     where: "llex (llex.c), its '<' case",
     find: hex(`41 9d 02 41 3c 20 00 41 3c 10 f8 02 1b`), // check_next1(ls, '<') ? TK_SHL : '<'
-    replace: hex(`41 9d 02 41 3c 41 00 01 01 01 01 01 1b`), // 0 ? TK_SHL : '<'
+    replace: hex(`41 9d 02 41 3c 41 00 1b`), // 0 ? TK_SHL : '<'
   },
   {
     where: "llex (llex.c), its '>' case",
     find: hex(`41 9e 02 41 3e 20 00 41 3e 10 f8 02 1b`), // check_next1(ls, '>') ? TK_SHR : '>'
-    replace: hex(`41 9e 02 41 3e 41 00 01 01 01 01 01 1b`), // 0 ? TK_SHR : '>'
+    replace: hex(`41 9e 02 41 3e 41 00 1b`), // 0 ? TK_SHR : '>'
   },
   {
     where: "llex (llex.c), its '/' case",
     find: hex(`41 2f 21 02 20 01 41 2f 47 0d 06`), // '/', or TK_IDIV when another '/' follows
-    replace: hex(`41 2f 21 02 0c 06 01 01 01 01 01`), // '/'
+    replace: hex(`41 2f 21 02 0c 06`), // '/'
   },
   {
     where: "llex (llex.c), its ':' case",
     find: hex(`41 3a 21 02 20 01 41 3a 47 0d 04`), // ':', or TK_DBCOLON when another ':' follows
-    replace: hex(`41 3a 21 02 0c 04 01 01 01 01 01`), // ':'
+    replace: hex(`41 3a 21 02 0c 04`), // ':'
   },
   {
     where: "subexpr (lparser.c), its inlined getbinopr: a br_table over the characters '%' to '~'",
@@ -745,13 +734,13 @@ const lua51Syntax: CodePatch[] = [
     // opens a block are errors). statement's ';' case goes to exprstat, which refuses it ...
     where: "statement (lparser.c), its ';' case",
     find: hex(`20 01 41 3b 47 0d 01 20 00 10 f3 02 0c 0d`), // token ~= ';': on to exprstat; else skip it
-    replace: hex(`0c 01 01 01 01 01 01 20 00 10 f3 02 0c 0d`), // on to exprstat
+    replace: hex(`0c 01 20 00 10 f3 02 0c 0d`), // on to exprstat
   },
   {
     // ... retstat leaves its ';' to that end (below), so `return;;` is refused as in 5.1 ...
     where: "retstat (lparser.c), its testnext(ls, ';') after luaK_ret",
     find: hex(`10 ca 01 20 00 28 02 10 41 3b 47 0d 08 20 00 10 f3 02 0c 08`),
-    replace: Uint8Array.from([...hex(`10 ca 01 0c 08`), ...nops(15)]),
+    replace: hex(`10 ca 01 0c 08`),
   },
   {
     // ... `if c then break` ends the `then` block there, as any break now ends its block
