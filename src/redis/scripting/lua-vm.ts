@@ -94,7 +94,6 @@ rewriteCString("break outside loop at line %d", "no loop to break");
 
 const LUA_REGISTRYINDEX = -1001000;
 const ASSERTION_FAILED = "assertion failed!";
-const LUA_MULTRET = -1;
 const LUA_RIDX_GLOBALS = 2n;
 const LUA_OK = 0;
 const LUA_YIELD = 1;
@@ -1005,9 +1004,9 @@ function readFlagTable(L: number, table: number): string[] | undefined {
  * A C function that calls its upvalue with its arguments and returns what it returns
  * (lua51-code-patches.ts callsItsUpvalue, in luaB_print's place; read from the first state's
  * `print`). The sandbox's Lua functions that stand in for Lua 5.1's C functions are called through
- * it, so that they are C functions to the VM too: a script's `return tostring(x)` then keeps the
- * script's frame, as a tail call to a C function does, and an error raised inside still has the
- * script's line to name. Code it runs cannot yield (no continuation): the library functions it
+ * it, so that they are C functions to the VM too: a script's `return tonumber(x, 16)` then keeps
+ * the script's frame, as a tail call to a C function does, and an error raised inside still has
+ * the script's line to name. Code it runs cannot yield (no continuation): the library functions it
  * wraps are short.
  */
 let callUpvaluePointer = 0;

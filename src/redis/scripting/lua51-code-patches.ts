@@ -922,8 +922,9 @@ const stringArithmetic: CodePatch[] = [
 /**
  * A C function that calls its upvalue with its arguments and returns what it returns, so that the
  * sandbox's Lua functions standing in for 5.1's C functions are C functions to the VM too: a
- * script's `return tostring(x)` then keeps the script's frame, as a tail call to a C function did,
- * and an error raised inside still has the script's line to name (lua-vm.ts, callUpvaluePointer).
+ * script's `return tonumber(x, 16)` then keeps the script's frame, as a tail call to a C function
+ * did, and an error raised inside still has the script's line to name (lua-vm.ts,
+ * callUpvaluePointer).
  * It takes the place of luaB_print, which the sandbox removes: its body, found whole, becomes
  * lua_pushvalue(L, lua_upvalueindex(1)); lua_rotate(L, 1, 1);
  * lua_callk(L, lua_gettop(L) - 1, LUA_MULTRET, 0, NULL); return lua_gettop(L).
