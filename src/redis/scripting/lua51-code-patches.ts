@@ -663,6 +663,17 @@ const modulo51: CodePatch[] = [
  * where 5.1's parser failed, in its words ("unexpected symbol near '/'"). The sandbox's own Lua is
  * written without them (bit is TypeScript: bitop.ts).
  */
+// getbinopr's switch: `token - '%'`, then one br_table target per character to '~' (the last
+// byte is the default); NO_OPERATOR is the target of characters that are no operator.
+const getbinoprTable = hex(`
+  41 25 6b 0e 5a
+  03 07 16 16 16 02 15 16 01 16 05 16 16 16 16 16 16 16 16 16 16 16 16 0f 16 11 16 16 16 16
+  16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 04 16 16
+  16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 08 16 09
+  00
+`);
+const NO_OPERATOR = 0x16;
+const targetOf = (character: string) => 5 + character.charCodeAt(0) - "%".charCodeAt(0);
 const lua51Syntax: CodePatch[] = [
   {
     where: "llex (llex.c), its '<' case",
@@ -686,21 +697,8 @@ const lua51Syntax: CodePatch[] = [
   },
   {
     where: "subexpr (lparser.c), its inlined getbinopr: a br_table over the characters '%' to '~'",
-    find: hex(`
-      41 25 6b 0e 5a
-      03 07 16 16 16 02 15 16 01 16 05 16 16 16 16 16 16 16 16 16 16 16 16 0f 16 11 16 16 16 16
-      16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 04 16 16
-      16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 08 16 09
-      00
-    `),
-    // '&' (the 2nd target), '|' (the 88th) and '~' (the 90th) go where other characters go: no operator.
-    replace: hex(`
-      41 25 6b 0e 5a
-      03 16 16 16 16 02 15 16 01 16 05 16 16 16 16 16 16 16 16 16 16 16 16 0f 16 11 16 16 16 16
-      16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 04 16 16
-      16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16
-      00
-    `),
+    find: getbinoprTable,
+    replace: Uint8Array.from(getbinoprTable, (target, at) => (["&", "|", "~"].some((c) => at === targetOf(c)) ? NO_OPERATOR : target)),
   },
   {
     where: "subexpr (lparser.c), its inlined getunopr: a br_table over '{' to '~'",
