@@ -761,6 +761,9 @@ describe("the Lua 5.1 library, as Redis 7.0", () => {
       lua`local t = setmetatable({}, {__add = function() return "added" end}) return {"10" + t, t + "10"}`,
     ));
 
+  test("pairs(redis) comes in Redis's order", () =>
+    same(lua`local keys = {} for k in pairs(redis) do keys[#keys + 1] = k end return keys`));
+
   test("next takes a key written as a float, as every key is now", () =>
     sameEach(
       lua`return {next({1, 2}, 1)}`,

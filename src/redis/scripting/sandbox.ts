@@ -84,7 +84,7 @@ cmsgpack = {
   _DESCRIPTION = "MessagePack C implementation for Lua",
 }
 
-local redisApi = {
+local redisFields = {
   call = native.call,
   pcall = native.pcall,
   sha1hex = native.sha1hex,
@@ -106,6 +106,13 @@ local redisApi = {
   REPL_NONE = 0, REPL_AOF = 1, REPL_SLAVE = 2, REPL_REPLICA = 2, REPL_ALL = 3,
   REDIS_VERSION = "7.0.15", REDIS_VERSION_NUM = 0x07000f,
 }
+-- Set one by one in the order Redis's luaRegisterRedisAPI sets them, so pairs(redis) comes in its order.
+local redisApi = {}
+for _, name in ipairs({
+  "call", "pcall", "log", "LOG_DEBUG", "LOG_VERBOSE", "LOG_NOTICE", "LOG_WARNING", "REDIS_VERSION_NUM", "REDIS_VERSION",
+  "setresp", "sha1hex", "error_reply", "status_reply", "set_repl", "REPL_NONE", "REPL_AOF", "REPL_SLAVE", "REPL_REPLICA",
+  "REPL_ALL", "replicate_commands", "breakpoint", "debug", "acl_check_cmd",
+}) do redisApi[name] = redisFields[name] end
 asCFunctions(redisApi)
 local loadApi = {
   register_function = native.register_function,
