@@ -4,7 +4,8 @@
 // size; leftovers of a crashed snapshotter are discarded; a corrupt snapshot stops the start; a
 // snapshot taken between the writes of one turn replays only what followed it; a data dir whose
 // change log has the older one-row-per-entry layout starts with the same keys; a library the
-// change log holds loads again though FUNCTION LOAD would refuse it now.
+// change log holds loads again though FUNCTION LOAD would refuse it now, or, when its code no
+// longer compiles, is kept without functions.
 
 import { Database as SqliteDatabase } from "bun:sqlite";
 import { afterEach, describe, expect, test } from "bun:test";
@@ -160,6 +161,29 @@ describe("recovery", () => {
     fromLog.run("SAVE");
     const fromSnapshot = reopen(fromLog);
     expect(plain(fromSnapshot.run("FCALL", "shout", "0", "hi"))).toBe("HI");
+  });
+
+  test("a library the log holds that no longer compiles (Lua 5.4's syntax) is kept, without functions, and the failure logged", () => {
+    const engine = engineAt(freshDir());
+    const code = "#!lua name=halves\nredis.register_function('half', function(keys, args) return args[1] // 2 end)";
+    expect(plain(engine.run("FUNCTION", "LOAD", code))).toEqual({ error: expect.stringContaining("unexpected symbol near '/'") });
+    engine.run("SET", "before", "1");
+    engine.database.journal(["FUNCTION", "LOAD", "REPLACE", code]);
+    engine.run("SET", "after", "1");
+    engine.commit();
+    const fromLog = reopen(engine);
+    expect(fromLog.log.lines.find((line) => line.event === "change_log_replay_errors")).toMatchObject({ level: "warn", fields: { entries: 1, first: { lsn: 2, command: "FUNCTION" } } });
+    expect(plain(fromLog.run("MGET", "before", "after"))).toEqual(["1", "1"]);
+    expect(plain(fromLog.run("FUNCTION", "LIST"))).toEqual([["library_name", "halves", "engine", "LUA", "functions", []]]);
+    expect(plain(fromLog.run("FCALL", "half", "0", "9"))).toEqual({ error: "ERR Function not found" });
+    expect(plain(fromLog.run("FUNCTION", "LOAD", code))).toEqual({ error: "ERR Library 'halves' already exists" });
+    fromLog.run("SAVE");
+    const fromSnapshot = reopen(fromLog);
+    expect(plain(fromSnapshot.run("FUNCTION", "LIST"))).toEqual([["library_name", "halves", "engine", "LUA", "functions", []]]);
+    expect(plain(fromSnapshot.run("FUNCTION", "DUMP"))).toBe(plain(fromLog.run("FUNCTION", "DUMP")));
+    const fixed = "#!lua name=halves\nredis.register_function('half', function(keys, args) return math.floor(args[1] / 2) end)";
+    expect(plain(fromSnapshot.run("FUNCTION", "LOAD", "REPLACE", fixed))).toBe("halves");
+    expect(plain(fromSnapshot.run("FCALL", "half", "0", "9"))).toBe(4);
   });
 
   test("the leftover of a snapshot that never finished is discarded with a warning", () => {

@@ -143,6 +143,8 @@ export class DatabasePersistence implements Persistence {
     log.log("debug", "change_log_replaying", { afterLsn: this.snapshotLsn });
     this.store.isReplaying = true;
     let replayFailures = 0;
+    // The first entry that failed, by LSN and command name (its arguments are user data).
+    let firstFailure: { lsn: number; command: string } | undefined;
     let read: ReturnType<ChangeLogStore["scanAfter"]>;
     try {
       read = this.store.scanAfter(this.snapshotLsn, (entry) => {
@@ -150,6 +152,7 @@ export class DatabasePersistence implements Persistence {
           replay(entry.argv);
         } catch {
           replayFailures++;
+          firstFailure ??= { lsn: entry.lsn, command: (entry.argv[0] ?? "").toUpperCase() };
         }
         database.lsn = entry.lsn;
       });
@@ -159,7 +162,7 @@ export class DatabasePersistence implements Persistence {
     }
     if (read.missingBefore !== undefined) log.log("warn", "change_log_entries_missing", read.missingBefore);
     if (read.cut !== undefined) log.log("warn", "change_log_tail_cut", read.cut);
-    if (replayFailures > 0) log.log("warn", "change_log_replay_errors", { entries: replayFailures });
+    if (replayFailures > 0) log.log("warn", "change_log_replay_errors", { entries: replayFailures, first: firstFailure });
     database.lsn = Math.max(database.lsn, this.snapshotLsn, this.store.lastLsn());
     this.database = database;
     database.persistence = this;

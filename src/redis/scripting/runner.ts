@@ -209,7 +209,13 @@ export class DatabaseScripting {
   /** Loads libraries exportLibraries gave (replacing any of the same name), as they loaded before. */
   importLibraries(codes: string[], clock: { nowMs(): number }): void {
     this.restoringLibraries(() => {
-      for (const code of codes) this.loadLibrary(code, true, clock);
+      for (const code of codes) {
+        try {
+          this.loadLibrary(code, true, clock);
+        } catch {
+          // Kept as stored, without functions (see keptUnloaded); the others load on.
+        }
+      }
     });
   }
 
@@ -223,7 +229,7 @@ export class DatabaseScripting {
     if (existing !== undefined && !replace) throw new RedisError(`ERR Library '${name}' already exists`);
     const vm = this.vm;
     const ref = vm.loadLibrary(code);
-    if (typeof ref === "string") throw new RedisError(`ERR Error compiling function: ${ref}`);
+    if (typeof ref === "string") throw this.keptUnloaded(name, body, `ERR Error compiling function: ${ref}`);
     const registered = new Map<string, RegisteredFunction>();
     const startedAtMs = clock.nowMs();
     const host: ScriptHost = {
@@ -253,7 +259,7 @@ export class DatabaseScripting {
     if (outcome.status !== "done") {
       releaseAll();
       const message = outcome.status === "error" ? outcome.message : "ERR library code yielded";
-      throw new RedisError(`ERR Error registering functions: ${message}`);
+      throw this.keptUnloaded(name, body, `ERR Error registering functions: ${message}`);
     }
     if (registered.size === 0) throw new RedisError("ERR No functions registered");
     for (const functionName of registered.keys()) {
@@ -268,6 +274,22 @@ export class DatabaseScripting {
     // compat: a library may hold names that differ in case only; FCALL finds the first.
     for (const fn of registered.values()) if (!this.functions.has(caseless(fn.name))) this.functions.set(caseless(fn.name), fn);
     return name;
+  }
+
+  /**
+   * The refusal of a library's code. While recovery loads the change log or a snapshot, the
+   * library was accepted once, and its code now uses what FUNCTION LOAD refuses (Lua 5.4's syntax,
+   * say): it is kept as it was stored, with no functions, so that it is not lost: FUNCTION LIST,
+   * DUMP and snapshots keep it, FUNCTION DELETE or LOAD REPLACE of a fixed code replace it, and
+   * recovery logs the refusal.
+   */
+  private keptUnloaded(name: string, body: string, message: string): RedisError {
+    if (this.restoring) {
+      const existing = this.libraries.get(name);
+      if (existing !== undefined) this.dropLibrary(existing);
+      this.libraries.set(name, { name, code: body, functions: new Map() });
+    }
+    return new RedisError(message);
   }
 
   /**
