@@ -280,8 +280,8 @@ export class DatabaseScripting {
    * The refusal of a library's code. While recovery loads the change log or a snapshot, the
    * library was accepted once, and its code now uses what FUNCTION LOAD refuses (Lua 5.4's syntax,
    * say): it is kept as it was stored, with no functions, so that it is not lost: FUNCTION LIST,
-   * DUMP and snapshots keep it, FUNCTION DELETE or LOAD REPLACE of a fixed code replace it, and
-   * recovery logs the refusal.
+   * DUMP and snapshots keep it, FUNCTION DELETE or LOAD REPLACE of a fixed code replace it. A
+   * change log entry's refusal is logged as its replay's failure; a snapshot's loads on silently.
    */
   private keptUnloaded(name: string, body: string, message: string): RedisError {
     if (this.restoring) {
