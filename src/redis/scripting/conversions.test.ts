@@ -842,6 +842,11 @@ describe("the Lua 5.1 library, as Redis 7.0", () => {
       lua`return {pcall(error, 42)}`,
       lua`return {pcall(function() error(42) end)}`,
       lua`local function f() error("deep", 2) end local function g() f() end g()`,
+      lua`return {pcall(error, "msg", 2), pcall(error, "msg", 3)}`,
+      lua`local function f() error("x", 2) end local function g() f() end return {pcall(g), pcall(f)}`,
+      lua`local ok, e = pcall(function() table.foreach({1}, function() error("fe", 3) end) end) return e`,
+      lua`local ok, e = pcall(function() return string.gsub("a", "a", function() error("gs", 3) end) end) return e`,
+      "local function f()\n  error('x', 3)\nend\nlocal function g()\n  f()\nend\ng()",
     ));
 
   test("run-time errors are worded as Lua 5.1 words them, caught or not", () =>

@@ -637,11 +637,10 @@ const cFunctions: Record<string, (L: number) => number> = {
     wasm._lua_settop(L, 1);
     const type = typeAt(L, 1);
     if (level > 0 && (type === T_STRING || type === T_NUMBER)) {
-      wasm._luaL_where(L, level);
-      const where = readBinary(L, -1);
+      const where = lua51Where(L, level);
       const text = type === T_NUMBER ? formatLuaNumber(Number(wasm._lua_tonumberx(L, 1, 0))) : readBinary(L, 1);
       wasm._lua_settop(L, 0);
-      pushBinary(L, (where.startsWith("sandbox:") ? "" : where) + text);
+      pushBinary(L, where + text);
     }
     return raise(L);
   },
@@ -1451,6 +1450,26 @@ function pushStringArray(L: number, values: string[]): void {
  * unwound after an error) or below a message handler; frames of C functions and of the sandbox
  * are skipped.
  */
+/**
+ * luaL_where(L, level) with levels counted as 5.1 counted them: a sandbox function stands for the
+ * 5.1 C function it replaces (so it has no position), and a C function next to one (the hop that
+ * calls it, rawxpcall under pcall) is part of it, no level of its own. So `pcall(error, "x", 2)`
+ * names the script's line, as in Redis.
+ */
+function lua51Where(L: number, level: number): string {
+  const frames: string[] = [];
+  for (let at = 1; wasm._lua_getstack(L, at, debugRecord) !== 0 && frames.length <= level + 32; at++) {
+    wasm._luaL_where(L, at);
+    frames.push(readBinary(L, -1));
+    pop(L, 1);
+  }
+  const inSandbox = (where: string | undefined) => where !== undefined && where.startsWith("sandbox:");
+  const levels = frames.filter((where, i) => where !== "" || !(inSandbox(frames[i - 1]) || inSandbox(frames[i + 1])));
+  const where = levels[level - 1] ?? "";
+  return inSandbox(where) ? "" : where;
+}
+const debugRecord: number = wasm._malloc(256); // a lua_Debug, which lua_getstack fills
+
 function errorPosition(thread: number): string | undefined {
   for (let level = 0; level < 16; level++) {
     wasm._luaL_where(thread, level);
