@@ -90,28 +90,28 @@ function bodyHolding(bodies: { start: number; end: number }[], at: number, lengt
 /** A copy of the binary with each patch applied, or an error naming the patch that does not fit. */
 export function patchCode(binary: Uint8Array, patches: CodePatch[]): Uint8Array {
   const section = codeSection(binary);
-  const content = Buffer.from(binary.subarray(section.start, section.end));
+  const content = binary.subarray(section.start, section.end);
   const bodies = functionBodies(content);
-  // Replacements of another length, applied once every patch has found its bytes.
-  const resized: { body: number; at: number; length: number; replace: Uint8Array }[] = [];
+  // Each body's replacements, applied once every patch has found its bytes in the original code.
+  const edits = new Map<number, { at: number; length: number; replace: Uint8Array }[]>();
   for (const { where, find, replace, occurrences = 1 } of patches) {
+    const code = Buffer.from(content.buffer, content.byteOffset, content.byteLength);
     const places: number[] = [];
-    for (let at = content.indexOf(find); at !== -1; at = content.indexOf(find, at + find.length)) places.push(at);
+    for (let at = code.indexOf(find); at !== -1; at = code.indexOf(find, at + find.length)) places.push(at);
     const inBodies = places.map((at) => bodyHolding(bodies, at, find.length));
     if (places.length !== occurrences || inBodies.includes(-1)) {
       throw new Error(`the module's code does not hold the instructions of ${where} exactly ${occurrences === 1 ? "once" : `${occurrences} times`}: the module changed`);
     }
     places.forEach((at, i) => {
-      if (replace.length === find.length) content.set(replace, at);
-      else resized.push({ body: inBodies[i]!, at, length: find.length, replace });
+      const body = inBodies[i]!;
+      edits.set(body, [...(edits.get(body) ?? []), { at, length: find.length, replace }]);
     });
   }
-  if (resized.length === 0) return Buffer.concat([binary.subarray(0, section.start), content, binary.subarray(section.end)]);
   const parts: Uint8Array[] = [Buffer.from(leb(bodies.length))];
   bodies.forEach(({ start, end }, body) => {
     const code: Uint8Array[] = [];
     let from = start;
-    for (const edit of resized.filter((edit) => edit.body === body).sort((a, b) => a.at - b.at)) {
+    for (const edit of (edits.get(body) ?? []).sort((a, b) => a.at - b.at)) {
       code.push(content.subarray(from, edit.at), edit.replace);
       from = edit.at + edit.length;
     }
