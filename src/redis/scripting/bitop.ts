@@ -4,7 +4,7 @@
 // adding 2^52 + 2^51 to it as a double and taking the low word, which rounds to the nearest
 // integer (halves to even) and wraps modulo 2^32: 1.5 is 2, 2.5 is 2, NaN is 0.
 
-import { ArgumentError, toNumber, type LuaArgument } from "./lua-arguments.ts";
+import { checkNumber, type LuaArgument } from "./lua-arguments.ts";
 
 const double = new Float64Array(1);
 // The double's low word on the little-endian machines Bun runs on.
@@ -12,10 +12,7 @@ const lowWord = new Int32Array(double.buffer, 0, 1);
 
 /** barg: argument n as 32 bits; anything but a number or a numeric string is a type error. */
 function bitArgument(args: LuaArgument[], n: number): number {
-  const arg = args[n - 1] ?? { type: "no value" };
-  const value = toNumber(arg);
-  if (value === undefined) throw new ArgumentError(n, `number expected, got ${arg.type}`);
-  double[0] = value + 6755399441055744.0;
+  double[0] = checkNumber(args, n) + 6755399441055744.0;
   return lowWord[0]!;
 }
 

@@ -1458,24 +1458,32 @@ function pushStringArray(L: number, values: string[]): void {
  */
 function lua51Where(L: number, level: number): string {
   const frames: string[] = [];
-  for (let at = 1; wasm._lua_getstack(L, at, debugRecord) !== 0 && frames.length <= level + 32; at++) {
-    wasm._luaL_where(L, at);
-    frames.push(readBinary(L, -1));
-    pop(L, 1);
-  }
+  eachPosition(L, 1, (where) => frames.push(where) <= level + 32);
   const inSandbox = (where: string | undefined) => where !== undefined && where.startsWith("sandbox:");
   const levels = frames.filter((where, i) => where !== "" || !(inSandbox(frames[i - 1]) || inSandbox(frames[i + 1])));
   const where = levels[level - 1] ?? "";
   return inSandbox(where) ? "" : where;
 }
-const debugRecord: number = wasm._malloc(256); // a lua_Debug, which lua_getstack fills
 
+/** The script's position nearest the top of the stack ("user_script:3"), if any of 16 levels has one. */
 function errorPosition(thread: number): string | undefined {
-  for (let level = 0; level < 16; level++) {
-    wasm._luaL_where(thread, level);
-    const where = readBinary(thread, -1).trimEnd();
-    pop(thread, 1);
-    if (where.startsWith("user_script:") || where.startsWith("user_function:")) return where.endsWith(":") ? where.slice(0, -1) : where;
-  }
-  return undefined;
+  let position: string | undefined;
+  let levels = 0;
+  eachPosition(thread, 0, (where) => {
+    const trimmed = where.trimEnd();
+    if (trimmed.startsWith("user_script:") || trimmed.startsWith("user_function:")) position = trimmed.endsWith(":") ? trimmed.slice(0, -1) : trimmed;
+    return position === undefined && ++levels < 16;
+  });
+  return position;
 }
+
+/** luaL_where of each level of L's stack from `first` up, while `next` returns true and the stack lasts. */
+function eachPosition(L: number, first: number, next: (where: string) => boolean): void {
+  for (let at = first; wasm._lua_getstack(L, at, debugRecord) !== 0; at++) {
+    wasm._luaL_where(L, at);
+    const where = readBinary(L, -1);
+    pop(L, 1);
+    if (!next(where)) return;
+  }
+}
+const debugRecord: number = wasm._malloc(256); // a lua_Debug, which lua_getstack fills
