@@ -1,12 +1,13 @@
 // Proves @upstash/ratelimit 2.2.0 works unmodified against spawned servers: every algorithm
 // allows exactly its limit under many parallel limit() calls, windows refill, getRemaining,
-// resetUsedTokens, dynamic limits, analytics read back what limit() recorded, MultiRegion
+// resetUsedTokens, dynamic limits, `rate` and blockUntilReady, deny lists (enableProtection, the
+// IP list's update and disableIpDenyList), analytics read back what limit() recorded, MultiRegion
 // across two servers, and EVALSHA hits the script cache after the first EVAL (NOSCRIPT exactly
 // once per script, counted on the wire).
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Redis } from "@upstash/redis";
-import { Analytics, MultiRegionRatelimit, Ratelimit } from "@upstash/ratelimit";
+import { Analytics, IpDenyList, MultiRegionRatelimit, Ratelimit } from "@upstash/ratelimit";
 import { startServer, type TestServer } from "../harness/server.ts";
 import { waitFor } from "../harness/wait.ts";
 
@@ -78,6 +79,106 @@ describe("dynamic limits", () => {
     await ratelimit.setDynamicLimit({ limit: false });
     expect(await ratelimit.getDynamicLimit()).toEqual({ dynamicLimit: null });
     expect((await ratelimit.limit("user")).limit).toBe(10);
+  });
+});
+
+describe("rate: one call takes several tokens", () => {
+  test("each algorithm counts `rate` tokens a call and refuses the call that would go past the limit", async () => {
+    for (const [name, limiter] of algorithms) {
+      const ratelimit = new Ratelimit({ redis: client(), limiter: limiter(), prefix: prefix(`rate-${name}`), ephemeralCache: false });
+      const first = await ratelimit.limit("user", { rate: 4 });
+      const second = await ratelimit.limit("user", { rate: 4 });
+      expect([first.success, first.remaining, second.success, second.remaining]).toEqual([true, 6, true, 2]);
+      expect((await ratelimit.getRemaining("user")).remaining).toBe(2);
+      expect((await ratelimit.limit("user", { rate: 2 })).success).toBe(true);
+      expect((await ratelimit.limit("user")).success).toBe(false);
+    }
+  });
+
+  test("blockUntilReady waits for the window to pass, then takes a token", async () => {
+    const ratelimit = new Ratelimit({ redis: client(), limiter: Ratelimit.fixedWindow(1, "1 s"), prefix: prefix("block"), ephemeralCache: false });
+    expect((await ratelimit.limit("user")).success).toBe(true);
+    expect((await ratelimit.limit("user")).success).toBe(false);
+    const ready = await ratelimit.blockUntilReady("user", 5_000);
+    expect(ready.success).toBe(true);
+    expect(ready.remaining).toBe(0);
+  });
+});
+
+describe("deny lists (enableProtection)", () => {
+  // The IP deny list comes from GitHub (stamparm/ipsum); the test serves it itself, so the
+  // library's update transaction runs against the server with a known list.
+  const ipListPrefix = "https://raw.githubusercontent.com/stamparm/ipsum/master/levels/";
+  async function withIpList<T>(ips: string[], body: (fetched: string[]) => Promise<T>): Promise<T> {
+    const originalFetch = globalThis.fetch;
+    const fetched: string[] = [];
+    globalThis.fetch = (async (input: string | URL | Request, init?: RequestInit) => {
+      const url = String(input instanceof Request ? input.url : input);
+      if (!url.startsWith(ipListPrefix)) return originalFetch(input, init);
+      fetched.push(url.slice(ipListPrefix.length));
+      return new Response(`${ips.join("\n")}\n`);
+    }) as typeof fetch;
+    try {
+      return await body(fetched);
+    } finally {
+      globalThis.fetch = originalFetch;
+    }
+  }
+
+  test("a listed identifier, IP, user agent or country is refused with reason denyList; the IP list is fetched once", async () => {
+    const redis = client();
+    const name = prefix("protection");
+    const ratelimit = new Ratelimit({ redis, limiter: Ratelimit.fixedWindow(100, "60 s"), prefix: name, enableProtection: true, denyListThreshold: 3, ephemeralCache: false });
+    await redis.sadd(`${name}:denyList:all`, "banned-user", "BadBot/1.0", "XX");
+    await withIpList(["10.9.0.1", "10.9.0.2"], async (fetched) => {
+      const first = await ratelimit.limit("user-1", { ip: "10.9.0.77" });
+      expect(first.success).toBe(true);
+      // No IP list yet: this call set the status to pending and updates the list in `pending`.
+      await first.pending;
+      expect(fetched).toEqual(["3.txt"]);
+      expect((await redis.smembers(`${name}:denyList:ipDenyList`)).sort()).toEqual(["10.9.0.1", "10.9.0.2"]);
+      expect((await redis.smembers(`${name}:denyList:all`)).sort()).toEqual(["10.9.0.1", "10.9.0.2", "BadBot/1.0", "XX", "banned-user"]);
+      expect(await redis.get(`${name}:ipDenyListStatus`)).toBe("valid");
+      expect(await redis.pttl(`${name}:ipDenyListStatus`)).toBeGreaterThan(0);
+
+      const refused = await Promise.all([
+        ratelimit.limit("banned-user"),
+        ratelimit.limit("user-2", { ip: "10.9.0.2" }),
+        ratelimit.limit("user-3", { userAgent: "BadBot/1.0" }),
+        ratelimit.limit("user-4", { country: "XX" }),
+      ]);
+      expect(refused.map((result) => [result.success, result.reason, result.deniedValue])).toEqual([
+        [false, "denyList", "banned-user"],
+        [false, "denyList", "10.9.0.2"],
+        [false, "denyList", "BadBot/1.0"],
+        [false, "denyList", "XX"],
+      ]);
+      const allowed = await ratelimit.limit("user-5", { ip: "10.9.0.78", userAgent: "curl/8", country: "DE" });
+      await allowed.pending;
+      expect([allowed.success, allowed.reason]).toEqual([true, undefined]);
+      expect(fetched).toEqual(["3.txt"]);
+    });
+  });
+
+  test("disableIpDenyList drops the IP list and keeps the values listed by hand", async () => {
+    const redis = client();
+    const name = prefix("protection-off");
+    const ratelimit = new Ratelimit({ redis, limiter: Ratelimit.slidingWindow(100, "60 s"), prefix: name, enableProtection: true, ephemeralCache: false });
+    await redis.sadd(`${name}:denyList:all`, "banned-by-hand");
+    await withIpList(["10.8.0.1"], async (fetched) => {
+      await (await ratelimit.limit("user-1")).pending;
+      expect(fetched).toHaveLength(1);
+      await IpDenyList.disableIpDenyList(redis, name);
+      expect(await redis.smembers(`${name}:denyList:all`)).toEqual(["banned-by-hand"]);
+      expect(await redis.exists(`${name}:denyList:ipDenyList`)).toBe(0);
+      expect([await redis.get(`${name}:ipDenyListStatus`), await redis.ttl(`${name}:ipDenyListStatus`)]).toEqual(["disabled", -1]);
+      const afterwards = await ratelimit.limit("user-2", { ip: "10.8.0.1" });
+      await afterwards.pending;
+      expect(afterwards.success).toBe(true);
+      expect((await ratelimit.limit("banned-by-hand")).reason).toBe("denyList");
+      // Disabled is not expired: the list is not fetched again.
+      expect(fetched).toHaveLength(1);
+    });
   });
 });
 
