@@ -1,5 +1,5 @@
 // Proves @upstash/lock 0.2.1 works unmodified against a spawned server: acquire, contention
-// between holders, extend (its EVAL of GET/TTL/EXPIRE), release only by the owner, and expiry
+// between holders, getStatus, extend (its EVAL of GET/TTL/EXPIRE), release only by the owner, and expiry
 // of the lease freeing the lock for the next holder.
 
 import { describe, expect, test } from "bun:test";
@@ -14,14 +14,17 @@ const lockId = () => `lock-test:${++serial}`;
 const noRetry = { attempts: 1, delay: 10 };
 
 describe("@upstash/lock", () => {
-  test("acquire, then a contender fails until release", async () => {
+  test("acquire, then a contender fails until release; getStatus tells who holds it", async () => {
     const id = lockId();
     const holder = new Lock({ id, redis: redis(), lease: 10_000, retry: noRetry });
     const contender = new Lock({ id, redis: redis(), lease: 10_000, retry: noRetry });
     expect(await holder.acquire()).toBe(true);
     expect(await contender.acquire()).toBe(false);
+    expect([await holder.getStatus(), await contender.getStatus()]).toEqual(["ACQUIRED", "FREE"]);
     expect(await holder.release()).toBe(true);
+    expect(await holder.getStatus()).toBe("FREE");
     expect(await contender.acquire()).toBe(true);
+    expect(await contender.getStatus()).toBe("ACQUIRED");
   });
 
   test("only the owner can release; releasing twice is false", async () => {
