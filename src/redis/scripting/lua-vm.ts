@@ -100,6 +100,7 @@ const LUA_YIELD = 1;
 const LUA_ERRMEM = 4;
 const LUA_MASKCOUNT = 8;
 const LUA_OPUNM = 12;
+const LUA_MULTRET = -1;
 /** lua_typename's names, by type number (LUA_TLIGHTUSERDATA, 2, is a "userdata" too). */
 const LUA_TYPE_NAMES = ["nil", "boolean", "userdata", "number", "string", "table", "function", "userdata", "thread"];
 const T_NIL = 0;
@@ -645,6 +646,115 @@ const cFunctions: Record<string, (L: number) => number> = {
     return raise(L);
   },
   /**
+   * Lua 5.1's tostring (luaB_tostring), a C function as 5.1's was: a script's `return tostring()`
+   * keeps the script's frame, so its argument error names the script's line. A __tostring
+   * metamethod's first result is returned whatever it is, and a table's __name means nothing (5.4
+   * insists on a string and names the table by it); a number is written as `..` writes it ("%.14g").
+   */
+  tostring: (L) => {
+    const type = typeAt(L, 1);
+    wasm._luaL_checkany(L, 1);
+    wasm._lua_settop(L, 1);
+    if (type === T_STRING) return 1;
+    if (type === T_NUMBER) {
+      // As `..` writes it (lua51-code-patches.ts numbersAsDoubles).
+      wasm._lua_pushstring(L, cString(""));
+      wasm._lua_concat(L, 2);
+      return 1;
+    }
+    if ((type === T_TABLE || type === T_USERDATA) && wasm._lua_getmetatable(L, 1) !== 0) {
+      if (rawField(L, 2, "__tostring") !== T_NIL) {
+        wasm._lua_pushvalue(L, 1);
+        wasm._lua_callk(L, 1, 1, 0, 0);
+        return 1;
+      }
+      if (rawField(L, 2, "__name") !== T_NIL) {
+        pushBinary(L, `${LUA_TYPE_NAMES[type]}: 0x${(wasm._lua_topointer(L, 1) >>> 0).toString(16)}`);
+        return 1;
+      }
+      wasm._lua_settop(L, 1);
+    }
+    wasm._luaL_tolstring(L, 1, 0);
+    return 1;
+  },
+  /**
+   * string.format as 5.1's, a C function as 5.1's was (a script's `return string.format(...)`
+   * keeps its frame for error positions). Formats of plain %s and %d over strings and numbers,
+   * which most are, are written here; any other call goes to the Lua function in upvalue 1
+   * (lua51.ts format51), which knows every option and error.
+   */
+  format: (L) => {
+    const count: number = wasm._lua_gettop(L);
+    const plan = typeAt(L, 1) === T_STRING ? plainFormatOf(readBinary(L, 1)) : undefined;
+    if (plan === undefined || plan.conversions.length >= count) return callFallback(L);
+    const conversions = plan.conversions;
+    // Every argument checked before any is read: reading a number as a string converts it in place.
+    for (let k = 0; k < conversions.length; k++) {
+      const type = typeAt(L, k + 2);
+      if (conversions[k] === "d" ? type !== T_NUMBER || !Number.isSafeInteger(Math.trunc(wasm._lua_tonumberx(L, k + 2, 0))) : type !== T_STRING && type !== T_NUMBER) return callFallback(L);
+    }
+    let text = plan.literals[0]!;
+    for (let k = 0; k < conversions.length; k++) {
+      // %d: C's cast of the double, toward zero; %s: a number as 5.1 writes it, a string of under
+      // 100 bytes up to a zero byte (sprintf's %s), a longer one whole.
+      if (conversions[k] === "d") text += String(Math.trunc(wasm._lua_tonumberx(L, k + 2, 0)));
+      else {
+        const value = readBinary(L, k + 2);
+        const zero = value.length < 100 ? value.indexOf("\0") : -1;
+        text += zero === -1 ? value : value.slice(0, zero);
+      }
+      text += plan.literals[k + 1]!;
+    }
+    pushBinary(L, text);
+    return 1;
+  },
+  /**
+   * table.concat as 5.1's (tconcat), a C function as 5.1's was (a script's `return
+   * table.concat(...)` keeps its frame for error positions): 5.4's concat (upvalue 2), which
+   * words its refusals of elements as Redis's 5.1 does, joins a table without a metatable (5.1
+   * reads it raw, 5.4 would call __index), with i and j cut to C ints as 5.1 cut them; anything
+   * else, and any refusal, goes to the Lua function in upvalue 1 (lua51.ts concat51).
+   */
+  concat: (L) => {
+    const separatorType = typeAt(L, 2);
+    const firstType = typeAt(L, 3);
+    const lastType = typeAt(L, 4);
+    if (
+      typeAt(L, 1) !== T_TABLE ||
+      !(separatorType <= T_NIL || separatorType === T_STRING || separatorType === T_NUMBER) ||
+      !(firstType <= T_NIL || firstType === T_NUMBER) ||
+      !(lastType <= T_NIL || lastType === T_NUMBER)
+    ) {
+      return callFallback(L);
+    }
+    if (wasm._lua_getmetatable(L, 1) !== 0) {
+      pop(L, 1);
+      return callFallback(L);
+    }
+    const count: number = wasm._lua_gettop(L);
+    wasm._lua_pushvalue(L, LUA_REGISTRYINDEX - 2);
+    wasm._lua_pushvalue(L, 1);
+    if (separatorType <= T_NIL) wasm._lua_pushstring(L, cString(""));
+    else wasm._lua_pushvalue(L, 2);
+    wasm._lua_pushnumber(L, firstType === T_NUMBER ? cInt(wasm._lua_tonumberx(L, 3, 0)) : 1);
+    wasm._lua_pushnumber(L, lastType === T_NUMBER ? cInt(wasm._lua_tonumberx(L, 4, 0)) : cInt(Number(wasm._lua_rawlen(L, 1))));
+    if (wasm._lua_pcallk(L, 4, 1, 0, 0, 0) === LUA_OK) return 1;
+    wasm._lua_settop(L, count);
+    return callFallback(L);
+  },
+  /**
+   * `name`'s C function as a closure over the values given after the name: the first is the Lua
+   * function it hands the cases it leaves (callFallback).
+   */
+  with_fallback: (L) => {
+    const pointer = cFunctionPointers.get(readBinary(L, 1));
+    if (pointer === undefined) return raiseMessage(L, "with_fallback: no such C function");
+    wasm._lua_rotate(L, 1, -1);
+    pop(L, 1);
+    wasm._lua_pushcclosure(L, pointer, wasm._lua_gettop(L));
+    return 1;
+  },
+  /**
    * Lua 5.1's assert: a failure is an error with the caller's position whose message is the
    * second argument read as luaL_optstring reads it (a number becomes its text, anything but a
    * string refused, C's %s ending it at a zero byte). 5.4's raises the message as it is.
@@ -852,6 +962,57 @@ function pushExtremum(L: number, direction: -1 | 1): number {
   if (extremum !== extremum && typeAt(L, 1) === T_NUMBER) wasm._lua_pushvalue(L, 1);
   else wasm._lua_pushnumber(L, extremum);
   return 1;
+}
+
+/** C's (int) of a lua_Integer made from a double (5.1's luaL_checkint): toward zero, then its low 32 bits; 0 from out of range. */
+function cInt(value: number): number {
+  const integer = Math.trunc(value);
+  return Math.abs(integer) < 2 ** 63 ? integer | 0 : 0;
+}
+
+/** Hands a call, all its arguments, to the Lua function in upvalue 1 (with_fallback); returns its results. */
+function callFallback(L: number): number {
+  wasm._lua_pushvalue(L, LUA_REGISTRYINDEX - 1);
+  wasm._lua_rotate(L, 1, 1);
+  wasm._lua_callk(L, wasm._lua_gettop(L) - 1, LUA_MULTRET, 0, 0);
+  return wasm._lua_gettop(L);
+}
+
+/** A format of literal text, %% and plain %s and %d conversions: the texts around its conversions. */
+interface PlainFormat {
+  literals: string[];
+  conversions: string;
+}
+const plainFormats = new Map<string, PlainFormat | undefined>();
+const PLAIN_FORMATS_MAX = 256;
+
+/** The plan of a plain format (most are literals, so they are kept), undefined for any other. */
+function plainFormatOf(format: string): PlainFormat | undefined {
+  let plan = plainFormats.get(format);
+  if (plan !== undefined || plainFormats.has(format)) return plan;
+  plan = { literals: [], conversions: "" };
+  let literal = "";
+  for (let i = 0; i < format.length; i++) {
+    const char = format[i]!;
+    if (char !== "%") {
+      literal += char;
+      continue;
+    }
+    const conversion = format[++i];
+    if (conversion === "%") literal += "%";
+    else if (conversion === "s" || conversion === "d") {
+      plan.literals.push(literal);
+      plan.conversions += conversion;
+      literal = "";
+    } else {
+      plan = undefined;
+      break;
+    }
+  }
+  plan?.literals.push(literal);
+  if (plainFormats.size >= PLAIN_FORMATS_MAX) plainFormats.clear();
+  plainFormats.set(format, plan);
+  return plan;
 }
 
 /**

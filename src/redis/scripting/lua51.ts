@@ -3,13 +3,14 @@
 // `error`, `type`, `select`, `tostring` in scope. It also defines the helpers the rest of the
 // prelude (bitop.ts) raises argument errors with.
 //
-// Replaced, each proven against redis-server in conversions.test.ts: `tostring`,
-// `string.format` (5.1's options, integer options truncating any number, %s writing numbers as
-// "%.14g" and stopping at a zero byte, %q quoting as 5.1), `table.concat` (5.1's refusals)
-// and `tonumber` (with a base), whose differences everyday scripts meet, each with a fast path
-// for the inputs both versions treat alike; `error` (a position for numbers too; a C function,
-// lua-vm.ts); `load` (a reader function only); `math.log` (no base), `math.atan`, `math.atan2`,
-// `math.fmod`, `math.log10`; and the names 5.4 added are gone. Where a wrapper would double the cost
+// Replaced, each proven against redis-server in conversions.test.ts: `string.format` (5.1's
+// options, integer options truncating any number, %s writing numbers as "%.14g" and stopping at a
+// zero byte, %q quoting as 5.1), `table.concat` (5.1's refusals, raw reads, C int ranges) and
+// `tonumber` (with a base), whose differences everyday scripts meet; string.format and
+// table.concat are C functions of lua-vm.ts that take the common calls themselves and hand the
+// rest to the Lua functions here; `tostring` and `error` (a position for numbers too) are C
+// functions there; `load` (a reader function only); `math.log` (no base), `math.atan`,
+// `math.atan2`, `math.fmod`, `math.log10`; and the names 5.4 added are gone. Where a wrapper would double the cost
 // of common calls for inputs scripts rarely give (integer arguments with a fraction, `table.insert`
 // and `table.remove` out of range, `string.rep`'s separator, `string.find` past the end), the
 // module's code is patched instead (lua51-code-patches.ts).
@@ -68,23 +69,7 @@ local function tostring51(v)
   if type(v) == "number" then return v .. "" end
   return tostring(v)
 end
--- luaB_tostring (5.1): a __tostring metamethod's result is returned whatever it is, and a
--- table's __name means nothing (5.4 insists on a string and names the table by it).
-local rawgetmetatable = debug.getmetatable
-G.tostring = function(...)
-  local v = ...
-  if v == nil and select("#", ...) == 0 then argError(2, 1, "tostring", "value expected") end
-  local kind = type(v)
-  if kind == "table" or kind == "userdata" then
-    local metatable = rawgetmetatable(v)
-    if metatable ~= nil then
-      local metamethod = rawget(metatable, "__tostring")
-      if metamethod ~= nil then return (metamethod(v)) end
-      if rawget(metatable, "__name") ~= nil then return kind .. ": " .. rawformat("%p", v) end
-    end
-  end
-  return tostring51(v)
-end
+G.tostring = native.tostring
 
 -- A number as C casts a double to an integer: toward zero, and out of range (or NaN) LLONG_MIN as x86 makes it.
 local function truncate(n)
@@ -100,9 +85,10 @@ local function numberArgument(level, count, index, value, name)
   return n
 end
 
--- luaL_checkint: a number or a numeric string, truncated.
-local function integerArgument(level, count, index, value, name)
-  return truncate(numberArgument(level + 1, count, index, value, name))
+-- luaL_checkint: a number or a numeric string, truncated to an integer and cast to a C int (its
+-- low 32 bits taken as signed).
+local function intArgument(level, count, index, value, name)
+  return (truncate(numberArgument(level + 1, count, index, value, name)) + 2^31) % 2^32 - 2^31
 end
 
 -- luaL_checklstring: a string, or a number written as 5.1 writes it.
@@ -122,7 +108,7 @@ G.tonumber = function(...)
     return rawtonumber(v)
   end
   local count = select("#", ...)
-  base = integerArgument(2, count, 2, base, "tonumber")
+  base = intArgument(2, count, 2, base, "tonumber")
   if base == 10 then return rawtonumber(v) end
   local text = stringArgument(2, count, 1, v, "tonumber")
   if base < 2 or base > 36 then argError(2, 2, "tonumber", "base out of range") end
@@ -192,50 +178,10 @@ do
     local zero = find(text, "\0", 1, true)
     return zero and sub(text, 1, zero - 1) or text
   end
-  -- Most formats are plain %s and %d over strings and numbers, which 5.4 writes as 5.1 did.
-  -- Per format text (most are literals), its conversions when all are %s or %d, else false.
-  local plainConversions, cachedFormats = {}, 0
-  local function conversionsOf(format)
-    local conversions = {}
-    local position = 1
-    while conversions do
-      local percent, _, conversion = find(format, "%%(.)", position)
-      if percent == nil then
-        if find(format, "%", position, true) then conversions = false end
-        break
-      end
-      position = percent + 2
-      if conversion == "s" or conversion == "d" then conversions[#conversions + 1] = conversion
-      elseif conversion ~= "%" then conversions = false end
-    end
-    if cachedFormats >= 256 then plainConversions, cachedFormats = {}, 0 end
-    plainConversions[format], cachedFormats = conversions, cachedFormats + 1
-    return conversions
-  end
-  -- Whether string.format's arguments (the format first) are all a plain format's conversions take alike.
-  local function alike(conversions, ...)
-    if not conversions or #conversions >= select("#", ...) then return false end
-    for k = 1, #conversions do
-      local value = select(k + 1, ...)
-      local kind = math_type(value)
-      if conversions[k] == "d" then
-        -- A float is cut as 5.1's cast cuts it (lua51-code-patches.ts); 5.1 held no integer past 2^53.
-        if kind == nil or (kind == "integer" and (value >= 2^53 or value <= -2^53)) then return false end
-      elseif kind == nil then
-        if type(value) ~= "string" or find(value, "\0", 1, true) then return false end
-      elseif kind == "integer" and (value >= 1e14 or value <= -1e14) then
-        return false
-      end
-    end
-    return true
-  end
-  string.format = function(...)
+  -- The C function string.format (lua-vm.ts format) writes plain %s and %d formats itself and
+  -- hands every other call here.
+  local function format51(...)
     local format = ...
-    if type(format) == "string" then
-      local conversions = plainConversions[format]
-      if conversions == nil then conversions = conversionsOf(format) end
-      if alike(conversions, ...) then return rawformat(...) end
-    end
     local count = select("#", ...)
     format = stringArgument(2, count, 1, format, "format")
     local out, argument, position = {}, 1, 1
@@ -288,21 +234,21 @@ do
     end
     return tconcat(out)
   end
+  string.format = native.with_fallback("format", format51)
+  callers[string.format] = true
 end
 
 do
   local concat = table.concat
-  -- 5.4's concat writes numbers as 5.1 did (lua51-code-patches.ts numbersAsDoubles); what is left
-  -- is 5.1's wording of its refusals, and reading the table raw.
-  table.concat = function(...)
-    local ok, text = rawpcall(concat, ...)
-    if ok then return text end
+  -- The C function table.concat (lua-vm.ts concat) joins tables of strings and numbers itself
+  -- and hands here what it must refuse (in 5.1's words) or does not take.
+  local function concat51(...)
     local count = select("#", ...)
     local t, separator, i, j = ...
     separator = separator == nil and "" or stringArgument(2, count, 2, separator, "concat")
     if type(t) ~= "table" then argError(2, 1, "concat", "table expected, got " .. typeOf(count, 1, t)) end
-    i = i == nil and 1 or integerArgument(2, count, 3, i, "concat")
-    j = j == nil and rawlen(t) or integerArgument(2, count, 4, j, "concat")
+    i = i == nil and 1 or intArgument(2, count, 3, i, "concat")
+    j = j == nil and rawlen(t) or intArgument(2, count, 4, j, "concat")
     local parts = {}
     for k = i, j do
       local v = rawget(t, k)
@@ -312,6 +258,8 @@ do
     end
     return concat(parts, separator)
   end
+  table.concat = native.with_fallback("concat", concat51, concat)
+  callers[table.concat] = true
   table.getn = function(t) return #t end
   table.maxn = function(t) local n = 0 for k in pairs(t) do if type(k) == "number" and k > n then n = k end end return n end
   table.foreach = function(t, f) for k, v in pairs(t) do local r = f(k, v) if r ~= nil then return r end end end
@@ -361,8 +309,7 @@ do
   math.ldexp = function(...)
     local count = select("#", ...)
     local m, e = ...
-    -- luaL_checkint: the integer cast to a C int, its low 32 bits taken as signed.
-    e = (integerArgument(2, count, 2, e, "ldexp") + 2^31) % 2^32 - 2^31
+    e = intArgument(2, count, 2, e, "ldexp")
     m = numberArgument(2, count, 1, m, "ldexp")
     -- C's ldexp as musl's scalbn computes it: in steps whose products are exact but the last, so
     -- that neither 2^e overflows where m * 2^e does not nor a subnormal result is rounded twice.

@@ -15,7 +15,7 @@ export const sandboxPrelude = String.raw`
 local native = ...
 local G = _G
 local error, type, rawget, rawsetRaw, setmetatable, select, tostring = error, type, rawget, rawset, setmetatable, select, tostring
-local rawload, rawpcall, rawxpcall = load, pcall, xpcall
+local rawload, rawxpcall = load, xpcall
 local getinfo = debug.getinfo
 -- Tables scripts cannot change: rawset refuses them (sealing, below).
 local sealed = setmetatable({}, { __mode = "k" })
@@ -35,13 +35,9 @@ math.max = native.max
 
 -- The library functions written in Lua above are called through a C function (lua-vm.ts,
 -- callUpvaluePointer), so that a script's tail call to one keeps the script's frame for error
--- positions, as a tail call to 5.1's C function did. Not the three scripts call most (the hop
--- costs about as much as the call), nor those that call the script's own functions back: code
--- under the hop cannot yield, so a long callback would hold the event loop.
-local direct = {
-  [G.tostring] = true, [string.format] = true, [table.concat] = true,
-  [table.foreach] = true, [table.foreachi] = true,
-}
+-- positions, as a tail call to 5.1's C function did. Not those that call the script's own
+-- functions back: code under the hop cannot yield, so a long callback would hold the event loop.
+local direct = { [table.foreach] = true, [table.foreachi] = true }
 local function asCFunctions(t)
   for name, f in pairs(t) do
     if type(f) == "function" and not direct[f] and getinfo(f, "S").source == "=sandbox" then
