@@ -843,9 +843,10 @@ const breakNeedsALoop: CodePatch[] = [
  * unpack as 5.1's: it refuses more values than a C function may hold (LUAI_MAXCSTACK, 8,000 stack
  * slots with its arguments), "too many results to unpack", where 5.4 allows a million, so
  * `redis.call("DEL", unpack(keys))` with 8,000 keys ran here and fails on Redis; and it reads its
- * range with luaL_checkint, a cast to C's int (`unpack(t, 1, 2^31)` is empty). In tunpack the
- * limit on n - 1 becomes 7,999 less the arguments (lua_gettop) instead of INT_MAX - 1, and i and e
- * keep their low 32 bits, sign-extended.
+ * range with luaL_checkint, a cast to C's int (`unpack(t, 1, 2^31)` is empty), after checking
+ * that it was given a table (5.4 reads any value's fields: `unpack("abc")` gave nothing). In
+ * tunpack the limit on n - 1 becomes 7,999 less the arguments (lua_gettop) instead of INT_MAX - 1,
+ * i and e keep their low 32 bits, sign-extended, and luaL_checktype(L, 1, LUA_TTABLE) comes first.
  */
 const unpack51: CodePatch[] = [
   {
@@ -856,6 +857,7 @@ const unpack51: CodePatch[] = [
       22 02                                ;; e = luaL_opt(L, luaL_checkinteger, 3, luaL_len(L, 1))
     `),
     replace: hex(`
+      20 00 41 01 41 05 10 87 01           ;; luaL_checktype(L, 1, LUA_TTABLE)
       20 00 41 02 42 01 10 8d 01 c4 22 01  ;; i64.extend32_s
       02 7e 20 00 41 03 10 27 41 00 4c 04 40 20 00 41 01 10 9b 01 0c 01 0b 20 00 41 03 10 8b 01 0b
       c4 22 02                             ;; i64.extend32_s

@@ -9,8 +9,9 @@
 // `tonumber` (with a base), whose differences everyday scripts meet; string.format and
 // table.concat are C functions of lua-vm.ts that take the common calls themselves and hand the
 // rest to the Lua functions here; `tostring` and `error` (a position for numbers too) are C
-// functions there; `load` (a reader function only); `math.log` (no base), `math.atan`,
-// `math.atan2`, `math.fmod`, `math.log10`; and the names 5.4 added are gone. Where a wrapper would double the cost
+// functions there; `load` (a reader function only); the argument checks of `table.getn`,
+// `maxn`, `foreach`, `foreachi`, `coroutine.create` and `wrap`; `math.log` (no base),
+// `math.atan`, `math.atan2`, `math.fmod`, `math.log10`; and the names 5.4 added are gone. Where a wrapper would double the cost
 // of common calls for inputs scripts rarely give (integer arguments with a fraction, `table.insert`
 // and `table.remove` out of range, `string.rep`'s separator, `string.find` past the end), the
 // module's code is patched instead (lua51-code-patches.ts).
@@ -260,10 +261,40 @@ do
   end
   table.concat = native.with_fallback("concat", concat51, concat)
   callers[table.concat] = true
-  table.getn = function(t) return #t end
-  table.maxn = function(t) local n = 0 for k in pairs(t) do if type(k) == "number" and k > n then n = k end end return n end
-  table.foreach = function(t, f) for k, v in pairs(t) do local r = f(k, v) if r ~= nil then return r end end end
-  table.foreachi = function(t, f) for i = 1, #t do local r = f(i, t[i]) if r ~= nil then return r end end end
+  -- 5.1's table functions check their arguments' types (luaL_checktype) and read the table raw.
+  local function checkType(count, index, value, kind, name)
+    if type(value) ~= kind then argError(3, index, name, kind .. " expected, got " .. typeOf(count, index, value)) end
+  end
+  table.getn = function(...)
+    local t = ...
+    if type(t) ~= "table" then checkType(select("#", ...), 1, t, "table", "getn") end
+    return #t
+  end
+  table.maxn = function(...)
+    local t = ...
+    checkType(select("#", ...), 1, t, "table", "maxn")
+    local n = 0
+    for k in next, t do if type(k) == "number" and k > n then n = k end end
+    return n
+  end
+  table.foreach = function(...)
+    local t, f = ...
+    checkType(select("#", ...), 1, t, "table", "foreach")
+    checkType(select("#", ...), 2, f, "function", "foreach")
+    for k, v in next, t do
+      local r = f(k, v)
+      if r ~= nil then return r end
+    end
+  end
+  table.foreachi = function(...)
+    local t, f = ...
+    checkType(select("#", ...), 1, t, "table", "foreachi")
+    checkType(select("#", ...), 2, f, "function", "foreachi")
+    for i = 1, #t do
+      local r = f(i, rawget(t, i))
+      if r ~= nil then return r end
+    end
+  end
   table.setn = function(...)
     local t = ...
     if type(t) ~= "table" then argError(2, 1, "setn", "table expected, got " .. typeOf(select("#", ...), 1, t)) end
@@ -348,5 +379,22 @@ math.maxinteger, math.mininteger, math.tointeger, math.type, math.ult = nil, nil
 string.pack, string.unpack, string.packsize = nil, nil, nil
 table.move, table.pack, table.unpack = nil, nil, nil
 coroutine.isyieldable, coroutine.close = nil, nil
+-- 5.1 runs only Lua functions in a coroutine ("Lua function expected"); the sandbox's functions
+-- stand for 5.1's C functions.
+do
+  local create, wrap = coroutine.create, coroutine.wrap
+  local function checkLuaFunction(f, name)
+    local info = type(f) == "function" and getinfo(f, "S")
+    if not info or info.what == "C" or info.source == "=sandbox" then argError(3, 1, name, "Lua function expected") end
+  end
+  coroutine.create = function(f)
+    checkLuaFunction(f, "create")
+    return create(f)
+  end
+  coroutine.wrap = function(f)
+    checkLuaFunction(f, "wrap")
+    return wrap(f)
+  end
+end
 G.rawlen = nil
 `;

@@ -47,7 +47,7 @@ local function asCFunctions(t)
     end
   end
 end
-for _, t in ipairs({ G, string, table, math, bit }) do asCFunctions(t) end
+for _, t in ipairs({ G, string, table, math, bit, coroutine }) do asCFunctions(t) end
 
 -- A script runs in a coroutine of the runner's, which only the runner yields (time slices). To
 -- the script that coroutine is Lua 5.1's main thread: it cannot yield it (a yield would reach the
