@@ -179,58 +179,88 @@ do
     local zero = find(text, "\0", 1, true)
     return zero and sub(text, 1, zero - 1) or text
   end
+  -- A format text read once (most are literals) into its steps: literal texts, and conversions
+  -- with the spec handed to 5.4's format or the format error 5.1 raises on reaching them.
+  local plans, plannedFormats = {}, 0
+  local function planOf(format)
+    local plan, position = {}, 1
+    while position <= #format do
+      local percent = find(format, "%", position, true)
+      if percent == nil then
+        plan[#plan + 1] = sub(format, position)
+        break
+      end
+      plan[#plan + 1] = sub(format, position, percent - 1)
+      if sub(format, percent + 1, percent + 1) == "%" then
+        plan[#plan + 1] = "%"
+        position = percent + 2
+      else
+        local flags = match(format, "^[-+ #0]*", percent + 1)
+        if #flags >= 6 then
+          plan[#plan + 1] = { invalid = "invalid format (repeated flags)" }
+          break
+        end
+        local width = match(format, "^%d?%d?", percent + 1 + #flags)
+        local at = percent + 1 + #flags + #width
+        local precision = match(format, "^%.%d?%d?", at) or ""
+        at = at + #precision
+        if find(format, "^%d", at) then
+          plan[#plan + 1] = { invalid = "invalid format (width or precision too long)" }
+          break
+        end
+        local conversion = sub(format, at, at)
+        local allowed = formatFlags[conversion]
+        if conversion == "q" then
+          plan[#plan + 1] = { conversion = "q" }
+        elseif allowed == nil then
+          plan[#plan + 1] = { invalid = "invalid option '%" .. conversion .. "' to 'format'" }
+          break
+        else
+          local spec = "%" .. keptFlags(flags, allowed) .. width .. (conversion == "c" and "" or precision) .. conversion
+          plan[#plan + 1] = { conversion = conversion, spec = spec, whole = conversion == "s" and precision == "", unsigned = allowed == "-#0" or conversion == "u" }
+        end
+        position = at + 1
+      end
+    end
+    if plannedFormats >= 256 then plans, plannedFormats = {}, 0 end
+    plans[format], plannedFormats = plan, plannedFormats + 1
+    return plan
+  end
   -- The C function string.format (lua-vm.ts format) writes plain %s and %d formats itself and
   -- hands every other call here.
   local function format51(...)
     local format = ...
     local count = select("#", ...)
     format = stringArgument(2, count, 1, format, "format")
-    local out, argument, position = {}, 1, 1
-    while position <= #format do
-      local percent = find(format, "%", position, true)
-      if percent == nil then
-        out[#out + 1] = sub(format, position)
-        break
-      end
-      out[#out + 1] = sub(format, position, percent - 1)
-      if sub(format, percent + 1, percent + 1) == "%" then
-        out[#out + 1] = "%"
-        position = percent + 2
+    local plan = plans[format] or planOf(format)
+    local out, argument = {}, 1
+    for k = 1, #plan do
+      local step = plan[k]
+      if type(step) == "string" then
+        out[k] = step
       else
         argument = argument + 1
         if argument > count then argError(2, argument, "format", "no value") end
-        local flags = match(format, "^[-+ #0]*", percent + 1)
-        if #flags >= 6 then raise("invalid format (repeated flags)", 2) end
-        local width = match(format, "^%d?%d?", percent + 1 + #flags)
-        local at = percent + 1 + #flags + #width
-        local precision = match(format, "^%.%d?%d?", at) or ""
-        at = at + #precision
-        if find(format, "^%d", at) then raise("invalid format (width or precision too long)", 2) end
-        local conversion = sub(format, at, at)
+        if step.invalid then raise(step.invalid, 2) end
         local value = (select(argument, ...))
-        local allowed = formatFlags[conversion]
-        local text
+        local conversion, spec = step.conversion, step.spec
         if conversion == "q" then
-          text = '"' .. gsub(stringArgument(2, count, argument, value, "format"), '[\\"\n\r%z]', quoted) .. '"'
-        elseif allowed == nil then
-          raise("invalid option '%" .. conversion .. "' to 'format'", 2)
+          out[k] = '"' .. gsub(stringArgument(2, count, argument, value, "format"), '[\\"\n\r%z]', quoted) .. '"'
+        elseif conversion == "s" then
+          local s = stringArgument(2, count, argument, value, "format")
+          if step.whole and #s >= 100 then out[k] = s else out[k] = rawformat(spec, untilZero(s)) end
+        elseif conversion == "c" then
+          -- C's (int) of the double: out of an int's range it is INT_MIN, whose low byte is 0.
+          local code = truncate(formatNumber(count, argument, value))
+          if code >= 2^31 or code < -2^31 then code = 0 end
+          out[k] = untilZero(rawformat(spec, code % 256))
+        elseif conversion == "d" or conversion == "i" then
+          out[k] = rawformat(spec, truncate(formatNumber(count, argument, value)))
+        elseif step.unsigned then
+          out[k] = rawformat(spec, unsignedBits(formatNumber(count, argument, value)))
         else
-          local spec = "%" .. keptFlags(flags, allowed) .. width .. (conversion == "c" and "" or precision) .. conversion
-          if conversion == "s" then
-            local s = stringArgument(2, count, argument, value, "format")
-            if precision == "" and #s >= 100 then text = s else text = rawformat(spec, untilZero(s)) end
-          elseif conversion == "c" then
-            text = untilZero(rawformat(spec, truncate(formatNumber(count, argument, value)) % 256))
-          elseif conversion == "d" or conversion == "i" then
-            text = rawformat(spec, truncate(formatNumber(count, argument, value)))
-          elseif allowed == "-#0" or conversion == "u" then
-            text = rawformat(spec, unsignedBits(formatNumber(count, argument, value)))
-          else
-            text = rawformat(spec, formatNumber(count, argument, value))
-          end
+          out[k] = rawformat(spec, formatNumber(count, argument, value))
         end
-        out[#out + 1] = text
-        position = at + 1
       end
     end
     return tconcat(out)
