@@ -689,10 +689,7 @@ const cFunctions: Record<string, (L: number) => number> = {
     if (plan === undefined || plan.conversions.length >= count) return callFallback(L);
     const conversions = plan.conversions;
     // Every argument checked before any is read: reading a number as a string converts it in place.
-    for (let k = 0; k < conversions.length; k++) {
-      const type = typeAt(L, k + 2);
-      if (conversions[k] === "d" ? type !== T_NUMBER || !Number.isSafeInteger(Math.trunc(wasm._lua_tonumberx(L, k + 2, 0))) : type !== T_STRING && type !== T_NUMBER) return callFallback(L);
-    }
+    for (let k = 0; k < conversions.length; k++) if (!writesPlainly(L, k + 2, conversions[k]!)) return callFallback(L);
     let text = plan.literals[0]!;
     for (let k = 0; k < conversions.length; k++) {
       // %d: C's cast of the double, toward zero; %s: a number as 5.1 writes it, a string of under
@@ -985,6 +982,17 @@ interface PlainFormat {
 }
 const plainFormats = new Map<string, PlainFormat | undefined>();
 const PLAIN_FORMATS_MAX = 256;
+
+/**
+ * Whether string.format's JS path writes the argument at `index` for a plain conversion: %d a
+ * number whose truncation is a safe integer, %s a string or a number (numeric strings for %d,
+ * and the refusals, are the Lua path's).
+ */
+function writesPlainly(L: number, index: number, conversion: string): boolean {
+  const type = typeAt(L, index);
+  if (conversion === "s") return type === T_STRING || type === T_NUMBER;
+  return type === T_NUMBER && Number.isSafeInteger(Math.trunc(wasm._lua_tonumberx(L, index, 0)));
+}
 
 /** The plan of a plain format (most are literals, so they are kept), undefined for any other. */
 function plainFormatOf(format: string): PlainFormat | undefined {
