@@ -1,7 +1,8 @@
 // Proves pub/sub over SSE with the official @upstash/redis client against a spawned server:
 // subscribe and psubscribe receive what another client publishes (JSON and text payloads,
-// channel names with spaces and slashes), PUBLISH counts SSE receivers, unsubscribing drops the
-// subscription at once, and /monitor streams the commands others run.
+// channel names with spaces and slashes), several channels on one subscriber, PUBLISH counts SSE
+// receivers, unsubscribing (from all or one) drops the subscription at once, and /monitor streams
+// the commands others run.
 
 import { describe, expect, test } from "bun:test";
 import { Redis } from "@upstash/redis";
@@ -36,6 +37,36 @@ describe("subscribe", () => {
     await subscriber.unsubscribe();
     await waitFor(async () => (await numsub(publisher, channel)) === 0, "the subscription to end");
     expect(await publisher.publish(channel, "nobody")).toBe(0);
+  });
+});
+
+describe("subscribe to several channels", () => {
+  test("each channel has its own stream and event name; unsubscribing from one leaves the other", async () => {
+    const [first, second] = [`multi:${++serial}:a`, `multi:${serial}:b`];
+    const publisher = client();
+    const subscriber = client().subscribe([first, second]);
+    const all: unknown[] = [];
+    const onlySecond: unknown[] = [];
+    subscriber.on("message", (event) => all.push(event));
+    subscriber.on(`message:${second}`, (event) => onlySecond.push(event));
+    await waitFor(async () => (await numsub(publisher, first)) === 1 && (await numsub(publisher, second)) === 1, "both subscriptions to count");
+    expect(subscriber.getSubscribedChannels()).toEqual([first, second]);
+    expect(await publisher.publish(first, 1)).toBe(1);
+    expect(await publisher.publish(second, 2)).toBe(1);
+    await waitFor(() => all.length === 2, "both messages");
+    expect(onlySecond).toEqual([{ channel: second, message: 2 }]);
+    await subscriber.unsubscribe([first]);
+    await waitFor(async () => (await numsub(publisher, first)) === 0, "the first subscription to end");
+    expect(await numsub(publisher, second)).toBe(1);
+    expect(await publisher.publish(first, 3)).toBe(0);
+    expect(await publisher.publish(second, 4)).toBe(1);
+    await waitFor(() => onlySecond.length === 2, "the second channel's next message");
+    expect(all).toEqual([
+      { channel: first, message: 1 },
+      { channel: second, message: 2 },
+      { channel: second, message: 4 },
+    ]);
+    await subscriber.unsubscribe();
   });
 });
 
