@@ -11,10 +11,10 @@
 // rest to the Lua functions here; `tostring` and `error` (a position for numbers too) are C
 // functions there; `load` (a reader function only); the argument checks of `table.getn`,
 // `maxn`, `foreach`, `foreachi`, `coroutine.create` and `wrap`; `math.log` (no base),
-// `math.atan`, `math.atan2`, `math.fmod`, `math.log10`; and the names 5.4 added are gone. Where a wrapper would double the cost
-// of common calls for inputs scripts rarely give (integer arguments with a fraction, `table.insert`
-// and `table.remove` out of range, `string.rep`'s separator, `string.find` past the end), the
-// module's code is patched instead (lua51-code-patches.ts).
+// `math.atan`, `math.atan2`, `math.fmod`, `math.log10`; and the names 5.4 added are gone. Where a
+// wrapper would double the cost of common calls for inputs scripts rarely give (integer arguments
+// with a fraction, `table.insert` and `table.remove` out of range, `string.rep`'s separator,
+// `string.find` past the end), the module's code is patched instead (lua51-code-patches.ts).
 //
 // 5.1's library functions were C: their errors carry the calling script's line. These raise
 // theirs at the script's line (`positionAt` counts the sandbox's frames as 5.1's C frames); a 5.4
@@ -61,6 +61,11 @@ local function argError(level, index, name, message)
     if index == 0 then raise("calling '" .. name .. "' on bad self (" .. message .. ")", level + 1) end
   end
   raise("bad argument #" .. index .. " to '" .. name .. "' (" .. message .. ")", level + 1)
+end
+
+-- luaL_checktype: 'level' counts as argError's, from the function that checks its argument.
+local function checkType(level, count, index, value, kind, name)
+  if type(value) ~= kind then argError(level + 1, index, name, kind .. " expected, got " .. typeOf(count, index, value)) end
 end
 
 -- compat: Lua 5.1 writes every number as "%.14g": tostring(123456789012345) is
@@ -123,7 +128,7 @@ G.assert = native.assert
 unpack = table.unpack
 load = function(...)
   local chunk, name = ...
-  if type(chunk) ~= "function" then argError(2, 1, "load", "function expected, got " .. typeOf(select("#", ...), 1, chunk)) end
+  checkType(2, select("#", ...), 1, chunk, "function", "load")
   return rawload(chunk, name, "t", G)
 end
 loadstring = function(...)
@@ -277,7 +282,7 @@ do
     local count = select("#", ...)
     local t, separator, i, j = ...
     separator = separator == nil and "" or stringArgument(2, count, 2, separator, "concat")
-    if type(t) ~= "table" then argError(2, 1, "concat", "table expected, got " .. typeOf(count, 1, t)) end
+    checkType(2, count, 1, t, "table", "concat")
     i = i == nil and 1 or intArgument(2, count, 3, i, "concat")
     j = j == nil and rawlen(t) or intArgument(2, count, 4, j, "concat")
     local parts = {}
@@ -291,26 +296,23 @@ do
   end
   table.concat = native.with_fallback("concat", concat51, concat)
   callers[table.concat] = true
-  -- 5.1's table functions check their arguments' types (luaL_checktype) and read the table raw.
-  local function checkType(count, index, value, kind, name)
-    if type(value) ~= kind then argError(3, index, name, kind .. " expected, got " .. typeOf(count, index, value)) end
-  end
+  -- 5.1's table functions check their arguments' types and read the table raw.
   table.getn = function(...)
     local t = ...
-    if type(t) ~= "table" then checkType(select("#", ...), 1, t, "table", "getn") end
+    if type(t) ~= "table" then checkType(2, select("#", ...), 1, t, "table", "getn") end
     return #t
   end
   table.maxn = function(...)
     local t = ...
-    checkType(select("#", ...), 1, t, "table", "maxn")
+    checkType(2, select("#", ...), 1, t, "table", "maxn")
     local n = 0
     for k in next, t do if type(k) == "number" and k > n then n = k end end
     return n
   end
   table.foreach = function(...)
     local t, f = ...
-    checkType(select("#", ...), 1, t, "table", "foreach")
-    checkType(select("#", ...), 2, f, "function", "foreach")
+    checkType(2, select("#", ...), 1, t, "table", "foreach")
+    checkType(2, select("#", ...), 2, f, "function", "foreach")
     for k, v in next, t do
       local r = f(k, v)
       if r ~= nil then return r end
@@ -318,8 +320,8 @@ do
   end
   table.foreachi = function(...)
     local t, f = ...
-    checkType(select("#", ...), 1, t, "table", "foreachi")
-    checkType(select("#", ...), 2, f, "function", "foreachi")
+    checkType(2, select("#", ...), 1, t, "table", "foreachi")
+    checkType(2, select("#", ...), 2, f, "function", "foreachi")
     for i = 1, #t do
       local r = f(i, rawget(t, i))
       if r ~= nil then return r end
@@ -327,7 +329,7 @@ do
   end
   table.setn = function(...)
     local t = ...
-    if type(t) ~= "table" then argError(2, 1, "setn", "table expected, got " .. typeOf(select("#", ...), 1, t)) end
+    checkType(2, select("#", ...), 1, t, "table", "setn")
     raise("'setn' is obsolete", 2)
   end
 end
