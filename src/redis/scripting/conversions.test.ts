@@ -533,6 +533,14 @@ describe("the Lua 5.1 library, as Redis 7.0", () => {
       lua`return {pcall(tostring)}`,
     ));
 
+  test("tonumber without a base reads as 5.1's, and hands a base on", () =>
+    sameEach(
+      lua`return {tonumber("12"), tonumber(" 12 "), tonumber("0x10"), tonumber("1e2"), tonumber("abc"), tonumber(""), tonumber("1\0"), tonumber(nil), tonumber(true), tonumber({}), tonumber(5.5), tonumber("-0")}`,
+      lua`return {tonumber("1e400"), tonumber(".5"), tonumber("5."), tonumber("0x"), tonumber("1 2"), tonumber("10", nil), tonumber("ff", 16), tonumber("10", 10)}`,
+      lua`return tonumber()`,
+      lua`return tonumber("10", 99)`,
+    ));
+
   test("string.format of plain %s and %d takes what 5.1 takes and hands the rest on", () =>
     sameEach(
       lua`return {string.format("%s %d", "a", 1.7), string.format("%s %d", "a", -1.7), string.format("%d", -0.5), string.format("%d", 2^53)}`,

@@ -678,6 +678,24 @@ const cFunctions: Record<string, (L: number) => number> = {
     return 1;
   },
   /**
+   * tonumber without a base (or a nil one): a number as it is, a string as 5.4's tonumber reads
+   * it (the numerals patched as 5.1's, lua51-code-patches.ts), anything else nil. A base goes to
+   * the Lua function in upvalue 1 (lua51.ts tonumber51).
+   */
+  tonumber: (L) => {
+    if (typeAt(L, 2) > T_NIL) return callFallback(L);
+    const type = typeAt(L, 1);
+    wasm._luaL_checkany(L, 1);
+    if (type === T_NUMBER) {
+      wasm._lua_settop(L, 1);
+      return 1;
+    }
+    const value: number = type === T_STRING ? wasm._lua_tonumberx(L, 1, lengthCell) : 0;
+    if (type === T_STRING && wasm.HEAP32[lengthCell >> 2] !== 0) wasm._lua_pushnumber(L, value);
+    else wasm._lua_pushnil(L);
+    return 1;
+  },
+  /**
    * string.format as 5.1's, a C function as 5.1's was (a script's `return string.format(...)`
    * keeps its frame for error positions). Formats of plain %s and %d over strings and numbers,
    * which most are, are written here; any other call goes to the Lua function in upvalue 1

@@ -6,15 +6,16 @@
 // Replaced, each proven against redis-server in conversions.test.ts: `string.format` (5.1's
 // options, integer options truncating any number, %s writing numbers as "%.14g" and stopping at a
 // zero byte, %q quoting as 5.1), `table.concat` (5.1's refusals, raw reads, C int ranges) and
-// `tonumber` (with a base), whose differences everyday scripts meet; string.format and
-// table.concat are C functions of lua-vm.ts that take the common calls themselves and hand the
-// rest to the Lua functions here; `tostring` and `error` (a position for numbers too) are C
-// functions there; `load` (a reader function only); the argument checks of `table.getn`,
-// `maxn`, `foreach`, `foreachi`, `coroutine.create` and `wrap`; `math.log` (no base),
-// `math.atan`, `math.atan2`, `math.fmod`, `math.log10`; and the names 5.4 added are gone. Where a
-// wrapper would double the cost of common calls for inputs scripts rarely give (integer arguments
-// with a fraction, `table.insert` and `table.remove` out of range, `string.rep`'s separator,
-// `string.find` past the end), the module's code is patched instead (lua51-code-patches.ts).
+// `tonumber` (with a base), whose differences everyday scripts meet; string.format,
+// table.concat and tonumber are C functions of lua-vm.ts that take the common calls themselves
+// and hand the rest to the Lua functions here; `tostring` and `error` (a position for numbers
+// too) are C functions there; `load` (a reader function only); the argument checks of
+// `table.getn`, `maxn`, `foreach`, `foreachi`, `coroutine.create` and `wrap`; `math.log` (no
+// base), `math.atan`, `math.atan2`, `math.fmod`, `math.log10`; and the names 5.4 added are gone.
+// Where a wrapper would double the cost of common calls for inputs scripts rarely give (integer
+// arguments with a fraction, `table.insert` and `table.remove` out of range, `string.rep`'s
+// separator, `string.find` past the end), the module's code is patched instead
+// (lua51-code-patches.ts).
 //
 // 5.1's library functions were C: their errors carry the calling script's line. These raise
 // theirs at the script's line (`positionAt` counts the sandbox's frames as 5.1's C frames); a 5.4
@@ -107,12 +108,9 @@ end
 -- compat: 5.1's tonumber with a base other than 10 reads what C's strtoul reads (native.strtoul,
 -- strtod.ts cStringToUnsigned); with base 10 it reads any number, as without one. 5.4 reads an
 -- integer only, and from a string only.
-G.tonumber = function(...)
+-- The C function tonumber (lua-vm.ts) reads without a base itself and hands a base here.
+local function tonumber51(...)
   local v, base = ...
-  if base == nil then
-    if v == nil and select("#", ...) == 0 then argError(2, 1, "tonumber", "value expected") end
-    return rawtonumber(v)
-  end
   local count = select("#", ...)
   base = intArgument(2, count, 2, base, "tonumber")
   if base == 10 then return rawtonumber(v) end
@@ -120,6 +118,8 @@ G.tonumber = function(...)
   if base < 2 or base > 36 then argError(2, 2, "tonumber", "base out of range") end
   return native.strtoul(text, base)
 end
+G.tonumber = native.with_fallback("tonumber", tonumber51)
+callers[G.tonumber] = true
 
 G.error = native.error
 G.assert = native.assert
