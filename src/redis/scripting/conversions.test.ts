@@ -579,6 +579,8 @@ describe("the Lua 5.1 library, as Redis 7.0", () => {
       lua`local x = coroutine.wrap(tostring) return x`,
       lua`return {table.foreach({1, 2}, function(k, v) return k + v end), table.foreachi({5, 6}, function(k, v) if v == 6 then return "six" end end)}`,
       lua`return {table.maxn({1, 2, [10] = 3, x = 5, [2.5] = 1}), table.getn({1, 2, 3})}`,
+      lua`return {table.getn({}), table.getn({1, nil, 3}), table.getn({n = 5}), table.getn(setmetatable({}, {__len = function() return 9 end})), table.getn({1, 2}, 3)}`,
+      lua`return {pcall(table.getn)}`,
       lua`local t = setmetatable({1, 2}, {__index = function() return 9 end}) local o = {} table.foreachi(t, function(i, v) o[i] = v end) return o`,
     ));
 

@@ -696,6 +696,16 @@ const cFunctions: Record<string, (L: number) => number> = {
     return 1;
   },
   /**
+   * table.getn: a table's length as `#` gives it (lua_len, which ignores __len as 5.1's luaL_getn
+   * did: lua51-code-patches.ts lengthWithoutMetamethod). Anything but a table goes to the Lua
+   * function in upvalue 1 (lua51.ts getn51), which refuses it in 5.1's words.
+   */
+  getn: (L) => {
+    if (typeAt(L, 1) !== T_TABLE) return callFallback(L);
+    wasm._lua_len(L, 1);
+    return 1;
+  },
+  /**
    * string.format as 5.1's, a C function as 5.1's was (a script's `return string.format(...)`
    * keeps its frame for error positions). Formats of plain %s and %d over strings and numbers,
    * which most are, are written here; any other call goes to the Lua function in upvalue 1

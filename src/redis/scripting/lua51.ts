@@ -7,9 +7,9 @@
 // options, integer options truncating any number, %s writing numbers as "%.14g" and stopping at a
 // zero byte, %q quoting as 5.1), `table.concat` (5.1's refusals, raw reads, C int ranges) and
 // `tonumber` (with a base), whose differences everyday scripts meet; string.format,
-// table.concat and tonumber are C functions of lua-vm.ts that take the common calls themselves
-// and hand the rest to the Lua functions here; `tostring` and `error` (a position for numbers
-// too) are C functions there; `load` (a reader function only); the argument checks of
+// table.concat, tonumber and table.getn are C functions of lua-vm.ts that take the common calls
+// themselves and hand the rest to the Lua functions here; `tostring` and `error` (a position for
+// numbers too) are C functions there; `load` (a reader function only); the argument checks of
 // `table.getn`, `maxn`, `foreach`, `foreachi`, `coroutine.create` and `wrap`; `math.log` (no
 // base), `math.atan`, `math.atan2`, `math.fmod`, `math.log10`; and the names 5.4 added are gone.
 // Where a wrapper would double the cost of common calls for inputs scripts rarely give (integer
@@ -297,11 +297,14 @@ do
   table.concat = native.with_fallback("concat", concat51, concat)
   callers[table.concat] = true
   -- 5.1's table functions check their arguments' types and read the table raw.
-  table.getn = function(...)
+  -- The C function table.getn (lua-vm.ts getn) takes tables itself and hands anything else here.
+  local function getn51(...)
     local t = ...
-    if type(t) ~= "table" then checkType(2, select("#", ...), 1, t, "table", "getn") end
+    checkType(2, select("#", ...), 1, t, "table", "getn")
     return #t
   end
+  table.getn = native.with_fallback("getn", getn51)
+  callers[table.getn] = true
   table.maxn = function(...)
     local t = ...
     checkType(2, select("#", ...), 1, t, "table", "maxn")
