@@ -690,9 +690,15 @@ const cFunctions: Record<string, (L: number) => number> = {
       wasm._lua_settop(L, 1);
       return 1;
     }
-    const value: number = type === T_STRING ? wasm._lua_tonumberx(L, 1, lengthCell) : 0;
-    if (type === T_STRING && wasm.HEAP32[lengthCell >> 2] !== 0) wasm._lua_pushnumber(L, value);
-    else wasm._lua_pushnil(L);
+    if (type === T_STRING) {
+      // lengthCell as lua_tonumberx's isnum.
+      const value: number = wasm._lua_tonumberx(L, 1, lengthCell);
+      if (wasm.HEAP32[lengthCell >> 2] !== 0) {
+        wasm._lua_pushnumber(L, value);
+        return 1;
+      }
+    }
+    wasm._lua_pushnil(L);
     return 1;
   },
   /**

@@ -27,8 +27,17 @@ local math_type, floor, ceil, mininteger = math.type, math.floor, math.ceil, mat
 local rawtonumber, rawlen, rawformat = tonumber, rawlen, string.format
 local tconcat = table.concat
 
--- The C functions the sandbox calls its library functions through (sandbox.ts, asCFunction).
+-- The C functions the sandbox calls its library functions through (sandbox.ts, asCFunction),
+-- and those of lua-vm.ts that hand calls to them (withFallback).
 local callers = setmetatable({}, { __mode = "k" })
+
+-- lua-vm.ts's C function 'name', handing the calls it leaves to the Lua function given (its
+-- first upvalue; any values after it are more); its frame counts as that function's own.
+local function withFallback(name, ...)
+  local f = native.with_fallback(name, ...)
+  callers[f] = true
+  return f
+end
 
 -- luaL_where with the sandbox's functions counted as C: "user_script:3: ", or "" for a C frame.
 local function positionAt(level)
@@ -118,8 +127,7 @@ local function tonumber51(...)
   if base < 2 or base > 36 then argError(2, 2, "tonumber", "base out of range") end
   return native.strtoul(text, base)
 end
-G.tonumber = native.with_fallback("tonumber", tonumber51)
-callers[G.tonumber] = true
+G.tonumber = withFallback("tonumber", tonumber51)
 
 G.error = native.error
 G.assert = native.assert
@@ -270,8 +278,7 @@ do
     end
     return tconcat(out)
   end
-  string.format = native.with_fallback("format", format51)
-  callers[string.format] = true
+  string.format = withFallback("format", format51)
 end
 
 do
@@ -294,8 +301,7 @@ do
     end
     return concat(parts, separator)
   end
-  table.concat = native.with_fallback("concat", concat51, concat)
-  callers[table.concat] = true
+  table.concat = withFallback("concat", concat51, concat)
   -- 5.1's table functions check their arguments' types and read the table raw.
   -- The C function table.getn (lua-vm.ts getn) takes tables itself and hands anything else here.
   local function getn51(...)
@@ -303,8 +309,7 @@ do
     checkType(2, select("#", ...), 1, t, "table", "getn")
     return #t
   end
-  table.getn = native.with_fallback("getn", getn51)
-  callers[table.getn] = true
+  table.getn = withFallback("getn", getn51)
   table.maxn = function(...)
     local t = ...
     checkType(2, select("#", ...), 1, t, "table", "maxn")
