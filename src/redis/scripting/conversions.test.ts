@@ -584,6 +584,37 @@ describe("the Lua 5.1 library, as Redis 7.0", () => {
       lua`local t = setmetatable({1, 2}, {__index = function() return 9 end}) local o = {} table.foreachi(t, function(i, v) o[i] = v end) return o`,
     ));
 
+  test("rawget, rawset, getmetatable and setmetatable treat the read-only library tables and globals as Redis's", () =>
+    sameEach(
+      lua`return {type(getmetatable(string)), type(getmetatable(redis)), tostring(getmetatable(cjson)), type(getmetatable(getmetatable("")))}`,
+      lua`local mt = getmetatable(_G) return {type(mt), type(mt.__index), type(rawget(mt, "__index")), type(mt.__newindex), getmetatable(mt) == nil}`,
+      lua`return {type(rawget(string, "format")), type(rawget(redis, "call")), type(rawget(math, "pi")), rawget(string, "nothing") == nil, type(rawget(_G, "string"))}`,
+      lua`return {pcall(setmetatable, string, {})}`,
+      lua`return {pcall(setmetatable, _G, {})}`,
+      lua`return {pcall(setmetatable, getmetatable(_G), {})}`,
+      lua`return {pcall(rawset, getmetatable(_G), "x", 1)}`,
+      lua`return {pcall(function() getmetatable(_G).x = 1 end)}`,
+      lua`return setmetatable(string, {})`,
+      lua`return rawset(_G, "x", 1)`,
+      lua`rawset(string, "x", 1)`,
+      lua`return {pcall(setmetatable, setmetatable({}, {__metatable = 1}), {})}`,
+      lua`return setmetatable(setmetatable({}, {__metatable = 1}), {})`,
+      lua`local mt = {__metatable = "locked"} local t = setmetatable({}, mt) rawset(t, "a", 3) return {getmetatable(t), rawget(t, "a")}`,
+      lua`local t = setmetatable({}, {__index = function() return 5 end}) return {t.x, rawget(t, "x") == nil}`,
+      lua`local t, mt = {}, {} return {setmetatable(t, mt) == t, getmetatable(t) == mt, setmetatable(t, nil) == t, getmetatable(t) == nil}`,
+      lua`return rawset()`,
+      lua`return rawset(1, 2, 3)`,
+      lua`return rawset({}, 1)`,
+      lua`return rawget({})`,
+      lua`return rawget(1, 2)`,
+      lua`return getmetatable()`,
+      lua`return setmetatable()`,
+      lua`return setmetatable({})`,
+      lua`return setmetatable({}, 1)`,
+      lua`return {pcall(setmetatable, {}, 1)}`,
+      lua`return {pcall(rawset, {}, nil, 1)}`,
+    ));
+
   test("table.concat and tostring write numbers as 5.1 did", () =>
     sameEach(
       lua`return table.concat({1.5, 2, 10/2, 2^53, 1e15, 1e16, -0.0, 123456789012345678}, " ")`,

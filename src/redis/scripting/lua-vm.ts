@@ -298,6 +298,14 @@ function rawField(L: number, table: number, name: string): number {
   return wasm._lua_rawget(L, table);
 }
 
+/** Whether the value at index 1 has a metatable with a __metatable field; the stack as it was. */
+function hasProtectedMetatable(L: number): boolean {
+  if (wasm._lua_getmetatable(L, 1) === 0) return false;
+  const protectedField = rawField(L, wasm._lua_gettop(L), "__metatable") !== T_NIL;
+  pop(L, 2);
+  return protectedField;
+}
+
 function readTableReply(L: number, idx: number, depth: number): Reply {
   const table = wasm._lua_absindex(L, idx);
   wasm._lua_checkstack(L, 4);
@@ -709,6 +717,45 @@ const cFunctions: Record<string, (L: number) => number> = {
   getn: (L) => {
     if (typeAt(L, 1) !== T_TABLE) return callFallback(L);
     wasm._lua_len(L, 1);
+    return 1;
+  },
+  /**
+   * rawget, rawset, getmetatable and setmetatable as 5.1's, seeing through the sandbox's read-only
+   * proxies to the tables they guard (sandbox.ts, sealing), as Redis's read-only tables are the
+   * tables themselves. Calls on a table without a protected metatable are done here; one with a
+   * __metatable field (every proxy's metatable has one), and every call 5.1 would refuse, go to the
+   * Lua function in upvalue 1, which knows the proxies and words the refusals.
+   */
+  rawget: (L) => {
+    if (typeAt(L, 1) !== T_TABLE || wasm._lua_gettop(L) < 2 || hasProtectedMetatable(L)) return callFallback(L);
+    wasm._lua_settop(L, 2);
+    wasm._lua_rawget(L, 1);
+    return 1;
+  },
+  rawset: (L) => {
+    if (typeAt(L, 1) !== T_TABLE || wasm._lua_gettop(L) < 3 || hasProtectedMetatable(L)) return callFallback(L);
+    wasm._lua_settop(L, 3);
+    wasm._lua_rawset(L, 1);
+    return 1;
+  },
+  getmetatable: (L) => {
+    wasm._luaL_checkany(L, 1);
+    wasm._lua_settop(L, 1);
+    if (wasm._lua_getmetatable(L, 1) === 0) {
+      wasm._lua_pushnil(L);
+      return 1;
+    }
+    const protectedField = rawField(L, 2, "__metatable") !== T_NIL;
+    pop(L, 1);
+    if (!protectedField) return 1;
+    wasm._lua_settop(L, 1);
+    return callFallback(L);
+  },
+  setmetatable: (L) => {
+    const metatableType = typeAt(L, 2);
+    if (typeAt(L, 1) !== T_TABLE || (metatableType !== T_NIL && metatableType !== T_TABLE) || hasProtectedMetatable(L)) return callFallback(L);
+    wasm._lua_settop(L, 2);
+    wasm._lua_setmetatable(L, 1);
     return 1;
   },
   /**

@@ -45,9 +45,10 @@ describe("globals", () => {
   test("writing a global is an error, and nothing leaks to the next script", () => {
     const engine = createTestEngine();
     expect(evalError(engine, "x = 1")).toStartWith("ERR user_script:1: Attempt to modify a readonly table");
-    expect(evalError(engine, "rawset(_G, 'x', 1)")).toStartWith("ERR user_script:1: Attempt to modify a readonly table");
+    // As Redis words it: rawset's refusal is raised in C, with no position.
+    expect(evalError(engine, "rawset(_G, 'x', 1)")).toStartWith("ERR Attempt to modify a readonly table");
     expect(evalError(engine, "_G.x = 1")).toStartWith("ERR user_script:1: Attempt to modify a readonly table");
-    expect(evalError(engine, "setmetatable(_G, nil)")).toContain("cannot change a protected metatable");
+    expect(evalError(engine, "setmetatable(_G, nil)")).toStartWith("ERR Attempt to modify a readonly table");
     expect(evalError(engine, "return x")).toContain("nonexistent global variable 'x'");
   });
 

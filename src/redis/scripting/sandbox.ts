@@ -3,7 +3,8 @@
 // (lua51.ts), the `redis`, `cjson`, `struct`, `cmsgpack` and `bit` libraries, and
 // removes `os`, `io`, `require`, `package`, `dofile`, `loadfile`, `debug` and `print`. Then it
 // seals the globals like Redis 7: reading a missing global and writing any global are errors,
-// library tables are read-only proxies, `rawset` refuses sealed tables, `load` compiles text only,
+// library tables are read-only proxies that rawget, rawset, getmetatable and setmetatable treat as
+// Redis's read-only tables, `load` compiles text only,
 // and pcall cannot swallow a script kill.
 // It returns the environment of function libraries and the switch that marks FUNCTION LOAD.
 
@@ -15,6 +16,7 @@ export const sandboxPrelude = String.raw`
 local native = ...
 local G = _G
 local error, type, rawget, rawsetRaw, setmetatable, select, tostring = error, type, rawget, rawset, setmetatable, select, tostring
+local rawgetmetatable, metatableOf = getmetatable, debug.getmetatable
 local rawload, rawxpcall = load, xpcall
 local getinfo = debug.getinfo
 -- Tables scripts cannot change: rawset refuses them (sealing, below).
@@ -140,20 +142,53 @@ end
 
 os, io, require, package, dofile, loadfile, debug, print, utf8, warn = nil, nil, nil, nil, nil, nil, nil, nil, nil, nil
 
--- Sealing. Every sealed table is in 'sealed'; rawset refuses them.
+-- Sealing. Every sealed table is in 'sealed'; rawset and setmetatable refuse them.
 local function readonlyError() error("Attempt to modify a readonly table", 2) end
--- A sealed library table is an empty proxy; pairs() still walks the library, as it walks Redis's
--- read-only tables.
+-- A sealed library table is an empty proxy, and 'guarded' holds the table behind each. Redis's
+-- read-only tables are the tables themselves, so pairs(), rawget and getmetatable see through a
+-- proxy (lua-vm.ts hands them every table whose metatable has a __metatable field, as a proxy's
+-- has); next() does not, so that 'for k, v in next, t' keeps 5.4's own next.
+local guarded = setmetatable({}, { __mode = "k" })
 local rawnext = next
 local function readonly(t)
   local proxy = setmetatable({}, { __index = t, __newindex = readonlyError, __metatable = false, __pairs = function() return rawnext, t, nil end })
   sealed[proxy] = true
+  guarded[proxy] = t
   return proxy
 end
-G.rawset = function(t, k, v)
-  if sealed[t] then error("Attempt to modify a readonly table", 2) end
+G.rawget = withFallback("rawget", function(...)
+  local t, k = ...
+  local count = select("#", ...)
+  checkType(2, count, 1, t, "table", "rawget")
+  if count < 2 then argError(2, 2, "rawget", "value expected") end
+  return rawget(guarded[t] or t, k)
+end)
+G.rawset = withFallback("rawset", function(...)
+  local t, k, v = ...
+  local count = select("#", ...)
+  checkType(2, count, 1, t, "table", "rawset")
+  if count < 3 then argError(2, count + 1, "rawset", "value expected") end
+  if sealed[t] then error("Attempt to modify a readonly table", 0) end
   return rawsetRaw(t, k, v)
-end
+end)
+-- What getmetatable(_G) gives (set below): Redis's globals have a read-only metatable.
+local globalsMetatable
+G.getmetatable = withFallback("getmetatable", function(value)
+  if guarded[value] ~= nil then return nil end
+  if value == G then return globalsMetatable end
+  return rawgetmetatable(value)
+end)
+G.setmetatable = withFallback("setmetatable", function(...)
+  local t, metatable = ...
+  local count = select("#", ...)
+  checkType(2, count, 1, t, "table", "setmetatable")
+  if count < 2 or (metatable ~= nil and type(metatable) ~= "table") then argError(2, 2, "setmetatable", "nil or table expected") end
+  -- A sealed table's __metatable is the sandbox's; Redis's read-only tables have none.
+  if sealed[t] then error("Attempt to modify a readonly table", 0) end
+  local current = metatableOf(t)
+  if current ~= nil and rawget(current, "__metatable") ~= nil then raise("cannot change a protected metatable", 2) end
+  return setmetatable(t, metatable)
+end)
 for _, name in ipairs({ "string", "table", "math", "coroutine", "bit", "cjson", "struct", "cmsgpack" }) do
   rawsetRaw(G, name, readonly(rawget(G, name)))
 end
@@ -170,6 +205,7 @@ local function loadProxyOf(api)
     __metatable = false,
   })
   sealed[proxy] = true
+  guarded[proxy] = api
   return proxy
 end
 local loadProxy, restoreProxy = loadProxyOf(loadApi), loadProxyOf(restoreApi)
@@ -182,12 +218,14 @@ getmetatable("").__metatable = readonly({ __index = rawget(G, "string") })
 local function missing(name, level)
   error("Script attempted to access nonexistent global variable '" .. tostring(name) .. "'", level)
 end
+local function missingGlobal(_, name) missing(name, 3) end
 sealed[G] = true
 setmetatable(G, {
-  __index = function(_, name) missing(name, 3) end,
+  __index = missingGlobal,
   __newindex = readonlyError,
   __metatable = false,
 })
+globalsMetatable = readonly({ __index = missingGlobal })
 
 -- Function libraries see the same globals except KEYS/ARGV (they get them as arguments). While
 -- FUNCTION LOAD runs their code they see 'redis' alone, as the registration API: Redis gives the
