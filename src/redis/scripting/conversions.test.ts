@@ -996,7 +996,11 @@ describe("the Lua 5.1 library, as Redis 7.0", () => {
       lua`local x = math.log10() return x`,
       lua`local x = math.atan2(1) return x`,
       lua`return {math.pow("2", "10"), math.frexp("8"), math.ldexp("3", "2"), tostring(math.cosh(1)), tostring(math.sinh("1")), tostring(math.tanh(0.5)), math.fmod("7", 3)}`,
-      ...["math.pow(2)", "math.pow({}, {})", "math.atan2({}, {})", "math.ldexp({}, {})", "math.fmod({}, {})", "math.fmod(1, 'x')", "math.frexp()", "math.cosh()", "math.sinh('x')", "math.tanh({})"].map(
+      lua`return {math.acos(1), math.acos(-1), math.asin("0.5") * 1000, math.log10(0.001), tostring(math.log10(0)), tostring(math.log10(-0.0))}`,
+      // Out of their domain, glibc's functions answer C's NAN, whose sign bit is clear.
+      lua`return {tostring(math.log10(-1)), tostring(math.log10(-math.huge)), tostring(math.acos(2)), tostring(math.asin(-2)), tostring(math.acos(math.huge)), tostring(math.log10(0/0))}`,
+      lua`return {tostring(math.cosh(0/0)), tostring(math.cosh(-(0/0))), tostring(math.sinh(0/0)), tostring(math.sqrt(-1)), tostring(math.log(-1)), string.format("%.3f", math.acos(2))}`,
+      ...["math.pow(2)", "math.pow({}, {})", "math.atan2({}, {})", "math.ldexp({}, {})", "math.fmod({}, {})", "math.fmod(1, 'x')", "math.frexp()", "math.cosh()", "math.sinh('x')", "math.tanh({})", "math.acos()", "math.asin('x')", "math.log10({})"].map(
         (call) => `local x = ${call} return x`,
       ),
       lua`return {type(math.maxinteger), type(math.mininteger), type(math.tointeger), type(math.type), type(math.ult)}`,

@@ -11,7 +11,8 @@
 // themselves and hand the rest to the Lua functions here; `tostring` and `error` (a position for
 // numbers too) are C functions there; `load` (a reader function only); the argument checks of
 // `table.getn`, `maxn`, `foreach`, `foreachi`, `coroutine.create` and `wrap`; `math.log` (no
-// base), `math.atan`, `math.atan2`, `math.fmod`, `math.log10`; and the names 5.4 added are gone.
+// base), `math.atan`, `math.atan2`, `math.fmod`, `math.log10`, `math.acos` and `math.asin` (glibc's
+// NaN out of their domain); and the names 5.4 added are gone.
 // Where a wrapper would double the cost of common calls for inputs scripts rarely give (integer
 // arguments with a fraction, `table.insert` and `table.remove` out of range, `string.rep`'s
 // separator, `string.find` past the end), the module's code is patched instead
@@ -343,14 +344,29 @@ do
 end
 
 do
-  local log, atan, fmod = math.log, math.atan, math.fmod
+  local log, atan, fmod, acos, asin = math.log, math.atan, math.fmod, math.acos, math.asin
+  -- glibc's log10, acos and asin answer an argument out of their domain with C's NAN, whose sign
+  -- bit is clear (printed "nan"); musl's divide 0 by 0, which sets it on x86 ("-nan").
+  local positiveNaN = math.abs(0/0)
   -- 5.1's log has no base, its atan one argument (atan2 takes two), and fmod works on doubles.
   math.log = function(...)
     if select("#", ...) < 2 then return log(...) end
     return log((...))
   end
   math.log10 = function(...)
-    return log(numberArgument(2, select("#", ...), 1, (...), "log10"), 10)
+    local x = numberArgument(2, select("#", ...), 1, (...), "log10")
+    if x < 0 then return positiveNaN end
+    return log(x, 10)
+  end
+  math.acos = function(...)
+    local x = numberArgument(2, select("#", ...), 1, (...), "acos")
+    if x > 1 or x < -1 then return positiveNaN end
+    return acos(x)
+  end
+  math.asin = function(...)
+    local x = numberArgument(2, select("#", ...), 1, (...), "asin")
+    if x > 1 or x < -1 then return positiveNaN end
+    return asin(x)
   end
   math.atan = function(...)
     if select("#", ...) < 2 then return atan(...) end
@@ -401,6 +417,8 @@ do
   end
   math.cosh = function(...)
     local x = numberArgument(2, select("#", ...), 1, (...), "cosh")
+    -- A NaN comes back as it came, sign and all, as from glibc's cosh.
+    if x ~= x then return x end
     return (math.exp(x) + math.exp(-x)) / 2
   end
   math.sinh = function(...)
