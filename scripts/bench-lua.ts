@@ -110,7 +110,7 @@ function benchWasmoon(workload: Workload): number {
   const vm = new LuaVm(256 * 1024 * 1024);
   const store = new Map();
   const host: ScriptHost = { command: (argv) => stubCommand(store, argv), knowsCommand: () => true, log() {}, checkpoint: () => "continue" };
-  const ref = vm.loadChunk(withoutShebang(workload.script), "@user_script") as number;
+  const ref = vm.loadScript(withoutShebang(workload.script)) as number;
   const result = rate((1000 * seconds) / 5, (i) => {
     vm.start(ref, "script", workload.keys(i), workload.args(i), host);
   });

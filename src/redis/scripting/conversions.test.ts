@@ -665,6 +665,14 @@ describe("the Lua 5.1 library, as Redis 7.0", () => {
       lua`return {cmsgpack.pack({a=1, b=2}), cmsgpack.pack({z=1, y=2, x=3, w=4})}`,
     ));
 
+  test("pairs walks the library tables in Redis's order", () =>
+    sameEach(
+      ...["string", "table", "math", "coroutine", "redis", "cjson", "bit", "struct", "cmsgpack", 'getmetatable("")'].map(
+        (library) => `local o = {} for k in pairs(${library}) do o[#o+1] = k end return o`,
+      ),
+      lua`local o = {} for k in pairs(_G) do o[#o+1] = k end table.sort(o) return o`,
+    ));
+
   test("string keys come in Redis's order from tables grown key by key, emptied in part, decoded or filled from a hash", () =>
     sameEach(
       ...[5, 6, 8, 17, 33, 100].map((n) => `local t = {} for i = 1, ${n} do t["k" .. i] = i end local o = {} for k in pairs(t) do o[#o+1] = k end return o`),
@@ -957,6 +965,14 @@ describe("the Lua 5.1 library, as Redis 7.0", () => {
       lua`local t = {} return t.a.b`,
       lua`return {pcall(function() local a = nil; return a.b end)}`,
       lua`return {xpcall(function() local a = nil; return a.b end, function(e) return "handled: " .. e end)}`,
+      // xpcall is Lua's own: what the handler returns comes back as it is, an error table too.
+      lua`local ok, e = xpcall(function() redis.call("NOPE") end, function(e) return e end) return {tostring(ok), type(e), e.err}`,
+      lua`local ok, e = xpcall(function() error({err = "x"}) end, function(e) return e end) return e`,
+      lua`local ok, e = xpcall(function() error("plain") end, function(e) return {err = e} end) return e`,
+      lua`local ok, e = pcall(function() redis.call("NOPE") end) return {tostring(ok), type(e), e}`,
+      // The message handler Redis leaves in the globals.
+      lua`local ok, e = xpcall(function() error("x") end, __redis__err__handler) return {tostring(ok), e.err, e.source, e.line}`,
+      lua`local e = __redis__err__handler(12) return {e.err, e.source, e.line}`,
       lua`return "abc" + 1`,
       lua`local s = string.char(256) return s`,
       lua`local r = string.gsub("abc", "b", "%2") return r`,

@@ -852,6 +852,11 @@ const cFunctions: Record<string, (L: number) => number> = {
     else wasm._lua_pushnumber(L, value);
     return 1;
   },
+  /** A new table sized for `records` fields, as lua_createtable(L, 0, records) sizes it. */
+  sized_table: (L) => {
+    wasm._lua_createtable(L, 0, Number(wasm._lua_tonumberx(L, 1, 0)));
+    return 1;
+  },
   /** Whether the caller runs in the script's own coroutine, not one the script made. */
   script_thread: (L) => {
     wasm._lua_pushboolean(L, current !== undefined && L === current.thread ? 1 : 0);
@@ -1474,6 +1479,8 @@ export class LuaVm {
   private threadRef = 0;
   private libraryEnvRef = 0;
   private setLoadingRef = 0;
+  private globalsRef = 0;
+  private scriptEnvRef = 0;
   /**
    * cjson's settings. Redis runs scripts and functions in two Lua states, each with its own, and
    * keeps them from one script to the next: SCRIPT FLUSH makes the scripts' state anew.
@@ -1507,11 +1514,14 @@ export class LuaVm {
     wasm._lua_setfield(L, -2, cString("json_null"));
     const status = this.loadChunk(sandboxPrelude, "=sandbox");
     if (typeof status === "string") throw new Error(`lua sandbox: ${status}`);
-    // The prelude takes the native table, seals the globals and returns the library environment
-    // and the function that switches it into FUNCTION LOAD mode.
+    // The prelude takes the native table, seals the globals and returns the library environment,
+    // the function that switches it into FUNCTION LOAD mode, the table holding the globals and
+    // the environment of scripts.
     wasm._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(status));
     wasm._lua_rotate(L, -2, 1);
-    if (wasm._lua_pcallk(L, 1, 2, 0, 0, 0) !== LUA_OK) throw new Error(`lua sandbox: ${readBinary(L, -1)}`);
+    if (wasm._lua_pcallk(L, 1, 4, 0, 0, 0) !== LUA_OK) throw new Error(`lua sandbox: ${readBinary(L, -1)}`);
+    this.scriptEnvRef = wasm._luaL_ref(L, LUA_REGISTRYINDEX);
+    this.globalsRef = wasm._luaL_ref(L, LUA_REGISTRYINDEX);
     this.setLoadingRef = wasm._luaL_ref(L, LUA_REGISTRYINDEX);
     this.libraryEnvRef = wasm._luaL_ref(L, LUA_REGISTRYINDEX);
     wasm._luaL_unref(L, LUA_REGISTRYINDEX, status);
@@ -1530,7 +1540,7 @@ export class LuaVm {
    * Compiles source text (never bytecode) to a function kept in the registry; returns its
    * reference, or the compile error as Lua words it ("user_script:1: ... near ...").
    */
-  loadChunk(source: string, chunkName: string): number | string {
+  private loadChunk(source: string, chunkName: string): number | string {
     const L = this.L;
     const bytes = Buffer.from(source, "latin1");
     const pointer: number = wasm._malloc(bytes.length + 1);
@@ -1546,13 +1556,22 @@ export class LuaVm {
     return wasm._luaL_ref(L, LUA_REGISTRYINDEX);
   }
 
+  /** Compiles an EVAL script: its globals are the sealed script environment (sandbox.ts). */
+  loadScript(source: string): number | string {
+    return this.loadWithEnvironment(source, "@user_script", this.scriptEnvRef);
+  }
+
   /** Compiles a function library (FUNCTION LOAD): its globals are the library environment. */
   loadLibrary(source: string): number | string {
-    const ref = this.loadChunk(source, "@user_function");
+    return this.loadWithEnvironment(source, "@user_function", this.libraryEnvRef);
+  }
+
+  private loadWithEnvironment(source: string, chunkName: string, environmentRef: number): number | string {
+    const ref = this.loadChunk(source, chunkName);
     if (typeof ref === "string") return ref;
     const L = this.L;
     wasm._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(ref));
-    wasm._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(this.libraryEnvRef));
+    wasm._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(environmentRef));
     wasm._lua_setupvalue(L, -2, 1); // upvalue 1 of a main chunk is _ENV
     pop(L, 1);
     return ref;
@@ -1586,7 +1605,7 @@ export class LuaVm {
     wasm._lua_settop(thread, 0);
     if (kind === "script") {
       // Raw sets: the sealed globals refuse every write made from Lua.
-      pushGlobalsTable(L);
+      wasm._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(this.globalsRef));
       wasm._lua_pushstring(L, cString("KEYS"));
       pushStringArray(L, keys);
       wasm._lua_rawset(L, -3);

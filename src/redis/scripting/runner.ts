@@ -185,7 +185,7 @@ export class DatabaseScripting {
   /** The compiled function of a cached script; compile errors as Redis words them. */
   compiled(script: CachedScript): number {
     if (script.ref !== undefined) return script.ref;
-    const ref = this.vm.loadChunk(parseScript(script.body).code, "@user_script");
+    const ref = this.vm.loadScript(parseScript(script.body).code);
     if (typeof ref === "string") {
       this.scripts.delete(script.sha);
       throw new RedisError(`ERR Error compiling script (new function): ${ref}`);

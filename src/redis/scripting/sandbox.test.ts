@@ -52,6 +52,15 @@ describe("globals", () => {
     expect(evalError(engine, "return x")).toContain("nonexistent global variable 'x'");
   });
 
+  test("globals that exist cannot be replaced either, so no script changes them for the next", () => {
+    const engine = createTestEngine();
+    for (const script of ["tostring = nil", "redis = {call = function() return 'hijacked' end}", "_G.pcall = error", "KEYS = {'x'}", "__redis__err__handler = nil"]) {
+      expect(evalError(engine, script)).toStartWith("ERR user_script:1: Attempt to modify a readonly table");
+    }
+    const script = "return {type(tostring), redis.call('PING'), type(pcall), KEYS[1], type(__redis__err__handler)}";
+    expect(plain(engine.run("EVAL", script, 1, "k"))).toEqual(["function", { status: "PONG" }, "function", "k", "function"]);
+  });
+
   test("library tables cannot be changed under other scripts", () => {
     const engine = createTestEngine();
     expect(evalError(engine, "string.rep = nil")).toContain("Attempt to modify a readonly table");

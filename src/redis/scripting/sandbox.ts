@@ -6,7 +6,8 @@
 // library tables are read-only proxies that rawget, rawset, getmetatable and setmetatable treat as
 // Redis's read-only tables, `load` compiles text only,
 // and pcall cannot swallow a script kill.
-// It returns the environment of function libraries and the switch that marks FUNCTION LOAD.
+// It returns the environment of function libraries, the switch that marks FUNCTION LOAD, the
+// table that holds the globals and the environment of scripts (see the sealing, at the end).
 
 import { bitFunctions } from "./bitop.ts";
 import { jsonSettingNames } from "./cjson-config.ts";
@@ -21,6 +22,8 @@ local rawload, rawxpcall = load, xpcall
 local getinfo = debug.getinfo
 -- Tables scripts cannot change: rawset refuses them (sealing, below).
 local sealed = setmetatable({}, { __mode = "k" })
+-- What scripts and the chunks they load see as the globals (set at the sealing, below).
+local scriptGlobals
 
 ${lua51Library}
 -- Arithmetic on strings converts them in the VM, as 5.1's does (lua51-code-patches.ts
@@ -121,8 +124,13 @@ local loadApi = {
 -- What a restored library saw as 'redis' when it was journaled (see libraryEnv).
 local restoreApi = setmetatable({ setresp = native.setresp }, { __index = loadApi })
 
--- pcall returns Redis error tables as their text (Redis 7 does), and never swallows a kill.
+-- pcall returns Redis error tables as their text (Redis 7's pcall does; its xpcall, Lua's own,
+-- returns what the handler returned), and neither swallows a kill.
 local killed = native.killed
+local function unlessKilled(ok, ...)
+  if not ok and killed() then error((...), 0) end
+  return ok, ...
+end
 local function settle(ok, ...)
   if ok then return true, ... end
   local problem = ...
@@ -137,10 +145,43 @@ pcall = function(f, ...) return settle(rawxpcall(f, lua51Error, ...)) end
 xpcall = function(...)
   local f, handler = ...
   if select("#", ...) < 2 then argError(2, 2, "xpcall", "value expected") end
-  return settle(rawxpcall(f, function(message) return handler(lua51Error(message)) end))
+  return unlessKilled(rawxpcall(f, function(message) return handler(lua51Error(message)) end))
+end
+
+-- The message handler Redis defines for its own use, left in the globals where scripts find it:
+-- an error as an error table, with the source and line of the function that raised it.
+local function redisErrorHandler(err)
+  local info = getinfo(2, "nSl")
+  if info and info.what == "C" then info = getinfo(3, "nSl") end
+  if type(err) ~= "table" then err = { err = "ERR " .. tostring(err) } end
+  if info then
+    err.source = info.source
+    err.line = info.currentline
+  end
+  return err
 end
 
 os, io, require, package, dofile, loadfile, debug, print, utf8, warn = nil, nil, nil, nil, nil, nil, nil, nil, nil, nil
+
+-- pairs() walks a library table in the order Redis's does when the table is laid out as Redis
+-- built it: sized for the functions 5.1's luaL_register set, in their list's order, then the
+-- fields its library added after them (cjson builds its table from empty).
+local function inRegistrationOrder(library, size, names)
+  local rebuilt = native.sized_table(size)
+  for _, name in ipairs(names) do rebuilt[name] = library[name] end
+  return rebuilt
+end
+string = inRegistrationOrder(string, 15, { "byte", "char", "dump", "find", "format", "gfind", "gmatch", "gsub", "len", "lower", "match", "rep", "reverse", "sub", "upper" })
+table = inRegistrationOrder(table, 9, { "concat", "foreach", "foreachi", "getn", "maxn", "insert", "remove", "setn", "sort" })
+math = inRegistrationOrder(math, 28, {
+  "abs", "acos", "asin", "atan2", "atan", "ceil", "cosh", "cos", "deg", "exp", "floor", "fmod", "frexp", "ldexp", "log10", "log",
+  "max", "min", "modf", "pow", "rad", "random", "randomseed", "sinh", "sin", "sqrt", "tanh", "tan", "pi", "huge", "mod",
+})
+coroutine = inRegistrationOrder(coroutine, 6, { "create", "resume", "running", "status", "wrap", "yield" })
+cjson = inRegistrationOrder(cjson, 0, {
+  "encode", "decode", "encode_sparse_array", "encode_max_depth", "decode_max_depth", "encode_number_precision",
+  "encode_keep_buffer", "encode_invalid_numbers", "decode_invalid_numbers", "new", "null", "_NAME", "_VERSION",
+})
 
 -- Sealing. Every sealed table is in 'sealed'; rawset and setmetatable refuse them.
 local function readonlyError() error("Attempt to modify a readonly table", 2) end
@@ -174,8 +215,8 @@ end)
 -- What getmetatable(_G) gives (set below): Redis's globals have a read-only metatable.
 local globalsMetatable
 G.getmetatable = withFallback("getmetatable", function(value)
+  if value == scriptGlobals then return globalsMetatable end
   if guarded[value] ~= nil then return nil end
-  if value == G then return globalsMetatable end
   return rawgetmetatable(value)
 end)
 G.setmetatable = withFallback("setmetatable", function(...)
@@ -219,13 +260,48 @@ local function missing(name, level)
   error("Script attempted to access nonexistent global variable '" .. tostring(name) .. "'", level)
 end
 local function missingGlobal(_, name) missing(name, 3) end
+
+-- What scripts see as their globals. A table takes a write to a key it holds without asking its
+-- metatable, so a script's _ENV (and _G) is 'scriptGlobals', a table that holds no key: it refuses
+-- every write (__newindex) and finds every read in 'globals' (__index), which raises for a name it
+-- lacks. lua-vm.ts makes it the _ENV of each script it compiles, and load and loadstring (lua51.ts)
+-- of each chunk they compile. G, the prelude's own _ENV, is sealed as well but not reachable.
+-- 'globals' is filled as Redis 7.0 fills its globals table: sized as 5.1 sizes a new state's, the
+-- libraries' globals as luaopen_base and the other luaopen_* set them (less those its allow list
+-- drops), 'redis', then 'debug' removed and the error handler defined, so that pairs(_G) visits
+-- them in nearly Redis's order. KEYS and ARGV follow at the first EVAL (lua-vm.ts).
+local globals = setmetatable(native.sized_table(2), { __index = missingGlobal })
+scriptGlobals = setmetatable({}, {
+  __index = globals,
+  __newindex = readonlyError,
+  __metatable = false,
+  __pairs = function() return rawnext, globals, nil end,
+})
+sealed[scriptGlobals] = true
+guarded[scriptGlobals] = globals
+for _, name in ipairs({
+  "_G", "assert", "collectgarbage", "error", "gcinfo", "getmetatable", "load", "loadstring", "next", "pcall", "rawequal",
+  "rawget", "rawset", "select", "setmetatable", "tonumber", "tostring", "type", "unpack", "xpcall", "_VERSION", "ipairs",
+  "pairs", "coroutine", "table", "string", "math", "debug", "cjson", "struct", "cmsgpack", "bit", "redis",
+}) do
+  local value = rawget(G, name)
+  -- 'debug' is gone already; Redis's error handler takes it away at this point.
+  if value == nil and name ~= "debug" then error("sandbox: no global '" .. name .. "' to place") end
+  rawsetRaw(globals, name, value or false)
+end
+rawsetRaw(globals, "_G", scriptGlobals)
+rawsetRaw(globals, "debug", nil)
+rawsetRaw(globals, "__redis__err__handler", redisErrorHandler)
+for name in rawnext, G do
+  if rawget(globals, name) == nil then error("sandbox: the global '" .. tostring(name) .. "' has no place in 'globals'") end
+end
+globalsMetatable = readonly({ __index = missingGlobal })
 sealed[G] = true
 setmetatable(G, {
   __index = missingGlobal,
   __newindex = readonlyError,
   __metatable = false,
 })
-globalsMetatable = readonly({ __index = missingGlobal })
 
 -- Function libraries see the same globals except KEYS/ARGV (they get them as arguments). While
 -- FUNCTION LOAD runs their code they see 'redis' alone, as the registration API: Redis gives the
@@ -240,7 +316,7 @@ local libraryEnv = setmetatable({}, {
       return restoring and restoreProxy or loadProxy
     end
     if (loading and not restoring) or name == "KEYS" or name == "ARGV" then missing(name, 3) end
-    local value = rawget(G, name)
+    local value = rawget(globals, name)
     if value == nil then missing(name, 3) end
     return value
   end,
@@ -248,5 +324,5 @@ local libraryEnv = setmetatable({}, {
   __metatable = false,
 })
 sealed[libraryEnv] = true
-return libraryEnv, function(isLoading, isRestoring) loading, restoring = isLoading, isRestoring end
+return libraryEnv, function(isLoading, isRestoring) loading, restoring = isLoading, isRestoring end, globals, scriptGlobals
 `;
