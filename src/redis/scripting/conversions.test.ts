@@ -584,7 +584,7 @@ describe("the Lua 5.1 library, as Redis 7.0", () => {
       lua`local t = setmetatable({1, 2}, {__index = function() return 9 end}) local o = {} table.foreachi(t, function(i, v) o[i] = v end) return o`,
     ));
 
-  test("rawget, rawset, getmetatable and setmetatable treat the read-only library tables and globals as Redis's", () =>
+  test("rawget, rawset, next, getmetatable and setmetatable treat the read-only library tables and globals as Redis's", () =>
     sameEach(
       lua`return {type(getmetatable(string)), type(getmetatable(redis)), tostring(getmetatable(cjson)), type(getmetatable(getmetatable("")))}`,
       lua`local mt = getmetatable(_G) return {type(mt), type(mt.__index), type(rawget(mt, "__index")), type(mt.__newindex), getmetatable(mt) == nil}`,
@@ -613,6 +613,12 @@ describe("the Lua 5.1 library, as Redis 7.0", () => {
       lua`return setmetatable({}, 1)`,
       lua`return {pcall(setmetatable, {}, 1)}`,
       lua`return {pcall(rawset, {}, nil, 1)}`,
+      lua`return {type(next(string)), type(next(redis)), type(next(_G)), next(string, "upper"), type(next(getmetatable(_G)))}`,
+      lua`local o = {} for k in next, math do o[#o+1] = k end return o`,
+      lua`local t = {x = 1, y = 2, z = 3} local o = {} for k, v in next, t do o[#o+1] = k .. v end return o`,
+      lua`return {next({}), pcall(next, {}, "nokey")}`,
+      lua`return next()`,
+      lua`return next(1)`,
     ));
 
   test("table.concat and tostring write numbers as 5.1 did", () =>

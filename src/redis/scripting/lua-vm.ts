@@ -720,7 +720,7 @@ const cFunctions: Record<string, (L: number) => number> = {
     return 1;
   },
   /**
-   * rawget, rawset, getmetatable and setmetatable as 5.1's, seeing through the sandbox's read-only
+   * rawget, rawset, next, getmetatable and setmetatable as 5.1's, seeing through the sandbox's read-only
    * proxies to the tables they guard (sandbox.ts, sealing), as Redis's read-only tables are the
    * tables themselves. Calls on a table without a protected metatable are done here; one with a
    * __metatable field (every proxy's metatable has one), and every call 5.1 would refuse, go to the
@@ -736,6 +736,13 @@ const cFunctions: Record<string, (L: number) => number> = {
     if (typeAt(L, 1) !== T_TABLE || wasm._lua_gettop(L) < 3 || hasProtectedMetatable(L)) return callFallback(L);
     wasm._lua_settop(L, 3);
     wasm._lua_rawset(L, 1);
+    return 1;
+  },
+  next: (L) => {
+    if (typeAt(L, 1) !== T_TABLE || hasProtectedMetatable(L)) return callFallback(L);
+    wasm._lua_settop(L, 2);
+    if (wasm._lua_next(L, 1) !== 0) return 2;
+    wasm._lua_pushnil(L);
     return 1;
   },
   getmetatable: (L) => {

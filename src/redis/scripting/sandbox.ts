@@ -186,9 +186,9 @@ cjson = inRegistrationOrder(cjson, 0, {
 -- Sealing. Every sealed table is in 'sealed'; rawset and setmetatable refuse them.
 local function readonlyError() error("Attempt to modify a readonly table", 2) end
 -- A sealed library table is an empty proxy, and 'guarded' holds the table behind each. Redis's
--- read-only tables are the tables themselves, so pairs(), rawget and getmetatable see through a
--- proxy (lua-vm.ts hands them every table whose metatable has a __metatable field, as a proxy's
--- has); next() does not, so that 'for k, v in next, t' keeps 5.4's own next.
+-- read-only tables are the tables themselves, so pairs(), next, rawget and getmetatable see
+-- through a proxy (lua-vm.ts hands them every table whose metatable has a __metatable field, as
+-- a proxy's has).
 local guarded = setmetatable({}, { __mode = "k" })
 local rawnext = next
 local function readonly(t)
@@ -211,6 +211,11 @@ G.rawset = withFallback("rawset", function(...)
   if count < 3 then argError(2, count + 1, "rawset", "value expected") end
   if sealed[t] then error("Attempt to modify a readonly table", 0) end
   return rawsetRaw(t, k, v)
+end)
+G.next = withFallback("next", function(...)
+  local t, k = ...
+  checkType(2, select("#", ...), 1, t, "table", "next")
+  return rawnext(guarded[t] or t, k)
 end)
 -- What getmetatable(_G) gives (set below): Redis's globals have a read-only metatable.
 local globalsMetatable
