@@ -995,6 +995,20 @@ describe("the Lua 5.1 library, as Redis 7.0", () => {
       lua`return coroutine.wrap(function() return type(coroutine.running()) end)()`,
     ));
 
+  test("collectgarbage's setpause and setstepmul answer the value they replace, from 5.1's defaults", () =>
+    sameReplies(
+      [
+        ["SCRIPT", "FLUSH"],
+        ...[
+          `return {collectgarbage("setstepmul", 300), collectgarbage("setstepmul", "150"), collectgarbage("setstepmul", 2.7)}`,
+          `return {collectgarbage("setpause", 150), collectgarbage("setpause"), collectgarbage("setpause", -5), collectgarbage("setstepmul", nil)}`,
+          `return {collectgarbage("setpause", 100), collectgarbage("setstepmul", 100)}`,
+          `return collectgarbage("setstepmul", {})`,
+          `return collectgarbage("setpause", "x")`,
+        ].map((script) => ["EVAL", script, "0"]),
+      ],
+    ));
+
   test("xpcall, collectgarbage, math.max and math.min take their arguments as 5.1's", () =>
     sameEach(
       lua`local ok = xpcall(function() return 1 end) return ok`,
