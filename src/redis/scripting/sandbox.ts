@@ -2,10 +2,10 @@
 // It builds Redis 7's scripting environment on Lua 5.4: Lua 5.1's library where 5.4's differs
 // (lua51.ts), the `redis`, `cjson`, `struct`, `cmsgpack` and `bit` libraries, and
 // removes `os`, `io`, `require`, `package`, `dofile`, `loadfile`, `debug` and `print`. Then it
-// seals the globals like Redis 7: reading a missing global and writing any global are errors,
-// library tables are read-only proxies that rawget, rawset, getmetatable and setmetatable treat as
-// Redis's read-only tables, `load` compiles text only,
-// and pcall cannot swallow a script kill.
+// seals the globals like Redis 7: reading a missing global and writing any global, new or not,
+// are errors, library tables are read-only proxies that rawget, rawset, next, getmetatable and
+// setmetatable treat as Redis's read-only tables, `load` compiles text only, and pcall cannot
+// swallow a script kill.
 // It returns the environment of function libraries, the switch that marks FUNCTION LOAD, the
 // table that holds the globals and the environment of scripts (see the sealing, at the end).
 
