@@ -993,6 +993,21 @@ describe("the Lua 5.1 library, as Redis 7.0", () => {
       lua`local s = coroutine.status(coroutine.running()) return s`,
       lua`local co = coroutine.create(function(a) local b = coroutine.yield(a + 1) return b * 2 end) local _, x = coroutine.resume(co, 1) local _, y = coroutine.resume(co, 10) return {x, y, coroutine.status(co)}`,
       lua`return coroutine.wrap(function() return type(coroutine.running()) end)()`,
+      lua`return coroutine.yield()`,
+      lua`local co = coroutine.wrap(function() for i = 1, 3 do coroutine.yield(i) end end) return {co(), co(), co()}`,
+      lua`local co = coroutine.create(coroutine.yield) return {coroutine.resume(co, 1, 2), coroutine.resume(co, 3)}`,
+    ));
+
+  test("a coroutine the script made cannot yield across what 5.1's could not: pcall, callbacks of C functions, metamethods", () =>
+    sameEach(
+      lua`local co = coroutine.create(function() pcall(coroutine.yield, 5) return "done" end) return {coroutine.resume(co), coroutine.resume(co)}`,
+      lua`local co = coroutine.create(function() return {xpcall(function() coroutine.yield(1) end, function(e) return "h: " .. e end)} end) return {coroutine.resume(co)}`,
+      lua`local co = coroutine.create(function() return table.foreach({1}, function() coroutine.yield(1) end) end) return {coroutine.resume(co)}`,
+      lua`local co = coroutine.create(function() return string.gsub("a", "a", function() coroutine.yield(1) end) end) return {coroutine.resume(co)}`,
+      lua`local co = coroutine.create(function() table.sort({3, 2, 1}, function(a, b) coroutine.yield() return a < b end) end) return {coroutine.resume(co)}`,
+      lua`local co = coroutine.create(function() return setmetatable({}, {__index = function() coroutine.yield(7) return 1 end}).x end) return {coroutine.resume(co)}`,
+      lua`local co = coroutine.create(function() for k in pairs({a = 1}) do coroutine.yield(k) end return "end" end) return {coroutine.resume(co), coroutine.resume(co)}`,
+      lua`local co = coroutine.create(function() local f = coroutine.wrap(function() coroutine.yield(2) end) return f() end) return {coroutine.resume(co)}`,
     ));
 
   test("collectgarbage's setpause and setstepmul answer the value they replace, from 5.1's defaults", () =>

@@ -864,6 +864,25 @@ const cFunctions: Record<string, (L: number) => number> = {
     wasm._lua_createtable(L, 0, Number(wasm._lua_tonumberx(L, 1, 0)));
     return 1;
   },
+  /**
+   * coroutine.yield: a coroutine the script made yields, unless it would yield across what 5.1
+   * could not: a C function that calls back (pcall, xpcall, table.foreach, string.gsub's
+   * replacement function, table.sort's comparison) or a metamethod; 5.4 yields across most of
+   * them. The script's own coroutine, which only the runner yields (time slices), refuses as
+   * 5.1's main thread refused. Refusals are in 5.1's words.
+   */
+  yield: (L) => {
+    if ((current !== undefined && L === current.thread) || wasm._lua_isyieldable(L) === 0 || underYieldBarrier(L)) {
+      return raiseMessage(L, "attempt to yield across metamethod/C-call boundary");
+    }
+    return wasm._lua_yieldk(L, wasm._lua_gettop(L), 0, 0);
+  },
+  /** Keeps the table given (its keys: the sandbox's functions that stand for 5.1's C functions that call back) for yield. */
+  yield_barriers: (L) => {
+    wasm._lua_settop(L, 1);
+    wasm._lua_setfield(L, LUA_REGISTRYINDEX, cString(YIELD_BARRIERS));
+    return 0;
+  },
   /** Whether the caller runs in the script's own coroutine, not one the script made. */
   script_thread: (L) => {
     wasm._lua_pushboolean(L, current !== undefined && L === current.thread ? 1 : 0);
@@ -1739,6 +1758,33 @@ function lua51Where(L: number, level: number): string {
   const levels = frames.filter((where, i) => where !== "" || !(inSandbox(frames[i - 1]) || inSandbox(frames[i + 1])));
   const where = levels[level - 1] ?? "";
   return inSandbox(where) ? "" : where;
+}
+
+/** The registry field of the sandbox's yield barriers (native.yield_barriers). */
+const YIELD_BARRIERS = "downstash.yieldBarriers";
+const METAMETHOD = Array.from(Buffer.from("metamethod\0", "latin1"));
+
+/** Whether a frame of L's stack below the caller is a yield barrier's or a metamethod's. */
+function underYieldBarrier(L: number): boolean {
+  wasm._lua_getfield(L, LUA_REGISTRYINDEX, cString(YIELD_BARRIERS));
+  const barriers: number = wasm._lua_gettop(L);
+  let found = false;
+  for (let level = 1; !found && wasm._lua_getstack(L, level, debugRecord) !== 0; level++) {
+    wasm._lua_getinfo(L, cString("nf"), debugRecord);
+    found = wasm._lua_rawget(L, barriers) !== T_NIL || cStringEquals(wasm.HEAPU32[(debugRecord + DEBUG_NAMEWHAT) >> 2], METAMETHOD);
+    pop(L, 1);
+  }
+  pop(L, 1);
+  return found;
+}
+
+/** lua_Debug's namewhat: a pointer, after the int event and the name pointer (wasm32). */
+const DEBUG_NAMEWHAT = 8;
+
+function cStringEquals(pointer: number, bytes: number[]): boolean {
+  if (pointer === 0) return false;
+  for (let i = 0; i < bytes.length; i++) if (wasm.HEAPU8[pointer + i] !== bytes[i]) return false;
+  return true;
 }
 
 /** The script's position nearest the top of the stack ("user_script:3"), if any of 16 levels has one. */

@@ -57,13 +57,14 @@ for _, t in ipairs({ G, string, table, math, bit, coroutine }) do asCFunctions(t
 -- A script runs in a coroutine of the runner's, which only the runner yields (time slices). To
 -- the script that coroutine is Lua 5.1's main thread: it cannot yield it (a yield would reach the
 -- runner as a slice, or wedge a script that may not yield, in MULTI), and coroutine.running()
--- there is nil. Not called through the C hop: a coroutine the script made must yield through them.
+-- there is nil. yield is a C function of lua-vm.ts, as 5.1's was (a script's
+-- 'return coroutine.yield()' keeps its frame, which Redis's error names); running is not called
+-- through the C hop, as a coroutine the script made must be able to yield under it.
 do
-  local inScriptThread, yield, running = native.script_thread, coroutine.yield, coroutine.running
-  coroutine.yield = function(...)
-    if inScriptThread() then error("attempt to yield across metamethod/C-call boundary", 0) end
-    return yield(...)
-  end
+  local inScriptThread, running = native.script_thread, coroutine.running
+  coroutine.yield = native.yield
+  -- What 5.1's coroutines could not yield across: pcall and xpcall run through rawxpcall.
+  native.yield_barriers({ [rawxpcall] = true, [table.foreach] = true, [table.foreachi] = true })
   coroutine.running = function()
     if inScriptThread() then return nil end
     return (running())
