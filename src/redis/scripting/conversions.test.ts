@@ -387,6 +387,21 @@ describe("what a library's code sees, as Redis 7.0 gives it", () => {
       ["EVAL", "return type(redis.register_function)", "0"],
       ["EVAL", "return redis.register_function('f', function() end)", "0"],
     ]));
+
+  test("a function's globals are its own: no KEYS or ARGV of the last EVAL, through _G or loadstring either", () => {
+    const functions = [
+      "redis.register_function('keys', function() return {pcall(function() return loadstring('return type(KEYS)')() end)} end)",
+      "redis.register_function('g', function() return {type(_G), tostring(rawget(_G, 'KEYS')), pcall(function() return _G.ARGV end)} end)",
+      "redis.register_function('names', function() local o = {} for k in pairs(_G) do o[#o+1] = k end table.sort(o) return o end)",
+      "redis.register_function('sealed', function() return {type(getmetatable(_G)), pcall(function() x = 1 end), pcall(function() tostring = nil end)} end)",
+      "redis.register_function('raw', function() return {type(next(_G)), rawget(_G, '_G') == _G, type(rawget(_G, 'string'))} end)",
+    ];
+    return sameReplies([
+      ["FUNCTION", "LOAD", `#!lua name=x\n${functions.join("\n")}`],
+      ["EVAL", "return 1", "1", "a", "b"],
+      ...["keys", "g", "names", "sealed", "raw"].map((name) => ["FCALL", name, "0"]),
+    ]);
+  });
 });
 
 describe("FUNCTION DUMP and RESTORE, in Redis 7.0's payload", () => {

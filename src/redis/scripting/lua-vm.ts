@@ -499,6 +499,8 @@ interface Execution {
   memoryLimitBytes: number;
   /** cjson's settings for this kind of code (LuaVm.jsonConfigs). */
   json: JsonConfig;
+  /** What runs: an EVAL script, a function (FCALL) or a library's body (FUNCTION LOAD). */
+  kind: "script" | "function" | "library";
 }
 
 let current: Execution | undefined;
@@ -882,6 +884,11 @@ const cFunctions: Record<string, (L: number) => number> = {
     wasm._lua_settop(L, 1);
     wasm._lua_setfield(L, LUA_REGISTRYINDEX, cString(YIELD_BARRIERS));
     return 0;
+  },
+  /** Whether function code runs (FCALL, FUNCTION LOAD), whose globals are not a script's. */
+  in_function: (L) => {
+    wasm._lua_pushboolean(L, current !== undefined && current.kind !== "script" ? 1 : 0);
+    return 1;
   },
   /** Whether the caller runs in the script's own coroutine, not one the script made. */
   script_thread: (L) => {
@@ -1648,7 +1655,7 @@ export class LuaVm {
       argumentCount = 2;
     }
     const json = kind === "script" ? this.jsonConfigs.scripts : this.jsonConfigs.functions;
-    this.execution = { vm: this, host, thread, killMessage: undefined, inCommand: false, memoryLimitBytes: this.memoryBytes + this.memoryBytesMax, json };
+    this.execution = { vm: this, host, thread, killMessage: undefined, inCommand: false, memoryLimitBytes: this.memoryBytes + this.memoryBytesMax, json, kind };
     return this.resumeWith(argumentCount);
   }
 

@@ -138,14 +138,14 @@ unpack = table.unpack
 load = function(...)
   local chunk, name = ...
   checkType(2, select("#", ...), 1, chunk, "function", "load")
-  return rawload(chunk, name, "t", scriptGlobals)
+  return rawload(chunk, name, "t", globalsOfCaller())
 end
 loadstring = function(...)
   local text, name = ...
   local count = select("#", ...)
   if type(text) ~= "string" then text = stringArgument(2, count, 1, text, "loadstring") end
   if name ~= nil and type(name) ~= "string" then name = stringArgument(2, count, 2, name, "loadstring") end
-  return rawload(text, name, "t", scriptGlobals)
+  return rawload(text, name, "t", globalsOfCaller())
 end
 gcinfo = function() return floor(collectgarbage("count")) end
 do

@@ -22,8 +22,14 @@ local rawload, rawxpcall = load, xpcall
 local getinfo = debug.getinfo
 -- Tables scripts cannot change: rawset refuses them (sealing, below).
 local sealed = setmetatable({}, { __mode = "k" })
--- What scripts and the chunks they load see as the globals (set at the sealing, below).
-local scriptGlobals
+-- What scripts and function code see as the globals (set at the sealing, below); a chunk that
+-- load or loadstring compiles gets those of the code that runs.
+local scriptGlobals, libraryEnv
+local inFunction = native.in_function
+local function globalsOfCaller()
+  if inFunction() then return libraryEnv end
+  return scriptGlobals
+end
 
 ${lua51Library}
 -- Arithmetic on strings converts them in the VM, as 5.1's does (lua51-code-patches.ts
@@ -221,7 +227,7 @@ end)
 -- What getmetatable(_G) gives (set below): Redis's globals have a read-only metatable.
 local globalsMetatable
 G.getmetatable = withFallback("getmetatable", function(value)
-  if value == scriptGlobals then return globalsMetatable end
+  if value == scriptGlobals or value == libraryEnv then return globalsMetatable end
   if guarded[value] ~= nil then return nil end
   return rawgetmetatable(value)
 end)
@@ -301,6 +307,12 @@ rawsetRaw(globals, "__redis__err__handler", redisErrorHandler)
 for name in rawnext, G do
   if rawget(globals, name) == nil then error("sandbox: the global '" .. tostring(name) .. "' has no place in 'globals'") end
 end
+-- Function code has globals of its own, as Redis's functions run in a Lua state of their own:
+-- the same names but the error handler, none of the last EVAL's KEYS and ARGV, and _G is that
+-- environment.
+local functionGlobals = {}
+for name, value in rawnext, globals do rawsetRaw(functionGlobals, name, value) end
+rawsetRaw(functionGlobals, "__redis__err__handler", nil)
 globalsMetatable = readonly({ __index = missingGlobal })
 sealed[G] = true
 setmetatable(G, {
@@ -309,26 +321,29 @@ setmetatable(G, {
   __metatable = false,
 })
 
--- Function libraries see the same globals except KEYS/ARGV (they get them as arguments). While
+-- Function libraries see their own globals (functionGlobals, above). While
 -- FUNCTION LOAD runs their code they see 'redis' alone, as the registration API: Redis gives the
 -- library's top level nothing else (a function it registers finds the globals when it runs).
 -- Libraries restored from the change log or a snapshot see every global as they load, as all did
 -- before downstash followed Redis there: what was accepted once must load again.
 local loading, restoring = false, false
-local libraryEnv = setmetatable({}, {
+libraryEnv = setmetatable({}, {
   __index = function(_, name)
     if name == "redis" then
       if not loading then return redisProxy end
       return restoring and restoreProxy or loadProxy
     end
-    if (loading and not restoring) or name == "KEYS" or name == "ARGV" then missing(name, 3) end
-    local value = rawget(globals, name)
+    if loading and not restoring then missing(name, 3) end
+    local value = rawget(functionGlobals, name)
     if value == nil then missing(name, 3) end
     return value
   end,
   __newindex = readonlyError,
   __metatable = false,
+  __pairs = function() return rawnext, functionGlobals, nil end,
 })
+rawsetRaw(functionGlobals, "_G", libraryEnv)
 sealed[libraryEnv] = true
+guarded[libraryEnv] = functionGlobals
 return libraryEnv, function(isLoading, isRestoring) loading, restoring = isLoading, isRestoring end, globals, scriptGlobals
 `;
