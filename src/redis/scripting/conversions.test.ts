@@ -1036,6 +1036,14 @@ describe("the Lua 5.1 library, as Redis 7.0", () => {
           `return collectgarbage("setstepmul", {})`,
           `return collectgarbage("setpause", "x")`,
         ].map((script) => ["EVAL", script, "0"]),
+        // Functions run in a Lua state of their own; SCRIPT FLUSH makes the scripts' one anew.
+        ["FUNCTION", "LOAD", "#!lua name=gc\nredis.register_function('gc', function() return collectgarbage('setstepmul', 50) end)"],
+        ["FCALL", "gc", "0"],
+        ["FCALL", "gc", "0"],
+        ["EVAL", `return collectgarbage("setstepmul", 400)`, "0"],
+        ["SCRIPT", "FLUSH"],
+        ["EVAL", `return collectgarbage("setstepmul", 400)`, "0"],
+        ["FCALL", "gc", "0"],
       ],
     ));
 

@@ -499,8 +499,25 @@ interface Execution {
   memoryLimitBytes: number;
   /** cjson's settings for this kind of code (LuaVm.jsonConfigs). */
   json: JsonConfig;
+  /** collectgarbage's settings for this kind of code (LuaVm.collectorSettings). */
+  collector: CollectorSettings;
   /** What runs: an EVAL script, a function (FCALL) or a library's body (FUNCTION LOAD). */
   kind: "script" | "function" | "library";
+}
+
+/**
+ * Lua 5.1's collectgarbage setpause and setstepmul, which answer the value they replace. They are
+ * kept, not passed on: 5.4 reads them in other units, and one script must not slow the collector
+ * of the VM the database's later scripts share.
+ */
+export interface CollectorSettings {
+  setpause: number;
+  setstepmul: number;
+}
+
+/** 5.1's defaults. */
+export function defaultCollectorSettings(): CollectorSettings {
+  return { setpause: 200, setstepmul: 200 };
 }
 
 let current: Execution | undefined;
@@ -884,6 +901,14 @@ const cFunctions: Record<string, (L: number) => number> = {
     wasm._lua_settop(L, 1);
     wasm._lua_setfield(L, LUA_REGISTRYINDEX, cString(YIELD_BARRIERS));
     return 0;
+  },
+  /** collectgarbage(option, value) for setpause and setstepmul, the value checked (lua51.ts): the value it replaces. */
+  collector_setting: (L) => {
+    const settings = activeExecution(L).collector;
+    const option = readBinary(L, 1) === "setpause" ? "setpause" : "setstepmul";
+    wasm._lua_pushnumber(L, settings[option]);
+    settings[option] = Number(wasm._lua_tonumberx(L, 2, 0));
+    return 1;
   },
   /** Whether function code runs (FCALL, FUNCTION LOAD), whose globals are not a script's. */
   in_function: (L) => {
@@ -1519,6 +1544,8 @@ export class LuaVm {
    * keeps them from one script to the next: SCRIPT FLUSH makes the scripts' state anew.
    */
   readonly jsonConfigs: { scripts: JsonConfig; functions: JsonConfig } = { scripts: defaultJsonConfig(), functions: defaultJsonConfig() };
+  /** collectgarbage's setpause and setstepmul, kept as cjson's settings are. */
+  readonly collectorSettings: { scripts: CollectorSettings; functions: CollectorSettings } = { scripts: defaultCollectorSettings(), functions: defaultCollectorSettings() };
   /** math.random's generator, one per database as Redis has one per server. */
   readonly random = new Rand48();
 
@@ -1655,7 +1682,8 @@ export class LuaVm {
       argumentCount = 2;
     }
     const json = kind === "script" ? this.jsonConfigs.scripts : this.jsonConfigs.functions;
-    this.execution = { vm: this, host, thread, killMessage: undefined, inCommand: false, memoryLimitBytes: this.memoryBytes + this.memoryBytesMax, json, kind };
+    const collector = kind === "script" ? this.collectorSettings.scripts : this.collectorSettings.functions;
+    this.execution = { vm: this, host, thread, killMessage: undefined, inCommand: false, memoryLimitBytes: this.memoryBytes + this.memoryBytesMax, json, collector, kind };
     return this.resumeWith(argumentCount);
   }
 

@@ -151,22 +151,16 @@ gcinfo = function() return floor(collectgarbage("count")) end
 do
   -- 5.1's collectgarbage has none of 5.4's modes ("incremental", "generational", "isrunning").
   local options51 = { stop = true, restart = true, collect = true, count = true, step = true, setpause = true, setstepmul = true }
-  local collect = collectgarbage
-  -- setpause and setstepmul answer the value they replace (5.1's defaults, 200 each, at first) and
-  -- are not passed on: 5.4 reads them in other units, and one script must not slow the
-  -- collector of the VM the database's later scripts share.
-  local settings = { setpause = 200, setstepmul = 200 }
+  local collect, collectorSetting = collectgarbage, native.collector_setting
   G.collectgarbage = function(...)
     local option = ...
     if option ~= nil and not options51[option] then
       argError(2, 1, "collectgarbage", "invalid option '" .. stringArgument(2, 1, 1, option, "collectgarbage") .. "'")
     end
-    local previous = settings[option]
-    if previous ~= nil then
+    if option == "setpause" or option == "setstepmul" then
       local count, value = select("#", ...), select(2, ...)
       -- luaL_optint: none or nil is 0.
-      settings[option] = value == nil and 0 or intArgument(2, count, 2, value, "collectgarbage")
-      return previous
+      return collectorSetting(option, value == nil and 0 or intArgument(2, count, 2, value, "collectgarbage"))
     end
     return collect(...)
   end
