@@ -497,27 +497,30 @@ interface Execution {
   inCommand: boolean;
   /** The VM's heap may grow to this while the script runs: the least it held since the start, plus the limit. */
   memoryLimitBytes: number;
-  /** cjson's settings for this kind of code (LuaVm.jsonConfigs). */
-  json: JsonConfig;
-  /** collectgarbage's settings for this kind of code (LuaVm.collectorSettings). */
-  collector: CollectorSettings;
+  /** The settings of this kind of code's Lua state (LuaVm.stateSettings). */
+  settings: LuaStateSettings;
   /** What runs: an EVAL script, a function (FCALL) or a library's body (FUNCTION LOAD). */
   kind: "script" | "function" | "library";
 }
 
 /**
- * Lua 5.1's collectgarbage setpause and setstepmul, which answer the value they replace. They are
- * kept, not passed on: 5.4 reads them in other units, and one script must not slow the collector
- * of the VM the database's later scripts share.
+ * What Redis keeps in each of its two Lua states, the scripts' and the functions', from one run to
+ * the next; SCRIPT FLUSH makes the scripts' state anew. Here both kinds of code share one VM.
  */
-export interface CollectorSettings {
-  setpause: number;
-  setstepmul: number;
+export interface LuaStateSettings {
+  /** cjson's settings. */
+  json: JsonConfig;
+  /**
+   * collectgarbage's setpause and setstepmul, which answer the value they replace. They are kept,
+   * not passed on: 5.4 reads them in other units, and one script must not slow the collector of
+   * the VM the database's later scripts share.
+   */
+  collector: { setpause: number; setstepmul: number };
 }
 
-/** 5.1's defaults. */
-export function defaultCollectorSettings(): CollectorSettings {
-  return { setpause: 200, setstepmul: 200 };
+/** A new state's settings: cjson's defaults, and 5.1's collector defaults. */
+export function defaultStateSettings(): LuaStateSettings {
+  return { json: defaultJsonConfig(), collector: { setpause: 200, setstepmul: 200 } };
 }
 
 let current: Execution | undefined;
@@ -904,7 +907,7 @@ const cFunctions: Record<string, (L: number) => number> = {
   },
   /** collectgarbage(option, value) for setpause and setstepmul, the value checked (lua51.ts): the value it replaces. */
   collector_setting: (L) => {
-    const settings = activeExecution(L).collector;
+    const settings = activeExecution(L).settings.collector;
     const option = readBinary(L, 1) === "setpause" ? "setpause" : "setstepmul";
     wasm._lua_pushnumber(L, settings[option]);
     settings[option] = Number(wasm._lua_tonumberx(L, 2, 0));
@@ -1333,7 +1336,7 @@ function jsonConfigOf(L: number): JsonConfig {
     const config = jsonInstanceConfigs.get(wasm.HEAP32[wasm._lua_touserdata(L, LUA_REGISTRYINDEX - 1) >> 2]);
     if (config !== undefined) return config;
   }
-  return activeExecution(L).json;
+  return activeExecution(L).settings.json;
 }
 
 /** cjson's settings functions (cjson-config.ts): the values they answer with, pushed. */
@@ -1539,13 +1542,8 @@ export class LuaVm {
   private setLoadingRef = 0;
   private globalsRef = 0;
   private scriptEnvRef = 0;
-  /**
-   * cjson's settings. Redis runs scripts and functions in two Lua states, each with its own, and
-   * keeps them from one script to the next: SCRIPT FLUSH makes the scripts' state anew.
-   */
-  readonly jsonConfigs: { scripts: JsonConfig; functions: JsonConfig } = { scripts: defaultJsonConfig(), functions: defaultJsonConfig() };
-  /** collectgarbage's setpause and setstepmul, kept as cjson's settings are. */
-  readonly collectorSettings: { scripts: CollectorSettings; functions: CollectorSettings } = { scripts: defaultCollectorSettings(), functions: defaultCollectorSettings() };
+  /** The settings Redis keeps in its scripts' and its functions' Lua state. */
+  readonly stateSettings: { scripts: LuaStateSettings; functions: LuaStateSettings } = { scripts: defaultStateSettings(), functions: defaultStateSettings() };
   /** math.random's generator, one per database as Redis has one per server. */
   readonly random = new Rand48();
 
@@ -1681,9 +1679,8 @@ export class LuaVm {
       pushStringArray(thread, args);
       argumentCount = 2;
     }
-    const json = kind === "script" ? this.jsonConfigs.scripts : this.jsonConfigs.functions;
-    const collector = kind === "script" ? this.collectorSettings.scripts : this.collectorSettings.functions;
-    this.execution = { vm: this, host, thread, killMessage: undefined, inCommand: false, memoryLimitBytes: this.memoryBytes + this.memoryBytesMax, json, collector, kind };
+    const settings = kind === "script" ? this.stateSettings.scripts : this.stateSettings.functions;
+    this.execution = { vm: this, host, thread, killMessage: undefined, inCommand: false, memoryLimitBytes: this.memoryBytes + this.memoryBytesMax, settings, kind };
     return this.resumeWith(argumentCount);
   }
 

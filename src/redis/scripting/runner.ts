@@ -31,8 +31,7 @@ import { RedisError, errors as redisErrors } from "../engine/errors.ts";
 import { ErrorReply, type Reply } from "../engine/reply.ts";
 import { globMatch } from "../engine/glob.ts";
 import { existingBrokerOf } from "../pubsub.ts";
-import { defaultJsonConfig } from "./cjson-config.ts";
-import { defaultCollectorSettings, LuaVm, type CallOutcome, type ScriptHost } from "./lua-vm.ts";
+import { defaultStateSettings, LuaVm, type CallOutcome, type ScriptHost } from "./lua-vm.ts";
 import { nativeScriptFor, type NativeScript } from "./native-scripts.ts";
 import { invalidNameText, isValidName, parseLibrary, parseScript, type ScriptFlags } from "./shebang.ts";
 
@@ -167,10 +166,7 @@ export class DatabaseScripting {
     for (const script of this.scripts.values()) if (script.ref !== undefined) this.vm.release(script.ref);
     this.scripts.clear();
     // Redis makes the scripts' Lua state anew, and with it cjson's and the collector's settings.
-    if (this.vmInstance !== undefined) {
-      this.vmInstance.jsonConfigs.scripts = defaultJsonConfig();
-      this.vmInstance.collectorSettings.scripts = defaultCollectorSettings();
-    }
+    if (this.vmInstance !== undefined) this.vmInstance.stateSettings.scripts = defaultStateSettings();
   }
 
   private evict(): void {
