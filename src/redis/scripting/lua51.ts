@@ -363,15 +363,12 @@ do
     if x < 0 then return positiveNaN end
     return log(x, 10)
   end
-  math.acos = function(...)
-    local x = numberArgument(2, select("#", ...), 1, (...), "acos")
-    if x > 1 or x < -1 then return positiveNaN end
-    return acos(x)
-  end
-  math.asin = function(...)
-    local x = numberArgument(2, select("#", ...), 1, (...), "asin")
-    if x > 1 or x < -1 then return positiveNaN end
-    return asin(x)
+  for name, f in pairs({ acos = acos, asin = asin }) do
+    math[name] = function(...)
+      local x = numberArgument(2, select("#", ...), 1, (...), name)
+      if x > 1 or x < -1 then return positiveNaN end
+      return f(x)
+    end
   end
   math.atan = function(...)
     if select("#", ...) < 2 then return atan(...) end
