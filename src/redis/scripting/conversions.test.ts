@@ -533,8 +533,12 @@ describe("the Lua 5.1 library, as Redis 7.0", () => {
       lua`return {pcall(string.format, "%s", nil)}`,
     ));
 
-  test("tostring, string.format and table.concat are C functions: an argument error in a tail call names the script's line", () =>
+  test("tostring, string.format, table.concat, xpcall and table.foreach are C functions: an argument error in a tail call names the script's line", () =>
     sameEach(
+      lua`return xpcall(function() return 1 end)`,
+      lua`return table.foreach({})`,
+      lua`return table.foreachi({1}, 5)`,
+      lua`return table.foreach({a = 1}, function(k, v) return k .. v end)`,
       lua`return tostring()`,
       lua`return string.format("%d")`,
       lua`return string.format("%d", "x")`,

@@ -881,6 +881,12 @@ const cFunctions: Record<string, (L: number) => number> = {
     else wasm._lua_pushnumber(L, value);
     return 1;
   },
+  /**
+   * A C function for a Lua function of the sandbox that calls the script's functions back (xpcall,
+   * table.foreach): a script's tail call to it keeps the script's frame for error positions, as
+   * the wasm-level hop does (callUpvaluePointer), and what runs under it can still yield.
+   */
+  call_upvalue: (L) => callFallback(L),
   /** A new table sized for `records` fields, as lua_createtable(L, 0, records) sizes it. */
   sized_table: (L) => {
     wasm._lua_createtable(L, 0, Number(wasm._lua_tonumberx(L, 1, 0)));
@@ -1114,13 +1120,20 @@ function cInt(value: number): number {
   return Math.abs(integer) < 2 ** 63 ? integer | 0 : 0;
 }
 
-/** Hands a call, all its arguments, to the Lua function in upvalue 1 (with_fallback); returns its results. */
+/**
+ * Hands a call, all its arguments, to the Lua function in upvalue 1 (with_fallback); returns its
+ * results. With a continuation, so the Lua function (or a callback of the script's it calls) may
+ * yield, for the runner's time slices: the continuation returns the results in its place.
+ */
 function callFallback(L: number): number {
   wasm._lua_pushvalue(L, LUA_REGISTRYINDEX - 1);
   wasm._lua_rotate(L, 1, 1);
-  wasm._lua_callk(L, wasm._lua_gettop(L) - 1, LUA_MULTRET, 0, 0);
+  wasm._lua_callk(L, wasm._lua_gettop(L) - 1, LUA_MULTRET, 0, resultsContinuation);
   return wasm._lua_gettop(L);
 }
+
+/** A lua_KFunction returning every value on the stack, which are the results of the call that yielded. */
+const resultsContinuation: number = wasm.addFunction((L: number) => wasm._lua_gettop(L), "iiii");
 
 /** A format of literal text, %% and plain %s and %d conversions: the texts around its conversions. */
 interface PlainFormat {

@@ -90,6 +90,22 @@ describe("slices and the database hold", () => {
     expect(whenFree(engine.database)).toBeUndefined();
   });
 
+  test("a long loop under pcall, xpcall or table.foreach still yields its slices", async () => {
+    for (const call of [
+      "pcall(function() local x = 0 while true do x = x + 1 end end)",
+      "xpcall(function() local x = 0 while true do x = x + 1 end end, function(e) return e end)",
+      "table.foreach({1}, function() local x = 0 while true do x = x + 1 end end)",
+      "table.foreachi({1}, function() local x = 0 while true do x = x + 1 end end)",
+    ]) {
+      const engine = tickingEngine(500);
+      for (const script of [call, `return ${call}`]) {
+        const reply = engine.dispatcher.dispatch(engine.database, ["EVAL", script, "0"], waiting);
+        expect(reply).toBeInstanceOf(PendingReply);
+        expect(((await (reply as PendingReply).settled) as ErrorReply).message).toContain("Script killed by timeout");
+      }
+    }
+  });
+
   test("a script that finishes in its first slice answers synchronously", () => {
     const engine = tickingEngine();
     expect(dispatchWhenFree(engine.dispatcher, engine.database, ["EVAL", "return 1", "0"], waiting)).toBe(1);

@@ -46,15 +46,20 @@ math.max = native.max
 
 -- The library functions written in Lua above are called through a C function (lua-vm.ts,
 -- callUpvaluePointer), so that a script's tail call to one keeps the script's frame for error
--- positions, as a tail call to 5.1's C function did. Not those that call the script's own
--- functions back: code under the hop cannot yield, so a long callback would hold the event loop.
-local direct = { [table.foreach] = true, [table.foreachi] = true }
+-- positions, as a tail call to 5.1's C function did. Those that call the script's own functions
+-- back go through one that lets them yield (call_upvalue): under the other, a long callback could
+-- not give the event loop its turn.
+local callsBack = { [table.foreach] = true, [table.foreachi] = true }
 local function asCFunctions(t)
   for name, f in pairs(t) do
-    if type(f) == "function" and not direct[f] and getinfo(f, "S").source == "=sandbox" then
-      local caller = native.cfunction(f)
-      callers[caller] = true
-      t[name] = caller
+    if type(f) == "function" and getinfo(f, "S").source == "=sandbox" then
+      if callsBack[f] then
+        t[name] = withFallback("call_upvalue", f)
+      else
+        local caller = native.cfunction(f)
+        callers[caller] = true
+        t[name] = caller
+      end
     end
   end
 end
@@ -148,12 +153,12 @@ end
 -- An error pcall catches reads as Lua 5.1 words it, at the script's line (lua-vm.ts, lua51_error).
 local lua51Error = native.lua51_error
 pcall = function(f, ...) return settle(rawxpcall(f, lua51Error, ...)) end
--- compat: Lua 5.1's xpcall takes no arguments for f, and wants a handler.
-xpcall = function(...)
+-- compat: Lua 5.1's xpcall takes no arguments for f, and wants a handler. A C function, as 5.1's.
+xpcall = withFallback("call_upvalue", function(...)
   local f, handler = ...
   if select("#", ...) < 2 then argError(2, 2, "xpcall", "value expected") end
   return unlessKilled(rawxpcall(f, function(message) return handler(lua51Error(message)) end))
-end
+end)
 
 -- The message handler Redis defines for its own use, left in the globals where scripts find it:
 -- an error as an error table, with the source and line of the function that raised it.
