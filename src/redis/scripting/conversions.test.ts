@@ -835,6 +835,9 @@ describe("the Lua 5.1 library, as Redis 7.0", () => {
       lua`local x = 1 for i = 1, 70 do x = x * 2 end return tostring(x)`,
       lua`return {tostring(-0), tostring(0 * -1), tostring(tonumber("-0")), tostring(math.floor(-0.5)), tostring(math.ceil(-0.5))}`,
       lua`return {tostring(1 % 0), tostring(-1 % 0), tostring(#KEYS % 0)}`,
+      // A NaN read from text keeps the text's sign, as glibc's strtod gives it.
+      lua`return {tostring(tonumber("-nan")), tostring(tonumber("  -NAN  ")), tostring(tonumber("-nan(12)")), tostring(tonumber("nan")), tostring(tonumber("+nan"))}`,
+      lua`return {tostring("-nan" + 0), tostring("nan" * 1), tostring(tonumber("-nan", 10)), tostring(-tonumber("nan")), tostring(tonumber("-inf"))}`,
       lua`return {9007199254740993, tostring(9007199254740993 - 9007199254740992), 9007199254740993 == 9007199254740992}`,
       lua`return {tostring(tonumber("9007199254740993") - 9007199254740992), tostring(tonumber("123") * tonumber("1e3"))}`,
       lua`return {tostring(math.floor(2^62) + math.floor(2^62)), tostring(math.floor(2^53 + 1) + 1)}`,

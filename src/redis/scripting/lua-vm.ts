@@ -724,7 +724,9 @@ const cFunctions: Record<string, (L: number) => number> = {
       // lengthCell as lua_tonumberx's isnum.
       const value: number = wasm._lua_tonumberx(L, 1, lengthCell);
       if (wasm.HEAP32[lengthCell >> 2] !== 0) {
-        wasm._lua_pushnumber(L, value);
+        // JS has one NaN: a NaN read again in the VM keeps the sign the text gave it ("-nan").
+        if (value !== value) wasm._lua_stringtonumber(L, wasm._lua_tolstring(L, 1, 0));
+        else wasm._lua_pushnumber(L, value);
         return 1;
       }
     }

@@ -566,6 +566,27 @@ const numeralsAsDoubles: CodePatch[] = [
 ];
 
 /**
+ * glibc's strtod reads "-nan" as a NaN with its sign bit set (tostring writes "-nan"); musl's drops
+ * the sign. luaO_str2num (tonumber, strings in arithmetic) now negates a NaN that strtod read
+ * from a text whose first character after its spaces is '-'.
+ */
+const nanKeepsItsSign: CodePatch = {
+  where: "luaO_str2num (lobject.c), its inlined l_str2d's call of strtod (lua_str2number)",
+  find: hex(`
+    20 00 20 06 10 80 05 21 0a                         ;; local 10 = strtod(s, &end)
+  `),
+  replace: hex(`
+    20 00 20 06 10 80 05 21 0a
+    20 0a 20 0a 62 04 40                               ;; if local 10 ~= local 10 (NaN) then
+    20 00 21 03 03 40                                  ;;   p = s; loop
+    20 03 2d 00 00 41 b1 ca 00 6a 2d 00 00 41 08 71    ;;     lisspace(*p)
+    04 40 20 03 41 01 6a 21 03 0c 01 0b 0b             ;;     then p = p + 1, again; end loop
+    20 03 2d 00 00 41 2d 46                            ;;   *p == '-'
+    04 40 20 0a 9a 21 0a 0b 0b                         ;;   then local 10 = -local 10; end; end
+  `),
+};
+
+/**
  * A zero a constant expression makes is folded, and every number literal is a constant, as in
  * 5.1's compiler, whose constants of one function are found by value (so -0.0 and 0 are one
  * constant, the first written): `local z = -0.0 return tostring(0)` is "-0" in Redis. 5.4 folds
@@ -1023,6 +1044,7 @@ export const lua51CodePatches: CodePatch[] = [
   nilAssignmentMakesANode,
   unnamedArgumentErrors,
   ...numeralsAsDoubles,
+  nanKeepsItsSign,
   ...modulo51,
   nextOfAFloatKey,
   floorAndCeilAsDoubles,
