@@ -1337,7 +1337,7 @@ function readFlagTable(L: number, table: number): string[] | undefined {
  * it, so that they are C functions to the VM too: a script's `return tonumber(x, 16)` then keeps
  * the script's frame, as a tail call to a C function does, and an error raised inside still has
  * the script's line to name. Code it runs cannot yield (no continuation): the library functions it
- * wraps are short.
+ * wraps are short; those that call the script back go through call_upvalue, which can.
  */
 let callUpvaluePointer = 0;
 
