@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { SeededRandom, randomInt } from "../util/random.ts";
-import { RespProtocolError, RespReader, splitInline } from "./resp-reader.ts";
+import { RespProtocolError, RespReader } from "./resp-reader.ts";
+import { splitArgs } from "./split-args.ts";
 
 const BULK_MAX = 1024;
 
@@ -80,8 +81,9 @@ describe("inline requests", () => {
   });
 
   test("take double-quoted escapes and single-quoted text as sdssplitargs does", () => {
-    expect(splitInline(`SET "a b\\x41\\n" 'it\\'s' "q\\""`)).toEqual(["SET", "a bA\n", "it's", 'q"']);
-    expect(splitInline(`SET "" ''`)).toEqual(["SET", "", ""]);
+    expect(splitArgs(`SET "a b\\x41\\n" 'it\\'s' "q\\""`)).toEqual(["SET", "a bA\n", "it's", 'q"']);
+    expect(splitArgs(`SET "" ''`)).toEqual(["SET", "", ""]);
+    expect(splitArgs(`SET "abc`)).toBeUndefined();
   });
 
   test("with unbalanced quotes or an overlong line fail with Redis's texts", () => {

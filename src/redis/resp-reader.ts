@@ -8,6 +8,7 @@
 // each (Redis's own limits), so a stranger cannot make the server buffer megabytes.
 
 import { latin1Slice } from "../util/bytes.ts";
+import { splitArgs } from "./split-args.ts";
 
 /** Redis's PROTO_INLINE_MAX_SIZE: a line (inline request or length header) longer than this is refused. */
 const LINE_BYTES_MAX = 64 * 1024;
@@ -116,7 +117,9 @@ export class RespReader {
     const end = newline > this.start && this.input[newline - 1] === CR ? newline - 1 : newline;
     const line = latin1Slice(this.input, this.start, end);
     this.start = newline + 1;
-    return splitInline(line);
+    const argv = splitArgs(line);
+    if (argv === undefined) throw new RespProtocolError("unbalanced quotes in request");
+    return argv;
   }
 
   /** Where the CRLF ending the line at `start` begins, or -1 while it has not arrived. */
@@ -160,75 +163,3 @@ function readInteger(bytes: Buffer, from: number, to: number): number {
   return negative ? -value : value;
 }
 
-/**
- * An inline request's arguments as sdssplitargs splits them: blanks separate; "double quotes"
- * take \n \r \t \b \a \\ \" and \xHH escapes; 'single quotes' take \'; a closing quote must be
- * followed by a blank or the end of the line.
- */
-export function splitInline(line: string): string[] {
-  const argv: string[] = [];
-  let i = 0;
-  for (;;) {
-    while (i < line.length && isBlank(line.charCodeAt(i))) i++;
-    if (i >= line.length) return argv;
-    let current = "";
-    let quote: '"' | "'" | undefined;
-    for (;;) {
-      if (i >= line.length) {
-        if (quote !== undefined) throw new RespProtocolError("unbalanced quotes in request");
-        break;
-      }
-      const char = line[i]!;
-      if (quote === '"') {
-        if (char === "\\" && line[i + 1] === "x" && isHex(line[i + 2]) && isHex(line[i + 3])) {
-          current += String.fromCharCode(parseInt(line.slice(i + 2, i + 4), 16));
-          i += 4;
-          continue;
-        }
-        if (char === "\\" && i + 1 < line.length) {
-          current += ESCAPES[line[i + 1]!] ?? line[i + 1]!;
-          i += 2;
-          continue;
-        }
-        if (char === '"') {
-          i = afterClosingQuote(line, i);
-          break;
-        }
-        current += char;
-      } else if (quote === "'") {
-        if (char === "\\" && line[i + 1] === "'") {
-          current += "'";
-          i += 2;
-          continue;
-        }
-        if (char === "'") {
-          i = afterClosingQuote(line, i);
-          break;
-        }
-        current += char;
-      } else {
-        if (isBlank(line.charCodeAt(i))) break;
-        if (char === '"' || char === "'") quote = char;
-        else current += char;
-      }
-      i++;
-    }
-    argv.push(current);
-  }
-}
-
-/** Where splitting resumes after the closing quote at `i`, which must end the argument. */
-function afterClosingQuote(line: string, i: number): number {
-  if (i + 1 < line.length && !isBlank(line.charCodeAt(i + 1))) throw new RespProtocolError("unbalanced quotes in request");
-  return i + 1;
-}
-
-const ESCAPES: Record<string, string> = { n: "\n", r: "\r", t: "\t", b: "\b", a: "\x07" };
-
-function isBlank(code: number): boolean {
-  return code === 0x20 || code === LF || code === CR || code === 0x09 || code === 0x0b || code === 0x0c || code === 0;
-}
-
-function isHex(char: string | undefined): boolean {
-  return char !== undefined && /^[0-9a-fA-F]$/.test(char);
-}

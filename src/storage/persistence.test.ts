@@ -186,6 +186,20 @@ describe("recovery", () => {
     expect(plain(fromSnapshot.run("FCALL", "half", "0", "9"))).toBe(4);
   });
 
+  test("a library the log holds that names itself twice, which FUNCTION LOAD now refuses, loads again under its last name", () => {
+    const engine = engineAt(freshDir());
+    const code = "#!lua name=first name=second\nredis.register_function('twice', function() return 2 end)";
+    expect(plain(engine.run("FUNCTION", "LOAD", code))).toEqual({ error: "ERR Invalid metadata value, name argument was given multiple times" });
+    engine.database.journal(["FUNCTION", "LOAD", code]);
+    engine.commit();
+    const fromLog = reopen(engine);
+    expect(plain(fromLog.run("FCALL", "twice", "0"))).toBe(2);
+    expect(plain(fromLog.run("FUNCTION", "LIST"))).toEqual([["library_name", "second", "engine", "LUA", "functions", [["name", "twice", "description", null, "flags", []]]]]);
+    fromLog.run("SAVE");
+    const fromSnapshot = reopen(fromLog);
+    expect(plain(fromSnapshot.run("FCALL", "twice", "0"))).toBe(2);
+  });
+
   test("the leftover of a snapshot that never finished is discarded with a warning", () => {
     const engine = engineAt(freshDir());
     writeSample(engine);

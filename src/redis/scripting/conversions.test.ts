@@ -492,8 +492,17 @@ describe("compile errors and library refusals, in Lua 5.1's and Redis 7.0's word
     library("redis.register_function{function_name = 'f', callback = function() end, flags = {'no-writes', 'bogus'}}"),
     library("redis.register_function{function_name = 'f', callback = function() end, bogus = 1}"),
     library("redis.register_function{[1] = 'f'}"),
+    // The shebang line, split as sdssplitargs splits it: name= in any case and once, the engine in any case.
+    ...["#!lua NAME=x", "#!lua name=x name=y", "#!LUA name=x", "#!lua\tname=x", "#!lua name=x\r", "#!lua name=\"x\"", "#!lua name=\"x", "#!lua name=x foo=bar", "#!js name=x foo=bar", "#!js name=bad!", "#!lua name="].map(
+      (line) => `${line}\nredis.register_function('f', function() return 1 end)`,
+    ),
   ];
   for (const body of loads) test(`FUNCTION LOAD ${JSON.stringify(body)}`, () => sameReplies([["FUNCTION", "LOAD", body], ["FUNCTION", "LIST"]]));
+  const shebangs = [
+    "#!lua flags=no-writes flags=allow-oom", "#!lua flags=allow-oom flags=no-writes", "#!lua flags=no-writes\r", "#!lua\r", "#!lua\tflags=no-writes",
+    "#!lua  flags=no-writes", "#!LUA", "#!lua FLAGS=no-writes", "#!lua flags=", "#!lua 'flags=no-writes'", "#!lua \"flags", "#!",
+  ];
+  for (const line of shebangs) test(`EVAL ${JSON.stringify(line)}`, () => sameReplies([["EVAL", `${line}\nreturn redis.call('SET', 'k', '1')`, "0"]]));
 });
 
 describe("the Lua 5.1 library, as Redis 7.0", () => {

@@ -223,7 +223,7 @@ export class DatabaseScripting {
    * then swaps it in whole (REPLACE) or not at all. Returns the library name.
    */
   loadLibrary(body: string, replace: boolean, clock: { nowMs(): number }): string {
-    const { name, code } = parseLibrary(body);
+    const { name, code } = parseLibrary(body, this.restoring);
     const existing = this.libraries.get(name);
     if (existing !== undefined && !replace) throw new RedisError(`ERR Library '${name}' already exists`);
     const vm = this.vm;

@@ -1,10 +1,12 @@
 // The `#!lua` first line of scripts and function libraries (Redis 7 "script flags", spec
-// §8.3). EVAL accepts `#!lua flags=a,b`; FUNCTION LOAD requires `#!lua name=<library>`.
+// §8.3). EVAL accepts `#!lua flags=a,b`; FUNCTION LOAD requires `#!lua name=<library>`. The line
+// is split as Redis splits it (sdssplitargs: a CR before the newline is a blank, quotes group).
 // compat: unknown flags are ignored rather than refused (Upstash's `allow-key-locking` must
 // pass, spec §8.3). The shebang line is blanked, not removed, so Lua's line numbers in error
 // texts count it, as Redis's do.
 
 import { RedisError } from "../engine/errors.ts";
+import { splitArgs } from "../split-args.ts";
 
 export interface ScriptFlags {
   /** The script or function declared `no-writes`. */
@@ -29,26 +31,23 @@ function splitShebang(body: string, unterminated: string): { line: string; rest:
   return { line: body.slice(0, newline), rest: body.slice(newline) };
 }
 
-/** The shebang's options after `#!lua`; `unexpectedEngine` words the refusal of any other engine. */
-function engineAndOptions(line: string, unexpectedEngine: (engine: string) => string): string[] {
-  const parts = line.split(" ").filter((part) => part !== "");
-  if (parts[0] !== "#!lua") throw fail(unexpectedEngine(parts[0] ?? line));
-  return parts.slice(1);
-}
-
-function parseFlagList(list: string): ScriptFlags {
-  const flags: ScriptFlags = { noWrites: false, hasShebang: true };
+function parseFlagList(list: string, flags: ScriptFlags): void {
   for (const flag of list.split(",")) if (flag === "no-writes") flags.noWrites = true;
-  return flags;
 }
 
 /** An EVAL body: its flags and the code to compile. */
 export function parseScript(body: string): ParsedScript {
   const shebang = splitShebang(body, "ERR Invalid script shebang");
   if (shebang === undefined) return { flags: { noWrites: false, hasShebang: false }, code: body };
-  let flags: ScriptFlags = { noWrites: false, hasShebang: true };
-  for (const option of engineAndOptions(shebang.line, (engine) => `ERR Unexpected engine in script shebang: ${engine}`)) {
-    if (option.startsWith("flags=")) flags = parseFlagList(option.slice("flags=".length));
+  // As evalExtractShebangFlags reads it: split as sdssplitargs splits (a CR before the newline is
+  // a blank), the engine and the option compared with case.
+  const parts = splitArgs(shebang.line);
+  if (parts === undefined || parts.length === 0) throw fail("ERR Invalid engine in script shebang");
+  if (parts[0] !== "#!lua") throw fail(`ERR Unexpected engine in script shebang: ${parts[0]}`);
+  const flags: ScriptFlags = { noWrites: false, hasShebang: true };
+  for (const option of parts.slice(1)) {
+    // Each flags= option adds its flags to the others'.
+    if (option.startsWith("flags=")) parseFlagList(option.slice("flags=".length), flags);
     else throw fail(`ERR Unknown lua shebang option: ${option}`);
   }
   return { flags, code: shebang.rest };
@@ -56,17 +55,28 @@ export function parseScript(body: string): ParsedScript {
 
 const libraryNamePattern = /^[A-Za-z0-9_]+$/;
 
-/** A FUNCTION LOAD body: the library name and the code to compile. */
-export function parseLibrary(body: string): { name: string; code: string } {
+/**
+ * A FUNCTION LOAD body: the library name and the code to compile. A library restored from the
+ * change log or a snapshot (`restoring`) may name itself twice, the last name counting, as
+ * versions before this check accepted it: what was stored must load again.
+ */
+export function parseLibrary(body: string, restoring = false): { name: string; code: string } {
   const shebang = splitShebang(body, "ERR Invalid library metadata");
   if (shebang === undefined) throw fail("ERR Missing library metadata");
+  // As functionExtractLibMetaData reads it: split as sdssplitargs splits, name= in any case and
+  // once; then the name is checked, and only then the engine, whose name has no case.
+  const parts = splitArgs(shebang.line);
+  if (parts === undefined || parts.length === 0) throw fail("ERR Invalid library metadata");
   let name: string | undefined;
-  for (const option of engineAndOptions(shebang.line, (engine) => `ERR Engine '${engine.slice("#!".length)}' not found`)) {
-    if (option.startsWith("name=")) name = option.slice("name=".length);
-    else throw fail(`ERR Invalid metadata value given: ${option}`);
+  for (const option of parts.slice(1)) {
+    if (option.slice(0, "name=".length).toLowerCase() !== "name=") throw fail(`ERR Invalid metadata value given: ${option}`);
+    if (name !== undefined && !restoring) throw fail("ERR Invalid metadata value, name argument was given multiple times");
+    name = option.slice("name=".length);
   }
   if (name === undefined) throw fail("ERR Library name was not given");
   if (!isValidName(name)) throw fail(invalidNameText);
+  const engine = parts[0]!.slice("#!".length);
+  if (engine.toLowerCase() !== "lua") throw fail(`ERR Engine '${engine}' not found`);
   return { name, code: shebang.rest };
 }
 
