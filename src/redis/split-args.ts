@@ -20,30 +20,24 @@ export function splitArgs(line: string): string[] | undefined {
         break;
       }
       const char = line[i]!;
-      if (quote === '"') {
-        if (char === "\\" && line[i + 1] === "x" && isHex(line[i + 2]) && isHex(line[i + 3])) {
+      if (quote !== undefined) {
+        if (char === "\\" && quote === '"' && line[i + 1] === "x" && isHex(line[i + 2]) && isHex(line[i + 3])) {
           current += String.fromCharCode(parseInt(line.slice(i + 2, i + 4), 16));
           i += 4;
           continue;
         }
-        if (char === "\\" && i + 1 < line.length) {
+        if (char === "\\" && quote === '"' && i + 1 < line.length) {
           current += ESCAPES[line[i + 1]!] ?? line[i + 1]!;
           i += 2;
           continue;
         }
-        if (char === '"') {
-          if (!endsArgument(line, i + 1)) return undefined;
-          i++;
-          break;
-        }
-        current += char;
-      } else if (quote === "'") {
-        if (char === "\\" && line[i + 1] === "'") {
+        if (char === "\\" && quote === "'" && line[i + 1] === "'") {
           current += "'";
           i += 2;
           continue;
         }
-        if (char === "'") {
+        if (char === quote) {
+          // The closing quote must end the argument.
           if (!endsArgument(line, i + 1)) return undefined;
           i++;
           break;
