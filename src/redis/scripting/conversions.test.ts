@@ -7,6 +7,7 @@ import { startRedisOracle, type RedisOracle } from "../../../test/harness/redis-
 import { createTestEngine, plain } from "../../../test/harness/engine.ts";
 import { textToBinary } from "../../util/bytes.ts";
 import { formatGeneral, formatLuaNumber, formatNumberArgument } from "./conversions.ts";
+import { randomInt, SeededRandom } from "../../util/random.ts";
 import { withFooter } from "./function-dump.ts";
 
 let oracle: RedisOracle;
@@ -364,6 +365,42 @@ describe("function and library names, as Redis 7.0 compares them", () => {
       ["FUNCTION", "LIST", "LIBRARYNAME", "LIBX"],
       ["FUNCTION", "STATS"],
     ]));
+});
+
+describe("what one script can change for the next, as Redis 7.0 allows it", () => {
+  // Seeded random writes to the globals, the library tables and their metatables, each under
+  // pcall (its refusal is part of the reply), then one script that looks at what the next script
+  // would find; both on one engine and on a fresh Lua state of the oracle (SCRIPT FLUSH).
+  const targets = ["_G", "string", "table", "math", "redis", "cjson", "bit", "struct", "cmsgpack", "coroutine", "getmetatable('')", "getmetatable(_G)", "KEYS"];
+  const fields = ["format", "rep", "insert", "floor", "call", "encode", "band", "pack", "x", "__index", "__newindex", "__metatable", "tostring", "_G"];
+  const values = ["nil", "1", "'s'", "{}", "error", "function() return 'hijacked' end", "string"];
+  const observe =
+    "local o = {} for _, n in ipairs({'format', 'rep', 'insert', 'call', 'encode', 'tostring', 'x'}) do o[#o+1] = n .. '=' .. type(rawget(_G, n)) end " +
+    "o[#o+1] = type(string.format) .. type(table.insert) .. type(math.floor) .. type(redis.call) .. type(cjson.encode) .. type(bit.band) .. type(struct.pack) " +
+    "o[#o+1] = tostring(#KEYS) .. tostring(getmetatable('').__index == string) .. type(getmetatable(_G)) .. tostring(pcall(function() return undefinedglobal end)) " +
+    "o[#o+1] = redis.call('PING').ok .. tostring(('a'):rep(2)) return o";
+  for (const seed of [1, 2]) {
+    test(`seed ${seed}: 60 scripts of three random writes each, and what the next script sees`, async () => {
+      const random = new SeededRandom(seed);
+      const pick = <T,>(items: T[]) => items[randomInt(random, items.length)]!;
+      const write = () => {
+        const [target, field, value] = [pick(targets), pick(fields), pick(values)];
+        return pick([
+          `${target}['${field}'] = ${value}`,
+          `rawset(${target}, '${field}', ${value})`,
+          `setmetatable(${target}, ${pick(["nil", "{}", "{__index = function() return 9 end}"])})`,
+          `getmetatable(${target}).${field} = ${value}`,
+          `${field} = ${value}`,
+          `table.insert(${target}, ${value})`,
+        ]);
+      };
+      for (let i = 0; i < 60; i++) {
+        const writes = [write(), write(), write()];
+        const script = `return {${writes.map((w) => `(select(2, pcall(function() ${w} end)))`).join(", ")}}`;
+        await sameReplies([["SCRIPT", "FLUSH"], ["EVAL", script, "1", "k"], ["EVAL", observe, "1", "k"]]);
+      }
+    });
+  }
 });
 
 describe("what a library's code sees, as Redis 7.0 gives it", () => {
