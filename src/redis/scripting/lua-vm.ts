@@ -772,15 +772,9 @@ const cFunctions: Record<string, (L: number) => number> = {
   getmetatable: (L) => {
     wasm._luaL_checkany(L, 1);
     wasm._lua_settop(L, 1);
-    if (wasm._lua_getmetatable(L, 1) === 0) {
-      wasm._lua_pushnil(L);
-      return 1;
-    }
-    const protectedField = rawField(L, 2, "__metatable") !== T_NIL;
-    pop(L, 1);
-    if (!protectedField) return 1;
-    wasm._lua_settop(L, 1);
-    return callFallback(L);
+    if (hasProtectedMetatable(L)) return callFallback(L);
+    if (wasm._lua_getmetatable(L, 1) === 0) wasm._lua_pushnil(L);
+    return 1;
   },
   setmetatable: (L) => {
     const metatableType = typeAt(L, 2);
@@ -1788,11 +1782,6 @@ function pushStringArray(L: number, values: string[]): void {
 }
 
 /**
- * "user_script:3" for the innermost frame of user code in a failed coroutine (its stack is not
- * unwound after an error) or below a message handler; frames of C functions and of the sandbox
- * are skipped.
- */
-/**
  * luaL_where(L, level) with levels counted as 5.1 counted them: a sandbox function stands for the
  * 5.1 C function it replaces (so it has no position), and a C function next to one (the hop that
  * calls it, rawxpcall under pcall) is part of it, no level of its own. So `pcall(error, "x", 2)`
@@ -1834,7 +1823,11 @@ function cStringEquals(pointer: number, bytes: number[]): boolean {
   return true;
 }
 
-/** The script's position nearest the top of the stack ("user_script:3"), if any of 16 levels has one. */
+/**
+ * "user_script:3" for the innermost frame of user code in a failed coroutine (its stack is not
+ * unwound after an error) or below a message handler, looking at 16 levels at most; frames of C
+ * functions and of the sandbox are skipped.
+ */
 function errorPosition(thread: number): string | undefined {
   let position: string | undefined;
   let levels = 0;

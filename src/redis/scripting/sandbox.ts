@@ -20,8 +20,9 @@ local error, type, rawget, rawsetRaw, setmetatable, select, tostring = error, ty
 local rawgetmetatable, metatableOf = getmetatable, debug.getmetatable
 local rawload, rawxpcall = load, xpcall
 local getinfo = debug.getinfo
--- Tables scripts cannot change: rawset refuses them (sealing, below).
-local sealed = setmetatable({}, { __mode = "k" })
+-- The read-only tables scripts see, each an empty proxy, and the table behind each (sealing,
+-- below): rawset and setmetatable refuse them; pairs, next, rawget and getmetatable see through.
+local guarded = setmetatable({}, { __mode = "k" })
 -- What scripts and function code see as the globals (set at the sealing, below); a chunk that
 -- load or loadstring compiles gets those of the code that runs.
 local scriptGlobals, libraryEnv
@@ -195,17 +196,14 @@ cjson = inRegistrationOrder(cjson, 0, {
   "encode_keep_buffer", "encode_invalid_numbers", "decode_invalid_numbers", "new", "null", "_NAME", "_VERSION",
 })
 
--- Sealing. Every sealed table is in 'sealed'; rawset and setmetatable refuse them.
+-- Sealing. A read-only library table is an empty proxy, in 'guarded' with the table behind it.
+-- Redis's read-only tables are the tables themselves, so pairs(), next, rawget and getmetatable
+-- see through a proxy (lua-vm.ts hands them every table whose metatable has a __metatable field,
+-- as a proxy's has).
 local function readonlyError() error("Attempt to modify a readonly table", 2) end
--- A sealed library table is an empty proxy, and 'guarded' holds the table behind each. Redis's
--- read-only tables are the tables themselves, so pairs(), next, rawget and getmetatable see
--- through a proxy (lua-vm.ts hands them every table whose metatable has a __metatable field, as
--- a proxy's has).
-local guarded = setmetatable({}, { __mode = "k" })
 local rawnext = next
 local function readonly(t)
   local proxy = setmetatable({}, { __index = t, __newindex = readonlyError, __metatable = false, __pairs = function() return rawnext, t, nil end })
-  sealed[proxy] = true
   guarded[proxy] = t
   return proxy
 end
@@ -221,7 +219,7 @@ G.rawset = withFallback("rawset", function(...)
   local count = select("#", ...)
   checkType(2, count, 1, t, "table", "rawset")
   if count < 3 then argError(2, count + 1, "rawset", "value expected") end
-  if sealed[t] then error("Attempt to modify a readonly table", 0) end
+  if guarded[t] ~= nil then error("Attempt to modify a readonly table", 0) end
   return rawsetRaw(t, k, v)
 end)
 G.next = withFallback("next", function(...)
@@ -241,8 +239,8 @@ G.setmetatable = withFallback("setmetatable", function(...)
   local count = select("#", ...)
   checkType(2, count, 1, t, "table", "setmetatable")
   if count < 2 or (metatable ~= nil and type(metatable) ~= "table") then argError(2, 2, "setmetatable", "nil or table expected") end
-  -- A sealed table's __metatable is the sandbox's; Redis's read-only tables have none.
-  if sealed[t] then error("Attempt to modify a readonly table", 0) end
+  -- A read-only table's __metatable is the sandbox's; Redis's read-only tables have none.
+  if guarded[t] ~= nil then error("Attempt to modify a readonly table", 0) end
   local current = metatableOf(t)
   if current ~= nil and rawget(current, "__metatable") ~= nil then raise("cannot change a protected metatable", 2) end
   return setmetatable(t, metatable)
@@ -262,7 +260,6 @@ local function loadProxyOf(api)
     __newindex = readonlyError,
     __metatable = false,
   })
-  sealed[proxy] = true
   guarded[proxy] = api
   return proxy
 end
@@ -282,7 +279,7 @@ local function missingGlobal(_, name) missing(name, 3) end
 -- metatable, so a script's _ENV (and _G) is 'scriptGlobals', a table that holds no key: it refuses
 -- every write (__newindex) and finds every read in 'globals' (__index), which raises for a name it
 -- lacks. lua-vm.ts makes it the _ENV of each script it compiles, and load and loadstring (lua51.ts)
--- of each chunk they compile. G, the prelude's own _ENV, is sealed as well but not reachable.
+-- of each chunk they compile. G, the prelude's own _ENV, refuses writes as well but is not reachable.
 -- 'globals' is filled as Redis 7.0 fills its globals table: sized as 5.1 sizes a new state's, the
 -- libraries' globals as luaopen_base and the other luaopen_* set them (less those its allow list
 -- drops), 'redis', then 'debug' removed and the error handler defined, so that pairs(_G) visits
@@ -294,7 +291,6 @@ scriptGlobals = setmetatable({}, {
   __metatable = false,
   __pairs = function() return rawnext, globals, nil end,
 })
-sealed[scriptGlobals] = true
 guarded[scriptGlobals] = globals
 for _, name in ipairs({
   "_G", "assert", "collectgarbage", "error", "gcinfo", "getmetatable", "load", "loadstring", "next", "pcall", "rawequal",
@@ -319,7 +315,6 @@ local functionGlobals = {}
 for name, value in rawnext, globals do rawsetRaw(functionGlobals, name, value) end
 rawsetRaw(functionGlobals, "__redis__err__handler", nil)
 globalsMetatable = readonly({ __index = missingGlobal })
-sealed[G] = true
 setmetatable(G, {
   __index = missingGlobal,
   __newindex = readonlyError,
@@ -348,7 +343,6 @@ libraryEnv = setmetatable({}, {
   __pairs = function() return rawnext, functionGlobals, nil end,
 })
 rawsetRaw(functionGlobals, "_G", libraryEnv)
-sealed[libraryEnv] = true
 guarded[libraryEnv] = functionGlobals
 return libraryEnv, function(isLoading, isRestoring) loading, restoring = isLoading, isRestoring end, globals, scriptGlobals
 `;
