@@ -123,18 +123,8 @@ function popGeneric(end: End) {
 
 // LMPOP numkeys key [key ...] LEFT | RIGHT [COUNT count]
 function lmpopCommand(ctx: CommandContext, argv: string[]): Reply {
-  const numkeys = boundedLong(argv[1]!, 1n, errors.numkeysNotPositive);
-  const whereIndex = 2 + numkeys;
-  if (whereIndex >= argv.length) throw errors.syntax();
-  const end = endArgument(argv[whereIndex]!);
-  let count: number | undefined;
-  for (let i = whereIndex + 1; i < argv.length; i++) {
-    if (count === undefined && argv[i]!.toUpperCase() === "COUNT" && i + 1 < argv.length) {
-      count = boundedLong(argv[++i]!, 1n, errors.countNotPositive);
-    } else throw errors.syntax();
-  }
-  count ??= 1;
-  for (const key of argv.slice(2, whereIndex)) {
+  const { keys, end, count } = lmpopArguments(argv);
+  for (const key of keys) {
     const list = readList(ctx, key);
     if (list === undefined || list.length === 0) continue;
     const popped: string[] = [];
@@ -145,6 +135,21 @@ function lmpopCommand(ctx: CommandContext, argv: string[]): Reply {
     return [key, popped];
   }
   return null;
+}
+
+/** LMPOP's arguments, checked as Redis checks them (BLMPOP's too, before its timeout). */
+export function lmpopArguments(argv: string[]): { keys: string[]; end: End; count: number } {
+  const numkeys = boundedLong(argv[1]!, 1n, errors.numkeysNotPositive);
+  const whereIndex = 2 + numkeys;
+  if (whereIndex >= argv.length) throw errors.syntax();
+  const end = endArgument(argv[whereIndex]!);
+  let count: number | undefined;
+  for (let i = whereIndex + 1; i < argv.length; i++) {
+    if (count === undefined && argv[i]!.toUpperCase() === "COUNT" && i + 1 < argv.length) {
+      count = boundedLong(argv[++i]!, 1n, errors.countNotPositive);
+    } else throw errors.syntax();
+  }
+  return { keys: argv.slice(2, whereIndex), end, count: count ?? 1 };
 }
 
 // LMOVE source destination LEFT | RIGHT LEFT | RIGHT

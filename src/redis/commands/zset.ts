@@ -676,6 +676,15 @@ function zpopGeneric(end: End) {
 
 // ZMPOP numkeys key [key ...] MIN | MAX [COUNT count]
 function zmpopCommand(ctx: CommandContext, argv: string[]): Reply {
+  const { keys, end, count } = zmpopArguments(argv);
+  const outcome = popFrom(ctx, keys, end, count);
+  if (outcome === undefined) return null;
+  ctx.propagate([end === "min" ? "ZPOPMIN" : "ZPOPMAX", outcome.key, String(outcome.popped.length)]);
+  return [outcome.key, outcome.popped.map((entry) => [entry.member, formatScore(entry.score)])];
+}
+
+/** ZMPOP's arguments, checked as Redis checks them (BZMPOP's too, before its timeout). */
+export function zmpopArguments(argv: string[]): { keys: string[]; end: End; count: number } {
   const numkeys = parseInt64(argv[1]!);
   if (numkeys === null || numkeys < 1n) throw errors.numkeysNotPositive();
   const whereIndex = 2n + numkeys;
@@ -691,11 +700,7 @@ function zmpopCommand(ctx: CommandContext, argv: string[]): Reply {
     } else throw errors.syntax();
   }
   const wanted = count === undefined ? 1 : count > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(count);
-  const end: End = where === "MIN" ? "min" : "max";
-  const outcome = popFrom(ctx, argv.slice(2, Number(whereIndex)), end, wanted);
-  if (outcome === undefined) return null;
-  ctx.propagate([end === "min" ? "ZPOPMIN" : "ZPOPMAX", outcome.key, String(outcome.popped.length)]);
-  return [outcome.key, outcome.popped.map((entry) => [entry.member, formatScore(entry.score)])];
+  return { keys: argv.slice(2, Number(whereIndex)), end: where === "MIN" ? "min" : "max", count: wanted };
 }
 
 // ---- random members ---------------------------------------------------------------------------

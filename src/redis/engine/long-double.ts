@@ -3,7 +3,8 @@
 // "%.17Lf" minus trailing zeros. JS doubles give different digits (0.1+0.2, 1e17+1), so this
 // module emulates that format exactly with BigInt: correctly rounded parsing, one
 // round-half-even addition, exact decimal printing with glibc's ties-to-even.
-// Callers: commands/string.ts (INCRBYFLOAT) and commands/hash.ts (HINCRBYFLOAT).
+// Callers: commands/string.ts (INCRBYFLOAT), commands/hash.ts (HINCRBYFLOAT) and the timeouts of
+// the blocking commands scripts may call (scripting/runner.ts).
 
 import { errors } from "./errors.ts";
 
@@ -65,6 +66,29 @@ export function parseLongDouble(text: string): LongDouble | null {
   const parsed = parseText(text);
   return parsed === null || typeof parsed === "string" ? null : parsed;
 }
+
+/**
+ * A timeout in seconds as Redis 7.0 turns it into milliseconds, `(long long) ceill(ftval * 1000.0)`:
+ * the text as string2ld reads it, times 1000 rounded to a long double, rounded up to a whole number.
+ * A result past long long's range (infinities too) becomes what x86's conversion makes of it,
+ * LLONG_MIN. null when string2ld refuses the text.
+ */
+export function secondsAsMilliseconds(text: string): bigint | null {
+  const parsed = parseText(text);
+  if (parsed === null) return null;
+  if (typeof parsed === "string") return LLONG_MIN;
+  if (parsed.significand === 0n) return 0n;
+  const product = roundToLongDouble(parsed.negative, parsed.significand * 1000n, 1n, parsed.exponent);
+  if (product === null) return LLONG_MIN;
+  const { significand, exponent } = product;
+  const whole = exponent >= 0 ? significand << BigInt(exponent) : significand >> BigInt(-exponent);
+  const hasFraction = exponent < 0 && whole << BigInt(-exponent) !== significand;
+  const ceiling = product.negative ? -whole : hasFraction ? whole + 1n : whole;
+  return ceiling < LLONG_MIN || ceiling > LLONG_MAX ? LLONG_MIN : ceiling;
+}
+
+const LLONG_MAX = (1n << 63n) - 1n;
+const LLONG_MIN = -(1n << 63n);
 
 /** Redis ld2string(LD_STR_HUMAN): "%.17Lf", trailing zeros and '.' removed, "-0" as "0". */
 export function formatLongDouble(value: LongDouble): string {

@@ -335,11 +335,51 @@ describe("commands a script may not call, refused in Redis's words", () => {
     ["XREAD", "COUNT", "abc", "BLOCK", "1", "STREAMS", "s", "0"],
     ["XREADGROUP", "GROUP", "g", "c", "BLOCK", "1", "STREAMS", "s", ">"],
     ["XREAD", "COUNT", "1", "STREAMS", "s", "0"],
+    // Names a JavaScript object inherits are no commands.
+    ["constructor"],
+    ["__proto__"],
+    ["hasOwnProperty", "x"],
+    ["CONFIG", "constructor"],
+    ["CLIENT", "__proto__"],
   ];
   for (const call of calls) {
-    const script = `return redis.pcall(${call.map((arg) => `'${arg}'`).join(", ")})`;
-    test(script, () => same(script));
+    const args = call.map((arg) => `'${arg}'`).join(", ");
+    test(`redis.pcall and redis.acl_check_cmd of ${call.join(" ")}`, () => sameEach(`return redis.pcall(${args})`, `return redis.acl_check_cmd(${args})`));
   }
+});
+
+describe("BLMPOP and BZMPOP in a script, which Redis 7.0 runs as LMPOP and ZMPOP", () => {
+  const popBoth = (timeout: string) => `return {redis.pcall('BLMPOP', '${timeout}', '1', 'l', 'LEFT'), redis.pcall('BZMPOP', '${timeout}', '1', 'z', 'MIN')}`;
+  const stock = ["EVAL", "redis.call('RPUSH', 'l', 'a', 'b', 'c', 'd') redis.call('ZADD', 'z', 1, 'm1', 2, 'm2', 3, 'm3') return 1", "0"];
+  test("pop what is there at once, whatever the timeout, and nil when nothing is", () =>
+    sameReplies([
+      ["FLUSHALL"],
+      ["EVAL", popBoth("0"), "0"],
+      stock,
+      ["EVAL", popBoth("0"), "0"],
+      ["EVAL", "return {redis.call('BLMPOP', '5', '2', 'none', 'l', 'RIGHT', 'COUNT', '2'), redis.call('BZMPOP', '0.5', '2', 'none', 'z', 'MAX', 'COUNT', '5')}", "0"],
+      ["EVAL", "return {redis.call('LRANGE', 'l', 0, -1), redis.call('ZRANGE', 'z', 0, -1), redis.call('EXISTS', 'z')}", "0"],
+    ]));
+
+  // Redis reads the seconds as a long double, and refuses a product of 1000 it truncates below 0.
+  const timeouts = ["1.5", "-1", "abc", "", " 1", "1 ", "nan", "inf", "-inf", "1e400", "1e5000", "1e-400", "-0", "-0.001", "-0.0009", "-0.002", "0x10", "-0x1p-10",
+    "9223372036854775.807", "9223372036854775.808", "9223372036854775807", "1e16"];
+  test("read the timeout first, in Redis's words", () => sameReplies([["FLUSHALL"], stock, ...timeouts.map((timeout) => ["EVAL", popBoth(timeout), "0"])]));
+
+  test("are checked for arity, then for a read-only script, before the timeout", () =>
+    sameReplies([
+      ["FLUSHALL"],
+      stock,
+      ...[["BLMPOP", "0", "1", "l"], ["BZMPOP", "x", "1"], ["blmpop"], ["BLMPOP", "x", "0", "l", "LEFT"], ["BZMPOP", "0", "1", "z", "NONE"], ["BZMPOP", "0", "1", "z", "MIN", "COUNT", "0"]].map((call) => [
+        "EVAL",
+        `return redis.pcall(${call.map((arg) => `'${arg}'`).join(", ")})`,
+        "0",
+      ]),
+      ["EVAL", "#!lua flags=no-writes\nreturn redis.pcall('BLMPOP', '-1', '1', 'l', 'LEFT')", "0"],
+      ["EVAL_RO", "return redis.pcall('BZMPOP', 'x', '1', 'z', 'MIN')", "0"],
+      ["EVAL", "return {redis.acl_check_cmd('BLMPOP', '0', '1', 'l', 'LEFT'), redis.acl_check_cmd('bzmpop')}", "0"],
+      ["EVAL", "redis.call('SET', 's', 'v') return redis.pcall('BLMPOP', '0', '1', 's', 'LEFT')", "0"],
+    ]));
 });
 
 describe("function and library names, as Redis 7.0 compares them", () => {

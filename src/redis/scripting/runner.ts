@@ -30,6 +30,9 @@ import { CommandTable, Dispatcher } from "../engine/dispatcher.ts";
 import { RedisError, errors as redisErrors } from "../engine/errors.ts";
 import { ErrorReply, type Reply } from "../engine/reply.ts";
 import { globMatch } from "../engine/glob.ts";
+import { secondsAsMilliseconds } from "../engine/long-double.ts";
+import { lmpopArguments } from "../commands/list.ts";
+import { zmpopArguments } from "../commands/zset.ts";
 import { existingBrokerOf } from "../pubsub.ts";
 import { defaultStateSettings, LuaVm, type CallOutcome, type ScriptHost } from "./lua-vm.ts";
 import { nativeScriptFor, type NativeScript } from "./native-scripts.ts";
@@ -434,7 +437,25 @@ const errors = {
   wrongArity: "ERR Wrong number of args calling Redis command from script",
   readOnlyScript: "ERR Write commands are not allowed from read-only scripts.",
   notAllowed: "ERR This Redis command is not allowed from script",
+  timeoutNotFloat: "ERR timeout is not a float or out of range",
+  timeoutNegative: "ERR timeout is negative",
 };
+
+/**
+ * Blocking commands Redis 7.0 lets scripts call (they lack its `noscript` flag), by the command
+ * each runs as: a script never blocks, so once the timeout is read they pop what is there now.
+ * This server has no row for them, as Upstash serves no blocking command, so only scripts reach them.
+ */
+const nonBlockingForms = new Map<string, NonBlockingForm>([
+  ["blmpop", { name: "LMPOP", checkArguments: lmpopArguments }],
+  ["bzmpop", { name: "ZMPOP", checkArguments: zmpopArguments }],
+]);
+
+interface NonBlockingForm {
+  name: string;
+  /** Throws Redis's error for arguments it refuses, which Redis checks before the timeout. */
+  checkArguments(argv: string[]): unknown;
+}
 
 /**
  * Redis commands this server has no row for (REST has /multi-exec, pub/sub its SSE routes,
@@ -467,9 +488,19 @@ const scriptForbiddenSubcommandArity: Record<string, Record<string, number>> = {
 function forbiddenArity(argv: string[]): number | undefined {
   const name = argv[0]?.toLowerCase();
   if (name === undefined) return undefined;
-  const subcommands = scriptForbiddenSubcommandArity[name];
-  if (subcommands === undefined || argv.length < 2) return scriptForbiddenArity[name];
-  return subcommands[argv[1]!.toLowerCase()];
+  const subcommands = ownEntry(scriptForbiddenSubcommandArity, name);
+  if (subcommands === undefined || argv.length < 2) return ownEntry(scriptForbiddenArity, name);
+  return ownEntry(subcommands, argv[1]!.toLowerCase());
+}
+
+/** The command BLMPOP or BZMPOP runs as in a script; undefined for any other command. */
+function nonBlockingFormOf(argv: string[]): NonBlockingForm | undefined {
+  return argv.length === 0 ? undefined : nonBlockingForms.get(argv[0]!.toLowerCase());
+}
+
+/** record[key] when the record holds key itself: a script's `constructor` names no command. */
+function ownEntry<T>(record: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
 }
 
 // The session a script's commands run in, one for each access: nothing changes a session.
@@ -512,14 +543,45 @@ class ScriptRun implements ScriptHost, RunningScript {
   }
 
   command(argv: string[]): Reply {
-    const { dispatcher, session } = this;
     let spec: CommandSpec;
     try {
-      spec = dispatcher.resolve(argv, session);
+      spec = this.dispatcher.resolve(argv, this.session);
     } catch (error) {
-      return this.refusal(argv, error);
+      const nonBlocking = nonBlockingFormOf(argv);
+      return nonBlocking === undefined ? this.refusal(argv, error) : this.commandWithTimeout(argv, nonBlocking);
     }
     if (this.readOnly && hasFlag(spec, "write")) return new ErrorReply(errors.readOnlyScript);
+    return this.run(spec, argv);
+  }
+
+  /**
+   * BLMPOP or BZMPOP: checked in Redis's order (arity, the command's access, a read-only script,
+   * the other arguments, then the timeout), then run as the non-blocking form.
+   */
+  private commandWithTimeout(argv: string[], nonBlocking: NonBlockingForm): Reply {
+    if (argv.length < 5) return new ErrorReply(errors.wrongArity);
+    const withoutTimeout = [nonBlocking.name, ...argv.slice(2)];
+    let spec: CommandSpec;
+    try {
+      spec = this.dispatcher.resolve(withoutTimeout, this.session);
+    } catch (error) {
+      return this.refusal(withoutTimeout, error);
+    }
+    if (this.readOnly) return new ErrorReply(errors.readOnlyScript);
+    try {
+      nonBlocking.checkArguments(withoutTimeout);
+    } catch (error) {
+      if (error instanceof RedisError) return new ErrorReply(error.message);
+      throw error;
+    }
+    const timeoutMs = secondsAsMilliseconds(argv[1]!);
+    if (timeoutMs === null) return new ErrorReply(errors.timeoutNotFloat);
+    if (timeoutMs < 0n) return new ErrorReply(errors.timeoutNegative);
+    return this.run(spec, withoutTimeout);
+  }
+
+  private run(spec: CommandSpec, argv: string[]): Reply {
+    const { dispatcher, session } = this;
     const db = this.ctx.db;
     const lsnBefore = db.lsn;
     try {
@@ -561,7 +623,7 @@ class ScriptRun implements ScriptHost, RunningScript {
 
   knowsCommand(argv: string[]): boolean {
     // Commands scripts may not call are still commands Redis knows.
-    return this.specOf(argv) !== undefined || forbiddenArity(argv) !== undefined;
+    return this.specOf(argv) !== undefined || forbiddenArity(argv) !== undefined || nonBlockingFormOf(argv) !== undefined;
   }
 
   log(): void {
