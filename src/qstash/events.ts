@@ -6,7 +6,7 @@
 import type { Message, MessageState } from "./messages.ts";
 import { redactBody, redactHeaders, settingsFields } from "./messages.ts";
 import type { HeaderList, HeaderMap } from "./publish-request.ts";
-import { canonicalHeaderName } from "./publish-request.ts";
+import { canonicalHeaderName, emptyHeaderMap } from "./publish-request.ts";
 import type { EventRow, MessageColumns, StoredEvent, StoredMessageData } from "./store.ts";
 
 /** An event row for `message` entering `state`. */
@@ -30,7 +30,7 @@ export function messageColumns(message: Message): MessageColumns {
 
 /** A response's headers as the API shows them: `{Name: [values]}`. */
 export function headerMapOf(headers: readonly [string, string][]): HeaderMap {
-  const map: HeaderMap = {};
+  const map = emptyHeaderMap();
   for (const [name, value] of headers) (map[canonicalHeaderName(name)] ??= []).push(value);
   return map;
 }

@@ -5,6 +5,7 @@
 // `GET /v2/messages/{id}`, with redaction applied.
 
 import type { HeaderList, HeaderMap, MessageSettings, Redaction } from "./publish-request.ts";
+import { emptyHeaderMap } from "./publish-request.ts";
 
 export type MessageState = "CREATED" | "ACTIVE" | "ERROR" | "RETRY" | "DELIVERED" | "FAILED" | "CANCEL_REQUESTED" | "CANCELLED";
 
@@ -87,7 +88,7 @@ export function redacted(value: string | Uint8Array): string {
 
 export function redactHeaders(header: HeaderMap, redact: Redaction | undefined): HeaderMap {
   if (redact === undefined || (!redact.allHeaders && redact.headers.length === 0)) return header;
-  const out: HeaderMap = {};
+  const out = emptyHeaderMap();
   for (const [name, values] of Object.entries(header)) {
     out[name] = redact.allHeaders || redact.headers.includes(name) ? values.map(redacted) : values;
   }

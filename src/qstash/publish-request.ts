@@ -12,6 +12,14 @@ export { BadRequestError };
 
 /** Header name (Go canonical form) → values, as messages, logs and the DLQ show them. */
 export type HeaderMap = Record<string, string[]>;
+
+/**
+ * An empty HeaderMap without a prototype: header names are the sender's, and `__proto__` is a
+ * valid one, which on a plain object would reach Object.prototype instead of a key of its own.
+ */
+export function emptyHeaderMap(): HeaderMap {
+  return Object.create(null) as HeaderMap;
+}
 /** Lower-case header names and values, as received. */
 export type HeaderList = [string, string][];
 
@@ -70,7 +78,7 @@ export function canonicalHeaderName(name: string): string {
  * headers leave out (a callback's retries default to its source message's).
  */
 export function parseMessageSettings(headers: HeaderList, defaults: { maxRetries?: number } = {}): MessageSettings {
-  const header: HeaderMap = {};
+  const header = emptyHeaderMap();
   const callbackHeaders: HeaderList = [];
   const failureCallbackHeaders: HeaderList = [];
   const workflowHeaders: HeaderList = [];

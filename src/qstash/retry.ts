@@ -98,7 +98,7 @@ export function parseRetryDelay(source: string): RetryDelayExpression {
       return { kind: "number", value };
     }
     if (token === "retried") return { kind: "retried" };
-    if (token in functions) {
+    if (Object.hasOwn(functions, token)) {
       const name = token as FunctionName;
       expect("(");
       const args: Expression[] = [];

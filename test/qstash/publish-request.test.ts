@@ -84,6 +84,17 @@ describe("parseMessageSettings", () => {
     });
   });
 
+  test("a forwarded header may have any name a header may have, __proto__ too", () => {
+    const { header } = parseMessageSettings([
+      ["upstash-forward-__proto__", "a"],
+      ["upstash-forward-constructor", "b"],
+    ]);
+    expect(Object.entries(header)).toEqual([
+      ["__proto__", ["a"]],
+      ["Constructor", ["b"]],
+    ]);
+  });
+
   test("a callback's retries default to its source's", () => {
     expect(parseMessageSettings([], { maxRetries: 9 }).maxRetries).toBe(9);
   });

@@ -37,6 +37,10 @@ describe("retry-delay expressions", () => {
   test.each(["", "retried +", "foo(1)", "pow(1)", "1 2", "process.exit(1)", "(1", "1)", "1; 2", "retried ** 2"])("refuses %p", (source) => {
     expect(() => parseRetryDelay(source)).toThrow();
   });
+
+  test.each(["constructor(1)", "toString()", "hasOwnProperty(1)"])("refuses %p as an unknown name, not a function", (source) => {
+    expect(() => parseRetryDelay(source)).toThrow(`unexpected ${JSON.stringify(source.slice(0, source.indexOf("(")))}`);
+  });
 });
 
 describe("durations", () => {

@@ -73,4 +73,30 @@ describe("filters and views", () => {
     const logs = (await (await call(`/v2/events?messageIds=${messageId}`)).json()) as { events: { body: string }[] };
     expect(Buffer.from(logs.events[0]!.body, "base64").toString()).toStartWith("REDACTED:");
   });
+
+  test("a forwarded header named __proto__ is delivered and shown like any other, redacted too", async () => {
+    const { app, call, transport } = setup();
+    // Headers, not an object: an object literal's "__proto__" would set its prototype.
+    const headers = new Headers([
+      ["Authorization", `Bearer ${token}`],
+      ["Upstash-Forward-__proto__", "p"],
+      ["Upstash-Forward-X-Plain", "x"],
+      ["Upstash-Callback", "http://receiver.test/callback"],
+      ["Upstash-Callback-Forward-__proto__", "c"],
+      ["Upstash-Redact-Fields", "header[__proto__]"],
+    ]);
+    const published = await app.request("http://downstash.test/v2/publish/http://receiver.test/proto", { method: "POST", body: "b", headers });
+    expect(published.status).toBe(200);
+    const { messageId } = (await published.json()) as { messageId: string };
+    expect(transport.sent[0]!.headers.filter(([name]) => name === "__proto__" || name === "X-Plain")).toEqual([
+      ["__proto__", "p"],
+      ["X-Plain", "x"],
+    ]);
+    const message = (await (await call(`/v2/messages/${messageId}`)).json()) as { header: object };
+    expect(Object.keys(message.header).sort()).toEqual(["X-Plain", "__proto__"]);
+    expect(Object.entries(message.header).find(([name]) => name === "__proto__")![1][0]).toStartWith("REDACTED:");
+    const logs = (await (await call(`/v2/events?messageIds=${messageId}`)).json()) as { events: { header: object; callbackHeaders: object }[] };
+    expect(Object.keys(logs.events[0]!.header).sort()).toEqual(["X-Plain", "__proto__"]);
+    expect(Object.entries(logs.events[0]!.callbackHeaders)).toContainEqual(["Upstash-Forward-__proto__", ["c"]]);
+  });
 });
