@@ -165,10 +165,13 @@ async function handle(deps: KafkaRoutesDeps, c: Context, url: URL, rawSegments: 
     }
     case "topics": {
       if (rest.length > 0) throw notFoundRoute(url);
-      const topics: Record<string, number> = {};
-      for (const topic of [...deps.log.topics.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
-        if (canSee(user, topic.name)) topics[topic.name] = topic.partitions.length;
-      }
+      // fromEntries makes every name a key of its own: `__proto__` is a valid topic name.
+      const topics = Object.fromEntries(
+        [...deps.log.topics.values()]
+          .filter((topic) => canSee(user, topic.name))
+          .sort((a, b) => (a.name < b.name ? -1 : 1))
+          .map((topic) => [topic.name, topic.partitions.length]),
+      );
       return json(JSON.stringify(topics), 200);
     }
     case "consumers": {

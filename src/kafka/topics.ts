@@ -76,8 +76,8 @@ export function hasDeletePolicy(config: TopicConfig): boolean {
 export function applyTopicConfig(base: TopicConfig, changes: Record<string, unknown>): TopicConfig {
   const next: TopicConfig = { ...base };
   for (const [rawName, raw] of Object.entries(changes)) {
-    const name = upstashAliases[rawName] ?? rawName;
-    if (!(name in defaultTopicConfig)) throw badRequest(`Unknown topic config ${JSON.stringify(rawName)} (known: ${topicConfigNames.join(", ")})`);
+    const name = Object.hasOwn(upstashAliases, rawName) ? upstashAliases[rawName]! : rawName;
+    if (!Object.hasOwn(defaultTopicConfig, name)) throw badRequest(`Unknown topic config ${JSON.stringify(rawName)} (known: ${topicConfigNames.join(", ")})`);
     const key = name as keyof TopicConfig;
     if (key === "cleanup.policy") {
       const parts = String(raw).split(",").map((part) => part.trim()).filter(Boolean).sort();
@@ -99,15 +99,4 @@ export function applyTopicConfig(base: TopicConfig, changes: Record<string, unkn
     next[key] = n;
   }
   return next;
-}
-
-/** Reads `name=value` pairs (the CLI's --config arguments) into a changes object. */
-export function parseConfigPairs(pairs: readonly string[]): Record<string, string> {
-  const changes: Record<string, string> = {};
-  for (const pair of pairs) {
-    const equals = pair.indexOf("=");
-    if (equals <= 0) throw badRequest(`config must be name=value, got ${JSON.stringify(pair)}`);
-    changes[pair.slice(0, equals)] = pair.slice(equals + 1);
-  }
-  return changes;
 }

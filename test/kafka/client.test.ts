@@ -186,6 +186,16 @@ describe("admin and metadata", () => {
     expect(topics).toMatchObject({ orders: 3, events: 4, single: 1 });
   });
 
+  test("topics lists topics named like what a JavaScript object inherits", async () => {
+    await createTopic(server, "__proto__", 2);
+    await createTopic(server, "constructor", 1);
+    const topics = await kafkaClient(server).admin().topics();
+    expect(Object.entries(topics).filter(([name]) => name === "__proto__" || name === "constructor")).toEqual([
+      ["__proto__", 2],
+      ["constructor", 1],
+    ]);
+  });
+
   test("offsets by timestamp: the first record at or after it; earliest and latest", async () => {
     const kafka = kafkaClient(server);
     await createTopic(server, "times", 1);
