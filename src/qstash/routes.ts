@@ -58,7 +58,7 @@ export function createQStashRoutes(deps: QStashRoutesDeps): Hono {
     const rest = destinationFromRawUrl(c.req.url, "/v2/enqueue/");
     const slash = rest.indexOf("/");
     if (slash <= 0) throw new BadRequestError("enqueue needs /v2/enqueue/<queue>/<destination>");
-    const queueName = decodeURIComponent(rest.slice(0, slash));
+    const queueName = decodedSegment(rest.slice(0, slash), "queue name");
     const result = await service.publish({
       destination: rest.slice(slash + 1),
       headers: headerListOf(c.req.raw.headers),
@@ -159,7 +159,7 @@ export function createQStashRoutes(deps: QStashRoutesDeps): Hono {
     const rest = destinationFromRawUrl(c.req.url, "/v2/schedules/");
     const action = /^([^/:]+)\/(pause|resume)$/.exec(rest);
     if (action !== null && classifyDestination(rest).kind === "group") {
-      service.setSchedulePaused(decodeURIComponent(action[1]!), action[2] === "pause");
+      service.setSchedulePaused(decodedSegment(action[1]!, "schedule id"), action[2] === "pause");
       return json({}, 200);
     }
     const result = await service.createSchedule({
@@ -344,5 +344,14 @@ async function readJson(request: Request): Promise<unknown> {
     return JSON.parse(text);
   } catch {
     throw new BadRequestError("request body must be JSON");
+  }
+}
+
+/** A percent-encoded path segment, decoded; malformed encoding (`%ZZ`) is the sender's error. */
+function decodedSegment(segment: string, what: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new BadRequestError(`malformed percent-encoding in the ${what} ${JSON.stringify(segment)}`);
   }
 }

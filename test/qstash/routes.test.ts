@@ -100,3 +100,17 @@ describe("filters and views", () => {
     expect(Object.entries(logs.events[0]!.callbackHeaders)).toContainEqual(["Upstash-Forward-__proto__", ["c"]]);
   });
 });
+
+describe("bad input", () => {
+  test("malformed percent-encoding in a queue name or schedule id is a 400 that queues and pauses nothing", async () => {
+    const { call, service, transport } = setup();
+    const enqueued = await call("/v2/enqueue/%ZZ/http://receiver.test/x", { method: "POST", body: "b" });
+    expect(enqueued.status).toBe(400);
+    expect(await enqueued.json()).toEqual({ error: 'malformed percent-encoding in the queue name "%ZZ"' });
+    const paused = await call("/v2/schedules/%E0%A4%A/pause", { method: "POST" });
+    expect(paused.status).toBe(400);
+    expect(await paused.json()).toEqual({ error: 'malformed percent-encoding in the schedule id "%E0%A4%A"' });
+    expect(service.listQueues()).toEqual([]);
+    expect(transport.sent).toEqual([]);
+  });
+});
