@@ -2,9 +2,10 @@
 // (a very large turn as several rows in one transaction), nothing waits when nothing is pending, a
 // failed commit (SQLITE_FULL forced with max_page_count) refuses acknowledgement and is retried,
 // damaged rows cut the log at the last whole entry, a row straddling a snapshot's LSN replays only
-// what follows it, truncation drops exactly what a snapshot covers, arguments that repeat or
-// share their beginning with the previous entry's are stored short and read back exactly, and
-// files of older layouts are converted and read. Real SQLite in a temp dir.
+// what follows it, truncation drops exactly what a snapshot covers, a suspended script's entries
+// wait until it ends (and close drops them), arguments that repeat or share their beginning with
+// the previous entry's are stored short and read back exactly, and files of older layouts are
+// converted and read. Real SQLite in a temp dir.
 
 import { Database as SqliteDatabase } from "bun:sqlite";
 import { afterEach, describe, expect, test } from "bun:test";
@@ -199,6 +200,42 @@ describe("group commit", () => {
     store.isReplaying = false;
     await turn();
     expect(store.lastLsn()).toBe(0);
+  });
+});
+
+describe("a suspended script's writes", () => {
+  test("wait for resumeCommits while the entries before them commit and answer their writers", async () => {
+    const { store, sqlite } = openStore();
+    store.append(entry(1, "SET", "before", "1"));
+    const before = store.pendingCommit(true);
+    store.deferCommitsAfter(1);
+    store.append(entry(2, "SET", "script:a", "1"));
+    await before;
+    expect(rows(sqlite)).toEqual([{ first_lsn: 1, last_lsn: 1, entries: 1 }]);
+    // Later turns commit nothing of the script.
+    store.append(entry(3, "SET", "script:b", "2"));
+    await turn();
+    await turn();
+    expect(store.pendingCount).toBe(2);
+    expect(store.lastLsn()).toBe(1);
+    store.resumeCommits();
+    await store.pendingCommit(true);
+    expect(rows(sqlite)).toEqual([
+      { first_lsn: 1, last_lsn: 1, entries: 1 },
+      { first_lsn: 2, last_lsn: 3, entries: 2 },
+    ]);
+  });
+
+  test("are dropped by close, with a warning, as a crash would drop them", () => {
+    const { store, log, path } = openStore();
+    store.append(entry(1, "SET", "before", "1"));
+    store.deferCommitsAfter(1);
+    store.append(entry(2, "SET", "script:a", "1"));
+    expect(store.close()).toBe(true);
+    expect(log.lines).toContainEqual({ level: "warn", event: "change_log_unfinished_script_dropped", fields: { entries: 1 } });
+    const reopened = new SqliteDatabase(path);
+    expect(rows(reopened)).toEqual([{ first_lsn: 1, last_lsn: 1, entries: 1 }]);
+    reopened.close();
   });
 });
 

@@ -197,6 +197,8 @@ const TRUNCATE_ENTRIES_PER_STEP = 10_000;
 
 export class ChangeLogStore implements ChangeSink {
   private pending: ChangeEntry[] = [];
+  /** Entries after this LSN wait for resumeCommits: a suspended script's writes. */
+  private deferredAfterLsn: number | undefined;
   private isScheduled = false;
   private waiter: PromiseWithResolvers<void> | undefined;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -287,6 +289,32 @@ export class ChangeLogStore implements ChangeSink {
     this.commit();
   };
 
+  /** Commits leave the entries after `lsn` pending until resumeCommits (Persistence.deferCommitsAfter). */
+  deferCommitsAfter(lsn: number): void {
+    this.deferredAfterLsn = lsn;
+  }
+
+  resumeCommits(): void {
+    this.deferredAfterLsn = undefined;
+    if (this.pending.length > 0 && !this.isScheduled && !this.isClosed && this.failure === undefined) {
+      this.isScheduled = true;
+      setImmediate(this.scheduledCommit);
+    }
+  }
+
+  get defersCommits(): boolean {
+    return this.deferredAfterLsn !== undefined;
+  }
+
+  /** How many pending entries, from the first, a commit may store now. */
+  private committableCount(): number {
+    const after = this.deferredAfterLsn;
+    if (after === undefined) return this.pending.length;
+    let count = 0;
+    while (count < this.pending.length && this.pending[count]!.lsn <= after) count++;
+    return count;
+  }
+
   /** Entries journaled but not yet committed. */
   get pendingCount(): number {
     return this.pending.length;
@@ -306,11 +334,13 @@ export class ChangeLogStore implements ChangeSink {
 
   /** Commits everything buffered in one transaction; false when it failed (entries kept for a retry). */
   commit(): boolean {
-    if (this.pending.length === 0) {
-      this.settle(undefined);
+    const count = this.committableCount();
+    if (count === 0) {
+      // Entries still pending are deferred ones: whoever waits for them waits for resumeCommits.
+      if (this.pending.length === 0) this.settle(undefined);
       return true;
     }
-    const batch = this.pending;
+    const batch = count === this.pending.length ? this.pending : this.pending.slice(0, count);
     try {
       this.committedBytes += this.store(batch);
     } catch (error) {
@@ -321,7 +351,7 @@ export class ChangeLogStore implements ChangeSink {
       this.scheduleRetry();
       return false;
     }
-    // Entries appended during the transaction (none: it is synchronous) would be in a new array.
+    // Deferred entries stay; entries appended during the transaction (none: it is synchronous) would too.
     this.pending = this.pending === batch ? [] : this.pending.slice(batch.length);
     this.commitsSinceCheckpoint++;
     this.commitCount++;
@@ -433,12 +463,19 @@ export class ChangeLogStore implements ChangeSink {
     }
   }
 
-  /** Final commit, a checkpoint that empties the WAL, then close. Returns whether all was stored. */
+  /**
+   * Final commit, a checkpoint that empties the WAL, then close. Returns whether all was stored.
+   * A suspended script's deferred writes are dropped: it never answered, and a crash would drop them too.
+   */
   close(): boolean {
     if (this.isClosed) return this.pending.length === 0;
     clearTimeout(this.retryTimer);
     const committed = this.commit();
     this.isClosed = true;
+    if (committed && this.pending.length > 0) {
+      this.log.log("warn", "change_log_unfinished_script_dropped", { entries: this.pending.length });
+      this.pending = [];
+    }
     if (committed) this.checkpoint("TRUNCATE");
     else this.log.log("error", "change_log_lost_on_close", { entries: this.pending.length, reason: this.failure });
     this.insert.finalize();

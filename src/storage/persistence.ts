@@ -66,6 +66,8 @@ export class DatabasePersistence implements Persistence {
   private database: Database | undefined;
   private running: RunningSnapshot | undefined;
   private isSaveScheduled = false;
+  /** Why a snapshot was due while a suspended script deferred commits: it starts once they resume. */
+  private snapshotAfterScript: string | undefined;
   private snapshotLsn = 0;
   /** The newest snapshot file's size: the log may grow to it before a snapshot is due for size. */
   private snapshotBytes = 0;
@@ -220,6 +222,19 @@ export class DatabasePersistence implements Persistence {
     return this.store.pendingCommit(wrote);
   }
 
+  deferCommitsAfter(lsn: number): void {
+    this.store.deferCommitsAfter(lsn);
+  }
+
+  resumeCommits(): void {
+    this.store.resumeCommits();
+    const reason = this.snapshotAfterScript;
+    if (reason === undefined) return;
+    this.snapshotAfterScript = undefined;
+    // After the turn's commit of the script's writes (scheduled first), as a timer's start would be.
+    setImmediate(() => this.startSnapshot(reason));
+  }
+
   save(): void {
     if (this.running !== undefined) throw errors.backgroundSaveInProgress();
     const database = this.requireDatabase();
@@ -291,6 +306,11 @@ export class DatabasePersistence implements Persistence {
 
   private startSnapshot(reason: string): void {
     if (this.running !== undefined || this.isClosed) return;
+    // At the database's LSN now, it would hold part of a suspended script: it starts once that ends.
+    if (this.store.defersCommits) {
+      this.snapshotAfterScript ??= reason;
+      return;
+    }
     const database = this.requireDatabase();
     let writer: SnapshotWriter;
     try {

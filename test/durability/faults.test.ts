@@ -108,6 +108,29 @@ describe("kills at awkward moments", () => {
     }
   });
 
+  test("SIGKILL while a script is suspended between time slices: none of its writes survive; a script that ended is there whole", async () => {
+    const dir = dataDir();
+    // A snapshot comes due every 100 ms: none may catch a script half done either.
+    const args = ["--snapshot-every-ms", "100"];
+    let server = await startServer({ dataDir: dir, args });
+    // Writes, spins for `ms` (past its first time slice, so it is suspended between slices), writes again.
+    const script = (ms: number) =>
+      `redis.call('SET', KEYS[1], 'first') local t = redis.call('TIME') repeat local n = redis.call('TIME') until (n[1] - t[1]) * 1000000 + (n[2] - t[2]) > ${ms * 1000} redis.call('SET', KEYS[2], 'last') return 'done'`;
+    expect((await command(server, "SET", "before", "1")).status).toBe(200);
+    expect((await command(server, "EVAL", script(300), 2, "whole:a", "whole:b")).body.result).toBe("done");
+    const interrupted = command(server, "EVAL", script(5000), 2, "half:a", "half:b").catch(() => undefined);
+    await Bun.sleep(800);
+    await server.stop("SIGKILL");
+    await interrupted;
+
+    server = await startServer({ dataDir: dir, args });
+    try {
+      expect((await pipeline(server, [["MGET", "before", "whole:a", "whole:b", "half:a", "half:b"]]))[0]).toEqual(["1", "first", "last", null, null]);
+    } finally {
+      await server.stop("SIGKILL");
+    }
+  });
+
   test("a torn change-log tail is cut at the last whole entry with a warning; the LSN continues from there", async () => {
     const dir = dataDir();
     // fsync no: nothing is checkpointed, every entry is in the WAL file that gets cut.

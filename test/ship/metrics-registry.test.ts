@@ -191,6 +191,8 @@ describe("node metrics", () => {
     engine.database.persistence = {
       checkWritable() {},
       pendingCommit: () => undefined,
+      deferCommitsAfter() {},
+      resumeCommits() {},
       save() {},
       backgroundSave: () => "started",
       lastSaveAtMs: () => savedAtMs,

@@ -13,6 +13,8 @@ function fakePersistence(overrides: Partial<Persistence> = {}): Persistence & { 
     calls,
     checkWritable: () => {},
     pendingCommit: () => undefined,
+    deferCommitsAfter: () => {},
+    resumeCommits: () => {},
     save: () => void calls.push("save"),
     backgroundSave: (schedule) => (calls.push(schedule ? "bgsave schedule" : "bgsave"), "started"),
     lastSaveAtMs: () => 1_700_000_123_456,

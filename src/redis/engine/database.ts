@@ -22,6 +22,13 @@ export interface Persistence {
    * waits. `wrote` says whether the caller's own request journaled something.
    */
   pendingCommit(wrote: boolean): Promise<void> | undefined;
+  /**
+   * A script suspended between time slices wrote the entries after `lsn`: they stay uncommitted,
+   * and no snapshot starts, until `resumeCommits`. A crash then keeps all of the script or none
+   * of it, as Redis, which writes a script's effects to its AOF once the script has ended.
+   */
+  deferCommitsAfter(lsn: number): void;
+  resumeCommits(): void;
   /** SAVE: a snapshot taken now, synchronously. */
   save(): void;
   /** BGSAVE: starts a background snapshot; "scheduled" when one runs and `schedule` was asked. */
@@ -142,5 +149,14 @@ export class Database {
   /** See Persistence.pendingCommit; undefined without persistence. */
   pendingCommit(wrote: boolean): Promise<void> | undefined {
     return this.persistence?.pendingCommit(wrote);
+  }
+
+  /** See Persistence.deferCommitsAfter. */
+  deferCommitsAfter(lsn: number): void {
+    this.persistence?.deferCommitsAfter(lsn);
+  }
+
+  resumeCommits(): void {
+    this.persistence?.resumeCommits();
   }
 }

@@ -692,6 +692,7 @@ export function invoke(ctx: CommandContext, invocation: Invocation): Reply {
   // Keys expire by the script's start time until it ends, time slices included: other requests
   // wait for it meanwhile, as they would for Redis's one command.
   const expiryClock = ctx.db.expiryClock;
+  const lsnAtStart = ctx.db.lsn;
   const run = new ScriptRun(ctx, dispatcherFor(ctx), invocation.name, invocation.readOnly, state.options.timeLimitMs, vm, expiryClock.freeze());
   state.running = run;
   let outcome: CallOutcome;
@@ -708,9 +709,11 @@ export function invoke(ctx: CommandContext, invocation: Invocation): Reply {
     return run.finish(outcome);
   }
 
-  // Suspended: hold the database and continue in later turns of the event loop.
+  // Suspended: hold the database and continue in later turns of the event loop. Its writes are
+  // committed together once it ends, as one command's would be (a crash keeps all or none).
   let release!: () => void;
   state.hold = new Promise<void>((resolve) => (release = resolve));
+  ctx.db.deferCommitsAfter(lsnAtStart);
   const settled = new Promise<Reply>((resolve, reject) => {
     const step = () => {
       run.sliceStartedAtMs = ctx.clock.nowMs();
@@ -728,6 +731,7 @@ export function invoke(ctx: CommandContext, invocation: Invocation): Reply {
       state.running = undefined;
       state.hold = undefined;
       expiryClock.thaw();
+      ctx.db.resumeCommits();
       release();
       try {
         resolve(run.finish(next));
