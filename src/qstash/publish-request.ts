@@ -20,6 +20,7 @@ export type HeaderMap = Record<string, string[]>;
 export function emptyHeaderMap(): HeaderMap {
   return Object.create(null) as HeaderMap;
 }
+
 /** Lower-case header names and values, as received. */
 export type HeaderList = [string, string][];
 

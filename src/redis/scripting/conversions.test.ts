@@ -361,12 +361,13 @@ describe("BLMPOP and BZMPOP in a script, which Redis 7.0 runs as LMPOP and ZMPOP
       ["EVAL", "return {redis.call('LRANGE', 'l', 0, -1), redis.call('ZRANGE', 'z', 0, -1), redis.call('EXISTS', 'z')}", "0"],
     ]));
 
-  // Redis reads the seconds as a long double, and refuses a product of 1000 it truncates below 0.
+  // Redis reads the seconds as a long double and times them by 1000, rounded up to a whole number:
+  // below 0 is refused, and so is past long long's range, which x86's conversion makes negative.
   const timeouts = ["1.5", "-1", "abc", "", " 1", "1 ", "nan", "inf", "-inf", "1e400", "1e5000", "1e-400", "-0", "-0.001", "-0.0009", "-0.002", "0x10", "-0x1p-10",
     "9223372036854775.807", "9223372036854775.808", "9223372036854775807", "1e16"];
-  test("read the timeout first, in Redis's words", () => sameReplies([["FLUSHALL"], stock, ...timeouts.map((timeout) => ["EVAL", popBoth(timeout), "0"])]));
+  test("read the timeout as Redis 7.0 does, in its words", () => sameReplies([["FLUSHALL"], stock, ...timeouts.map((timeout) => ["EVAL", popBoth(timeout), "0"])]));
 
-  test("are checked for arity, then for a read-only script, before the timeout", () =>
+  test("are checked for arity, a read-only script and their other arguments before the timeout", () =>
     sameReplies([
       ["FLUSHALL"],
       stock,
