@@ -277,11 +277,14 @@ export class ChangeLogStore implements ChangeSink {
   append(entry: ChangeEntry): void {
     if (this.isReplaying) return;
     this.pending.push(entry);
-    // While commits fail, the retry timer alone tries again: not one failing transaction per turn.
-    if (!this.isScheduled && !this.isClosed && this.failure === undefined) {
-      this.isScheduled = true;
-      setImmediate(this.scheduledCommit);
-    }
+    this.scheduleCommit();
+  }
+
+  /** One commit at the end of this turn. While commits fail, the retry timer alone tries again. */
+  private scheduleCommit(): void {
+    if (this.isScheduled || this.isClosed || this.failure !== undefined) return;
+    this.isScheduled = true;
+    setImmediate(this.scheduledCommit);
   }
 
   private readonly scheduledCommit = () => {
@@ -296,10 +299,7 @@ export class ChangeLogStore implements ChangeSink {
 
   resumeCommits(): void {
     this.deferredAfterLsn = undefined;
-    if (this.pending.length > 0 && !this.isScheduled && !this.isClosed && this.failure === undefined) {
-      this.isScheduled = true;
-      setImmediate(this.scheduledCommit);
-    }
+    if (this.pending.length > 0) this.scheduleCommit();
   }
 
   get defersCommits(): boolean {
