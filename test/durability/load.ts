@@ -3,7 +3,9 @@
 // and at most one state still in flight when the server dies. `verify` reads every key back and
 // reports each one whose state is neither: a write acknowledged and then lost, or a wrong value
 // or TTL. Writes: SET (plain, EX relative, PXAT absolute, PX short enough to expire while the
-// server is down), HSET, INCR, DEL and PEXPIREAT.
+// server is down), HSET, INCR, DEL and PEXPIREAT. One more writer runs a script that sets a pair
+// of keys to one value, spinning past its first time slice in between (the server suspends it
+// there): `verify` also reports a pair whose keys differ, a script that is there only in part.
 
 import { Redis } from "@upstash/redis";
 import { randomInt, SeededRandom, type Random } from "../../src/util/random.ts";
@@ -30,6 +32,15 @@ const LONG_TTL_MS = 3_600_000;
 /** Short enough to pass while the server is down: restarting takes longer. */
 const SHORT_TTL_MS = 50;
 
+const PAIR_KEYS = ["script:first", "script:second"] as const;
+/** Past the server's 10 ms time slice; between scripts the writer rests, so other writers go on. */
+const SCRIPT_SPIN_MS = 15;
+const SCRIPT_REST_MS = 20;
+const pairScript =
+  "redis.call('SET', KEYS[1], ARGV[1]) local t = redis.call('TIME') " +
+  "repeat local n = redis.call('TIME') until (n[1] - t[1]) * 1000000 + (n[2] - t[2]) > tonumber(ARGV[2]) * 1000 " +
+  "redis.call('SET', KEYS[2], ARGV[1]) return 1";
+
 export interface LoadOptions {
   url: string;
   token: string;
@@ -43,6 +54,8 @@ export class Load {
   private stopped = false;
   acknowledged = 0;
   failed = 0;
+  /** When the script writer sent the script now in flight. */
+  private scriptSentAtMs: number | undefined;
   private readonly done: Promise<void>[] = [];
 
   constructor(private readonly options: LoadOptions) {}
@@ -52,6 +65,7 @@ export class Load {
       const random = new SeededRandom(this.options.seed * 1000 + writer);
       this.done.push(this.runWriter(writer, random));
     }
+    this.done.push(this.runScriptWriter());
   }
 
   /** Stops the writers after their current command and waits for them. */
@@ -73,14 +87,12 @@ export class Load {
     return [...this.records.keys()];
   }
 
+  private client(): Redis {
+    return new Redis({ url: this.options.url, token: this.options.token, enableTelemetry: false, automaticDeserialization: false, retry: { retries: 0 } });
+  }
+
   private async runWriter(writer: number, random: Random): Promise<void> {
-    const redis = new Redis({
-      url: this.options.url,
-      token: this.options.token,
-      enableTelemetry: false,
-      automaticDeserialization: false,
-      retry: { retries: 0 },
-    });
+    const redis = this.client();
     const keys = Array.from({ length: this.options.keysPerWriter }, (_, i) => `w${writer}:k${i}`);
     const hashKey = `w${writer}:hash`;
     const counterKey = `w${writer}:counter`;
@@ -134,12 +146,46 @@ export class Load {
     }
   }
 
-  /** Runs one command; its key's state is `after` once acknowledged, and may be `after` if not. */
-  private async apply(record: KeyRecord, after: Expected, send: () => Promise<unknown>): Promise<void> {
-    record.inFlight = after;
+  /** Resolves once a script has been in flight for `ms`: past its first time slice, so suspended. */
+  async waitForScriptInFlight(ms: number): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    while (this.scriptSentAtMs === undefined || performance.now() - this.scriptSentAtMs < ms) {
+      if (Date.now() > deadline) throw new Error("no script stayed in flight");
+      await Bun.sleep(1);
+    }
+  }
+
+  private async runScriptWriter(): Promise<void> {
+    const redis = this.client();
+    const pair = PAIR_KEYS.map((key) => {
+      const record: KeyRecord = { acknowledged: { value: null, expiresAtMs: -2 } };
+      this.records.set(key, record);
+      return record;
+    });
+    let sequence = 0;
+    while (!this.stopped) {
+      const value = `s.${sequence++}`;
+      try {
+        this.scriptSentAtMs = performance.now();
+        await this.apply(pair, { value, expiresAtMs: -1 }, () => redis.eval(pairScript, [...PAIR_KEYS], [value, String(SCRIPT_SPIN_MS)]));
+      } catch {
+        this.failed++;
+        return;
+      }
+      this.scriptSentAtMs = undefined;
+      await Bun.sleep(SCRIPT_REST_MS);
+    }
+  }
+
+  /** Runs one command; its keys' state is `after` once acknowledged, and may be `after` if not. */
+  private async apply(records: KeyRecord | KeyRecord[], after: Expected, send: () => Promise<unknown>): Promise<void> {
+    const all = Array.isArray(records) ? records : [records];
+    for (const record of all) record.inFlight = after;
     await send();
-    record.acknowledged = record.inFlight;
-    record.inFlight = undefined;
+    for (const record of all) {
+      record.acknowledged = record.inFlight!;
+      record.inFlight = undefined;
+    }
     this.acknowledged++;
   }
 
@@ -157,6 +203,8 @@ export class Load {
         problems.push(`${key}: holds ${JSON.stringify(actual)}, expected ${candidates.map((c) => JSON.stringify(c)).join(" or ")}`);
       }
     }
+    const [first, second] = PAIR_KEYS.map((key) => states.get(key)!.value);
+    if (canonical(first!) !== canonical(second!)) problems.push(`${PAIR_KEYS.join(" and ")} hold ${JSON.stringify(first)} and ${JSON.stringify(second)}: a script is there in part`);
     return problems;
   }
 }
