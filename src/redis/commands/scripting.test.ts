@@ -6,6 +6,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { createTestEngine, plain, TickingClock } from "../../../test/harness/engine.ts";
+import { brokerOf } from "../pubsub.ts";
 import { scriptingOf } from "../scripting/runner.ts";
 
 const sha = (body: string) => new Bun.CryptoHasher("sha1").update(body).digest("hex");
@@ -101,6 +102,28 @@ describe("EVAL", () => {
       error: `ERR Write commands are not allowed from read-only scripts. script: ${sha(body)}, on @user_script:2.`,
     });
     expect(engine.journal.argvs()).toEqual([]);
+  });
+
+  test("MONITOR shows the commands a script runs as [0 lua], not those refused before they ran", () => {
+    // As redis-server 7.0's MONITOR showed this script: BLMPOP with a bad timeout or numkeys and a
+    // WRONGTYPE LPUSH are shown, a wrong arity and a write in a no-writes script are not.
+    const engine = createTestEngine();
+    const lines: string[] = [];
+    brokerOf(engine.database).addMonitor({ deliver: (line) => lines.push(line) > 0, drop() {} });
+    engine.run(
+      "EVAL",
+      "redis.pcall('BLMPOP', 'x', '1', 'l', 'LEFT') redis.pcall('BLMPOP', '0', '0', 'l', 'LEFT') redis.call('SET', 'str', 'v') " +
+        "redis.pcall('LPUSH', 'str', 'x') redis.pcall('BLMPOP', '0', '1', 'l') redis.pcall('GET') return 1",
+      0,
+    );
+    engine.run("EVAL", "#!lua flags=no-writes\nredis.pcall('SET', 'a', 'b') return redis.call('GET', 'a')", 0);
+    expect(lines.map((line) => line.replace(/^\d+\.\d{6} /, ""))).toEqual([
+      '[0 lua] "BLMPOP" "x" "1" "l" "LEFT"',
+      '[0 lua] "BLMPOP" "0" "0" "l" "LEFT"',
+      '[0 lua] "SET" "str" "v"',
+      '[0 lua] "LPUSH" "str" "x"',
+      '[0 lua] "GET" "a"',
+    ]);
   });
 
   test("a read-only token may not run EVAL (Upstash answers NOPERM)", () => {

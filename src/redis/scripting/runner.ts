@@ -551,7 +551,14 @@ class ScriptRun implements ScriptHost, RunningScript {
       return nonBlocking === undefined ? this.refusal(argv, error) : this.commandWithTimeout(argv, nonBlocking);
     }
     if (this.readOnly && hasFlag(spec, "write")) return new ErrorReply(errors.readOnlyScript);
+    this.monitored(argv);
     return this.run(spec, argv);
+  }
+
+  /** MONITOR shows what a script runs, as `[0 lua]`, once no check has refused it outright, as Redis does. */
+  private monitored(argv: string[]): void {
+    const broker = existingBrokerOf(this.ctx.db);
+    if (broker?.hasMonitors) broker.feedMonitors(argv, this.ctx.clock.nowMs(), "lua");
   }
 
   /**
@@ -568,6 +575,7 @@ class ScriptRun implements ScriptHost, RunningScript {
       return this.refusal(withoutTimeout, error);
     }
     if (this.readOnly) return new ErrorReply(errors.readOnlyScript);
+    this.monitored(argv);
     try {
       nonBlocking.checkArguments(withoutTimeout);
     } catch (error) {
