@@ -23,7 +23,7 @@ import { RedisError, errors } from "./engine/errors.ts";
 import { ErrorReply, OK, StatusReply, type Reply } from "./engine/reply.ts";
 import { encodeResp } from "./resp-codec.ts";
 import { RespProtocolError, RespReader } from "./resp-reader.ts";
-import { dispatchWhenFree, whenFree } from "./scripting/runner.ts";
+import { dispatchWhenFree, runMonitoredTransaction, showToMonitors, whenFree } from "./scripting/runner.ts";
 
 export interface RespOptions {
   hostname: string;
@@ -403,7 +403,7 @@ class RespConnection {
     const session = this.session;
     this.transaction = undefined;
     if (transaction.failed) throw errors.execAbort();
-    const run = () => this.server.options.dispatcher.runTransaction(this.access!.database, transaction.commands, transaction.specs, session);
+    const run = () => runMonitoredTransaction(this.server.options.dispatcher, this.access!.database, transaction.commands, transaction.specs, session);
     const free = whenFree(this.access!.database);
     return free === undefined ? run() : free.then(run);
   }
@@ -482,8 +482,11 @@ function reset(connection: RespConnection): Reply {
   return RESET;
 }
 
+// MONITOR shows a transaction as Redis does: MULTI and DISCARD as they come (refused or not),
+// the queued commands as EXEC runs them, then EXEC.
 function multi(connection: RespConnection, argv: string[]): Reply {
   if (argv.length !== 1) throw errors.wrongArity("multi");
+  showToMonitors(connection.access!.database, argv);
   if (connection.transaction !== undefined) throw errors.nestedMulti();
   connection.transaction = { commands: [], specs: [], failed: false };
   return OK;
@@ -491,12 +494,23 @@ function multi(connection: RespConnection, argv: string[]): Reply {
 
 function exec(connection: RespConnection, argv: string[]): Reply | Promise<Reply> {
   if (argv.length !== 1) throw errors.wrongArity("exec");
-  if (connection.transaction === undefined) throw new RedisError("ERR EXEC without MULTI");
-  return connection.exec(connection.transaction);
+  const shown = () => showToMonitors(connection.access!.database, argv);
+  let reply: Reply | Promise<Reply>;
+  try {
+    if (connection.transaction === undefined) throw new RedisError("ERR EXEC without MULTI");
+    reply = connection.exec(connection.transaction);
+  } catch (error) {
+    shown();
+    throw error;
+  }
+  if (reply instanceof Promise) return reply.finally(shown);
+  shown();
+  return reply;
 }
 
 function discard(connection: RespConnection, argv: string[]): Reply {
   if (argv.length !== 1) throw errors.wrongArity("discard");
+  showToMonitors(connection.access!.database, argv);
   if (connection.transaction === undefined) throw new RedisError("ERR DISCARD without MULTI");
   connection.transaction = undefined;
   return OK;

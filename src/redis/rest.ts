@@ -21,7 +21,7 @@ import { RedisError, errors } from "./engine/errors.ts";
 import { ErrorReply, type Reply } from "./engine/reply.ts";
 import { encodeEnvelope, encodeError, httpResponse, jsonErrorResponse, jsonHoldsBinaryStrings, parseJson, responseHeaderLines, toBatch, toCommand } from "./rest-codec.ts";
 import { encodeResp, respBytes } from "./resp-codec.ts";
-import { dispatchWhenFree, whenFree } from "./scripting/runner.ts";
+import { dispatchWhenFree, runMonitoredTransaction, showToMonitors, whenFree } from "./scripting/runner.ts";
 
 export interface RedisRoutesDeps {
   dispatcher: Dispatcher;
@@ -266,7 +266,9 @@ function runEntries(
 function runTransaction(dispatcher: Dispatcher, access: Access, commands: string[][], session: Session, base64: boolean): RestAnswer | Promise<RestAnswer> {
   const specs = commands.map((argv) => dispatcher.resolve(argv, session));
   const lsnBefore = access.database.lsn;
-  const replies = dispatcher.runTransaction(access.database, commands, specs, session);
+  showToMonitors(access.database, ["MULTI"]);
+  const replies = runMonitoredTransaction(dispatcher, access.database, commands, specs, session);
+  showToMonitors(access.database, ["EXEC"]);
   let json = "[";
   for (let i = 0; i < replies.length; i++) json += (i === 0 ? "" : ",") + encodeEnvelope(replies[i]!, base64);
   return afterCommit(access, lsnBefore, jsonAnswer(access, json + "]", 200));

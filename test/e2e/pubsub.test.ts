@@ -2,7 +2,7 @@
 // subscribe and psubscribe receive what another client publishes (JSON and text payloads,
 // channel names with spaces and slashes), several channels on one subscriber, PUBLISH counts SSE
 // receivers, unsubscribing (from all or one) drops the subscription at once, and /monitor streams
-// the commands others run.
+// the commands others run, transactions and scripts' own commands as redis-server shows them.
 
 import { describe, expect, test } from "bun:test";
 import { Redis } from "@upstash/redis";
@@ -108,6 +108,42 @@ describe("/monitor", () => {
     const lines = text.split("\n\n").filter((line) => line !== "");
     expect(lines[0]).toBe('data: "OK"');
     expect(lines.at(-1)).toMatch(new RegExp(`^data: \\d+\\.\\d{6} \\[0 [^\\]]+\\] "set" "${k}" "v"$`));
+    controller.abort();
+  });
+
+  test("shows a transaction as redis-server does: MULTI, each command as it runs (a script's own after it), EXEC", async () => {
+    const controller = new AbortController();
+    const response = await fetch(`${server().url}/monitor`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${server().token}`, accept: "text/event-stream" },
+      signal: controller.signal,
+    });
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = "";
+    const k = `monitored:${++serial}`;
+    const transaction = client().multi();
+    transaction.set(k, "1");
+    transaction.eval("return redis.call('GET', KEYS[1])", [k], []);
+    transaction.get(k);
+    await transaction.exec();
+    await waitFor(async () => {
+      const { value } = await reader.read();
+      text += decoder.decode(value);
+      return text.includes('"EXEC"');
+    }, "the transaction in the monitor stream");
+    const shown = text
+      .split("\n\n")
+      .filter((line) => line.startsWith("data: ") && line !== 'data: "OK"')
+      .map((line) => line.replace(/^data: \d+\.\d{6} /, ""));
+    expect(shown).toEqual([
+      '[0 0.0.0.0:0] "MULTI"',
+      `[0 0.0.0.0:0] "set" "${k}" "1"`,
+      `[0 0.0.0.0:0] "eval" "return redis.call('GET', KEYS[1])" "1" "${k}"`,
+      `[0 lua] "GET" "${k}"`,
+      `[0 0.0.0.0:0] "get" "${k}"`,
+      '[0 0.0.0.0:0] "EXEC"',
+    ]);
     controller.abort();
   });
 });

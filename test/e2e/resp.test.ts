@@ -88,6 +88,94 @@ describe("RESP connection commands", () => {
   });
 });
 
+describe("MONITOR of RESP clients", () => {
+  /** The lines a monitor saw, without their time, clients named alike (`lua` stays). */
+  const normalized = (lines: string[]) => lines.map((line) => line.replace(/^\d+\.\d{6} /, "").replace(/^\[0 (?!lua\])[^\]]+\]/, "[0 client]"));
+  const done = '"ECHO" "monitor-done"';
+  interface Monitor {
+    /** Settles once the monitor is on: what follows is shown to it. */
+    opened: Promise<void>;
+    /** Its lines, once the done marker came. */
+    lines: Promise<string[]>;
+  }
+
+  /** redis-server's MONITOR, over a socket of its own. */
+  function redisMonitor(): Monitor {
+    const opened = Promise.withResolvers<void>();
+    const lines = new Promise<string[]>((resolve, reject) => {
+      const socket = connect(oracle.port, "127.0.0.1");
+      let text = "";
+      socket.on("error", reject);
+      socket.on("data", (data) => {
+        text += data.toString("latin1");
+        // Two +OK: AUTH's and MONITOR's.
+        if (text.startsWith("+OK\r\n+OK\r\n")) opened.resolve();
+        if (!text.includes(done)) return;
+        socket.destroy();
+        resolve(text.split("\r\n").filter((line) => line.startsWith("+") && line !== "+OK").map((line) => line.slice(1)));
+      });
+      socket.write(`AUTH ${server.token}\r\nMONITOR\r\n`);
+    });
+    return { opened: opened.promise, lines };
+  }
+
+  /** downstash's /monitor stream. */
+  function downstashMonitor(): Monitor {
+    const opened = Promise.withResolvers<void>();
+    const lines = (async () => {
+      const response = await fetch(`${server.url}/monitor`, { method: "POST", headers: { authorization: `Bearer ${server.token}`, accept: "text/event-stream" } });
+      const reader = response.body!.getReader();
+      let text = "";
+      while (!text.includes(done)) {
+        text += new TextDecoder().decode((await reader.read()).value);
+        if (text.startsWith('data: "OK"')) opened.resolve();
+      }
+      await reader.cancel();
+      return text.split("\n\n").filter((line) => line.startsWith("data: ") && line !== 'data: "OK"').map((line) => line.slice("data: ".length));
+    })();
+    return { opened: opened.promise, lines };
+  }
+
+  test("transactions, scripts and refused commands show as in redis-server", async () => {
+    const [redis, downstash] = await both();
+    try {
+      for (const client of [redis, downstash]) await client.send(["AUTH", server.token]);
+      const monitors = [redisMonitor(), downstashMonitor()];
+      await Promise.all(monitors.map((monitor) => monitor.opened));
+      const commands = [
+        ["EXEC"],
+        ["DISCARD"],
+        ["MULTI"],
+        ["MULTI"],
+        ["SET", "mon:a", "1"],
+        ["EVAL", "return redis.call('GET', KEYS[1])", "1", "mon:a"],
+        ["GET", "mon:a"],
+        ["EXEC"],
+        ["MULTI"],
+        ["SET", "mon:a", "5"],
+        ["NOSUCHCOMMAND", "x"],
+        ["GET"],
+        ["EXEC"],
+        ["MULTI"],
+        ["RPUSH", "mon:list", "a"],
+        ["DISCARD"],
+        ["NOSUCHCOMMAND"],
+        ["GET"],
+        ["MULTI", "x"],
+        ["GET", "mon:a"],
+        ["ECHO", "monitor-done"],
+      ];
+      for (const argv of commands) await Promise.all([redis.send(argv), downstash.send(argv)]);
+      const [expected, actual] = await Promise.all(monitors.map((monitor) => monitor.lines));
+      expect(normalized(expected!)).toContain('[0 lua] "GET" "mon:a"');
+      expect(normalized(actual!)).toEqual(normalized(expected!));
+    } finally {
+      redis.close();
+      downstash.close();
+    }
+  });
+});
+
 describe("RESP commands", () => {
   test("SELECT of any database but 0 is refused: a token opens one keyspace, as on Upstash", async () => {
     const client = await RespClient.connect(server.respPort!);

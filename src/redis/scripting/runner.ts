@@ -395,10 +395,34 @@ const passesHold = (argv: string[]) => {
 export function dispatchWhenFree(dispatcher: Dispatcher, db: Database, argv: string[], session: Session): Reply | Promise<Reply> {
   const hold = states.get(db)?.hold;
   if (hold !== undefined && !passesHold(argv)) return hold.then(() => dispatchWhenFree(dispatcher, db, argv, session));
-  const broker = existingBrokerOf(db);
-  if (broker?.hasMonitors) broker.feedMonitors(argv, db.clock.nowMs());
-  const reply = dispatcher.dispatch(db, argv, session);
+  const reply = existingBrokerOf(db)?.hasMonitors ? dispatchShown(dispatcher, db, argv, session) : dispatcher.dispatch(db, argv, session);
   return reply instanceof PendingReply ? reply.settled : reply;
+}
+
+/** Dispatcher.dispatch, shown to MONITOR unless refused before it runs (unknown, arity, access), as Redis shows it. */
+function dispatchShown(dispatcher: Dispatcher, db: Database, argv: string[], session: Session): Reply {
+  try {
+    const spec = dispatcher.resolve(argv, session);
+    showToMonitors(db, argv);
+    return dispatcher.run(db, spec, argv, session);
+  } catch (error) {
+    return dispatcher.errorReply(error, argv);
+  }
+}
+
+/** Shows a command to the database's MONITOR streams, if it has any: `source` is "lua" for a script's own. */
+export function showToMonitors(db: Database, argv: string[], source?: string): void {
+  const broker = existingBrokerOf(db);
+  if (broker?.hasMonitors) broker.feedMonitors(argv, db.clock.nowMs(), source);
+}
+
+/**
+ * Runs a checked transaction (/multi-exec, RESP's EXEC) as Dispatcher.runTransaction does, each
+ * command shown to MONITOR as it runs (a script's own after it); the caller shows MULTI and EXEC.
+ */
+export function runMonitoredTransaction(dispatcher: Dispatcher, db: Database, commands: string[][], specs: CommandSpec[], session: Session): Reply[] {
+  if (existingBrokerOf(db)?.hasMonitors !== true) return dispatcher.runTransaction(db, commands, specs, session);
+  return dispatcher.runTransaction(db, commands, specs, session, (argv) => showToMonitors(db, argv));
 }
 
 /** Resolves once no script holds the database (for /multi-exec, which resolves before it runs). */
@@ -557,8 +581,7 @@ class ScriptRun implements ScriptHost, RunningScript {
 
   /** MONITOR shows what a script runs, as `[0 lua]`, once no check has refused it outright, as Redis does. */
   private monitored(argv: string[]): void {
-    const broker = existingBrokerOf(this.ctx.db);
-    if (broker?.hasMonitors) broker.feedMonitors(argv, this.ctx.clock.nowMs(), "lua");
+    showToMonitors(this.ctx.db, argv, "lua");
   }
 
   /**
