@@ -136,7 +136,7 @@ describe("MONITOR of RESP clients", () => {
     return { opened: opened.promise, lines };
   }
 
-  test("transactions, scripts and refused commands show as in redis-server", async () => {
+  test("transactions, scripts, refused and admin commands show as in redis-server", async () => {
     const [redis, downstash] = await both();
     try {
       for (const client of [redis, downstash]) await client.send(["AUTH", server.token]);
@@ -163,6 +163,13 @@ describe("MONITOR of RESP clients", () => {
         ["GET"],
         ["MULTI", "x"],
         ["GET", "mon:a"],
+        // Admin commands are kept out, in a transaction too.
+        ["SAVE"],
+        ["LASTSAVE"],
+        ["MULTI"],
+        ["BGSAVE", "SCHEDULE"],
+        ["DBSIZE"],
+        ["EXEC"],
         ["ECHO", "monitor-done"],
       ];
       for (const argv of commands) await Promise.all([redis.send(argv), downstash.send(argv)]);

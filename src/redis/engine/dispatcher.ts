@@ -141,11 +141,11 @@ export class Dispatcher {
    * it: one command to Redis, so keys expire by its start time until it ends, and a runtime error
    * (WRONGTYPE ...) fails its own entry only. `beforeEach` sees each command just before it runs.
    */
-  runTransaction(db: Database, commands: readonly string[][], specs: readonly CommandSpec[], session: Session, beforeEach?: (argv: string[]) => void): Reply[] {
+  runTransaction(db: Database, commands: readonly string[][], specs: readonly CommandSpec[], session: Session, beforeEach?: (argv: string[], spec: CommandSpec) => void): Reply[] {
     return db.expiryClock.frozenDuring(() => {
       const replies: Reply[] = new Array(commands.length);
       for (let i = 0; i < commands.length; i++) {
-        beforeEach?.(commands[i]!);
+        beforeEach?.(commands[i]!, specs[i]!);
         try {
           replies[i] = this.run(db, specs[i]!, commands[i]!, session);
         } catch (error) {

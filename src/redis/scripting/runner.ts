@@ -403,7 +403,7 @@ export function dispatchWhenFree(dispatcher: Dispatcher, db: Database, argv: str
 function dispatchShown(dispatcher: Dispatcher, db: Database, argv: string[], session: Session): Reply {
   try {
     const spec = dispatcher.resolve(argv, session);
-    showToMonitors(db, argv);
+    showCommand(db, spec, argv);
     return dispatcher.run(db, spec, argv, session);
   } catch (error) {
     return dispatcher.errorReply(error, argv);
@@ -416,13 +416,18 @@ export function showToMonitors(db: Database, argv: string[], source?: string): v
   if (broker?.hasMonitors) broker.feedMonitors(argv, db.clock.nowMs(), source);
 }
 
+/** A command about to run, shown to MONITOR unless it is an admin command (SAVE, BGSAVE), which Redis keeps out. */
+function showCommand(db: Database, spec: CommandSpec, argv: string[], source?: string): void {
+  if (!hasFlag(spec, "admin")) showToMonitors(db, argv, source);
+}
+
 /**
  * Runs a checked transaction (/multi-exec, RESP's EXEC) as Dispatcher.runTransaction does, each
  * command shown to MONITOR as it runs (a script's own after it); the caller shows MULTI and EXEC.
  */
 export function runMonitoredTransaction(dispatcher: Dispatcher, db: Database, commands: string[][], specs: CommandSpec[], session: Session): Reply[] {
   if (existingBrokerOf(db)?.hasMonitors !== true) return dispatcher.runTransaction(db, commands, specs, session);
-  return dispatcher.runTransaction(db, commands, specs, session, (argv) => showToMonitors(db, argv));
+  return dispatcher.runTransaction(db, commands, specs, session, (argv, spec) => showCommand(db, spec, argv));
 }
 
 /** Resolves once no script holds the database (for /multi-exec, which resolves before it runs). */
@@ -575,13 +580,9 @@ class ScriptRun implements ScriptHost, RunningScript {
       return nonBlocking === undefined ? this.refusal(argv, error) : this.commandWithTimeout(argv, nonBlocking);
     }
     if (this.readOnly && hasFlag(spec, "write")) return new ErrorReply(errors.readOnlyScript);
-    this.monitored(argv);
+    // MONITOR shows what a script runs as `[0 lua]`, once no check has refused it outright.
+    showCommand(this.ctx.db, spec, argv, "lua");
     return this.run(spec, argv);
-  }
-
-  /** MONITOR shows what a script runs, as `[0 lua]`, once no check has refused it outright, as Redis does. */
-  private monitored(argv: string[]): void {
-    showToMonitors(this.ctx.db, argv, "lua");
   }
 
   /**
@@ -598,7 +599,7 @@ class ScriptRun implements ScriptHost, RunningScript {
       return this.refusal(withoutTimeout, error);
     }
     if (this.readOnly) return new ErrorReply(errors.readOnlyScript);
-    this.monitored(argv);
+    showCommand(this.ctx.db, spec, argv, "lua");
     try {
       nonBlocking.checkArguments(withoutTimeout);
     } catch (error) {
