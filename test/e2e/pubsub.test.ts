@@ -87,52 +87,48 @@ describe("psubscribe", () => {
 });
 
 describe("/monitor", () => {
-  test("streams OK, then the commands other clients run", async () => {
+  /** Opens /monitor; `until` reads the stream until its text holds `marker`, and returns the text. */
+  async function openMonitor() {
     const controller = new AbortController();
     const response = await fetch(`${server().url}/monitor`, {
       method: "POST",
       headers: { authorization: `Bearer ${server().token}`, accept: "text/event-stream" },
       signal: controller.signal,
     });
-    expect(response.headers.get("content-type")).toBe("text/event-stream");
     const reader = response.body!.getReader();
     const decoder = new TextDecoder();
     let text = "";
+    const until = async (marker: string) => {
+      await waitFor(async () => {
+        const { value } = await reader.read();
+        text += decoder.decode(value);
+        return text.includes(marker);
+      }, `${marker} in the monitor stream`);
+      return text;
+    };
+    return { response, until, close: () => controller.abort() };
+  }
+
+  test("streams OK, then the commands other clients run", async () => {
+    const monitor = await openMonitor();
+    expect(monitor.response.headers.get("content-type")).toBe("text/event-stream");
     const k = `monitored:${++serial}`;
     await client().set(k, "v");
-    await waitFor(async () => {
-      const { value } = await reader.read();
-      text += decoder.decode(value);
-      return text.includes(`"${k}"`);
-    }, "the SET in the monitor stream");
-    const lines = text.split("\n\n").filter((line) => line !== "");
+    const lines = (await monitor.until(`"${k}"`)).split("\n\n").filter((line) => line !== "");
     expect(lines[0]).toBe('data: "OK"');
     expect(lines.at(-1)).toMatch(new RegExp(`^data: \\d+\\.\\d{6} \\[0 [^\\]]+\\] "set" "${k}" "v"$`));
-    controller.abort();
+    monitor.close();
   });
 
   test("shows a transaction as redis-server does: MULTI, each command as it runs (a script's own after it), EXEC", async () => {
-    const controller = new AbortController();
-    const response = await fetch(`${server().url}/monitor`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${server().token}`, accept: "text/event-stream" },
-      signal: controller.signal,
-    });
-    const reader = response.body!.getReader();
-    const decoder = new TextDecoder();
-    let text = "";
+    const monitor = await openMonitor();
     const k = `monitored:${++serial}`;
     const transaction = client().multi();
     transaction.set(k, "1");
     transaction.eval("return redis.call('GET', KEYS[1])", [k], []);
     transaction.get(k);
     await transaction.exec();
-    await waitFor(async () => {
-      const { value } = await reader.read();
-      text += decoder.decode(value);
-      return text.includes('"EXEC"');
-    }, "the transaction in the monitor stream");
-    const shown = text
+    const shown = (await monitor.until('"EXEC"'))
       .split("\n\n")
       .filter((line) => line.startsWith("data: ") && line !== 'data: "OK"')
       .map((line) => line.replace(/^data: \d+\.\d{6} /, ""));
@@ -144,6 +140,6 @@ describe("/monitor", () => {
       `[0 0.0.0.0:0] "get" "${k}"`,
       '[0 0.0.0.0:0] "EXEC"',
     ]);
-    controller.abort();
+    monitor.close();
   });
 });
