@@ -3,9 +3,9 @@
 // and the format they are encoded in.
 // append() only buffers; the first append of an event-loop turn schedules one commit (setImmediate)
 // of everything buffered: one row, or a few in one transaction for a very large turn. Replies that
-// wrote await `pendingCommit()`, one shared promise per turn. A failed commit (full disk, read-only
-// file system) keeps its entries and retries them; meanwhile `failure` says why and writes are
-// refused. Reads check every row and cut the log at the first damaged one; a row may straddle a
+// wrote await `pendingCommit()`, one shared promise per turn. Entries after a deferred LSN (a
+// suspended script's) wait until `resumeCommits`. A failed commit (full disk, read-only file
+// system) keeps its entries and retries them; meanwhile `failure` says why and writes are refused. Reads check every row and cut the log at the first damaged one; a row may straddle a
 // snapshot's LSN, and replay skips what the snapshot holds. Files of older layouts are converted
 // when opened, their rows' bytes and CRCs kept: one row per entry (user_version 0) becomes a
 // one-entry row, and rows written before formats existed (1) are marked as format 1.

@@ -3,8 +3,10 @@
 // This module opens them, recovers the keyspace at start (newest complete snapshot, then the log
 // tail, the LSN continuing where it stopped), takes snapshots on a schedule, when the log grows
 // past a size, and on SAVE/BGSAVE, drops the log a snapshot covers, checkpoints once a second (on
-// the Checkpointer's thread) and reports for INFO persistence. The node builds one per database;
-// the engine sees it through the `Persistence` interface of database.ts.
+// the Checkpointer's thread) and reports for INFO persistence. While a script is suspended between
+// time slices, its writes wait uncommitted and no snapshot starts, so a crash keeps all of the
+// script or none of it. The node builds one per database; the engine sees it through the
+// `Persistence` interface of database.ts.
 
 import type { Database as SqliteDatabase } from "bun:sqlite";
 import { accessSync, closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statfsSync } from "node:fs";
