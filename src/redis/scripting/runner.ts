@@ -11,7 +11,9 @@
 //   the command answers with a PendingReply. While it is suspended the database is *held*:
 //   `dispatchWhenFree` queues every other command for that database until the script ends, so
 //   nothing interleaves with it (atomicity), while other databases, health checks and
-//   subscribers keep being served. SCRIPT KILL and FUNCTION KILL pass the hold;
+//   subscribers keep being served. Its writes stay uncommitted until it ends
+//   (Persistence.deferCommitsAfter), so a crash keeps all of it or none. SCRIPT KILL and
+//   FUNCTION KILL pass the hold;
 // - past `timeLimitMs` (`--lua-time-limit-ms`) the hook raises an error the script cannot catch
 //   (pcall re-raises it) and the caller gets Redis's "Script killed" text. Writes made before
 //   stay (they are journaled as they happen, like Redis), nothing runs after.
