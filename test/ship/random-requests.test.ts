@@ -2,8 +2,7 @@
 // route of the real server (Redis REST, QStash, Kafka, the Kafka admin API), with broken JSON,
 // wrong types, odd names (`__proto__`, `%ZZ`, empty, very long) and odd header values, each
 // answered below 500 with nothing logged as a failed request, and the server still answering a
-// PING at the end. The generator found the 500s of a forwarded header named __proto__ and of a
-// malformed percent-encoding in a queue name.
+// PING at the end.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { randomInt, SeededRandom, type Random } from "../../src/util/random.ts";
