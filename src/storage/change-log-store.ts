@@ -5,7 +5,8 @@
 // of everything buffered: one row, or a few in one transaction for a very large turn. Replies that
 // wrote await `pendingCommit()`, one shared promise per turn. Entries after a deferred LSN (a
 // suspended script's) wait until `resumeCommits`. A failed commit (full disk, read-only file
-// system) keeps its entries and retries them; meanwhile `failure` says why and writes are refused. Reads check every row and cut the log at the first damaged one; a row may straddle a
+// system) keeps its entries and retries them; meanwhile `failure` says why and writes are refused.
+// Reads check every row and cut the log at the first damaged one; a row may straddle a
 // snapshot's LSN, and replay skips what the snapshot holds. Files of older layouts are converted
 // when opened, their rows' bytes and CRCs kept: one row per entry (user_version 0) becomes a
 // one-entry row, and rows written before formats existed (1) are marked as format 1.
@@ -332,7 +333,10 @@ export class ChangeLogStore implements ChangeSink {
     return this.waiter.promise;
   }
 
-  /** Commits everything buffered in one transaction; false when it failed (entries kept for a retry). */
+  /**
+   * Commits everything buffered, but for deferred entries, in one transaction; false when it
+   * failed (entries kept for a retry).
+   */
   commit(): boolean {
     const count = this.committableCount();
     if (count === 0) {
