@@ -1,7 +1,7 @@
 // Proves a database's durable store in process: a reopened store rebuilds the same keyspace from
 // log alone, from snapshot plus log tail, and after SAVE/BGSAVE; the LSN continues; keys that
 // expired while closed are gone; snapshots drop the log they cover and start on schedule or log
-// size; leftovers of a crashed snapshotter are discarded; a corrupt snapshot stops the start; a
+// size, or once a suspended script ends; leftovers of a crashed snapshotter are discarded; a corrupt snapshot stops the start; a
 // snapshot taken between the writes of one turn replays only what followed it; a data dir whose
 // change log has the older one-row-per-entry layout starts with the same keys; a library the
 // change log holds loads again though FUNCTION LOAD would refuse it now, or, when its code no
@@ -260,6 +260,21 @@ describe("snapshots", () => {
     await engine.persistence.snapshotsSettled();
     expect(engine.log.events().filter((event) => event === "snapshot_saved").length).toBe(2);
     expect(info(engine)).toMatchObject({ rdb_bgsave_in_progress: "0", rdb_last_bgsave_status: "ok" });
+  });
+
+  test("a snapshot due while a script is suspended starts as it ends, at the LSN after all of its writes", async () => {
+    const engine = engineAt(freshDir());
+    writeSample(engine);
+    const lsnAtStart = engine.database.lsn;
+    engine.database.deferCommitsAfter(lsnAtStart);
+    engine.run("SET", "script:a", "1");
+    expect(plain(engine.run("BGSAVE"))).toEqual({ status: "Background saving started" });
+    expect(info(engine).rdb_bgsave_in_progress).toBe("0");
+    engine.run("SET", "script:b", "2");
+    engine.database.resumeCommits();
+    expect(info(engine).rdb_bgsave_in_progress).toBe("1");
+    await engine.persistence.snapshotsSettled();
+    expect(engine.persistence.info()).toContainEqual(["downstash_snapshot_lsn", lsnAtStart + 2]);
   });
 
   test("LASTSAVE reports the last snapshot's time", () => {

@@ -233,8 +233,10 @@ export class DatabasePersistence implements Persistence {
     const reason = this.snapshotAfterScript;
     if (reason === undefined) return;
     this.snapshotAfterScript = undefined;
-    // After the turn's commit of the script's writes (scheduled first), as a timer's start would be.
-    setImmediate(() => this.startSnapshot(reason));
+    // Now, before the commands that waited for the script run: the keyspace holds all of it, as
+    // the log will once the commit just scheduled runs. Later, another long script could be
+    // suspended already, and back-to-back scripts would put the snapshot off for good.
+    this.startSnapshot(reason);
   }
 
   save(): void {
