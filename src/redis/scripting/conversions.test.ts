@@ -33,6 +33,9 @@ async function sameEach(...scripts: string[]): Promise<void> {
   for (const script of scripts) await same(script);
 }
 
+/** A command's arguments as a Lua argument list of quoted strings: `'GET', 'k'`. */
+const luaArguments = (argv: string[]) => argv.map((arg) => `'${arg}'`).join(", ");
+
 /** Lua source as written: String.raw keeps Lua's own escapes ("\0", "\n") for Lua to read. */
 const lua = String.raw;
 
@@ -343,7 +346,7 @@ describe("commands a script may not call, refused in Redis's words", () => {
     ["CLIENT", "__proto__"],
   ];
   for (const call of calls) {
-    const args = call.map((arg) => `'${arg}'`).join(", ");
+    const args = luaArguments(call);
     test(`redis.pcall and redis.acl_check_cmd of ${call.join(" ")}`, () => sameEach(`return redis.pcall(${args})`, `return redis.acl_check_cmd(${args})`));
   }
 });
@@ -373,7 +376,7 @@ describe("BLMPOP and BZMPOP in a script, which Redis 7.0 runs as LMPOP and ZMPOP
       stock,
       ...[["BLMPOP", "0", "1", "l"], ["BZMPOP", "x", "1"], ["blmpop"], ["BLMPOP", "x", "0", "l", "LEFT"], ["BZMPOP", "0", "1", "z", "NONE"], ["BZMPOP", "0", "1", "z", "MIN", "COUNT", "0"]].map((call) => [
         "EVAL",
-        `return redis.pcall(${call.map((arg) => `'${arg}'`).join(", ")})`,
+        `return redis.pcall(${luaArguments(call)})`,
         "0",
       ]),
       ["EVAL", "#!lua flags=no-writes\nreturn redis.pcall('BLMPOP', '-1', '1', 'l', 'LEFT')", "0"],
